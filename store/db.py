@@ -1,0 +1,279 @@
+"""Engine, SQLite pragmas, transactions and schema versioning.
+
+Why it looks like this:
+
+* Every write transaction starts with ``BEGIN IMMEDIATE``. pysqlite's implicit
+  transactions lose read-modify-write updates and a deferred ``BEGIN`` fails
+  with "database is locked" under contention; taking the write lock up front
+  lets ``busy_timeout`` queue writers instead.
+* Reads are short Core transactions, so an idle TUI never pins the WAL.
+* The schema revision is read with one cheap query; Alembic (slow to import) is
+  only imported when a migration is actually due.
+"""
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from store.schema import HEAD, REVISIONS
+
+BUSY_TIMEOUT_MS = 10_000
+_WRITE_OPTION = "okrtui_write"
+
+
+class DatabaseError(Exception):
+    """A database problem explained for the user (printed as is, exit code 2)."""
+
+
+class MissingDatabaseError(DatabaseError):
+    """The configured database file does not exist and may not be created implicitly."""
+
+
+class SchemaTooNewError(DatabaseError):
+    """The database was written by a newer okrtui; it is left untouched."""
+
+
+class WriteError(DatabaseError):
+    """A write could not be made (busy, read-only, disk full); nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the data lives: a SQLite file path or a server URL."""
+
+    url: str
+    path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+def resolve_target(target: str | Path) -> Target:
+    """Turn a config/CLI value (a path or a SQLAlchemy URL) into a :class:`Target`."""
+    text = str(target)
+    if "://" in text:
+        if text.startswith("sqlite:///") and not text.startswith("sqlite:///:memory:"):
+            path = Path(text.removeprefix("sqlite:///")).expanduser().resolve()
+            return Target(f"sqlite:///{path}", path)
+        return Target(text, None)
+    path = Path(text).expanduser().resolve()
+    return Target(f"sqlite:///{path}", path)
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Autocommit at the driver level: SQLAlchemy's "begin" event issues BEGIN itself.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    # A read-only file keeps its journal mode; reads still work.
+    with contextlib.suppress(sqlite3.OperationalError):
+        cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(_WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(target: Target) -> Engine:
+    """An engine with okrtui's per-connection settings (SQLite pragmas, BEGIN handling)."""
+    if not target.is_sqlite:
+        return create_engine(target.url, pool_pre_ping=True)
+    engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _creation_mode(directory: Path) -> int:
+    """0660 in a setgid (team) directory so group members can write, else 0600."""
+    try:
+        return 0o660 if directory.stat().st_mode & stat.S_ISGID else 0o600
+    except OSError:
+        return 0o600
+
+
+def create_file(path: Path) -> None:
+    """Pre-create an empty database file with the right mode.
+
+    SQLite itself creates new files 0644 whatever the umask, which either leaks a
+    personal database or locks team members out of a shared one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _creation_mode(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def read_revision(path: Path) -> tuple[str | None, bool]:
+    """The stored schema revision and whether the file holds any table at all.
+
+    Raises :class:`DatabaseError` for a file that is not a SQLite database.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
+    try:
+        names = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "alembic_version" not in names:
+            return None, bool(names)
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return (row[0] if row else None), True
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"{path} is not a usable okrtui database ({exc}). Nothing was written to it; "
+            "restore it from a backup (okrtui keeps *.bak-* copies beside it) or point "
+            "okrtui at another file with --db."
+        ) from exc
+    finally:
+        conn.close()
+
+
+def backup_file(path: Path, revision: str) -> Path:
+    """Copy the database with SQLite's backup API before migrating it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    dest = path.with_name(f"{path.name}.bak-{revision}-{stamp}")
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(dest)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    shutil.copymode(path, dest)
+    return dest
+
+
+class Database:
+    """An open okrtui database: short read transactions and ``BEGIN IMMEDIATE`` writes."""
+
+    def __init__(self, target: Target, engine: Engine) -> None:
+        self.target = target
+        self.engine = engine
+        self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+
+    @property
+    def path(self) -> Path | None:
+        return self.target.path
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A Core connection in one short read transaction."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """An ORM session in one write transaction: committed on success, rolled back on error.
+
+        SQLite errors that mean "cannot write now" become :class:`WriteError`
+        with a message for the user; the transaction is rolled back either way.
+        """
+        session = Session(self._write_engine, expire_on_commit=False)
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise WriteError(explain_write_failure(exc, self.path)) from exc
+        finally:
+            session.close()
+
+    def data_version(self) -> int:
+        """A counter that changes when another connection commits (cheap change polling)."""
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def explain_write_failure(exc: Exception, path: Path | None) -> str:
+    """A user-facing reason for a failed write."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    where = f" ({path})" if path else ""
+    if "readonly" in text or "read-only" in text:
+        return f"the database{where} is read-only for you: nothing was changed"
+    if "locked" in text or "busy" in text:
+        seconds = BUSY_TIMEOUT_MS // 1000
+        return f"the database{where} stayed busy for {seconds} s: nothing was changed"
+    if "full" in text:
+        return f"the disk holding the database{where} is full: nothing was changed"
+    return f"the write failed{where}: {getattr(exc, 'orig', exc)}; nothing was changed"
+
+
+def open_database(target: str | Path | Target, *, create: bool = False) -> Database:
+    """Open (and if needed create or migrate) the database at ``target``.
+
+    ``create`` allows a missing SQLite file to be created; otherwise a missing
+    file is an error, so a typo in ``--db`` never silently starts an empty
+    database. A database from a newer okrtui is refused untouched, an older one
+    is backed up beside itself and migrated.
+    """
+    resolved = target if isinstance(target, Target) else resolve_target(target)
+    if not resolved.is_sqlite:
+        engine = make_engine(resolved)
+        return Database(resolved, engine)
+    path = resolved.path
+    assert path is not None
+    if not path.exists():
+        if not create:
+            raise MissingDatabaseError(
+                f"no database at {path}. Create one with `okrtui init --db {path}` "
+                f"(or `okrtui demo --create-db {path}` for demo data)."
+            )
+        create_file(path)
+    elif path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    revision, has_tables = read_revision(path)
+    if revision is not None and revision not in REVISIONS:
+        raise SchemaTooNewError(
+            f"{path} has schema revision {revision}, newer than this okrtui "
+            f"(which knows up to {HEAD}). Upgrade okrtui; the database was not touched."
+        )
+    if revision is None and has_tables:
+        raise DatabaseError(
+            f"{path} is a SQLite database but not an okrtui one (no schema revision). "
+            "Nothing was written to it."
+        )
+    engine = make_engine(resolved)
+    if revision != HEAD:
+        if revision is not None:
+            backup_file(path, revision)
+        _upgrade(engine)
+    return Database(resolved, engine)
+
+
+def _upgrade(engine: Engine) -> None:
+    """Run Alembic to head on its own connection, with foreign keys off during batch rebuilds."""
+    from store.migrate import upgrade_to_head
+
+    try:
+        upgrade_to_head(engine)
+    except OperationalError as exc:
+        raise DatabaseError(f"could not migrate the database: {exc.orig}") from exc

@@ -1,0 +1,72 @@
+"""Domain enumerations shared by the models, scoring and the UI.
+
+Kept free of SQLModel so pure modules (scoring, widgets) can use them cheaply.
+"""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """How a key result is measured."""
+
+    METRIC = "metric"
+    PERCENT = "percent"
+    MILESTONE = "milestone"
+
+
+class Direction(StrEnum):
+    """Which way a key result's metric should move (or the line it must hold)."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    STAY_ABOVE = "stay_above"
+    STAY_BELOW = "stay_below"
+
+
+class KpiDirection(StrEnum):
+    """Whether a KPI is better when higher or when lower."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Confidence(StrEnum):
+    """An owner's confidence at check-in time."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+
+
+class Band(StrEnum):
+    """Status band derived from a score (thresholds are configurable)."""
+
+    OVERPERFORMING = "overperforming"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_DATA = "no_data"
+
+
+class PeriodState(StrEnum):
+    """Life cycle of a period: planned, in progress, or closed (read-only)."""
+
+    PLANNING = "planning"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class ObjectiveState(StrEnum):
+    """Life cycle of an objective."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class Level(StrEnum):
+    """Where an objective sits in the alignment tree."""
+
+    COMPANY = "company"
+    TEAM = "team"
+    PERSONAL = "personal"

@@ -1,0 +1,9 @@
+"""Schema revisions this program knows, without importing Alembic.
+
+Start-up compares the database's ``alembic_version`` with :data:`HEAD` and only
+imports Alembic when they differ. ``tests/test_db.py`` checks these constants
+against the migration scripts so they cannot drift.
+"""
+
+REVISIONS: tuple[str, ...] = ("0001", "0002")
+HEAD: str = REVISIONS[-1]
