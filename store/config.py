@@ -530,7 +530,7 @@ def load_settings(
     if text is None and create:
         text = _template(system if system_layer else None)
         try:
-            _atomic_write(user, text)
+            _atomic_write(Path(os.path.realpath(user)), text)  # through a symlink
         except OSError as exc:
             warnings.append(
                 f"could not write the default config to {user} ({exc.strerror or exc}); "

@@ -70,3 +70,13 @@ class Level(StrEnum):
     COMPANY = "company"
     TEAM = "team"
     PERSONAL = "personal"
+
+
+BAND_LABEL: dict[Band, str] = {
+    Band.OVERPERFORMING: "overperforming",
+    Band.ON_TRACK: "on track",
+    Band.AT_RISK: "at risk",
+    Band.OFF_TRACK: "off track",
+    Band.NO_DATA: "no data",
+}
+"""How a band reads to people, in the TUI and the CLI alike."""

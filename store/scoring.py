@@ -710,3 +710,10 @@ def format_number(value: float | None, unit: str = "") -> str:
             return "-" + unit + text[1:]
         return unit + text
     return f"{text} {unit}"
+
+
+def format_percent(score: float | None) -> str:
+    """A score as a whole percentage ("62%"); "—" when there is no data."""
+    if score is None or not math.isfinite(score):
+        return "—"
+    return f"{score * 100:.0f}%"

@@ -121,7 +121,7 @@ def _get(s: Session, model: type[T], key: int, label: str) -> T:
     return row
 
 
-def _username(value: str, field: str = "owner") -> str:
+def check_username(value: str, field: str = "owner") -> str:
     name = require_text(value, field, max_length=MAX_NAME)
     if any(ch.isspace() for ch in name) or name.startswith("-"):
         raise ValidationError(f"{field} {name!r} is not a user name (no spaces, no leading '-')")
@@ -232,7 +232,7 @@ def _check_parent(s: Session, period_id: int, parent_id: int | None) -> Objectiv
 def _set_collaborators(
     s: Session, objective_id: int, names: Iterable[str], owner: str
 ) -> list[str]:
-    wanted = sorted({_username(n, "collaborator") for n in names if n.strip()} - {owner})
+    wanted = sorted({check_username(n, "collaborator") for n in names if n.strip()} - {owner})
     s.exec(delete(Collaborator).where(col(Collaborator.objective_id) == objective_id))
     for name in wanted:
         s.add(Collaborator(objective_id=objective_id, username=name))
@@ -254,7 +254,7 @@ def create_objective(
 ) -> Saved:
     """A new objective, aligned under ``parent_id`` (same period) or at the top level."""
     title = require_text(title, "title", max_length=MAX_TITLE)
-    owner = _username(owner)
+    owner = check_username(owner)
     description = optional_text(description, "description", max_length=MAX_NOTE, multiline=True)
     team = optional_text(team, "team", max_length=MAX_NAME) or None
     with db.write() as s:
@@ -305,7 +305,7 @@ def update_objective(
         if title is not UNSET:
             changes["title"] = require_text(title, "title", max_length=MAX_TITLE)
         if owner is not UNSET:
-            changes["owner"] = _username(owner)
+            changes["owner"] = check_username(owner)
         if description is not UNSET:
             changes["description"] = optional_text(
                 description, "description", max_length=MAX_NOTE, multiline=True
@@ -407,7 +407,7 @@ def set_objective_state(db: Database, actor: str, objective_id: int, state: Obje
 # --- key results -----------------------------------------------------------
 
 
-def _kr_values(
+def check_kr_values(
     kind: Kind, direction: Direction, start: float | None, target: float | None
 ) -> tuple[float | None, float | None]:
     """Start/target defaults by kind, and the checks each kind needs."""
@@ -436,7 +436,7 @@ def _kr_values(
     return start, target
 
 
-def _weight(value: float | str) -> float:
+def check_weight(value: float | str) -> float:
     weight = parse_number(value, "weight")
     if not 0 < weight <= 100:
         raise ValidationError(f"weight must be above 0 and at most 100, got {weight:g}")
@@ -462,7 +462,7 @@ def create_key_result(
     title = require_text(title, "title", max_length=MAX_TITLE)
     kind = _enum(Kind, kind, "kind")
     direction = _enum(Direction, direction, "direction")
-    start_v, target_v = _kr_values(
+    start_v, target_v = check_kr_values(
         kind, direction, optional_number(start, "start"), optional_number(target, "target")
     )
     unit = optional_text(unit, "unit", max_length=32)
@@ -483,9 +483,9 @@ def create_key_result(
             start_value=start_v,
             target_value=target_v,
             unit="%" if kind == Kind.PERCENT and not unit else unit,
-            owner=_username(owner) if owner else objective.owner,
+            owner=check_username(owner) if owner else objective.owner,
             kpi_id=kpi_id,
-            weight=_weight(weight),
+            weight=check_weight(weight),
             position=position,
         )
         s.add(kr)
@@ -523,18 +523,18 @@ def update_key_result(
         )
         new_start = optional_number(start, "start") if start is not UNSET else kr.start_value
         new_target = optional_number(target, "target") if target is not UNSET else kr.target_value
-        kr.start_value, kr.target_value = _kr_values(new_kind, new_dir, new_start, new_target)
+        kr.start_value, kr.target_value = check_kr_values(new_kind, new_dir, new_start, new_target)
         kr.kind, kr.direction = new_kind, new_dir if new_kind == Kind.METRIC else Direction.INCREASE
         if unit is not UNSET:
             kr.unit = optional_text(unit, "unit", max_length=32)
         if owner is not UNSET:
-            kr.owner = _username(owner)
+            kr.owner = check_username(owner)
         if kpi_id is not UNSET:
             if kpi_id is not None:
                 _get(s, Kpi, kpi_id, "KPI")
             kr.kpi_id = kpi_id
         if weight is not UNSET:
-            kr.weight = _weight(weight)
+            kr.weight = check_weight(weight)
         _touch(kr)
         after = kr.model_dump(exclude={"created_at", "updated_at", "current_at"})
         changed = {k: (before[k], after[k]) for k in after if before.get(k) != after[k]}
@@ -681,7 +681,7 @@ def create_kpi(
             _get(s, Kpi, parent_id, "parent KPI")
         kpi = Kpi(
             name=name,
-            owner=_username(owner),
+            owner=check_username(owner),
             unit=optional_text(unit, "unit", max_length=32),
             description=optional_text(
                 description, "description", max_length=MAX_NOTE, multiline=True
@@ -757,3 +757,24 @@ def record_kpi_value(
                 value=number,
             )
         return replaced, number
+
+
+def quarter_bounds(day: date) -> tuple[str, date, date]:
+    """The calendar quarter containing ``day``: ("2026-Q4", first day, last day)."""
+    q = (day.month - 1) // 3
+    start = date(day.year, 3 * q + 1, 1)
+    end = date(day.year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+    return f"{day.year}-Q{q + 1}", start, date.fromordinal(end.toordinal() - 1)
+
+
+def ensure_period(db: Database, actor: str, today: date | None = None) -> int | None:
+    """On a database with no period, create the current quarter as the active one.
+
+    A new user's first screen then has a period to add objectives to. Returns
+    the new period's id, or None when periods already exist.
+    """
+    with db.read() as conn:
+        if conn.execute(select(func.count()).select_from(Period)).scalar_one():
+            return None
+    name, start, end = quarter_bounds(today or date.today())
+    return create_period(db, actor, name, start, end, PeriodState.ACTIVE).id

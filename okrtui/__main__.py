@@ -1,0 +1,5 @@
+"""``python -m okrtui``."""
+
+from okrtui.cli import main
+
+main()

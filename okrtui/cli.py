@@ -1,0 +1,356 @@
+"""The ``okrtui`` command: the TUI by default, and quick subcommands for the shell.
+
+This module must not import Textual (a test asserts it): ``okrtui checkin``
+has to start as fast as importing the ORM allows. The TUI is imported only
+when it is opened.
+
+Exit codes: 0 done; 1 refused (bad value, unknown KR, rule broken), nothing
+written; 2 cannot run (usage, config or database problem).
+"""
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from okrtui import __version__
+from okrtui.context import AppContext
+from store.config import ConfigError
+from store.db import DatabaseError
+from store.errors import DomainError
+from store.identity import IdentityError
+
+EXIT_REFUSED = 1
+EXIT_CANNOT_RUN = 2
+CONFIDENCE = click.Choice(["on-track", "at-risk", "off-track"], case_sensitive=False)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"okrtui: {message}", err=True)
+    sys.exit(code)
+
+
+class OkrGroup(click.Group):
+    """Turns okrtui's errors into a message on stderr and a consistent exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            fail(str(exc), EXIT_REFUSED)
+        except (ConfigError, DatabaseError, IdentityError) as exc:
+            fail(str(exc), EXIT_CANNOT_RUN)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+
+def _app(ctx: click.Context) -> AppContext:
+    return ctx.find_object(AppContext) or AppContext()
+
+
+@click.group(cls=OkrGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    envvar="OKRTUI_DB",
+    metavar="PATH|URL",
+    help="Database file or SQLAlchemy URL (default: okrtui.db in your data folder).",
+)
+@click.version_option(__version__, prog_name="okrtui")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """OKRs and KPIs in the terminal. Without a command, opens the app."""
+    app = AppContext(db_override=db)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    if ctx.invoked_subcommand is None:
+        _open_tui(app)
+
+
+def _open_tui(app: AppContext, *, demo: bool = False) -> None:
+    for warning in app.settings.warnings:
+        click.echo(f"okrtui: warning: {warning}", err=True)
+    db = app.database()
+    from okrtui.app import run_app  # Textual is imported only here
+
+    run_app(app, db, demo=demo)
+
+
+@main.command()
+@click.option(
+    "--create-db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the demo database to this file and exit (the file must not exist).",
+)
+@click.pass_context
+def demo(ctx: click.Context, create_db: Path | None) -> None:
+    """Open the app on a throw-away copy of the demo data (your database is not touched)."""
+    from store.demo import build_demo
+
+    app = _app(ctx)
+    if create_db is not None:
+        if create_db.exists():
+            fail(f"{create_db} already exists; choose a new file name", EXIT_REFUSED)
+        db = _open_new(create_db)
+        build_demo(db, app.user.username)
+        db.close()
+        click.echo(f"demo database written to {create_db}")
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="okrtui-demo-"))
+    try:
+        db = _open_new(workdir / "demo.db")
+        build_demo(db, app.user.username)
+        db.close()
+        _open_tui(AppContext(db_override=str(workdir / "demo.db")), demo=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _open_new(path: Path) -> Any:
+    from store.db import open_database
+
+    return open_database(path, create=True)
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create an empty database (with the current quarter as its period)."""
+    app = _app(ctx)
+    target = app.target
+    if target.path is not None and target.path.exists():
+        fail(f"{target.path} already exists; nothing to do", EXIT_REFUSED)
+    db = app.database(create=True)
+    from store.service import ensure_period
+
+    ensure_period(db, app.user.username)
+    click.echo(f"created {target.path or target.url}")
+
+
+@main.command()
+@click.argument("key_result", required=False)
+@click.argument("value", required=False)
+@click.option("--confidence", "-c", type=CONFIDENCE, help="How confident you are now.")
+@click.option("--note", "-n", default="", help="What happened since the last check-in.")
+@click.option("--list", "list_", is_flag=True, help="List my key results and exit.")
+@click.pass_context
+def checkin(
+    ctx: click.Context,
+    key_result: str | None,
+    value: str | None,
+    confidence: str | None,
+    note: str,
+    list_: bool,
+) -> None:
+    """Record a key result's new VALUE: okrtui checkin KR-12 42 --note "…"."""
+    app = _app(ctx)
+    db = app.database()
+    if list_:
+        _print_my_krs(app)
+        return
+    if key_result is None or value is None:
+        raise click.UsageError("give a key result and a value, e.g. okrtui checkin KR-12 42")
+    from okrtui.textout import checkin_line
+    from store.queries import resolve_key_result
+    from store.service import check_in
+
+    kr_id = resolve_key_result(db, key_result)
+    result = check_in(
+        db, app.user.username, kr_id, value, confidence=confidence, note=note,
+        thresholds=app.thresholds,
+    )  # fmt: skip
+    click.echo(checkin_line(result))
+
+
+def _print_my_krs(app: AppContext) -> None:
+    from datetime import UTC, date, datetime
+
+    from okrtui.textout import kr_value_text, safe
+    from store.queries import default_period, my_key_results
+
+    period = default_period(app.database())
+    if period is None:
+        fail("there is no period yet", EXIT_REFUSED)
+    rows = my_key_results(app.database(), app.user.username, period.id, app.thresholds)
+    if not rows:
+        click.echo(f"you ({app.user.username}) have no key results in {safe(period.name)}")
+    for objective, kr in rows:
+        when = kr.current_at
+        if isinstance(when, datetime):
+            days = (datetime.now(UTC) - when).days
+        elif isinstance(when, date):
+            days = (date.today() - when).days
+        else:
+            days = None
+        ago = "never checked in" if days is None else f"{days} d ago"
+        click.echo(
+            f"{kr.ref:<8} {safe(kr.title, 40):<40} {safe(kr_value_text(kr), 24):>24}  "
+            f"{ago:<17} {safe(objective, 30)}"
+        )
+
+
+@main.group()
+def kpi() -> None:
+    """KPI values from the shell."""
+
+
+@kpi.command("record")
+@click.argument("kpi_ref", metavar="KPI")
+@click.argument("value")
+@click.option("--date", "observed_on", metavar="YYYY-MM-DD", help="Date of the value (today).")
+@click.option("--note", "-n", default="", help="A note kept with the value.")
+@click.pass_context
+def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | None,
+               note: str) -> None:  # fmt: skip
+    """Record a KPI VALUE for a date; a second value for the same date replaces the first."""
+    app = _app(ctx)
+    db = app.database()
+    from okrtui.textout import safe
+    from store.queries import resolve_kpi
+    from store.scoring import format_number
+    from store.service import record_kpi_value
+
+    kpi_id = resolve_kpi(db, kpi_ref)
+    replaced, number = record_kpi_value(
+        db, app.user.username, kpi_id, value, observed_on=observed_on, note=note
+    )
+    panel = next(p for p in _panels(app) if p.id == kpi_id)
+    day = panel.values[-1][0] if panel.values else observed_on
+    text = f"KPI-{kpi_id} {safe(panel.name)}: {format_number(number, panel.unit)} on {day}"
+    if replaced is not None:
+        text += f" (replaced {format_number(replaced, panel.unit)})"
+    click.echo(text)
+
+
+def _panels(app: AppContext) -> list[Any]:
+    from store.queries import kpi_panels
+
+    return kpi_panels(app.database(), last=2, include_archived=True)
+
+
+@main.command()
+@click.option("--period", "-p", help="Period name (default: the active one).")
+@click.option("--mine", is_flag=True, help="Only objectives I own or collaborate on.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def status(ctx: click.Context, period: str | None, mine: bool, as_json: bool) -> None:
+    """The alignment tree with scores, as an indented table (or JSON)."""
+    app = _app(ctx)
+    from okrtui.textout import status_lines
+    from store.queries import load_tree, resolve_period
+
+    found = resolve_period(app.database(), period)
+    tree = load_tree(app.database(), found.id, app.thresholds)
+    only = None
+    if mine:
+        only = {o.id for o in tree.objectives.values() if o.involves(app.user.username)}
+        only |= {kr.objective_id for o in tree.objectives.values() for kr in o.key_results
+                 if kr.owner == app.user.username}  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(_tree_json(tree, only), indent=2, ensure_ascii=False,
+                              allow_nan=False, default=str))  # fmt: skip
+    else:
+        click.echo("\n".join(status_lines(tree, only)))
+
+
+def _tree_json(tree: Any, only: set[int] | None) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    def objective(row: Any) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(row).items() if k not in {"children", "key_results"}}
+        data["ref"] = row.ref
+        data["key_results"] = [{"ref": kr.ref, **asdict(kr)} for kr in row.key_results]
+        return data
+
+    return {
+        "period": asdict(tree.period),
+        "objectives": [
+            {"depth": depth, **objective(row)}
+            for depth, row in tree.walk()
+            if only is None or row.id in only
+        ],
+    }
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")  # fmt: skip
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export the whole database (lossless: import gives the same data back)."""
+    from store.transfer import dumps, export_document
+
+    text = dumps(export_document(_app(ctx).database()))
+    _write_output(text, output)
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.exists():
+        fail(f"{output} already exists; choose a new file name", EXIT_REFUSED)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_cmd(ctx: click.Context, file: Path) -> None:
+    """Import a JSON export into an empty database (all or nothing)."""
+    from store.transfer import TransferError, import_document, parse_document
+
+    app = _app(ctx)
+    try:
+        document = parse_document(file.read_text(encoding="utf-8"))
+        counts = import_document(app.database(create=True), document)
+    except TransferError as exc:
+        fail(f"{file}: {exc}; nothing was imported", EXIT_REFUSED)
+    except UnicodeDecodeError as exc:
+        fail(f"{file} is not UTF-8 text ({exc.reason}); nothing was imported", EXIT_REFUSED)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    click.echo(f"imported {summary or 'nothing'}")
+
+
+@main.group()
+def config() -> None:
+    """Where the config is, and what is in effect."""
+
+
+@config.command("path")
+def config_path() -> None:
+    """Print the config file's path."""
+    from store.paths import config_file
+
+    click.echo(str(config_file()))
+
+
+@config.command("show")
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Print the settings in effect (defaults, system file and yours merged)."""
+    from store.config import render_settings
+
+    app = _app(ctx)
+    for warning in app.settings.warnings:
+        click.echo(f"# warning: {warning}")
+    click.echo(f"# database in use: {app.target.path or app.target.url}")
+    click.echo(render_settings(app.settings), nl=False)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI in-process and return its exit code (for tests)."""
+    try:
+        main.main(args=argv, prog_name="okrtui", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return 0
+
+
+Command = Callable[..., Any]

@@ -1,0 +1,1 @@
+"""okrtui's screens and modal dialogs, one module each."""

@@ -1,0 +1,114 @@
+"""Generic modal dialogs: confirm, and pick one item from a searchable list."""
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from widgets.text import plain
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask before something that cannot be undone; enter confirms, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "confirm", "Confirm", show=False),
+    ]
+
+    def __init__(self, question: str, verb: str = "OK") -> None:
+        super().__init__()
+        self.question = question
+        self.verb = verb
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.question, multiline=True), id="question")
+            with Horizontal(classes="buttons"):
+                yield Button(self.verb, variant="error", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PickDialog(ModalScreen[Any]):
+    """Choose one of ``choices`` ((value, label) pairs); type to narrow the list.
+
+    Dismisses with the chosen value, or :attr:`CANCELLED` on escape (``None``
+    can be a real choice, such as "no parent").
+    """
+
+    CANCELLED: ClassVar[object] = object()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "focus_list", "List", show=False),
+    ]
+
+    def __init__(self, title: str, choices: list[tuple[Any, str]], current: Any = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker"):
+            yield Label(plain(self.title_text, style="bold"))
+            yield Input(placeholder="type to search", id="search")
+            yield OptionList(id="options")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, needle: str) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        words = needle.lower().split()
+        shown = [
+            (i, label) for i, (_, label) in enumerate(self.choices)
+            if all(w in label.lower() for w in words)
+        ]  # fmt: skip
+        options.add_options(Option(plain(label), id=str(i)) for i, label in shown)
+        for index, (i, _) in enumerate(shown):
+            if self.choices[i][0] == self.current:
+                options.highlighted = index
+                break
+        else:
+            options.highlighted = 0 if shown else None
+
+    @on(Input.Changed, "#search")
+    def _search(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#search")
+    def _submit_search(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is not None:
+            self.dismiss(self.choices[int(option_id)][0])
+
+    def action_focus_list(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.CANCELLED)

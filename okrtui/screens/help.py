@@ -1,0 +1,74 @@
+"""The help screen: every key of every screen, with the ids used by ``[keymap]``."""
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+INTRO = (
+    "okrtui: objectives and key results aligned company → team → personal, "
+    "KPIs beside them. Everything works from the keyboard; the footer shows the keys "
+    "that apply where you are, ctrl+p opens the command palette."
+)
+
+
+def _sections() -> list[tuple[str, list[BindingType]]]:
+    from okrtui.app import OkrApp
+    from okrtui.screens.dialogs import ConfirmDialog, PickDialog
+    from okrtui.screens.forms import FormScreen
+    from okrtui.screens.tree import OkrTree, TreeScreen
+
+    return [
+        ("Everywhere", list(OkrApp.BINDINGS)),
+        ("Alignment tree", list(TreeScreen.BINDINGS) + list(OkrTree.BINDINGS)),
+        ("Forms", list(FormScreen.BINDINGS)),
+        ("Dialogs", list(ConfirmDialog.BINDINGS) + list(PickDialog.BINDINGS)),
+    ]
+
+
+def bindings_table() -> Table:
+    """All bindings as a table: screen, keys, what they do, keymap id."""
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    for column in ("Where", "Keys", "Does", "Keymap id"):
+        table.add_column(column)
+    for where, bindings in _sections():
+        for index, binding in enumerate(bindings):
+            if not isinstance(binding, Binding) or binding.action == "noop":
+                continue
+            keys = binding.key_display or binding.key.replace("slash", "/")
+            table.add_row(
+                Text(where if index == 0 else "", "bold"),
+                Text(keys.replace(",", ", ")),
+                Text(binding.description or binding.action.replace("_", " ")),
+                Text(binding.id or "", "dim"),
+            )
+        table.add_section()
+    table.add_row(Text("Palette", "bold"), Text("ctrl+p"), Text("Commands, jump to, theme"),
+                  Text(""))  # fmt: skip
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding; escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", key_display="esc"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Static(Text("Help", "bold"))
+            yield Static(Text(INTRO))
+            yield Static(bindings_table())
+            yield Static(Text(
+                "Remap a key in config.toml: [keymap] new_objective = \"N\". "
+                "Scores: ≥ 1.0 overperforming, ≥ 0.7 on track, ≥ 0.3 at risk, else off track "
+                "(thresholds in [scoring]).", "dim"))  # fmt: skip
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

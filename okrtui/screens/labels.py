@@ -1,0 +1,188 @@
+"""Tree-line and detail-pane renderings of the read models (pure: Text in, Text out)."""
+
+from datetime import date
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from store.enums import BAND_LABEL, Direction, Kind, Level
+from store.queries import KrRow, ObjectiveRow, PeriodRow
+from store.scoring import (
+    expected_progress,
+    explain_kr,
+    explain_objective,
+    format_number,
+    format_percent,
+    is_behind_pace,
+)
+from widgets.text import BAND_STYLE, plain, progress_bar, truncate
+
+RECOMMENDED_KRS = (1, 5)
+
+
+def kr_count_warning(row: ObjectiveRow) -> str | None:
+    """The OKR guides' 1–5 key results rule, as a hint (never a refusal)."""
+    count = len(row.key_results)
+    if count == 0 and not row.children:
+        return "no key results: add 1–5 to make it measurable"
+    if count > RECOMMENDED_KRS[1]:
+        return f"{count} key results: OKR guides recommend at most 5"
+    return None
+
+
+def is_orphan(row: ObjectiveRow) -> bool:
+    """A non-company objective aligned under nothing."""
+    return row.parent_id is None and row.level != Level.COMPANY
+
+
+def objective_label(row: ObjectiveRow, width: int = 48) -> Text:
+    """``bar pct O-3 Title @owner`` with markers; ``width`` is what the title may take."""
+    owner = f"  @{row.owner}"
+    text = Text.assemble(
+        progress_bar(row.score, 8, row.band),
+        (f" {format_percent(row.score):>4} ", BAND_STYLE[row.band]),
+        (f"{row.ref} ", "bold"),
+        plain(truncate(row.title, max(12, width - len(row.ref) - len(owner))), style="bold"),
+        (owner, "dim"),
+    )
+    if is_orphan(row):
+        text.append("  ⊘ unaligned", "italic #ffaf00")
+    if kr_count_warning(row):
+        text.append("  ⚠", "#ffaf00")
+    return text
+
+
+def kr_value_text(kr: KrRow) -> str:
+    if kr.kind == Kind.MILESTONE:
+        return "—" if kr.current is None else ("done" if kr.current >= 1 else "not done")
+    return f"{format_number(kr.current, kr.unit)} / {format_number(kr.target, kr.unit)}"
+
+
+def kr_label(kr: KrRow, width: int = 44) -> Text:
+    """``bar pct KR-12 Title value / target``; ``width`` is what the title may take."""
+    value = f"  {kr_value_text(kr)}"
+    text = Text.assemble(
+        progress_bar(kr.progress, 8, kr.band),
+        (f" {format_percent(kr.progress):>4} ", BAND_STYLE[kr.band]),
+        (f"{kr.ref} ", "dim"),
+        plain(truncate(kr.title, max(12, width - len(kr.ref) - len(value)))),
+        (value, "dim"),
+    )
+    if kr.kpi_id is not None:
+        text.append("  ⇢ KPI", "italic dim")
+    return text
+
+
+def _field(label: str, value: Text | str) -> Text:
+    return Text.assemble((f"{label:<15}", "dim"), value)
+
+
+def _pace(score: float | None, period: PeriodRow, today: date) -> Text:
+    expected = expected_progress(period.starts_on, period.ends_on, today)
+    if score is None:
+        return Text(f"expected {format_percent(expected)} by today; no data yet", "dim")
+    behind = is_behind_pace(score, expected)
+    gap = abs(score - expected) * 100
+    word = f"behind pace by {gap:.0f} pts" if behind else f"ahead of pace by {gap:.0f} pts"
+    return Text(f"expected {format_percent(expected)}, actual {format_percent(score)}: {word}",
+                "#ffaf00" if behind else "#5fd75f")  # fmt: skip
+
+
+def score_text(score: float | None, band: object) -> Text:
+    return Text.assemble(
+        (f"{format_percent(score)}  ", "bold"),
+        (f"● {BAND_LABEL[band]}", BAND_STYLE[band]),  # type: ignore[index]
+    )
+
+
+def objective_detail(
+    row: ObjectiveRow,
+    children: list[ObjectiveRow],
+    period: PeriodRow,
+    today: date,
+    explain: bool,
+) -> RenderableType:
+    """The detail pane of an objective."""
+    parts: list[RenderableType] = [
+        Text.assemble((f"{row.ref}  ", "bold"), plain(row.title, style="bold")),
+        Text(""),
+        _field("Owner", plain(row.owner)),
+        _field("Collaborators", plain(", ".join(row.collaborators) or "—")),
+        _field("Level / team", plain(f"{row.level.value} · {row.team or '—'}")),
+        _field("Period", f"{period.name}  {period.starts_on} → {period.ends_on}"),
+        _field("Score", score_text(row.score, row.band)),
+        _field("Pace", _pace(row.score, period, today)),
+    ]
+    if is_orphan(row):
+        parts.append(Text("⊘ not aligned under any objective: press m to align it", "#ffaf00"))
+    warning = kr_count_warning(row)
+    if warning:
+        parts.append(Text(f"⚠ {warning}", "#ffaf00"))
+    if row.description:
+        parts += [Text(""), plain(row.description, multiline=True)]
+    parts += [Text(""), Text("Key results", "bold underline")]
+    for kr in row.key_results:
+        parts.append(Text.assemble(
+            (f"{kr.ref:<7}", "dim"), plain(truncate(kr.title, 40)), "  ",
+            (kr_value_text(kr), ""), "  ", score_text(kr.progress, kr.band),
+        ))  # fmt: skip
+    if not row.key_results:
+        parts.append(Text("none yet: press a to add one", "dim"))
+    if explain:
+        expl = explain_objective(
+            [(kr.ref, kr.progress, kr.weight) for kr in row.key_results],
+            [(child.ref, child.score) for child in children],
+        )
+        parts += [Text(""), Text("How the score is computed", "bold underline"), Text(str(expl))]
+    else:
+        parts += [Text(""), Text("x: show how the score is computed", "dim")]
+    return Group(*parts)
+
+
+def _direction_text(kr: KrRow) -> str:
+    if kr.kind != Kind.METRIC:
+        return kr.kind.value
+    words = {
+        Direction.INCREASE: "increase to target",
+        Direction.DECREASE: "decrease to target",
+        Direction.STAY_ABOVE: "stay at or above",
+        Direction.STAY_BELOW: "stay at or below",
+    }
+    return f"metric · {words[kr.direction]}"
+
+
+def kr_detail(
+    kr: KrRow,
+    objective: ObjectiveRow,
+    period: PeriodRow,
+    today: date,
+    forecast: float | None,
+) -> RenderableType:
+    """The detail pane of a key result (the history table and sparkline sit below it)."""
+    unit = kr.unit
+    parts: list[RenderableType] = [
+        Text.assemble((f"{kr.ref}  ", "bold"), plain(kr.title, style="bold")),
+        Text.assemble(("of ", "dim"), (f"{objective.ref} ", "dim"), plain(objective.title)),
+        Text(""),
+        _field("Kind", _direction_text(kr)),
+        _field("Owner", plain(kr.owner)),
+        _field("Weight", f"{kr.weight:g}"),
+        _field("Start", format_number(kr.start, unit)),
+        _field("Current", kr_value_text(kr).split(" / ")[0]),
+        _field("Target", format_number(kr.target, unit)),
+        _field("Score", score_text(kr.progress, kr.band)),
+        _field("Pace", _pace(kr.progress, period, today)),
+    ]
+    if kr.kpi_id is not None:
+        parts.append(_field("Driven by", Text.assemble(
+            ("KPI ", "dim"), plain(kr.kpi_name or "?"), (f" (latest value on {kr.current_at})",
+                                                          "dim"),
+        )))  # fmt: skip
+    if forecast is not None:
+        parts.append(_field("Forecast", f"{format_number(forecast, unit)} at {period.ends_on} "
+                                        "(linear, from the check-ins)"))  # fmt: skip
+    expl = explain_kr(kr.kind, kr.direction, kr.start, kr.target, kr.current)
+    parts += [Text(""), Text("How the score is computed", "bold underline"), Text(str(expl))]
+    if kr.weight != 1:
+        parts.append(Text(f"weight {kr.weight:g} in its objective's weighted mean", "dim"))
+    return Group(*parts)

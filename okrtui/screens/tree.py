@@ -1,0 +1,536 @@
+"""The alignment tree: the home screen, with a detail pane and every editing key."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from okrtui.screens.labels import kr_detail, kr_label, objective_detail, objective_label
+from store.db import DatabaseError
+from store.errors import DomainError
+from store.queries import KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
+from store.scoring import forecast
+from widgets.text import plain
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+FilterMode = Literal["all", "mine", "team"]
+FILTER_MODES: tuple[FilterMode, ...] = ("all", "mine", "team")
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """What a tree node stands for: an objective or a key result, by id."""
+
+    kind: Literal["objective", "kr"]
+    id: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+class OkrTree(Tree[NodeRef]):
+    """The alignment tree widget; children are added when a node is first expanded.
+
+    | Key | Action |
+    | --- | --- |
+    | up/down, j/k | Move the cursor |
+    | enter, space | Expand or collapse |
+    | left/right | Parent / expand |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("right,l", "expand_node", "Expand", show=False),
+        Binding("left,h", "collapse_or_parent", "Parent", show=False),
+    ]
+
+    def action_expand_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and not node.parent.is_root:
+            self.move_cursor(node.parent)
+
+
+class TreeScreen(Screen[None]):
+    """Objectives aligned company → team → personal, KRs as leaves, details beside."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_objective", "New objective", id="new_objective"),
+        Binding("a", "add_kr", "Add KR", id="add_kr"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("m", "move", "Move", id="move"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+        Binding("f", "cycle_mode", "All/mine/team", id="cycle_mode"),
+        Binding("p", "pick_period", "Period", id="pick_period"),
+        Binding("x", "toggle_explain", "Explain", id="toggle_explain"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+    ]
+
+    mode: reactive[FilterMode] = reactive("all", init=False)
+    text_filter: reactive[str] = reactive("", init=False)
+    explain: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: TreeModel | None = None
+        self._tree_nodes: dict[str, TreeNode[NodeRef]] = {}
+        self._visible: set[int] | None = None
+        self._matched: set[int] = set()
+        self._history_for: int | None = None
+
+    @property
+    def okr_app(self) -> "OkrApp":
+        return cast("OkrApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter: text in titles, owners, refs", id="filter")
+                yield Static(id="mode-line")
+                yield OkrTree("objectives", id="tree")
+            with VerticalScroll(id="detail"):
+                yield Static(id="detail-body")
+                yield Sparkline([], id="spark")
+                yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one(OkrTree)
+        tree.show_root = False
+        tree.guide_depth = 3
+        self.query_one("#filter", Input).display = False
+        history = self.query_one("#history", DataTable)
+        history.add_columns("Date", "Value", "Confidence", "Note", "Author")
+        self.reload()
+        tree.focus()
+
+    # --- loading ------------------------------------------------------------------
+
+    def reload(self, select: NodeRef | None = None) -> None:
+        """Re-read the tree (three queries) and redraw, keeping the cursor and expansions."""
+        period = self.okr_app.period
+        if period is None:
+            self.model = None
+            self._rebuild(select)
+            return
+        try:
+            self.model = load_tree(self.okr_app.db, period.id, self.okr_app.thresholds)
+        except DatabaseError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._compute_visible()
+        self._rebuild(select)
+
+    def _rebuild(self, select: NodeRef | None) -> None:
+        tree = self.query_one(OkrTree)
+        cursor = select or (tree.cursor_node.data if tree.cursor_node else None)
+        expanded = {k for k, n in self._tree_nodes.items() if n.is_expanded}
+        first_time = not self._tree_nodes
+        tree.clear()
+        self._tree_nodes = {}
+        model = self.model
+        if model is None or not model.objectives:
+            self._show_empty()
+            return
+        with tree.prevent(Tree.NodeExpanded):
+            for oid in model.roots:
+                if self._shows(oid):
+                    self._add_objective(tree.root, model.objectives[oid])
+            self._restore(expanded, first_time or bool(self.text_filter))
+        self._update_mode_line()
+        if cursor is not None:
+            self._reveal(cursor)
+        self.call_after_refresh(self._show_detail)
+
+    def _restore(self, expanded: set[str], expand_default: bool) -> None:
+        """Re-expand what was open (or the top levels on first show / everything matched)."""
+        queue = list(self.query_one(OkrTree).root.children)
+        while queue:
+            node = queue.pop(0)
+            ref = node.data
+            if ref is None or ref.kind != "objective":
+                continue
+            row = self.model.objectives[ref.id] if self.model else None
+            default = expand_default and (bool(self.text_filter) or row is None or row.parent_id
+                                          is None)  # fmt: skip
+            if ref.key in expanded or default:
+                self._populate(node)
+                node.expand()
+                queue.extend(node.children)
+
+    def _shows(self, oid: int) -> bool:
+        return self._visible is None or oid in self._visible
+
+    def _add_objective(self, parent: TreeNode[NodeRef], row: ObjectiveRow) -> TreeNode[NodeRef]:
+        ref = NodeRef("objective", row.id)
+        has_children = bool(row.key_results or row.children)
+        node = parent.add(objective_label(row, self._label_width(parent)), ref,
+                          allow_expand=has_children)  # fmt: skip
+        self._tree_nodes[ref.key] = node
+        return node
+
+    def _label_width(self, parent: TreeNode[NodeRef]) -> int:
+        """Room left for a title at this depth (bar, score and guides take the rest)."""
+        tree = self.query_one(OkrTree)
+        width = tree.size.width or 72
+        depth, node = 0, parent
+        while node.parent is not None:
+            depth, node = depth + 1, node.parent
+        return width - 18 - 3 * depth
+
+    def _populate(self, node: TreeNode[NodeRef]) -> None:
+        """Add an objective node's KRs and child objectives (once)."""
+        if node.children or self.model is None or node.data is None:
+            return
+        row = self.model.objectives[node.data.id]
+        show_all_krs = not self.text_filter or row.id in self._matched
+        for kr in row.key_results:
+            if show_all_krs or self._kr_matches(kr):
+                ref = NodeRef("kr", kr.id)
+                label = kr_label(kr, self._label_width(node) - 4)
+                self._tree_nodes[ref.key] = node.add_leaf(label, ref)
+        for child in row.children:
+            if self._shows(child):
+                self._add_objective(node, self.model.objectives[child])
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
+        self._populate(event.node)
+
+    def _reveal(self, ref: NodeRef) -> None:
+        """Expand the path to ``ref`` and put the cursor on it."""
+        if self.model is None:
+            return
+        oid = ref.id if ref.kind == "objective" else self._objective_of(ref.id)
+        chain: list[int] = []
+        while oid is not None and oid in self.model.objectives:
+            chain.append(oid)
+            oid = self.model.objectives[oid].parent_id
+        for ancestor in reversed(chain[1:] if ref.kind == "objective" else chain):
+            node = self._tree_nodes.get(f"objective:{ancestor}")
+            if node is not None:
+                self._populate(node)
+                node.expand()
+        target = self._tree_nodes.get(ref.key)
+        if target is not None:
+            tree = self.query_one(OkrTree)
+            self.call_after_refresh(tree.move_cursor, target)
+
+    def _objective_of(self, kr_id: int) -> int | None:
+        kr = self.model.key_result(kr_id) if self.model else None
+        return kr.objective_id if kr else None
+
+    def _show_empty(self) -> None:
+        period = self.okr_app.period
+        if period is None:
+            text = "There is no period yet. Run `okrtui init`, or press p."
+        elif self.text_filter or self.mode != "all":
+            text = "Nothing matches the filter. Press escape to clear it, f to show all."
+        else:
+            text = f"{period.name} has no objectives yet. Press n to create the first one."
+        self.query_one("#detail-body", Static).update(plain(text))
+        self._update_mode_line()
+
+    # --- filtering ----------------------------------------------------------------
+
+    def _kr_matches(self, kr: KrRow) -> bool:
+        needle = self.text_filter.lower()
+        return bool(needle) and any(
+            needle in s.lower() for s in (kr.title, kr.ref, kr.owner, kr.kpi_name or "")
+        )
+
+    def _objective_matches(self, row: ObjectiveRow) -> bool:
+        needle = self.text_filter.lower()
+        return any(needle in s.lower() for s in (row.title, row.ref, row.owner, row.team or "",
+                                                  row.description))  # fmt: skip
+
+    def _in_mode(self, row: ObjectiveRow, my_teams: set[str]) -> bool:
+        user = self.okr_app.username
+        if self.mode == "mine":
+            return row.involves(user) or any(kr.owner == user for kr in row.key_results)
+        if self.mode == "team":
+            return row.team in my_teams or row.involves(user)
+        return True
+
+    def _compute_visible(self) -> None:
+        """Which objectives show: matches of mode and text, plus their ancestors."""
+        model = self.model
+        if model is None or (self.mode == "all" and not self.text_filter):
+            self._visible, self._matched = None, set()
+            return
+        user = self.okr_app.username
+        my_teams = {r.team for r in model.objectives.values() if r.team and r.involves(user)}
+        matched = set()
+        for row in model.objectives.values():
+            if not self._in_mode(row, my_teams):
+                continue
+            if (
+                not self.text_filter
+                or self._objective_matches(row)
+                or any(self._kr_matches(kr) for kr in row.key_results)
+            ):
+                matched.add(row.id)
+        visible = set(matched)
+        for oid in matched:
+            parent = model.objectives[oid].parent_id
+            while parent is not None and parent not in visible and parent in model.objectives:
+                visible.add(parent)
+                parent = model.objectives[parent].parent_id
+        self._visible = visible
+        self._matched = {oid for oid in matched if self._objective_matches(model.objectives[oid])}
+
+    def _update_mode_line(self) -> None:
+        parts = {"all": "all objectives", "mine": "mine", "team": "my teams"}[self.mode]
+        text = f"showing {parts}"
+        if self.text_filter:
+            text += f' matching "{self.text_filter}"'
+        if self.model is not None:
+            shown = len(self._visible) if self._visible is not None else len(self.model.objectives)
+            text += f" · {shown} of {len(self.model.objectives)}"
+        self.query_one("#mode-line", Static).update(plain(text, style="dim"))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.text_filter = event.value.strip()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(OkrTree).focus()
+
+    def watch_text_filter(self) -> None:
+        self._compute_visible()
+        self._rebuild(None)
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        box.display = False
+        self.query_one(OkrTree).focus()
+
+    def action_cycle_mode(self) -> None:
+        self.mode = FILTER_MODES[(FILTER_MODES.index(self.mode) + 1) % len(FILTER_MODES)]
+
+    def watch_mode(self) -> None:
+        self._compute_visible()
+        self._rebuild(None)
+
+    # --- detail pane --------------------------------------------------------------
+
+    def selected(self) -> NodeRef | None:
+        node = self.query_one(OkrTree).cursor_node
+        return node.data if node is not None else None
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def watch_explain(self) -> None:
+        self._show_detail()
+
+    def action_toggle_explain(self) -> None:
+        self.explain = not self.explain
+
+    def _show_detail(self) -> None:
+        ref, model, period = self.selected(), self.model, self.okr_app.period
+        body = self.query_one("#detail-body", Static)
+        spark = self.query_one("#spark", Sparkline)
+        history = self.query_one("#history", DataTable)
+        if ref is None or model is None or period is None:
+            spark.display = history.display = False
+            return
+        today = date.today()
+        if ref.kind == "objective":
+            row = model.objectives[ref.id]
+            children = [model.objectives[c] for c in row.children]
+            body.update(objective_detail(row, children, period, today, self.explain))
+            spark.display = history.display = False
+            return
+        kr = model.key_result(ref.id)
+        if kr is None:
+            return
+        rows = kr_history(self.okr_app.db, kr.id)
+        points = [(r.created_at, r.value) for r in rows]
+        body.update(kr_detail(kr, model.objectives[kr.objective_id], period, today,
+                              forecast(points, period.ends_on) if points else None))  # fmt: skip
+        spark.data = [v for _, v in points][-self.okr_app.sparkline_length :]
+        spark.display = len(points) > 1
+        self._fill_history(history, rows)
+
+    def _fill_history(self, table: DataTable[object], rows: list) -> None:  # type: ignore[type-arg]
+        from okrtui.screens.format import history_row
+
+        table.clear()
+        for row in reversed(rows):
+            table.add_row(*history_row(row))
+        table.display = bool(rows)
+
+    # --- editing ------------------------------------------------------------------
+
+    def _selected_objective(self) -> ObjectiveRow | None:
+        ref, model = self.selected(), self.model
+        if ref is None or model is None:
+            return None
+        oid = ref.id if ref.kind == "objective" else self._objective_of(ref.id)
+        return model.objectives.get(oid) if oid is not None else None
+
+    def _run(self, action: str, fn: object, *args: object, **kwargs: object) -> object | None:
+        """Call a service function; a refusal becomes a notification, nothing else happens."""
+        try:
+            return fn(self.okr_app.db, self.okr_app.username, *args, **kwargs)  # type: ignore[operator]
+        except (DomainError, DatabaseError) as exc:
+            self.notify(str(exc), title=f"{action} refused", severity="error", timeout=8)
+            return None
+
+    @work
+    async def action_new_objective(self) -> None:
+        from okrtui.screens.forms import ObjectiveForm
+
+        period = self.okr_app.period
+        if period is None:
+            self.notify("there is no period to add objectives to", severity="error")
+            return
+        parent = self._selected_objective()
+        result = await self.app.push_screen_wait(
+            ObjectiveForm(self.okr_app, period_id=period.id, parent=parent)
+        )
+        if result is not None:
+            self.notify(f"created O-{result}")
+            self.reload(NodeRef("objective", result))
+
+    @work
+    async def action_add_kr(self) -> None:
+        from okrtui.screens.forms import KeyResultForm
+
+        objective = self._selected_objective()
+        if objective is None:
+            self.notify("select an objective first", severity="warning")
+            return
+        result = await self.app.push_screen_wait(KeyResultForm(self.okr_app, objective=objective))
+        if result is not None:
+            self.reload(NodeRef("kr", result))
+
+    @work
+    async def action_edit(self) -> None:
+        from okrtui.screens.forms import KeyResultForm, ObjectiveForm
+
+        ref, model = self.selected(), self.model
+        if ref is None or model is None:
+            return
+        if ref.kind == "objective":
+            row = model.objectives[ref.id]
+            result = await self.app.push_screen_wait(
+                ObjectiveForm(self.okr_app, period_id=row.period_id, existing=row)
+            )
+        else:
+            kr = model.key_result(ref.id)
+            if kr is None:
+                return
+            objective = model.objectives[kr.objective_id]
+            result = await self.app.push_screen_wait(
+                KeyResultForm(self.okr_app, objective=objective, existing=kr)
+            )
+        if result is not None:
+            self.reload(ref)
+
+    @work
+    async def action_move(self) -> None:
+        from okrtui.screens.dialogs import PickDialog
+        from store.service import move_objective
+
+        ref, model = self.selected(), self.model
+        if ref is None or model is None or ref.kind != "objective":
+            self.notify("select an objective to move (key results stay with theirs)",
+                        severity="warning")  # fmt: skip
+            return
+        row = model.objectives[ref.id]
+        choices = [(None, "— top level (no parent) —")] + [
+            (o.id, f"{o.ref}  {o.title}  @{o.owner}")
+            for _, o in model.walk() if o.id != row.id
+        ]  # fmt: skip
+        picked = await self.app.push_screen_wait(
+            PickDialog(f"Align {row.ref} under…", choices, current=row.parent_id)
+        )
+        if picked is PickDialog.CANCELLED:
+            return
+        if self._run("Move", move_objective, row.id, picked) is not None:
+            where = "the top level" if picked is None else f"O-{picked}"
+            self.notify(f"{row.ref} now aligned under {where}")
+            self.reload(ref)
+
+    @work
+    async def action_delete(self) -> None:
+        from okrtui.screens.dialogs import ConfirmDialog
+        from store.service import delete_key_result, delete_objective, preview_delete_objective
+
+        ref, model = self.selected(), self.model
+        if ref is None or model is None:
+            return
+        if ref.kind == "objective":
+            row = model.objectives[ref.id]
+            summary = preview_delete_objective(self.okr_app.db, row.id)
+            what = (
+                f"Delete {row.ref} “{row.title}” with its {summary.key_results} key result(s) "
+                f"and {summary.check_ins} check-in(s)?"
+            )
+            if summary.orphaned_children:
+                what += f" Its {summary.orphaned_children} aligned objective(s) become top-level."
+            if await self.app.push_screen_wait(ConfirmDialog(what, "Delete")):
+                if self._run("Delete", delete_objective, row.id) is not None:
+                    self.notify(f"deleted {row.ref}")
+                    self.reload(NodeRef("objective", row.parent_id) if row.parent_id else None)
+            return
+        kr = model.key_result(ref.id)
+        if kr is None:
+            return
+        count = len(kr_history(self.okr_app.db, kr.id))
+        what = f"Delete {kr.ref} “{kr.title}” with its {count} check-in(s)?"
+        if await self.app.push_screen_wait(ConfirmDialog(what, "Delete")):
+            if self._run("Delete", delete_key_result, kr.id) is not None:
+                self.notify(f"deleted {kr.ref}")
+                self.reload(NodeRef("objective", kr.objective_id))
+
+    @work
+    async def action_pick_period(self) -> None:
+        from okrtui.screens.dialogs import PickDialog
+
+        periods = self.okr_app.periods()
+        current = self.okr_app.period
+        choices = [
+            (p.id, f"{p.name}  {p.starts_on} → {p.ends_on}  ({p.state.value})") for p in periods
+        ]
+        picked = await self.app.push_screen_wait(
+            PickDialog("Show period", choices, current=current.id if current else None)
+        )
+        if picked is PickDialog.CANCELLED or picked is None:
+            return
+        self.okr_app.period = next(p for p in periods if p.id == picked)
+        self._tree_nodes = {}
+        self.reload()

@@ -1,0 +1,71 @@
+"""Plain-text renderings for the CLI (status tree, check-in confirmations).
+
+Everything user-typed passes through :func:`safe` before it reaches the
+terminal, so a stored title can never move the cursor or set the clipboard.
+"""
+
+from store.enums import BAND_LABEL
+from store.queries import KrRow, ObjectiveRow, TreeModel
+from store.scoring import format_number, format_percent
+from store.service import CheckInResult
+from store.validation import clean_line
+
+
+def safe(text: str | None, width: int | None = None) -> str:
+    """One line of user text with control characters removed, cut to ``width``."""
+    line = clean_line(text or "")
+    if width is not None and len(line) > width:
+        return line[: max(width - 1, 0)] + "…"
+    return line
+
+
+def kr_value_text(kr: KrRow) -> str:
+    """``current / target unit`` (milestones as done / not done)."""
+    if kr.kind == "milestone":
+        return "not started" if kr.current is None else ("done" if kr.current >= 1 else "not done")
+    return f"{format_number(kr.current, kr.unit)} / {format_number(kr.target, kr.unit)}"
+
+
+def status_lines(tree: TreeModel, only: set[int] | None = None) -> list[str]:
+    """The alignment tree as an indented table; ``only`` limits it to some objectives."""
+    p = tree.period
+    lines = [f"{safe(p.name)}  {p.starts_on} → {p.ends_on}  ({p.state.value})"]
+    if not tree.objectives:
+        lines.append("  (no objectives yet: open okrtui and press n)")
+    for depth, row in tree.walk():
+        if only is not None and row.id not in only:
+            continue
+        lines.append(_objective_line(depth, row))
+        for kr in row.key_results:
+            lines.append(_kr_line(depth + 1, kr))
+    return lines
+
+
+def _objective_line(depth: int, row: ObjectiveRow) -> str:
+    pad = "  " * depth
+    title = safe(row.title, max(20, 58 - len(pad)))
+    return (
+        f"{pad}{row.ref:<7} {title:<{max(20, 58 - len(pad))}} {safe(row.owner, 10):<10} "
+        f"{format_percent(row.score):>5}  {BAND_LABEL[row.band]}"
+    )
+
+
+def _kr_line(depth: int, kr: KrRow) -> str:
+    pad = "  " * depth
+    width = max(20, 44 - len(pad))
+    title = safe(kr.title, width)
+    return (
+        f"{pad}{kr.ref:<7} {title:<{width}} {safe(kr_value_text(kr), 22):>22}  "
+        f"{format_percent(kr.progress):>5}  {BAND_LABEL[kr.band]}"
+    )
+
+
+def checkin_line(result: CheckInResult) -> str:
+    """One line confirming a check-in: what moved, and the score and band it gives."""
+    before = format_number(result.previous, result.unit)
+    after = format_number(result.value, result.unit)
+    target = format_number(result.target, result.unit)
+    return (
+        f"KR-{result.key_result_id} {safe(result.title, 60)}: {before} → {after} "
+        f"(target {target}) score {format_percent(result.progress)} {BAND_LABEL[result.band]}"
+    )

@@ -1,0 +1,5 @@
+"""Reusable presentational Textual widgets.
+
+They take plain values and post Messages; they never touch the database
+(nothing here imports ``store.db``, ``store.service`` or ``store.queries``).
+"""

@@ -1,0 +1,47 @@
+"""Safe rendering of user text, and the small visual vocabulary shared by screens.
+
+User text is never parsed as markup: titles like ``[bold]x[/]`` or
+``[@click=app.screenshot(...)]`` are shown literally, and control characters
+(terminal escapes, bidi overrides) are removed before anything is drawn.
+"""
+
+from rich.text import Text
+
+from store.enums import BAND_LABEL, Band
+from store.validation import clean_line, clean_multiline
+
+BAND_STYLE: dict[Band, str] = {
+    Band.OVERPERFORMING: "bold #5fafff",
+    Band.ON_TRACK: "#5fd75f",
+    Band.AT_RISK: "#ffaf00",
+    Band.OFF_TRACK: "#ff5f5f",
+    Band.NO_DATA: "dim",
+}
+
+BAR_CELLS = "▏▎▍▌▋▊▉█"
+
+
+def plain(text: str | None, *, multiline: bool = False, style: str = "") -> Text:
+    """User text as a Rich ``Text`` that is never interpreted as markup."""
+    cleaned = clean_multiline(text or "") if multiline else clean_line(text or "")
+    return Text(cleaned, style=style)
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis (width counted in characters)."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def progress_bar(progress: float | None, width: int = 8, band: Band = Band.NO_DATA) -> Text:
+    """A compact bar with eighth-cell resolution, coloured by band; capped at full."""
+    if progress is None:
+        return Text("·" * width, style="dim")
+    filled = max(0.0, min(progress, 1.0)) * width
+    full = int(filled)
+    part = int((filled - full) * 8)
+    bar = "█" * full + (BAR_CELLS[part - 1] if part and full < width else "")
+    return Text.assemble((bar, BAND_STYLE[band]), ("·" * (width - len(bar)), "dim"))
+
+
+def band_text(band: Band) -> Text:
+    return Text(f"● {BAND_LABEL[band]}", style=BAND_STYLE[band])
