@@ -124,10 +124,7 @@ def init(ctx: click.Context) -> None:
     target = app.target
     if target.path is not None and target.path.exists():
         fail(f"{target.path} already exists; nothing to do", EXIT_REFUSED)
-    db = app.database(create=True)
-    from store.service import ensure_period
-
-    ensure_period(db, app.user.username)
+    app.database(create=True)
     click.echo(f"created {target.path or target.url}")
 
 
@@ -304,16 +301,14 @@ def _write_output(text: str, output: Path | None) -> None:
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path) -> None:
     """Import a JSON export into an empty database (all or nothing)."""
-    from store.transfer import TransferError, import_document, parse_document
+    from store.transfer import TransferError, import_document, read_document
 
     app = _app(ctx)
     try:
-        document = parse_document(file.read_text(encoding="utf-8"))
-        counts = import_document(app.database(create=True), document)
+        document = read_document(file)
+        counts = import_document(app.database(create=True, seed=False), document)
     except TransferError as exc:
         fail(f"{file}: {exc}; nothing was imported", EXIT_REFUSED)
-    except UnicodeDecodeError as exc:
-        fail(f"{file} is not UTF-8 text ({exc.reason}); nothing was imported", EXIT_REFUSED)
     summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     click.echo(f"imported {summary or 'nothing'}")
 

@@ -45,14 +45,18 @@ class AppContext:
         """The per-user default database may be created on first run; others may not."""
         return self.target.path == default_db_path().resolve()
 
-    def database(self, *, create: bool = False) -> Database:
-        """Open the database once; a first run at the default location creates it."""
+    def database(self, *, create: bool = False, seed: bool = True) -> Database:
+        """Open the database once; a first run at the default location creates it.
+
+        A newly created database gets the current quarter as its period unless
+        ``seed`` is false (an import wants it empty).
+        """
         if self._db is None:
             target = self.target
             first_run = target.path is not None and not target.path.exists()
             allowed = create or (first_run and self.is_default_location())
             self._db = open_database(target, create=allowed)
-            if first_run and allowed:
+            if first_run and allowed and seed:
                 from store.service import ensure_period
 
                 ensure_period(self._db, self.user.username)

@@ -716,4 +716,6 @@ def format_percent(score: float | None) -> str:
     """A score as a whole percentage ("62%"); "—" when there is no data."""
     if score is None or not math.isfinite(score):
         return "—"
+    if score >= 100:
+        return ">9999%"
     return f"{score * 100:.0f}%"

@@ -502,20 +502,20 @@ class TreeScreen(Screen[None]):
             )
             if summary.orphaned_children:
                 what += f" Its {summary.orphaned_children} aligned objective(s) become top-level."
-            if await self.app.push_screen_wait(ConfirmDialog(what, "Delete")):
-                if self._run("Delete", delete_objective, row.id) is not None:
-                    self.notify(f"deleted {row.ref}")
-                    self.reload(NodeRef("objective", row.parent_id) if row.parent_id else None)
+            confirmed = await self.app.push_screen_wait(ConfirmDialog(what, "Delete"))
+            if confirmed and self._run("Delete", delete_objective, row.id) is not None:
+                self.notify(f"deleted {row.ref}")
+                self.reload(NodeRef("objective", row.parent_id) if row.parent_id else None)
             return
         kr = model.key_result(ref.id)
         if kr is None:
             return
         count = len(kr_history(self.okr_app.db, kr.id))
         what = f"Delete {kr.ref} “{kr.title}” with its {count} check-in(s)?"
-        if await self.app.push_screen_wait(ConfirmDialog(what, "Delete")):
-            if self._run("Delete", delete_key_result, kr.id) is not None:
-                self.notify(f"deleted {kr.ref}")
-                self.reload(NodeRef("objective", kr.objective_id))
+        confirmed = await self.app.push_screen_wait(ConfirmDialog(what, "Delete"))
+        if confirmed and self._run("Delete", delete_key_result, kr.id) is not None:
+            self.notify(f"deleted {kr.ref}")
+            self.reload(NodeRef("objective", kr.objective_id))
 
     @work
     async def action_pick_period(self) -> None:
