@@ -1,6 +1,7 @@
 """OkrApp: the Textual application shell (screens, global keys, palette, theme)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -30,11 +31,19 @@ class OkrApp(App[None]):
 
     period: reactive[PeriodRow | None] = reactive(None, init=False)
 
-    def __init__(self, ctx: AppContext, db: Database, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        db: Database,
+        *,
+        demo: bool = False,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.db = db
         self.demo = demo
+        self.today = today  # injectable so tests and snapshots see a fixed date
         self.username = ctx.user.username
         self.thresholds: Thresholds = ctx.thresholds
         self.sparkline_length = ctx.settings.ui.sparkline_length
@@ -47,7 +56,7 @@ class OkrApp(App[None]):
         self._theme_ready = True
         if self.ctx.settings.keymap:
             self.set_keymap(self.ctx.settings.keymap)
-        self.period = default_period(self.db)
+        self.period = default_period(self.db, self.today())
         for warning in self.ctx.settings.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=8)
         from okrtui.screens.tree import TreeScreen

@@ -8,7 +8,6 @@ Exit codes: 0 done; 1 refused (bad value, unknown KR, rule broken), nothing
 written; 2 cannot run (usage, config or database problem).
 """
 
-import json
 import shutil
 import sys
 import tempfile
@@ -105,7 +104,11 @@ def demo(ctx: click.Context, create_db: Path | None) -> None:
         db = _open_new(workdir / "demo.db")
         build_demo(db, app.user.username)
         db.close()
-        _open_tui(AppContext(db_override=str(workdir / "demo.db")), demo=True)
+        demo_app = AppContext(db_override=str(workdir / "demo.db"))
+        try:
+            _open_tui(demo_app, demo=True)
+        finally:
+            demo_app.close()  # release the file before its folder is deleted
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -145,17 +148,23 @@ def checkin(
 ) -> None:
     """Record a key result's new VALUE: okrtui checkin KR-12 42 --note "…"."""
     app = _app(ctx)
-    db = app.database()
     if list_:
         _print_my_krs(app)
         return
     if key_result is None or value is None:
         raise click.UsageError("give a key result and a value, e.g. okrtui checkin KR-12 42")
+    db = app.database()
     from okrtui.textout import checkin_line
+    from store.errors import NotFoundError
     from store.queries import resolve_key_result
     from store.service import check_in
 
-    kr_id = resolve_key_result(db, key_result)
+    try:
+        kr_id = resolve_key_result(db, key_result)
+    except NotFoundError as exc:
+        if exc.suggestions:
+            raise
+        fail(f"{exc}; `okrtui checkin --list` shows your key results", EXIT_REFUSED)
     result = check_in(
         db, app.user.username, kr_id, value, confidence=confidence, note=note,
         thresholds=app.thresholds,
@@ -204,19 +213,24 @@ def kpi() -> None:
 def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | None,
                note: str) -> None:  # fmt: skip
     """Record a KPI VALUE for a date; a second value for the same date replaces the first."""
-    app = _app(ctx)
-    db = app.database()
+    from datetime import date
+
     from okrtui.textout import safe
     from store.queries import resolve_kpi
     from store.scoring import format_number
     from store.service import record_kpi_value
+    from store.validation import parse_date
 
+    app = _app(ctx)
+    db = app.database()
     kpi_id = resolve_kpi(db, kpi_ref)
+    # The day is fixed here so the confirmation names the day that was written (the
+    # KPI's latest value may be a later one when --date is in the past).
+    day = parse_date(observed_on, "date") if observed_on is not None else date.today()
     replaced, number = record_kpi_value(
-        db, app.user.username, kpi_id, value, observed_on=observed_on, note=note
+        db, app.user.username, kpi_id, value, observed_on=day, note=note
     )
     panel = next(p for p in _panels(app) if p.id == kpi_id)
-    day = panel.values[-1][0] if panel.values else observed_on
     text = f"KPI-{kpi_id} {safe(panel.name)}: {format_number(number, panel.unit)} on {day}"
     if replaced is not None:
         text += f" (replaced {format_number(replaced, panel.unit)})"
@@ -248,8 +262,9 @@ def status(ctx: click.Context, period: str | None, mine: bool, as_json: bool) ->
         only |= {kr.objective_id for o in tree.objectives.values() for kr in o.key_results
                  if kr.owner == app.user.username}  # fmt: skip
     if as_json:
-        click.echo(json.dumps(_tree_json(tree, only), indent=2, ensure_ascii=False,
-                              allow_nan=False, default=str))  # fmt: skip
+        from okrtui.textout import json_text
+
+        click.echo(json_text(_tree_json(tree, only)))
     else:
         click.echo("\n".join(status_lines(tree, only)))
 
@@ -330,13 +345,18 @@ def config_path() -> None:
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
     """Print the settings in effect (defaults, system file and yours merged)."""
+    from okrtui.textout import safe
     from store.config import render_settings
 
     app = _app(ctx)
-    for warning in app.settings.warnings:
-        click.echo(f"# warning: {warning}")
-    click.echo(f"# database in use: {app.target.path or app.target.url}")
-    click.echo(render_settings(app.settings), nl=False)
+    # render_settings already lists the warnings and the database it would use, but it
+    # cannot know about --db: put the database actually in use in that line.
+    in_use = f"# database in use: {safe(str(app.target.path or app.target.url))}"
+    text = "".join(
+        f"{in_use}\n" if line.startswith("# database in use:") else line
+        for line in render_settings(app.settings).splitlines(keepends=True)
+    )
+    click.echo(text, nl=False)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, or_, select
 
 from store.db import Database
 from store.enums import Band, Confidence, Direction, Kind, KpiDirection, Level, PeriodState
@@ -332,7 +332,9 @@ def my_key_results(
     """KRs the user owns, or whose objective they own or collaborate on: (objective title, KR)."""
     th = thresholds or Thresholds()
     with db.read() as conn:
-        period = conn.execute(select(P.ends_on).where(P.id == period_id)).scalar_one()
+        period = conn.execute(select(P.ends_on).where(P.id == period_id)).scalar_one_or_none()
+        if period is None:
+            raise NotFoundError(f"period {period_id} does not exist")
         collab = select(C.objective_id).where(C.username == username)
         where = and_(
             OB.period_id == period_id,
@@ -470,17 +472,31 @@ def _suggest(conn: Connection, stmt: object, prefix: str, wanted: str) -> tuple[
     return tuple(f"{labels[lowered[h]]} ({lowered[h]})" for h in hits[:5])
 
 
+def _same_name(conn: Connection, stmt: object, text: str) -> list[int]:
+    """Ids whose title/name equals ``text`` ignoring case, in id order.
+
+    Compared in Python: SQLite's lower() folds ASCII only ("ÄRGER" != "ärger").
+    """
+    wanted = clean_line(text).casefold()
+    if not wanted:
+        return []
+    rows = conn.execute(stmt)  # type: ignore[call-overload]
+    return sorted(key for key, label in rows if clean_line(label).casefold() == wanted)
+
+
 def resolve_key_result(db: Database, text: str) -> int:
     """A KR id from ``KR-12``/``12`` or a unique title; else NotFoundError with suggestions."""
     with db.read() as conn:
         kr_id = parse_reference(text, "KR")
         if kr_id is not None and conn.execute(select(KR.id).where(KR.id == kr_id)).first():
             return kr_id
-        wanted = clean_line(text).lower()
-        matches = conn.execute(select(KR.id).where(func.lower(KR.title) == wanted)).all()
-        if len(matches) == 1:
-            return matches[0][0]
         pool = select(KR.id, KR.title)
+        matches = _same_name(conn, pool, text)
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            refs = tuple(f"KR-{m}" for m in matches[:5])
+            raise NotFoundError(f"{clean_line(text)!r} names {len(matches)} key results", refs)
         raise NotFoundError(f"no key result {clean_line(text)!r}", _suggest(conn, pool, "KR", text))
 
 
@@ -490,9 +506,8 @@ def resolve_kpi(db: Database, text: str) -> int:
         kpi_id = parse_reference(text, "KPI")
         if kpi_id is not None and conn.execute(select(K.id).where(K.id == kpi_id)).first():
             return kpi_id
-        wanted = clean_line(text).lower()
-        match = conn.execute(select(K.id).where(func.lower(K.name) == wanted)).first()
-        if match:
-            return match[0]
         pool = select(K.id, K.name)
+        matches = _same_name(conn, pool, text)
+        if matches:
+            return matches[0]
         raise NotFoundError(f"no KPI {clean_line(text)!r}", _suggest(conn, pool, "KPI", text))

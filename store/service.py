@@ -9,7 +9,7 @@ cannot be written) with nothing changed.
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, delete, func, select
@@ -117,7 +117,9 @@ def _log(
 def _get(s: Session, model: type[T], key: int, label: str) -> T:
     row = s.get(model, key)
     if row is None:
-        raise NotFoundError(f"{label} {key} does not exist")
+        # "objective O-" + 7 reads "objective O-7", "KPI" + 7 reads "KPI 7".
+        sep = "" if label.endswith("-") else " "
+        raise NotFoundError(f"{label}{sep}{key} does not exist")
     return row
 
 
@@ -182,7 +184,9 @@ def create_period(
         raise ValidationError(f"the period must end after it starts ({start} → {end})")
     state = _enum(PeriodState, state, "state")
     with db.write() as s:
-        if s.exec(select(Period).where(Period.name == name)).first():
+        # Periods are looked up by name in any case (resolve_period), so "2026-q4" next to
+        # "2026-Q4" would make that lookup ambiguous.
+        if _name_taken(s, Period.name, name):
             raise ValidationError(f"a period named {name!r} already exists")
         if state == PeriodState.ACTIVE:
             _deactivate_others(s, None)
@@ -192,6 +196,12 @@ def create_period(
         assert period.id is not None
         _log(s, actor, "period", period.id, "create", name=name, starts_on=start, ends_on=end)
         return Saved(period.id)
+
+
+def _name_taken(s: Session, column: Any, name: str) -> bool:
+    """Whether ``name`` is already used in ``column``, ignoring case (Unicode-aware)."""
+    wanted = name.casefold()
+    return any(str(taken).casefold() == wanted for taken in s.exec(select(column)))
 
 
 def _deactivate_others(s: Session, keep: int | None) -> None:
@@ -568,6 +578,22 @@ def validate_check_in_value(kind: Kind, value: float | str) -> float:
     return number
 
 
+def _check_in_time(at: datetime) -> datetime:
+    """A back-dated check-in time: timezone-aware, in the sane range, not in the future.
+
+    A naive time would be stored as if it were UTC (shifting it by the user's offset),
+    and a future one would stay "the latest" and hide every real check-in after it.
+    """
+    if not isinstance(at, datetime):
+        raise ValidationError(f"check-in time must be a date and time, not {at!r}")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValidationError(f"check-in time {at} has no time zone")
+    parse_date(at, "check-in date")
+    if at > utcnow() + timedelta(days=1):
+        raise ValidationError(f"check-in time {at} is in the future")
+    return at
+
+
 def check_in(
     db: Database,
     actor: str,
@@ -582,7 +608,7 @@ def check_in(
     """Record a KR's new value; the KR's current value moves in the same transaction."""
     note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
     conf = _enum(Confidence, confidence, "confidence") if confidence is not None else None
-    when = at or utcnow()
+    when = utcnow() if at is None else _check_in_time(at)
     with db.write() as s:
         kr = _get(s, KeyResult, kr_id, "key result KR-")
         _objective_for_write(s, kr.objective_id)
@@ -675,7 +701,8 @@ def create_kpi(
     )
     _thresholds_ok(kpi_dir, green_v, red_v)
     with db.write() as s:
-        if s.exec(select(Kpi).where(Kpi.name == name)).first():
+        # resolve_kpi matches names in any case: "mrr" next to "MRR" would be ambiguous.
+        if _name_taken(s, Kpi.name, name):
             raise ValidationError(f"a KPI named {name!r} already exists")
         if parent_id is not None:
             _get(s, Kpi, parent_id, "parent KPI")

@@ -8,22 +8,26 @@ Numbers are parsed strictly: ``float()`` happily accepts ``nan``, ``1e309``,
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 
 from store.errors import ValidationError
 
 # C0 controls except tab/newline, DEL, C1 controls.
 _CONTROL = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _C1 = "".join(chr(c) for c in range(0x80, 0xA0))
-# Bidi embeddings/overrides/isolates and zero-width characters (CVE-2021-42574).
+# Every Unicode Bidi_Control character (U+061C, U+200E/F, U+202A–E, U+2066–9) and the
+# zero-width ones (U+200B–D, U+2060 word joiner, U+FEFF) (CVE-2021-42574).
 _INVISIBLE = (
-    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
 _STRIP_LINE = str.maketrans("", "", _CONTROL + _C1 + _INVISIBLE + "\n\t\r")
 _STRIP_MULTI = str.maketrans("", "", _CONTROL + _C1 + _INVISIBLE)
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# re.ASCII: a plain \d also matches Arabic-Indic, fullwidth and other Unicode digits,
+# which float() would then happily read ("١٢٣" -> 123.0).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 MIN_DATE = date(1970, 1, 1)
 MAX_DATE = date(2200, 12, 31)
@@ -70,7 +74,13 @@ def parse_number(text: str | float | int, field: str = "value") -> float:
     if isinstance(text, bool):
         raise ValidationError(f"{field} must be a number, not {text!r}")
     if isinstance(text, int | float):
-        return require_finite(float(text), field)
+        try:
+            number = float(text)
+        except OverflowError:  # an int beyond the float range
+            raise ValidationError(f"{field} is too large to store") from None
+        return require_finite(number, field)
+    if not isinstance(text, str):
+        raise ValidationError(f"{field} must be a number, not {type(text).__name__}")
     raw = text.strip()
     if not raw:
         raise ValidationError(f"{field} is empty: type a number such as 42 or 3.5")
@@ -99,8 +109,13 @@ def optional_number(text: str | float | int | None, field: str) -> float | None:
 
 def parse_date(text: str | date, field: str = "date") -> date:
     """An ISO date (YYYY-MM-DD) within a sane range."""
-    if isinstance(text, date):
+    if isinstance(text, datetime):
+        # A date subclass, but it cannot be compared with plain dates (TypeError).
+        value = text.date()
+    elif isinstance(text, date):
         value = text
+    elif not isinstance(text, str):
+        raise ValidationError(f"{field} must be a date (YYYY-MM-DD), not {type(text).__name__}")
     else:
         raw = text.strip()
         if not _DATE.fullmatch(raw):

@@ -55,3 +55,42 @@ def demo_db(tmp_path: Path, me: str) -> Iterator[Database]:
 def demo_path(demo_db: Database) -> Path:
     assert demo_db.path is not None
     return demo_db.path
+
+
+SNAPSHOT_USER = "tester"
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UTC local time, so timestamps render the same on every machine."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture
+def tester_demo_path(tmp_path: Path) -> Path:
+    """Demo data for a fixed user name, so screens look the same for whoever runs the tests."""
+    from store.demo import build_demo
+
+    path = tmp_path / "tester-demo.db"
+    database = open_database(path, create=True)
+    build_demo(database, SNAPSHOT_USER, DEMO_TODAY)
+    database.close()
+    return path
+
+
+@pytest.fixture
+def make_app(fixed_clock: None):  # type: ignore[no-untyped-def]
+    """Build an OkrApp on a database path, as a given user, on the demo's "today"."""
+    from okrtui.app import OkrApp
+    from okrtui.context import AppContext
+    from store.identity import User
+
+    def build(path: Path, user: str = SNAPSHOT_USER) -> OkrApp:
+        ctx = AppContext(db_override=str(path))
+        ctx.__dict__["user"] = User(user, user)
+        return OkrApp(ctx, ctx.database(), today=lambda: DEMO_TODAY)
+
+    return build

@@ -14,11 +14,14 @@ from widgets.text import plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Ask before something that cannot be undone; enter confirms, escape cancels."""
+    """Ask before something that cannot be undone: y confirms; n or escape cancels.
+
+    Cancel has the focus, so a stray enter never deletes anything.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "confirm", "Confirm", show=False),
+        Binding("y", "confirm", "Yes"),
+        Binding("n,escape", "cancel", "No"),
     ]
 
     def __init__(self, question: str, verb: str = "OK") -> None:
@@ -30,8 +33,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(plain(self.question, multiline=True), id="question")
             with Horizontal(classes="buttons"):
-                yield Button(self.verb, variant="error", id="confirm")
-                yield Button("Cancel", id="cancel")
+                yield Button(f"{self.verb} (y)", variant="error", id="confirm")
+                yield Button("Cancel (n)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -72,6 +72,7 @@ class FormScreen(ModalScreen[int | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self.query(".field").first().focus()
         self.revalidate()
 
     def value(self, field_id: str) -> str:
@@ -147,7 +148,7 @@ class ObjectiveForm(FormScreen):
     ) -> None:
         super().__init__(app)
         self.period_id = period_id
-        self.parent = parent
+        self.parent_row = parent
         self.existing = existing
         if existing:
             self.heading = f"Edit {existing.ref}"
@@ -157,7 +158,7 @@ class ObjectiveForm(FormScreen):
             self.heading = "New top-level objective"
 
     def fields(self) -> ComposeResult:
-        row, parent = self.existing, self.parent
+        row, parent = self.existing, self.parent_row
         level = row.level if row else (
             Level.COMPANY if parent is None
             else Level.TEAM if parent.level == Level.COMPANY else Level.PERSONAL
@@ -203,7 +204,7 @@ class ObjectiveForm(FormScreen):
             return update_objective(db, user, self.existing.id, **values).id
         saved = create_objective(
             db, user, period_id=self.period_id,
-            parent_id=self.parent.id if self.parent else None, **values,
+            parent_id=self.parent_row.id if self.parent_row else None, **values,
         )  # fmt: skip
         return saved.id
 

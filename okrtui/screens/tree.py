@@ -1,7 +1,6 @@
 """The alignment tree: the home screen, with a detail pane and every editing key."""
 
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 from textual import on, work
@@ -97,7 +96,7 @@ class TreeScreen(Screen[None]):
         self._tree_nodes: dict[str, TreeNode[NodeRef]] = {}
         self._visible: set[int] | None = None
         self._matched: set[int] = set()
-        self._history_for: int | None = None
+        self._before_filter: set[str] = set()
 
     @property
     def okr_app(self) -> "OkrApp":
@@ -143,10 +142,14 @@ class TreeScreen(Screen[None]):
         self._compute_visible()
         self._rebuild(select)
 
-    def _rebuild(self, select: NodeRef | None) -> None:
+    def _expanded_keys(self) -> set[str]:
+        return {k for k, n in self._tree_nodes.items() if n.is_expanded}
+
+    def _rebuild(self, select: NodeRef | None, expanded: set[str] | None = None) -> None:
         tree = self.query_one(OkrTree)
         cursor = select or (tree.cursor_node.data if tree.cursor_node else None)
-        expanded = {k for k, n in self._tree_nodes.items() if n.is_expanded}
+        if expanded is None:
+            expanded = self._expanded_keys()
         first_time = not self._tree_nodes
         tree.clear()
         self._tree_nodes = {}
@@ -324,9 +327,13 @@ class TreeScreen(Screen[None]):
     def _filter_done(self) -> None:
         self.query_one(OkrTree).focus()
 
-    def watch_text_filter(self) -> None:
+    def watch_text_filter(self, old: str, new: str) -> None:
+        # Filtering expands every match; clearing it returns to what was open before.
+        if new and not old:
+            self._before_filter = self._expanded_keys()
+        restore = self._before_filter if old and not new else None
         self._compute_visible()
-        self._rebuild(None)
+        self._rebuild(None, restore)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -366,7 +373,7 @@ class TreeScreen(Screen[None]):
         if ref is None or model is None or period is None:
             spark.display = history.display = False
             return
-        today = date.today()
+        today = self.okr_app.today()
         if ref.kind == "objective":
             row = model.objectives[ref.id]
             children = [model.objectives[c] for c in row.children]
