@@ -244,7 +244,7 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
     if not path.exists():
         if not create:
             raise MissingDatabaseError(
-                f"no database at {path}. Create one with `okrtui init --db {path}` "
+                f"no database at {path}. Create one with `okrtui --db {path} init` "
                 f"(or `okrtui demo --create-db {path}` for demo data)."
             )
         create_file(path)

@@ -602,7 +602,7 @@ def _refuse_non_empty(conn: Connection) -> None:
     if held:
         raise TransferError(
             f"the database is not empty (it holds {', '.join(held)}): import into a new "
-            "database instead (for example one created with `okrtui init --db NEW.db`)"
+            "database instead (`okrtui --db NEW.db import FILE` creates it)"
         )
 
 
