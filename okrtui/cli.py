@@ -8,6 +8,7 @@ Exit codes: 0 done; 1 refused (bad value, unknown KR, rule broken), nothing
 written; 2 cannot run (usage, config or database problem).
 """
 
+import re
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,56 @@ def _app(ctx: click.Context) -> AppContext:
     return ctx.find_object(AppContext) or AppContext()
 
 
+_NEGATIVE_NUMBER = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+class ValueCommand(click.Command):
+    """A command whose VALUE may be negative: ``okrtui kpi record "Burn rate" -120000``.
+
+    Click reads ``-120000`` as an unknown option (a usage error); a word that looks like
+    a negative number, and is not the value of an option such as ``--note``, is passed
+    as an argument instead. An explicit ``--`` turns this off.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            takes_value = {
+                name
+                for param in self.params
+                if isinstance(param, click.Option) and not param.is_flag and not param.count
+                for name in param.opts
+            }
+            keep: list[str] = []
+            numbers: list[str] = []
+            option_value = False
+            for arg in args:
+                if not option_value and _NEGATIVE_NUMBER.match(arg):
+                    numbers.append(arg)
+                    continue
+                keep.append(arg)
+                option_value = not option_value and arg in takes_value
+            if numbers:
+                args = [*keep, "--", *numbers]
+        return super().parse_args(ctx, args)
+
+
+def _subcommand_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(AppContext).db_override = value
+
+
+# The global --db is also accepted after the subcommand, so the commands okrtui suggests
+# in its own messages (`okrtui init --db PATH`) work as printed.
+db_option = click.option(
+    "--db",
+    metavar="PATH|URL",
+    expose_value=False,
+    is_eager=True,
+    callback=_subcommand_db,
+    help="Database file or SQLAlchemy URL (same as the global --db).",
+)
+
+
 @click.group(cls=OkrGroup, invoke_without_command=True)
 @click.option(
     "--db",
@@ -91,18 +142,19 @@ def demo(ctx: click.Context, create_db: Path | None) -> None:
     from store.demo import build_demo
 
     app = _app(ctx)
+    me = app.user.username  # a config or identity problem stops us before any file is made
     if create_db is not None:
         if create_db.exists():
             fail(f"{create_db} already exists; choose a new file name", EXIT_REFUSED)
         db = _open_new(create_db)
-        build_demo(db, app.user.username)
+        build_demo(db, me)
         db.close()
         click.echo(f"demo database written to {create_db}")
         return
     workdir = Path(tempfile.mkdtemp(prefix="okrtui-demo-"))
     try:
         db = _open_new(workdir / "demo.db")
-        build_demo(db, app.user.username)
+        build_demo(db, me)
         db.close()
         demo_app = AppContext(db_override=str(workdir / "demo.db"))
         try:
@@ -120,6 +172,7 @@ def _open_new(path: Path) -> Any:
 
 
 @main.command()
+@db_option
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create an empty database (with the current quarter as its period)."""
@@ -131,12 +184,13 @@ def init(ctx: click.Context) -> None:
     click.echo(f"created {target.path or target.url}")
 
 
-@main.command()
+@main.command(cls=ValueCommand)
 @click.argument("key_result", required=False)
 @click.argument("value", required=False)
 @click.option("--confidence", "-c", type=CONFIDENCE, help="How confident you are now.")
 @click.option("--note", "-n", default="", help="What happened since the last check-in.")
 @click.option("--list", "list_", is_flag=True, help="List my key results and exit.")
+@db_option
 @click.pass_context
 def checkin(
     ctx: click.Context,
@@ -204,11 +258,12 @@ def kpi() -> None:
     """KPI values from the shell."""
 
 
-@kpi.command("record")
+@kpi.command("record", cls=ValueCommand)
 @click.argument("kpi_ref", metavar="KPI")
 @click.argument("value")
 @click.option("--date", "observed_on", metavar="YYYY-MM-DD", help="Date of the value (today).")
 @click.option("--note", "-n", default="", help="A note kept with the value.")
+@db_option
 @click.pass_context
 def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | None,
                note: str) -> None:  # fmt: skip
@@ -247,6 +302,7 @@ def _panels(app: AppContext) -> list[Any]:
 @click.option("--period", "-p", help="Period name (default: the active one).")
 @click.option("--mine", is_flag=True, help="Only objectives I own or collaborate on.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@db_option
 @click.pass_context
 def status(ctx: click.Context, period: str | None, mine: bool, as_json: bool) -> None:
     """The alignment tree with scores, as an indented table (or JSON)."""
@@ -292,6 +348,7 @@ def _tree_json(tree: Any, only: set[int] | None) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")  # fmt: skip
+@db_option
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Export the whole database (lossless: import gives the same data back)."""
@@ -313,6 +370,7 @@ def _write_output(text: str, output: Path | None) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path) -> None:
     """Import a JSON export into an empty database (all or nothing)."""
@@ -342,6 +400,7 @@ def config_path() -> None:
 
 
 @config.command("show")
+@db_option
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
     """Print the settings in effect (defaults, system file and yours merged)."""

@@ -21,7 +21,12 @@ _INVISIBLE = (
     "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
-_STRIP_LINE = str.maketrans("", "", _CONTROL + _C1 + _INVISIBLE + "\n\t\r")
+# In one-line text, line breaks and tabs separate words: they become spaces (then
+# collapsed), so "Grow\nrevenue" does not turn into "Growrevenue".
+_BREAKS = "\n\t\r\x0b\x0c\x85"
+_STRIP_LINE = str.maketrans(
+    _BREAKS, " " * len(_BREAKS), "".join(set(_CONTROL + _C1 + _INVISIBLE) - set(_BREAKS))
+)
 _STRIP_MULTI = str.maketrans("", "", _CONTROL + _C1 + _INVISIBLE)
 # re.ASCII: a plain \d also matches Arabic-Indic, fullwidth and other Unicode digits,
 # which float() would then happily read ("١٢٣" -> 123.0).

@@ -85,7 +85,7 @@ def test_new_file_in_setgid_directory_is_group_writable(tmp_path: Path) -> None:
 
 def test_missing_file_is_not_created_implicitly(tmp_path: Path) -> None:
     path = tmp_path / "typo.db"
-    with pytest.raises(MissingDatabaseError, match="okrtui --db .* init"):
+    with pytest.raises(MissingDatabaseError, match=r"okrtui --db .* init"):
         open_database(path)
     assert not path.exists()
 
