@@ -6,8 +6,9 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from okrtui.context import AppContext
 from store.config import ConfigError, save_setting
@@ -16,16 +17,49 @@ from store.queries import PeriodRow, default_period, list_periods
 from store.scoring import Thresholds
 
 
-class OkrApp(App[None]):
-    """okrtui's app: one shared database, the current user, the period on show."""
+def _okr_commands() -> type[Provider]:
+    from okrtui.commands import OkrCommands
 
-    CSS_PATH = "okrtui.tcss"
+    return OkrCommands
+
+
+def _tree_screen() -> Screen[None]:
+    from okrtui.screens.tree import TreeScreen
+
+    return TreeScreen()
+
+
+def _kpi_screen() -> Screen[None]:
+    from okrtui.screens.kpis import KpiScreen
+
+    return KpiScreen()
+
+
+class OkrApp(App[None]):
+    """okrtui's app: one shared database, the current user, the period on show.
+
+    The main screens are modes (tree, KPIs, …): switching keeps each one's state and
+    never stacks a second copy; a screen shown again re-reads the database.
+    """
+
+    MODES: ClassVar[dict[str, Callable[[], Screen[None]]]] = {
+        "tree": _tree_screen,
+        "kpis": _kpi_screen,
+    }
+
+    COMMANDS = App.COMMANDS | {_okr_commands}
+    CSS_PATH = ["okrtui.tcss", "kpis.tcss"]  # kpis.tcss: the KPI screens
     TITLE = "okrtui"
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
+        Binding("w", "weekly", "Weekly", id="weekly"),
+        Binding("t", "switch_to('tree')", "Tree", id="tree"),
+        # K, not k: k is the tree's vim "up" key.
+        Binding("K", "switch_to('kpis')", "KPIs", id="kpis"),
+        Binding("P", "periods", "Periods", id="periods"),
         Binding("ctrl+z", "noop", show=False, priority=True),
     ]
 
@@ -38,8 +72,10 @@ class OkrApp(App[None]):
         *,
         demo: bool = False,
         today: Callable[[], date] = date.today,
+        start: str | None = None,
     ) -> None:
         super().__init__()
+        self.start = start  # "weekly": open straight into the weekly check-in
         self.ctx = ctx
         self.db = db
         self.demo = demo
@@ -59,9 +95,39 @@ class OkrApp(App[None]):
         self.period = default_period(self.db, self.today())
         for warning in self.ctx.settings.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=8)
-        from okrtui.screens.tree import TreeScreen
+        if self.db.read_only:
+            self.notify(self.db.read_only, title="Read-only", severity="warning", timeout=10)
+        self.switch_mode("tree")
+        if self.start == "weekly":
+            self.call_after_refresh(self.action_weekly)
+        from okrtui.live import LiveUpdates  # others' commits show within about a second
 
-        self.push_screen(TreeScreen())
+        self.live = LiveUpdates(self, self.db)
+
+    def on_unmount(self) -> None:
+        if getattr(self, "live", None) is not None:
+            self.live.stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Screen switches are hidden on the screen itself and while a dialog or a guided
+        task (the weekly check-in, a period review) is open: it is finished or left first."""
+        if action == "switch_to":
+            return not self._busy() and parameters[0] != self.current_mode
+        if action == "weekly":
+            return not self._busy()
+        return True
+
+    def _busy(self) -> bool:
+        return isinstance(self.screen, ModalScreen) or getattr(self.screen, "GUIDED", False)
+
+    def action_switch_to(self, mode: str) -> None:
+        """Show a main screen; one shown again re-reads the database (others may have written)."""
+        if mode == self.current_mode or self._busy():
+            return
+        self.switch_mode(mode)
+        reload = getattr(self.screen, "reload", None)
+        if self.screen.is_mounted and callable(reload):
+            reload()
 
     def watch_period(self, period: PeriodRow | None) -> None:
         self.update_subtitle()
@@ -84,11 +150,33 @@ class OkrApp(App[None]):
     def periods(self) -> list[PeriodRow]:
         return list_periods(self.db)
 
+    def action_periods(self) -> None:
+        """The periods screen (create, activate, review and close, export the report)."""
+        from okrtui.screens.periods import PeriodsScreen
+
+        open_already = any(isinstance(screen, PeriodsScreen) for screen in self.screen_stack)
+        if not open_already and not isinstance(self.screen, ModalScreen):
+            self.push_screen(PeriodsScreen())
+
     def action_help(self) -> None:
         from okrtui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_weekly(self) -> None:
+        """The guided weekly check-in; the screen below re-reads what it changed."""
+        from okrtui.screens.weekly import WeeklyScreen
+
+        if self._busy():
+            return
+
+        def reload(_: object) -> None:
+            refresh = getattr(self.screen, "reload", None)
+            if callable(refresh):
+                refresh()
+
+        self.push_screen(WeeklyScreen(), reload)
 
     def action_noop(self) -> None:
         """Swallow keys that would leave the app (suspend): no way out to a shell."""
@@ -99,8 +187,10 @@ class OkrApp(App[None]):
                 continue  # writes files wherever asked: not on a shared server
             yield command
         yield SystemCommand("Help", "Every key of every screen", self.action_help)
+        yield SystemCommand("KPIs", "The KPI dashboard", lambda: self.action_switch_to("kpis"))
+        yield SystemCommand("Tree", "The alignment tree", lambda: self.action_switch_to("tree"))
 
 
-def run_app(ctx: AppContext, db: Database, *, demo: bool = False) -> None:
+def run_app(ctx: AppContext, db: Database, *, demo: bool = False, start: str | None = None) -> None:
     """Open the TUI (called by the CLI after the database is ready)."""
-    OkrApp(ctx, db, demo=demo).run()
+    OkrApp(ctx, db, demo=demo, start=start).run()

@@ -126,13 +126,36 @@ def create_file(path: Path) -> None:
         os.close(fd)
 
 
-def read_revision(path: Path) -> tuple[str | None, bool]:
+def read_only_reason(path: Path) -> str | None:
+    """Why this user cannot write the database (None when they can).
+
+    SQLite cannot even *read* a WAL database whose ``-shm`` it may not create, so a
+    read-only file or directory is opened in read-only mode instead (see open_database).
+    """
+    if not os.access(path, os.R_OK):
+        return None  # not readable at all: opening reports it
+    if not os.access(path, os.W_OK):
+        return f"{path} is read-only for you"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"the folder {path.parent} is read-only for you (SQLite keeps its -wal there)"
+    return None
+
+
+def read_only_uri(path: Path) -> str:
+    """A read-only URI; ``immutable`` when no -wal exists, since SQLite could not read the
+    WAL database without creating its -shm."""
+    wal = path.with_name(path.name + "-wal")
+    return f"file:{path}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+
+
+def read_revision(path: Path, uri: str | None = None) -> tuple[str | None, bool]:
     """The stored schema revision and whether the file holds any table at all.
 
     Raises :class:`DatabaseError` for a file that is not a SQLite database.
     """
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(uri or f"file:{path}?mode=ro", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000)  # fmt: skip
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
     try:
@@ -176,6 +199,7 @@ class Database:
     def __init__(self, target: Target, engine: Engine) -> None:
         self.target = target
         self.engine = engine
+        self.read_only: str | None = None  # why writes will fail, when opened read-only
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
 
     @property
@@ -224,6 +248,11 @@ def explain_write_failure(exc: Exception, path: Path | None) -> str:
         return f"the database{where} stayed busy for {seconds} s: nothing was changed"
     if "full" in text:
         return f"the disk holding the database{where} is full: nothing was changed"
+    if "unable to open" in text or "disk i/o" in text:
+        return (
+            f"the database{where} could not be written (its folder read-only, the disk full "
+            f"or failing?): nothing was changed"
+        )
     return f"the write failed{where}: {getattr(exc, 'orig', exc)}; nothing was changed"
 
 
@@ -250,7 +279,9 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
         create_file(path)
     elif path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
-    revision, has_tables = read_revision(path)
+    read_only = read_only_reason(path)
+    uri = read_only_uri(path) if read_only else None
+    revision, has_tables = read_revision(path, uri)
     if revision is not None and revision not in REVISIONS:
         raise SchemaTooNewError(
             f"{path} has schema revision {revision}, newer than this okrtui "
@@ -261,6 +292,12 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
             f"{path} is a SQLite database but not an okrtui one (no schema revision). "
             "Nothing was written to it."
         )
+    if read_only and uri:
+        if revision != HEAD:
+            raise DatabaseError(f"{read_only}, and it needs a schema upgrade: ask its owner")
+        database = Database(resolved, make_engine(Target(f"sqlite:///{uri}&uri=true", path)))
+        database.read_only = f"{read_only}: you can look but not change anything"
+        return database
     engine = make_engine(resolved)
     if revision != HEAD:
         if revision is not None:

@@ -236,7 +236,7 @@ CURRENT: tuple[ObjSpec, ...] = (
         "customers", COMPANY_LEVEL, None, None, "ana", "Customers love us and stay",
         "Retention is the cheapest growth we have.", ("farid",),
         (
-            KrSpec("Raise NPS to 45", M, INC, None, 45, "", "jon", "kpi:NPS"),
+            KrSpec("Raise NPS to 45", M, INC, None, 45, "", ME, "kpi:NPS"),
             KrSpec("Keep average support response time under 8 hours", M, BELOW, None, 8,
                    "hours", "farid", "kpi:Support response time", 1),
             KrSpec("Net revenue retention of 110%", M, INC, 101, 110, "%", "emma", "on", 1),
@@ -534,7 +534,9 @@ class _Builder:
         self.today = today
         self.rng = random.Random(DEMO_SEED)
         names = ("period", "kpi", "objective", "collaborator", "key_result", "check_in")
-        self.rows: dict[str, list[Row]] = {n: [] for n in (*names, "kpi_value", "activity")}
+        self.rows: dict[str, list[Row]] = {
+            n: [] for n in (*names, "kpi_value", "activity", "admin")
+        }
         self.kpi_ids: dict[str, int] = {}
         self.kpi_series: dict[str, list[tuple[date, float]]] = {}
 
@@ -550,6 +552,11 @@ class _Builder:
         self.add_objectives(prev_id, PREVIOUS, prev_start, prev_end + timedelta(days=1), True)
         self.add_objectives(cur_id, CURRENT, start, self.today, False)
         self.add_activity(name, prev_name)
+        # The person exploring the demo is its admin, so every key works for them even
+        # when the file was built by another account (a shared demo, the test suite).
+        self.rows["admin"].append(
+            {"username": self.me, "added_by": self.me, "added_at": _at(start, 9)}
+        )
         return self.rows
 
     def next_id(self, table: str) -> int:

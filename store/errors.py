@@ -17,3 +17,7 @@ class NotFoundError(DomainError):
             message = f"{message}. Did you mean: {', '.join(suggestions)}?"
         super().__init__(message)
         self.suggestions = suggestions
+
+
+class PermissionDenied(DomainError):
+    """The change is not this user's to make; the message says who may make it."""

@@ -7,12 +7,21 @@ rolled up in Python from those rows. Big reads use Core rows, not ORM objects.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, and_, case, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, or_, select, text
 
 from store.db import Database
-from store.enums import Band, Confidence, Direction, Kind, KpiDirection, Level, PeriodState
+from store.enums import (
+    Band,
+    Confidence,
+    Direction,
+    Kind,
+    KpiDirection,
+    Level,
+    ObjectiveState,
+    PeriodState,
+)
 from store.errors import NotFoundError
 from store.models import CheckIn, Collaborator, KeyResult, Kpi, KpiValue, Objective, Period
 from store.scoring import Thresholds, band, kr_progress, objective_score
@@ -113,6 +122,15 @@ class TreeModel:
             stack.extend((depth + 1, child) for child in reversed(row.children))
 
     def key_result(self, kr_id: int) -> KrRow | None:
+        """A KR by id: a dict lookup (the detail pane asks on every cursor move, and a scan
+        of 30,000 KRs is a visible fraction of a frame); a scan only on a miss."""
+        index = self.__dict__.get("_kr_index")
+        if index is None:
+            index = {kr.id: kr for row in self.objectives.values() for kr in row.key_results}
+            self.__dict__["_kr_index"] = index
+        found = index.get(kr_id)
+        if found is not None:
+            return found
         for row in self.objectives.values():
             for kr in row.key_results:
                 if kr.id == kr_id:
@@ -242,57 +260,110 @@ def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) 
     return out
 
 
+# The tree's queries as plain SQL, shared with the benchmark's raw-sqlite3 baseline
+# (bench/run.py), which reads exactly these rows. A KPI-driven KR's value is looked up
+# once per linked KPI (TREE_KPIS), not with a subquery on every KR row.
+TREE_PERIOD = "SELECT id, name, starts_on, ends_on, state FROM period WHERE id = :period"
+TREE_OBJECTIVES = (
+    "SELECT id, period_id, parent_id, level, team, title, description, owner, state, grade, "
+    "position FROM objective WHERE period_id = :period ORDER BY position, id"
+)
+TREE_COLLABORATORS = (
+    "SELECT c.objective_id, c.username FROM collaborator c JOIN objective o "
+    "ON o.id = c.objective_id WHERE o.period_id = :period ORDER BY c.username"
+)
+TREE_KRS = (
+    "SELECT k.id, k.objective_id, k.title, k.kind, k.direction, k.start_value, "
+    "k.target_value, k.unit, k.owner, k.kpi_id, k.weight, k.position, k.current_value, "
+    "k.current_at FROM key_result k JOIN objective o ON o.id = k.objective_id "
+    "WHERE o.period_id = :period ORDER BY k.objective_id, k.position, k.id"
+)
+_KPI_LATEST = (
+    "(SELECT v.{col} FROM kpi_value v WHERE v.kpi_id = p.id AND v.observed_on <= :end "
+    "ORDER BY v.observed_on DESC LIMIT 1)"
+)
+TREE_KPIS = (
+    f"SELECT p.id, p.name, {_KPI_LATEST.format(col='value')}, "
+    f"{_KPI_LATEST.format(col='observed_on')} FROM kpi p WHERE p.id IN "
+    "(SELECT k.kpi_id FROM key_result k JOIN objective o ON o.id = k.objective_id "
+    "WHERE o.period_id = :period AND k.kpi_id IS NOT NULL)"
+)
+_KR_FIELDS = tuple(KrRow.__dataclass_fields__)
+_KINDS = {k.value: k for k in Kind}
+_DIRECTIONS = {d.value: d for d in Direction}
+_LEVELS = {v.value: v for v in Level}
+_STATES = {v.value: v for v in ObjectiveState}
+
+
+def _fetch(conn: Connection, sql: str, params: dict[str, object]) -> list[tuple]:  # type: ignore[type-arg]
+    """Rows as plain tuples. On SQLite straight from the driver's cursor: for the tens of
+    thousands of rows of a big tree, SQLAlchemy's per-row processing would cost more
+    than the query itself."""
+    if conn.dialect.name == "sqlite":
+        cursor = conn.connection.cursor()
+        try:
+            return cursor.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+    return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def _when(value: object) -> datetime | None:
+    """A stored UTC timestamp (SQLite gives text, other drivers a datetime), made aware."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _day(value: object) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
 def load_tree(db: Database, period_id: int, thresholds: Thresholds | None = None) -> TreeModel:
-    """The whole alignment tree of a period with scores, in three queries."""
+    """The whole alignment tree of a period with scores, in five queries.
+
+    Built for 10,000 objectives and 30,000 KRs (bench/): plain rows, no ORM, and each
+    KrRow filled through its ``__dict__`` (a frozen dataclass's ``__init__`` costs twice
+    as much, which matters 30,000 times).
+    """
     th = thresholds or Thresholds()
     with db.read() as conn:
-        prow = conn.execute(
-            select(P.id, P.name, P.starts_on, P.ends_on, P.state).where(P.id == period_id)
-        ).first()
-        if prow is None:
+        prow = _fetch(conn, TREE_PERIOD, {"period": period_id})
+        if not prow:
             raise NotFoundError(f"period {period_id} does not exist")
-        period = _period_row(prow)
+        pid, name, starts_on, ends_on, state = prow[0]
+        period = PeriodRow(pid, name, _day(starts_on), _day(ends_on), PeriodState(state))
+        params = {"period": period_id, "end": period.ends_on.isoformat()}
         objectives = {
-            r.id: ObjectiveRow(
-                r.id,
-                r.period_id,
-                r.parent_id,
-                r.level,
-                r.team,
-                r.title,
-                r.description,
-                r.owner,
-                r.state,
-                r.grade,
-                r.position,
-            )
-            for r in conn.execute(
-                select(
-                    OB.id,
-                    OB.period_id,
-                    OB.parent_id,
-                    OB.level,
-                    OB.team,
-                    OB.title,
-                    OB.description,
-                    OB.owner,
-                    OB.state,
-                    OB.grade,
-                    OB.position,
-                )
-                .where(OB.period_id == period_id)
-                .order_by(OB.position, OB.id)
-            )
+            r[0]: ObjectiveRow(*r[:3], _LEVELS[r[3]], *r[4:8], _STATES.get(r[8], r[8]), *r[9:])
+            for r in _fetch(conn, TREE_OBJECTIVES, params)
         }
         collab: dict[int, list[str]] = {}
-        for r in conn.execute(
-            select(C.objective_id, C.username)
-            .join(OBJECTIVE_T, OB.id == C.objective_id)
-            .where(OB.period_id == period_id)
-            .order_by(C.username)
-        ):
-            collab.setdefault(r.objective_id, []).append(r.username)
-        krs = _kr_rows(conn, OB.period_id == period_id, period.ends_on, th)
+        for oid, username in _fetch(conn, TREE_COLLABORATORS, params):
+            collab.setdefault(oid, []).append(username)
+        kr_rows = _fetch(conn, TREE_KRS, params)
+        linked = any(r[9] is not None for r in kr_rows)
+        kpis = {r[0]: r[1:] for r in _fetch(conn, TREE_KPIS, params)} if linked else {}
+    krs = []
+    new, fields, kinds, directions = object.__new__, _KR_FIELDS, _KINDS, _DIRECTIONS
+    for r in kr_rows:
+        kind, direction = kinds[r[3]], directions[r[4]]
+        kpi_id = r[9]
+        if kpi_id is None:
+            kpi_name, current, when = None, r[12], _when(r[13])
+        else:
+            kpi_name, current, on = kpis.get(kpi_id, (None, None, None))
+            when = _day(on) if on is not None else None
+        progress = kr_progress(kind, direction, r[5], r[6], current)
+        kr = new(KrRow)
+        kr.__dict__.update(zip(fields, (
+            r[0], r[1], r[2], kind, direction, r[5], r[6], r[7], r[8], kpi_id, kpi_name,
+            r[10], r[11], current, when, progress, band(progress, th),
+        ), strict=True))  # fmt: skip
+        krs.append(kr)
     return _assemble(period, objectives, collab, krs, th)
 
 
@@ -402,15 +473,12 @@ class KpiPanel:
 
 
 def kpi_panels(db: Database, last: int = 26, include_archived: bool = False) -> list[KpiPanel]:
-    """Every KPI with only its last ``last`` values: two queries, never the whole history."""
-    cutoff = (
-        select(KV.observed_on)
-        .where(KV.kpi_id == K.id)
-        .order_by(KV.observed_on.desc())
-        .offset(max(last, 1) - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
+    """Every KPI with only its last ``last`` values, never the whole history.
+
+    One indexed ``ORDER BY observed_on DESC LIMIT n`` per KPI (≈0.1 ms each): joining the
+    values to a per-KPI cutoff made SQLite evaluate the cutoff for every stored value,
+    ≈200 ms for 50 KPIs × 5 years of daily values (bench/).
+    """
     kpis_stmt = select(
         K.id,
         K.name,
@@ -424,22 +492,21 @@ def kpi_panels(db: Database, last: int = 26, include_archived: bool = False) -> 
         K.red_threshold,
         K.parent_id,
         K.archived,
-        cutoff.label("cutoff"),
     ).order_by(K.category, K.name)
     if not include_archived:
         kpis_stmt = kpis_stmt.where(K.archived.is_(False))
+    latest = (
+        select(KV.observed_on, KV.value)
+        .where(KV.kpi_id == bindparam("kpi"))
+        .order_by(KV.observed_on.desc())
+        .limit(max(last, 1))
+    )
     with db.read() as conn:
         kpis = conn.execute(kpis_stmt).all()
         values: dict[int, list[tuple[date, float]]] = {}
-        cut = kpis_stmt.subquery()
-        stmt = (
-            select(KV.kpi_id, KV.observed_on, KV.value)
-            .join(cut, cut.c.id == KV.kpi_id)
-            .where(or_(cut.c.cutoff.is_(None), KV.observed_on >= cut.c.cutoff))
-            .order_by(KV.kpi_id, KV.observed_on)
-        )
-        for r in conn.execute(stmt):
-            values.setdefault(r.kpi_id, []).append((r.observed_on, r.value))
+        for k in kpis:
+            rows = conn.execute(latest, {"kpi": k.id}).all()
+            values[k.id] = [(r.observed_on, r.value) for r in reversed(rows)]
     return [
         KpiPanel(
             k.id,

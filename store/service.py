@@ -37,6 +37,14 @@ from store.models import (
     Period,
     utcnow,
 )
+from store.rights import (
+    require_admin,
+    require_key_result_edit,
+    require_kpi_edit,
+    require_new_kpi,
+    require_new_objective,
+    require_objective_edit,
+)
 from store.scoring import Thresholds, band, kr_progress
 from store.validation import (
     optional_number,
@@ -184,6 +192,7 @@ def create_period(
         raise ValidationError(f"the period must end after it starts ({start} → {end})")
     state = _enum(PeriodState, state, "state")
     with db.write() as s:
+        require_admin(s, actor, "create a period")
         # Periods are looked up by name in any case (resolve_period), so "2026-q4" next to
         # "2026-Q4" would make that lookup ambiguous.
         if _name_taken(s, Period.name, name):
@@ -213,6 +222,7 @@ def _deactivate_others(s: Session, keep: int | None) -> None:
 def activate_period(db: Database, actor: str, period_id: int) -> None:
     """Make one period the active one (the previous active one returns to planning)."""
     with db.write() as s:
+        require_admin(s, actor, "change the active period")
         period = _open_period(s, period_id)
         _deactivate_others(s, period_id)
         period.state = PeriodState.ACTIVE
@@ -270,6 +280,7 @@ def create_objective(
     with db.write() as s:
         _open_period(s, period_id)
         parent = _check_parent(s, period_id, parent_id)
+        require_new_objective(s, actor, owner, parent_id)
         objective = Objective(
             period_id=period_id,
             parent_id=parent_id,
@@ -311,6 +322,7 @@ def update_objective(
     """Change an objective's fields; only the ones given are touched."""
     with db.write() as s:
         objective = _objective_for_write(s, objective_id)
+        require_objective_edit(s, actor, objective_id)
         changes: dict[str, Any] = {}
         if title is not UNSET:
             changes["title"] = require_text(title, "title", max_length=MAX_TITLE)
@@ -353,6 +365,8 @@ def move_objective(db: Database, actor: str, objective_id: int, parent_id: int |
     """Re-align an objective under another parent (or the top level); cycles are refused."""
     with db.write() as s:
         objective = _objective_for_write(s, objective_id)
+        # Rights on the objective only: anyone may align what they own under any objective.
+        require_objective_edit(s, actor, objective_id)
         if parent_id is not None:
             _check_parent(s, objective.period_id, parent_id)
             if objective_id in _ancestors(s, parent_id):
@@ -371,6 +385,7 @@ def delete_objective(db: Database, actor: str, objective_id: int) -> DeleteSumma
     """Delete an objective with its KRs and their check-ins; children become top-level."""
     with db.write() as s:
         objective = _objective_for_write(s, objective_id)
+        require_objective_edit(s, actor, objective_id)
         summary = _delete_summary(s, objective_id)
         _log(
             s,
@@ -408,6 +423,7 @@ def set_objective_state(db: Database, actor: str, objective_id: int, state: Obje
     """Close or archive an objective (or make it active again)."""
     with db.write() as s:
         objective = _objective_for_write(s, objective_id)
+        require_objective_edit(s, actor, objective_id)
         old = objective.state
         objective.state = _enum(ObjectiveState, state, "state")
         _touch(objective)
@@ -478,6 +494,7 @@ def create_key_result(
     unit = optional_text(unit, "unit", max_length=32)
     with db.write() as s:
         objective = _objective_for_write(s, objective_id)
+        require_objective_edit(s, actor, objective_id)
         if kpi_id is not None:
             _get(s, Kpi, kpi_id, "KPI")
         position = s.exec(
@@ -524,6 +541,7 @@ def update_key_result(
     with db.write() as s:
         kr = _get(s, KeyResult, kr_id, "key result KR-")
         _objective_for_write(s, kr.objective_id)
+        require_key_result_edit(s, actor, kr_id)
         before = kr.model_dump(exclude={"created_at", "updated_at", "current_at"})
         if title is not UNSET:
             kr.title = require_text(title, "title", max_length=MAX_TITLE)
@@ -557,6 +575,7 @@ def delete_key_result(db: Database, actor: str, kr_id: int) -> int:
     with db.write() as s:
         kr = _get(s, KeyResult, kr_id, "key result KR-")
         _objective_for_write(s, kr.objective_id)
+        require_objective_edit(s, actor, kr.objective_id)
         count = s.exec(
             select(func.count()).select_from(CheckIn).where(CheckIn.key_result_id == kr_id)
         ).one()
@@ -594,31 +613,59 @@ def _check_in_time(at: datetime) -> datetime:
     return at
 
 
+def _kpi_snapshot(s: Session, kr: KeyResult, value: float | str | None) -> float:
+    """For a KPI-driven KR: the KPI's latest value in the KR's period, recorded as is.
+
+    The owner only confirms confidence and adds a note; a typed value would
+    disagree with the KPI, so it is refused with the command that changes the KPI.
+    """
+    kpi = s.get(Kpi, kr.kpi_id)
+    name = kpi.name if kpi else f"KPI-{kr.kpi_id}"
+    if value is not None and str(value).strip() != "":
+        raise DomainError(
+            f"KR-{kr.id} follows the KPI {name!r}: record the KPI's value instead "
+            f'(okrtui kpi record "{name}" VALUE), or check in without a value'
+        )
+    objective = s.get(Objective, kr.objective_id)
+    period = s.get(Period, objective.period_id) if objective else None
+    stmt = select(KpiValue.value).where(KpiValue.kpi_id == kr.kpi_id)
+    if period is not None:
+        stmt = stmt.where(KpiValue.observed_on <= period.ends_on)
+    latest = s.exec(stmt.order_by(col(KpiValue.observed_on).desc()).limit(1)).first()
+    if latest is None:
+        raise DomainError(f"the KPI {name!r} has no value yet: record one first")
+    return latest
+
+
 def check_in(
     db: Database,
     actor: str,
     kr_id: int,
-    value: float | str,
+    value: float | str | None,
     *,
     confidence: Confidence | str | None = None,
     note: str = "",
     at: datetime | None = None,
     thresholds: Thresholds | None = None,
 ) -> CheckInResult:
-    """Record a KR's new value; the KR's current value moves in the same transaction."""
+    """Record a KR's new value; the KR's current value moves in the same transaction.
+
+    A KR driven by a KPI takes no value (``None``): its check-in records the
+    KPI's latest value with the owner's confidence and note.
+    """
     note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
     conf = _enum(Confidence, confidence, "confidence") if confidence is not None else None
     when = utcnow() if at is None else _check_in_time(at)
     with db.write() as s:
         kr = _get(s, KeyResult, kr_id, "key result KR-")
         _objective_for_write(s, kr.objective_id)
-        if kr.kpi_id is not None and kr.kpi_id:
-            kpi = s.get(Kpi, kr.kpi_id)
-            raise DomainError(
-                f"KR-{kr_id} follows the KPI {kpi.name if kpi else kr.kpi_id!r}: record the KPI's "
-                f"value instead (okrtui kpi record KPI-{kr.kpi_id} VALUE)"
-            )
-        number = validate_check_in_value(kr.kind, value)
+        require_key_result_edit(s, actor, kr_id)
+        if kr.kpi_id is not None:
+            number = _kpi_snapshot(s, kr, value)
+        else:
+            if value is None:
+                raise ValidationError(f"KR-{kr_id} needs a value (a number)")
+            number = validate_check_in_value(kr.kind, value)
         entry = CheckIn(
             key_result_id=kr_id,
             value=number,
@@ -629,8 +676,10 @@ def check_in(
         )
         s.add(entry)
         previous = kr.current_value
-        if kr.current_at is None or when >= kr.current_at:
+        if kr.kpi_id is None and (kr.current_at is None or when >= kr.current_at):
             kr.current_value, kr.current_at = number, when
+        elif kr.kpi_id is not None:
+            previous = None  # the KR's value is the KPI's; the check-in only records it
         s.flush()
         assert entry.id is not None
         _log(
@@ -644,9 +693,8 @@ def check_in(
             previous=previous,
             confidence=conf,
         )
-        progress = kr_progress(
-            kr.kind, kr.direction, kr.start_value, kr.target_value, kr.current_value
-        )
+        current = number if kr.kpi_id is not None else kr.current_value
+        progress = kr_progress(kr.kind, kr.direction, kr.start_value, kr.target_value, current)
         return CheckInResult(
             entry.id,
             kr_id,
@@ -706,6 +754,8 @@ def create_kpi(
             raise ValidationError(f"a KPI named {name!r} already exists")
         if parent_id is not None:
             _get(s, Kpi, parent_id, "parent KPI")
+        team = optional_text(team, "team", max_length=MAX_NAME) or None
+        require_new_kpi(s, actor, check_username(owner), team)
         kpi = Kpi(
             name=name,
             owner=check_username(owner),
@@ -714,7 +764,7 @@ def create_kpi(
                 description, "description", max_length=MAX_NOTE, multiline=True
             ),
             category=optional_text(category, "category", max_length=64),
-            team=optional_text(team, "team", max_length=MAX_NAME) or None,
+            team=team,
             direction=kpi_dir,
             target=optional_number(target, "target"),
             green_threshold=green_v,
@@ -747,6 +797,7 @@ def record_kpi_value(
     note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
     with db.write() as s:
         kpi = _get(s, Kpi, kpi_id, "KPI")
+        require_kpi_edit(s, actor, kpi_id)
         if kpi.archived:
             raise DomainError(f"KPI {kpi.name!r} is archived: unarchive it to record values")
         existing = s.exec(

@@ -297,8 +297,28 @@ def test_checkin_kpi_driven_kr_is_refused_with_a_hint(demo_path: Path) -> None:
     before = dump(demo_path)
     result = invoke("--db", str(demo_path), "checkin", f"KR-{kr}", "5")
     assert result.exit_code == 1
-    assert f"okrtui kpi record KPI-{kpi}" in result.stderr
+    name = query(demo_path, "SELECT name FROM kpi WHERE id = ?", kpi)[0][0]
+    assert f'okrtui kpi record "{name}" VALUE' in result.stderr
     assert dump(demo_path) == before
+
+
+def test_checkin_kpi_driven_kr_takes_confidence_and_note_only(demo_path: Path) -> None:
+    kr, kpi = kpi_driven_kr(demo_path)
+    latest = query(
+        demo_path,
+        "SELECT value FROM kpi_value WHERE kpi_id = ? ORDER BY observed_on DESC LIMIT 1",
+        kpi,
+    )[0][0]
+    result = invoke(
+        "--db", str(demo_path), "checkin", f"KR-{kr}", "-c", "at-risk", "--note", "slow"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert query(
+        demo_path,
+        "SELECT value, confidence, note FROM check_in WHERE key_result_id = ? "
+        "ORDER BY id DESC LIMIT 1",
+        kr,
+    ) == [(latest, "at_risk", "slow")]
 
 
 def test_checkin_closed_period_is_refused(demo_path: Path) -> None:
@@ -1078,7 +1098,9 @@ class TuiSpy:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, ctx: Any, db: Database, *, demo: bool = False) -> None:
+    def __call__(
+        self, ctx: Any, db: Database, *, demo: bool = False, start: str | None = None
+    ) -> None:
         assert db.path is not None
         self.calls.append(
             {
@@ -1087,6 +1109,7 @@ class TuiSpy:
                 "existed": db.path.exists(),
                 "objectives": query(db.path, "SELECT count(*) FROM objective")[0][0],
                 "demo": demo,
+                "start": start,
             }
         )
 
@@ -1131,7 +1154,7 @@ def test_demo_copy_is_deleted_even_when_the_tui_fails(
 ) -> None:
     seen: list[Path] = []
 
-    def crash(ctx: Any, db: Database, *, demo: bool = False) -> None:
+    def crash(ctx: Any, db: Database, *, demo: bool = False, **_: Any) -> None:
         assert db.path is not None
         seen.append(db.path)
         raise RuntimeError("boom")
@@ -1151,6 +1174,14 @@ def test_no_subcommand_opens_the_tui(tui: TuiSpy) -> None:
     assert call["demo"] is False
     assert call["path"] == default_db().resolve()
     assert call["path"].exists()  # first run: the default database is created
+
+
+def test_checkin_weekly_opens_the_tui_in_the_weekly_run(tui: TuiSpy, demo_path: Path) -> None:
+    assert invoke("--db", str(demo_path), "checkin", "--weekly").exit_code == 0
+    (call,) = tui.calls
+    assert (call["path"], call["start"]) == (demo_path.resolve(), "weekly")
+    result = invoke("--db", str(demo_path), "checkin", "--weekly", "KR-1")
+    assert result.exit_code == 2 and "--weekly" in result.stderr
 
 
 def test_no_subcommand_honours_db(tui: TuiSpy, demo_path: Path, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from store.db import (
     open_database,
     resolve_target,
 )
+from store.identity import current_username
 from store.migrate import script_revisions, upgrade_to_head
 from store.schema import HEAD, REVISIONS
 
@@ -228,7 +229,7 @@ def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cove
     path.chmod(0o444)
     ro = open_database(path)
     with pytest.raises(WriteError, match="read-only"):
-        create_period(ro, "me", "P", "2026-01-01", "2026-03-31")
+        create_period(ro, current_username(), "P", "2026-01-01", "2026-03-31")
     with ro.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM period")).scalar() == 0
 
@@ -244,7 +245,7 @@ def test_read_only_connection_reports_and_changes_nothing(db) -> None:
     target = Target(f"sqlite:///file:{path}?mode=ro&uri=true", path)
     ro = Database(target, make_engine(target))
     with pytest.raises(WriteError, match="read-only"):
-        create_period(ro, "me", "P", "2026-01-01", "2026-03-31")
+        create_period(ro, current_username(), "P", "2026-01-01", "2026-03-31")
     with ro.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM period")).scalar() == 0
     ro.close()

@@ -15,6 +15,7 @@ from store import service
 from store.db import Database, open_database
 from store.enums import Band, Direction, Kind, KpiDirection, Level, PeriodState
 from store.errors import NotFoundError
+from store.identity import current_username
 from store.queries import (
     TreeModel,
     default_period,
@@ -29,7 +30,8 @@ from store.queries import (
 )
 from store.scoring import Thresholds, band, kr_progress, objective_score
 
-ACTOR = "alice"
+# The database file's owner, who may change everything (permissions: tests/test_rights.py).
+ACTOR = current_username()
 DEMO_TODAY = date(2026, 11, 23)  # as in conftest: the day the demo is built for
 
 
@@ -403,7 +405,7 @@ def test_load_tree_takes_a_fixed_number_of_queries(tmp_path: Path) -> None:
 
 def test_kr_history_oldest_first_and_limit(db: Database) -> None:
     pid = service.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
-    oid = service.create_objective(db, ACTOR, period_id=pid, title="O", owner="a").id
+    oid = service.create_objective(db, ACTOR, period_id=pid, title="O", owner="bob").id
     kr = service.create_key_result(db, ACTOR, objective_id=oid, title="K", target=100).id
     other = service.create_key_result(db, ACTOR, objective_id=oid, title="L", target=100).id
     base = datetime.now(UTC) - timedelta(days=30)

@@ -23,10 +23,12 @@ from store import service
 from store.db import Database, WriteError, open_database
 from store.enums import Band, Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
 from store.errors import DomainError, NotFoundError, ValidationError
+from store.identity import current_username
 from store.models import Period
 from store.scoring import Thresholds
 
-ACTOR = "alice"
+# The database file's owner, who may change everything (permissions: tests/test_rights.py).
+ACTOR = current_username()
 
 # Inputs float() accepts (or people type) that are not numbers anyone means.
 BAD_NUMBERS = ["nan", "NaN", "inf", "-inf", "1e309", "-1e309", "1_000", "١٢٣", "１２", "abc", ""]
@@ -924,10 +926,12 @@ def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
     )
 
 
-def test_kpi_driven_kr_check_in_refused_with_hint(world: World, refuse: Refuse) -> None:
+def test_kpi_driven_kr_check_in_with_a_value_refused_with_hint(
+    world: World, refuse: Refuse
+) -> None:
     message = refuse(DomainError, service.check_in, ACTOR, world.driven, 42)
-    assert "MRR" in message
-    assert f"okrtui kpi record KPI-{world.kpi}" in message
+    assert 'okrtui kpi record "MRR" VALUE' in message
+    assert "without a value" in message
 
 
 def test_text_is_stored_cleaned_and_never_as_markup(world: World) -> None:
@@ -1057,14 +1061,14 @@ def test_record_kpi_value_and_replace_same_date(world: World) -> None:
     assert log.detail == {"kpi_id": world.kpi, "observed_on": "2026-11-20", "value": 75.5}
 
     assert service.record_kpi_value(
-        db, "ben", world.kpi, 80, observed_on=date(2026, 11, 20), note="fixed"
+        db, ACTOR, world.kpi, 80, observed_on=date(2026, 11, 20), note="fixed"
     ) == (75.5, 80.0)
     assert query(db, "SELECT id, observed_on, value, note, author FROM kpi_value") == [
-        (vid, "2026-11-20", 80.0, "fixed", "ben")
+        (vid, "2026-11-20", 80.0, "fixed", ACTOR)
     ]
     log = last_activity(db)
     assert (log.author, log.entity, log.entity_id, log.action) == (
-        "ben",
+        ACTOR,
         "kpi_value",
         vid,
         "replace",
@@ -1175,7 +1179,7 @@ def _hammer(path: str, kr_id: int, worker: int, barrier: Any, results: Any) -> N
         barrier.wait(timeout=60)
         for i in range(CHECK_INS_EACH):
             try:
-                service.check_in(db, f"w{worker}", kr_id, worker * 1000 + i)
+                service.check_in(db, ACTOR, kr_id, worker * 1000 + i)
             except Exception as exc:  # reported to the parent, which fails the test
                 errors.append(repr(exc))
     finally:

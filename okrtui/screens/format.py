@@ -1,6 +1,8 @@
 """Small formatting helpers shared by screens (local time, history rows)."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -8,6 +10,9 @@ from store.enums import Confidence
 from store.queries import CheckInRow
 from store.scoring import format_number
 from widgets.text import plain, truncate
+
+if TYPE_CHECKING:
+    from store.checkins import CheckInEvent
 
 CONFIDENCE_TEXT = {
     Confidence.ON_TRACK: Text("on track", "#5fd75f"),
@@ -21,15 +26,69 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def history_row(row: CheckInRow, unit: str = "") -> tuple[str | Text, ...]:
+def local_date(row: CheckInRow) -> str:
+    """A check-in's day in the viewer's time zone, as people refer to it."""
+    return row.created_at.astimezone().strftime("%Y-%m-%d")
+
+
+def _one_line(note: str) -> str:
+    return " ⏎ ".join(line for line in note.splitlines() if line.strip())
+
+
+def _confidence(value: Confidence | str | None) -> Text:
+    try:
+        return CONFIDENCE_TEXT[Confidence(value)] if value else Text("—", "dim")
+    except ValueError:
+        return Text("—", "dim")
+
+
+def history_row(row: CheckInRow, unit: str = "", corrected_by: str = "") -> tuple[Text | str, ...]:
     """One check-in as a table row; the note is shown on one line, as plain text."""
-    note = " ⏎ ".join(line for line in row.note.splitlines() if line.strip())
+    note = plain(truncate(_one_line(row.note), 60))
+    if corrected_by:
+        note = Text.assemble(("✎ corrected", "italic #ffaf00"), "  ", note)
     return (
         local_time(row.created_at),
         format_number(row.value, unit),
-        CONFIDENCE_TEXT.get(row.confidence, Text("—", "dim"))
-        if row.confidence
-        else Text("—", "dim"),
-        plain(truncate(note, 60)),
+        _confidence(row.confidence),
+        note,
         plain(row.author),
     )
+
+
+def _removed_row(event: "CheckInEvent", unit: str) -> tuple[Text | str, ...]:
+    detail = event.detail
+    when = datetime.fromisoformat(str(detail.get("created_at", event.at)))
+    value = detail.get("value")
+    number = format_number(float(value), unit) if isinstance(value, int | float) else "?"
+    return (
+        Text(local_time(when), "dim strike"),
+        Text(number, "dim strike"),
+        _confidence(detail.get("confidence")),
+        Text.assemble(
+            (f"✗ removed by {event.author} on {local_time(event.at)}", "italic dim"),
+            "  ",
+            plain(truncate(_one_line(str(detail.get("note", ""))), 40), style="dim"),
+        ),
+        Text(event.author, "dim"),
+    )
+
+
+def history_rows(
+    rows: Sequence[CheckInRow], events: Sequence["CheckInEvent"], unit: str = ""
+) -> list[tuple[str, tuple[Text | str, ...]]]:
+    """The history table, newest first: live check-ins keyed by id, removed ones shown struck.
+
+    Corrections and removals come from the Activity log, so the table says what
+    was changed after the fact instead of silently showing the new value.
+    """
+    corrected = {e.check_in_id: e.author for e in events if e.action.endswith("corrected")}
+    keyed: list[tuple[datetime, str, tuple[Text | str, ...]]] = [
+        (r.created_at, str(r.id), history_row(r, unit, corrected.get(r.id, ""))) for r in rows
+    ]
+    for event in events:
+        if event.action.endswith("removed"):
+            when = datetime.fromisoformat(str(event.detail.get("created_at", event.at)))
+            keyed.append((when, f"removed-{event.check_in_id}", _removed_row(event, unit)))
+    keyed.sort(key=lambda item: item[0], reverse=True)
+    return [(key, cells) for _, key, cells in keyed]

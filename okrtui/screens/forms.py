@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
 from store.db import DatabaseError
 from store.enums import Direction, Kind, Level
@@ -50,6 +50,10 @@ class FormScreen(ModalScreen[int | None]):
         super().__init__()
         self.okr = app
         self.errors: dict[str, str] = {}
+        # Complaints wait until a field is edited or a save is tried: a fresh
+        # form should not open by telling the user off.
+        self.touched: set[str] = set()
+        self.tried = False
 
     def fields(self) -> ComposeResult:
         raise NotImplementedError
@@ -70,6 +74,7 @@ class FormScreen(ModalScreen[int | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query(".field").first().focus()
@@ -92,22 +97,27 @@ class FormScreen(ModalScreen[int | None]):
                 check()
             except (DomainError, ValueError) as exc:
                 self.errors[field_id] = str(exc)
+        shown = {k: v for k, v in self.errors.items() if self.tried or k in self.touched}
         for widget in self.query(".field"):
-            widget.set_class(widget.id in self.errors, "-invalid")
-        message = next(iter(self.errors.values()), "")
+            widget.set_class(widget.id in shown, "-invalid")
+        message = next(iter(shown.values()), "")
         self.query_one("#error", Static).update(plain(message))
         self.query_one("#save", Button).disabled = bool(self.errors)
 
     @on(Input.Changed)
     @on(Select.Changed)
     @on(TextArea.Changed)
-    def _changed(self) -> None:
+    def _changed(self, event: Input.Changed | Select.Changed | TextArea.Changed) -> None:
+        control = event.control
+        if control is not None and control.id and control.has_focus_within:
+            self.touched.add(control.id)
         if self.is_mounted:
             self.revalidate()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
+        self.tried = True
         self.revalidate()
         if self.errors:
             self.query_one(f"#{next(iter(self.errors))}").focus()

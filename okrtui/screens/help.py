@@ -21,11 +21,15 @@ def _sections() -> list[tuple[str, list[BindingType]]]:
     from okrtui.app import OkrApp
     from okrtui.screens.dialogs import ConfirmDialog, PickDialog
     from okrtui.screens.forms import FormScreen
+    from okrtui.screens.periods import PeriodsScreen
+    from okrtui.screens.review import ReviewScreen
     from okrtui.screens.tree import OkrTree, TreeScreen
 
     return [
         ("Everywhere", list(OkrApp.BINDINGS)),
         ("Alignment tree", list(TreeScreen.BINDINGS) + list(OkrTree.BINDINGS)),
+        ("Periods", list(PeriodsScreen.BINDINGS)),
+        ("Period review", list(ReviewScreen.BINDINGS)),
         ("Forms", list(FormScreen.BINDINGS)),
         ("Dialogs", list(ConfirmDialog.BINDINGS) + list(PickDialog.BINDINGS)),
     ]

@@ -1,5 +1,6 @@
 """Tree-line and detail-pane renderings of the read models (pure: Text in, Text out)."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from rich.console import Group, RenderableType
@@ -35,8 +36,11 @@ def is_orphan(row: ObjectiveRow) -> bool:
     return row.parent_id is None and row.level != Level.COMPANY
 
 
-def objective_label(row: ObjectiveRow, width: int = 48) -> Text:
-    """``bar pct O-3 Title @owner`` with markers; ``width`` is what the title may take."""
+def objective_label(row: ObjectiveRow, width: int = 48, kpi_warning: bool = False) -> Text:
+    """``bar pct O-3 Title @owner`` with markers; ``width`` is what the title may take.
+
+    ``kpi_warning``: a KPI one of its KRs follows is trending the wrong way (⚠ KPI).
+    """
     owner = f"  @{row.owner}"
     text = Text.assemble(
         progress_bar(row.score, 8, row.band),
@@ -49,6 +53,8 @@ def objective_label(row: ObjectiveRow, width: int = 48) -> Text:
         text.append("  ⊘ unaligned", "italic #ffaf00")
     if kr_count_warning(row):
         text.append("  ⚠", "#ffaf00")
+    if kpi_warning:
+        text.append("  ⚠ KPI", "bold #ffaf00")
     return text
 
 
@@ -101,8 +107,9 @@ def objective_detail(
     period: PeriodRow,
     today: date,
     explain: bool,
+    kpi_warnings: Sequence[str] = (),
 ) -> RenderableType:
-    """The detail pane of an objective."""
+    """The detail pane of an objective; ``kpi_warnings`` are the KPI early-warning reasons."""
     parts: list[RenderableType] = [
         Text.assemble((f"{row.ref}  ", "bold"), plain(row.title, style="bold")),
         Text(""),
@@ -118,6 +125,9 @@ def objective_detail(
     warning = kr_count_warning(row)
     if warning:
         parts.append(Text(f"⚠ {warning}", "#ffaf00"))
+    for reason in kpi_warnings:
+        parts.append(Text.assemble(("⚠ KPI early warning: ", "bold #ffaf00"),
+                                   plain(reason, style="#ffaf00")))  # fmt: skip
     if row.description:
         parts += [Text(""), plain(row.description, multiline=True)]
     parts += [Text(""), Text("Key results", "bold underline")]

@@ -12,11 +12,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from okrtui.live import DatabaseChanged
+from okrtui.screens.access import tree_action_allowed
+from okrtui.screens.format import local_date
 from okrtui.screens.labels import kr_detail, kr_label, objective_detail, objective_label
 from store.db import DatabaseError
 from store.errors import DomainError
-from store.queries import KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
-from store.scoring import forecast
+from store.kpi_queries import KpiWarning, objective_kpi_warnings
+from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
+from store.rights import EditRights, tree_rights
+from store.scoring import forecast, format_number
 from widgets.text import plain
 
 if TYPE_CHECKING:
@@ -60,6 +65,12 @@ class OkrTree(Tree[NodeRef]):
         if node is not None and node.allow_expand and not node.is_expanded:
             node.expand()
 
+    def move_cursor_to(self, node: TreeNode[NodeRef]) -> None:
+        """``move_cursor`` once line numbers are current: right after ``clear()`` and new
+        nodes they are stale, and a stale -1 would put the cursor on the first line."""
+        if self.last_line >= 0:  # reading it rebuilds the lines
+            self.move_cursor(node)
+
     def action_collapse_or_parent(self) -> None:
         node = self.cursor_node
         if node is None:
@@ -70,17 +81,34 @@ class OkrTree(Tree[NodeRef]):
             self.move_cursor(node.parent)
 
 
+class HistoryTable(DataTable[object]):
+    """A KR's check-ins in the detail pane; its author corrects (e) or removes (d) one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "screen.correct_check_in", "Correct check-in", id="correct_check_in"),
+        Binding("d", "screen.remove_check_in", "Remove check-in", id="remove_check_in"),
+    ]
+
+    def selected_check_in(self) -> int | None:
+        """The check-in id under the cursor (None on a removed one, or when empty)."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return int(key) if key and key.isdigit() else None
+
+
 class TreeScreen(Screen[None]):
     """Objectives aligned company → team → personal, KRs as leaves, details beside."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_objective", "New objective", id="new_objective"),
+        Binding("c", "check_in", "Check in", id="check_in"),
+        Binding("n", "new_objective", "New", id="new_objective"),
         Binding("a", "add_kr", "Add KR", id="add_kr"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("m", "move", "Move", id="move"),
         Binding("d", "delete", "Delete", id="delete"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
-        Binding("f", "cycle_mode", "All/mine/team", id="cycle_mode"),
+        Binding("f", "cycle_mode", "Mine/team", id="cycle_mode"),
         Binding("p", "pick_period", "Period", id="pick_period"),
         Binding("x", "toggle_explain", "Explain", id="toggle_explain"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
@@ -97,10 +125,40 @@ class TreeScreen(Screen[None]):
         self._visible: set[int] | None = None
         self._matched: set[int] = set()
         self._before_filter: set[str] = set()
+        self.rights: EditRights | None = None  # what the user may change, per node
+        self._history: list[CheckInRow] = []
+        self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
 
     @property
     def okr_app(self) -> "OkrApp":
         return cast("OkrApp", self.app)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys the user may not use on the selected item show disabled (store/rights.py)."""
+        ref = self.selected()
+        objective = self._selected_objective()
+        return tree_action_allowed(self.rights, ref.kind if ref else None,
+                                   ref.id if ref else None, objective.id if objective else None,
+                                   action)  # fmt: skip
+
+    def on_database_changed(self, _event: DatabaseChanged) -> None:
+        """Someone wrote (maybe in another session): re-read, keeping cursor and expansions.
+
+        The tree is rebuilt only when what it shows changed (not after our own writes,
+        which already reloaded it); rights are re-read either way (an admin was added).
+        """
+        period, db = self.okr_app.period, self.okr_app.db
+        if period is None or self.model is None:
+            return self.reload()
+        try:
+            fresh = load_tree(db, period.id, self.okr_app.thresholds)
+        except DatabaseError:
+            return None  # a busy or unreadable database: the next poll tries again
+        if fresh != self.model:
+            return self.reload()
+        self.rights = tree_rights(db, self.okr_app.username, fresh)
+        self.refresh_bindings()
+        return None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,7 +170,7 @@ class TreeScreen(Screen[None]):
             with VerticalScroll(id="detail"):
                 yield Static(id="detail-body")
                 yield Sparkline([], id="spark")
-                yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+                yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -136,6 +194,8 @@ class TreeScreen(Screen[None]):
             return
         try:
             self.model = load_tree(self.okr_app.db, period.id, self.okr_app.thresholds)
+            self.rights = tree_rights(self.okr_app.db, self.okr_app.username, self.model)
+            self.kpi_warnings = objective_kpi_warnings(self.okr_app.db, period.id)
         except DatabaseError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -189,7 +249,8 @@ class TreeScreen(Screen[None]):
     def _add_objective(self, parent: TreeNode[NodeRef], row: ObjectiveRow) -> TreeNode[NodeRef]:
         ref = NodeRef("objective", row.id)
         has_children = bool(row.key_results or row.children)
-        node = parent.add(objective_label(row, self._label_width(parent)), ref,
+        label = objective_label(row, self._label_width(parent), row.id in self.kpi_warnings)
+        node = parent.add(label, ref,
                           allow_expand=has_children)  # fmt: skip
         self._tree_nodes[ref.key] = node
         return node
@@ -239,7 +300,7 @@ class TreeScreen(Screen[None]):
         target = self._tree_nodes.get(ref.key)
         if target is not None:
             tree = self.query_one(OkrTree)
-            self.call_after_refresh(tree.move_cursor, target)
+            self.call_after_refresh(tree.move_cursor_to, target)
 
     def _objective_of(self, kr_id: int) -> int | None:
         kr = self.model.key_result(kr_id) if self.model else None
@@ -358,6 +419,7 @@ class TreeScreen(Screen[None]):
     @on(Tree.NodeHighlighted)
     def _highlighted(self) -> None:
         self._show_detail()
+        self.refresh_bindings()
 
     def watch_explain(self) -> None:
         self._show_detail()
@@ -375,29 +437,35 @@ class TreeScreen(Screen[None]):
             return
         today = self.okr_app.today()
         if ref.kind == "objective":
-            row = model.objectives[ref.id]
+            row = model.objectives.get(ref.id)
+            if row is None:  # a stale cursor from before a period switch
+                return
             children = [model.objectives[c] for c in row.children]
-            body.update(objective_detail(row, children, period, today, self.explain))
+            reasons = [w.reason for w in self.kpi_warnings.get(row.id, [])]
+            body.update(objective_detail(row, children, period, today, self.explain, reasons))
             spark.display = history.display = False
             return
         kr = model.key_result(ref.id)
         if kr is None:
             return
         rows = kr_history(self.okr_app.db, kr.id)
+        self._history = rows
         points = [(r.created_at, r.value) for r in rows]
         body.update(kr_detail(kr, model.objectives[kr.objective_id], period, today,
                               forecast(points, period.ends_on) if points else None))  # fmt: skip
         spark.data = [v for _, v in points][-self.okr_app.sparkline_length :]
         spark.display = len(points) > 1
-        self._fill_history(history, rows)
+        self._fill_history(history, kr, rows)
 
-    def _fill_history(self, table: DataTable[object], rows: list) -> None:  # type: ignore[type-arg]
-        from okrtui.screens.format import history_row
+    def _fill_history(self, table: DataTable[object], kr: KrRow, rows: list[CheckInRow]) -> None:
+        from okrtui.screens.format import history_rows
+        from store.checkins import check_in_events
 
+        events = check_in_events(self.okr_app.db, kr.id)
         table.clear()
-        for row in reversed(rows):
-            table.add_row(*history_row(row))
-        table.display = bool(rows)
+        for key, cells in history_rows(rows, events, kr.unit):
+            table.add_row(*cells, key=key)
+        table.display = bool(rows or events)
 
     # --- editing ------------------------------------------------------------------
 
@@ -539,5 +607,88 @@ class TreeScreen(Screen[None]):
         if picked is PickDialog.CANCELLED or picked is None:
             return
         self.okr_app.period = next(p for p in periods if p.id == picked)
+        self.show_period()
+
+    def show_period(self) -> None:
+        """Show the app's (newly chosen) period from the top."""
         self._tree_nodes = {}
         self.reload()
+
+    def show_item(self, ref: NodeRef, *, check_in: bool = False) -> None:
+        """Put the cursor on an objective or KR (from the palette), optionally checking it in."""
+        self.action_clear_filter()  # the item may be hidden by a filter
+        self.text_filter = ""  # now, not when the cleared box reports it
+        self.mode = "all"
+        self.call_after_refresh(self._reveal, ref)
+        if check_in:
+            self.call_after_refresh(lambda: self.call_after_refresh(self.action_check_in))
+
+    # --- check-ins ----------------------------------------------------------------
+
+    def _selected_kr(self) -> KrRow | None:
+        ref, model = self.selected(), self.model
+        if ref is None or model is None or ref.kind != "kr":
+            return None
+        return model.key_result(ref.id)
+
+    @work
+    async def action_check_in(self) -> None:
+        from okrtui.screens.checkin import CheckInForm
+
+        kr = self._selected_kr()
+        if kr is None or self.model is None:
+            self.notify("select a key result to check in (w walks through all of yours)",
+                        severity="warning")  # fmt: skip
+            return
+        objective = self.model.objectives[kr.objective_id].title
+        history = kr_history(self.okr_app.db, kr.id)
+        saved = await self.app.push_screen_wait(CheckInForm(self.okr_app, kr, objective, history))
+        if saved is not None:
+            self.notify(f"checked in {kr.ref}")
+            self.reload(NodeRef("kr", kr.id))
+
+    def _history_entry(self) -> tuple[KrRow, CheckInRow] | None:
+        kr = self._selected_kr()
+        check_in_id = self.query_one(HistoryTable).selected_check_in()
+        entry = next((r for r in self._history if r.id == check_in_id), None)
+        if kr is None or entry is None:
+            self.notify("put the cursor on a check-in in the history table", severity="warning")
+            return None
+        if entry.author != self.okr_app.username:
+            self.notify(f"this check-in is {entry.author}'s: only its author may change it",
+                        severity="error")  # fmt: skip
+            return None
+        return kr, entry
+
+    @work
+    async def action_correct_check_in(self) -> None:
+        from okrtui.screens.checkin import CheckInForm
+
+        found = self._history_entry()
+        if found is None or self.model is None:
+            return
+        kr, entry = found
+        objective = self.model.objectives[kr.objective_id].title
+        form = CheckInForm(self.okr_app, kr, objective, self._history, existing=entry)
+        if await self.app.push_screen_wait(form) is not None:
+            self.notify(f"corrected the check-in of {local_date(entry)} on {kr.ref}")
+            self.reload(NodeRef("kr", kr.id))
+
+    @work
+    async def action_remove_check_in(self) -> None:
+        from okrtui.screens.dialogs import ConfirmDialog
+        from store.checkins import remove_check_in
+
+        found = self._history_entry()
+        if found is None:
+            return
+        kr, entry = found
+        what = (
+            f"Remove the check-in of {local_date(entry)} on {kr.ref} "
+            f"(value {format_number(entry.value, kr.unit)})? The activity log keeps a copy."
+        )
+        if not await self.app.push_screen_wait(ConfirmDialog(what, "Remove")):
+            return
+        if self._run("Remove", remove_check_in, entry.id) is not None:
+            self.notify(f"removed the check-in of {local_date(entry)} on {kr.ref}")
+            self.reload(NodeRef("kr", kr.id))

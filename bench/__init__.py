@@ -1,0 +1,1 @@
+"""okrtui benchmark: ``python -m bench`` (see bench/README.md)."""

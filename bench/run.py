@@ -1,0 +1,340 @@
+"""okrtui's benchmark: issue 8's figures as ratios against baselines measured in the same run.
+
+``python -m bench`` (or ``python bench/run.py``) generates the large organisation once
+(cached), measures every figure as the median of ``--runs`` runs (at least 5) and prints a
+table; the exit code is 1 when a target is missed. ``--quick`` uses a small organisation and
+fewer runs and never fails on timings: it only proves the benchmark still works (CI).
+"""
+
+import argparse
+import json
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: make ``bench`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import generate
+from bench.measure import (
+    ProbeError,
+    Run,
+    child_env,
+    median,
+    okrtui_command,
+    python,
+    run_process,
+    time_calls,
+)
+
+MIN_RUNS = 5
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the table: a measured value, its baseline and the targets."""
+
+    what: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    baseline_what: str = ""
+    max_ratio: float | None = None
+    max_value: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.baseline if self.baseline else None
+
+    @property
+    def passed(self) -> bool:
+        ok = self.max_value is None or self.value <= self.max_value
+        ratio = self.ratio
+        return ok and (self.max_ratio is None or (ratio is not None and ratio <= self.max_ratio))
+
+    @property
+    def target(self) -> str:
+        parts = []
+        if self.max_ratio is not None:
+            parts.append(f"≤ {self.max_ratio:g}×")
+        if self.max_value is not None:
+            parts.append(f"≤ {self.max_value:g} {self.unit}")
+        return " and ".join(parts)
+
+
+class Bench:
+    """One benchmark run: a work copy of the generated database and an isolated HOME."""
+
+    def __init__(self, size: generate.Size, runs: int, bytecode: bool, log: Callable[[str], None]):
+        self.size = size
+        self.runs = runs
+        self.log = log
+        self.tmp = Path(tempfile.mkdtemp(prefix="okrtui-bench-"))
+        home = self.tmp / "home"
+        home.mkdir()
+        self.env = child_env(home, bytecode=bytecode,
+                             pycache=generate.cache_dir() / "pycache")  # fmt: skip
+        self.db_path = self.tmp / "org.db"
+        self.app_runs: list[Run] = []  # start-up runs of the app (their peak memory)
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def prepare(self) -> None:
+        """Copy the cached organisation (check-ins write to it) and let the bench user write."""
+        source = generate.ensure_database(self.size)
+        shutil.copyfile(source, self.db_path)
+        from store.identity import current_user
+
+        me = current_user().username
+        with sqlite3.connect(self.db_path) as conn:
+            # KR-1 becomes the bench user's, so `okrtui checkin KR-1 42` is allowed whatever
+            # the edit rules are; an admin row covers rules that look at admins.
+            conn.execute("UPDATE key_result SET owner = ? WHERE id = 1", (me,))
+            conn.execute(
+                "INSERT OR IGNORE INTO admin (username, added_by, added_at) "
+                "VALUES (?, 'bench', '2026-11-23 00:00:00')",
+                (me,),
+            )
+        conn.close()
+
+    def processes(self, argv: list[str], *, tty: bool) -> list[Run]:
+        run_process(argv, self.env, tty=tty)  # warm-up: compiles bytecode, writes the config
+        return [run_process(argv, self.env, tty=tty) for _ in range(self.runs)]
+
+    def paired(self, a: list[str], b: list[str], *, tty: bool) -> tuple[list[Run], list[Run]]:
+        """Runs of two commands interleaved, so drift in the machine hits both alike."""
+        for argv in (a, b):
+            run_process(argv, self.env, tty=tty)
+        first, second = [], []
+        for _ in range(self.runs):
+            first.append(run_process(a, self.env, tty=tty))
+            second.append(run_process(b, self.env, tty=tty))
+        return first, second
+
+    # --- the figures ---------------------------------------------------------------
+
+    def start_up(self, bare_runs: list[Run]) -> list[Figure]:
+        """Start to first frame; ``bare_runs`` receives the baseline's runs (memory)."""
+        self.log("start-up: okrtui vs a bare Textual app (in a 120x40 pseudo-terminal)")
+        probe = [python(), "-m", "bench.probe"]
+        app_runs, bare = self.paired(
+            [*probe, "app", "--db", str(self.db_path)], [*probe, "bare"], tty=True
+        )
+        bare_runs += bare
+        self.app_runs = app_runs
+        app_ms = median([r.frame_s * 1000 for r in app_runs if r.frame_s is not None])
+        bare_ms = median([r.frame_s * 1000 for r in bare if r.frame_s is not None])
+        return [
+            Figure("start to first frame of the tree with data", app_ms, "ms", bare_ms,
+                   "bare Textual app (textual + sqlmodel), first frame", max_ratio=1.25),
+            Figure("  same, whole process until exit (info)", median([r.wall_s * 1000
+                   for r in app_runs]), "ms", median([r.wall_s * 1000 for r in bare]),
+                   "bare app, whole process"),
+        ]  # fmt: skip
+
+    def interactive(self, bare_runs: list[Run]) -> list[Figure]:
+        self.log("cursor moves: okrtui's expanded tree vs a Tree of 10,000 plain labels")
+        probe = [python(), "-m", "bench.probe"]
+        app_runs, plain_runs = self.paired(
+            [*probe, "cursor-app", str(self.db_path)], [*probe, "cursor-bare"], tty=False
+        )
+        apps = [json.loads(r.output.strip().splitlines()[-1]) for r in app_runs]
+        plains = [json.loads(r.output.strip().splitlines()[-1]) for r in plain_runs]
+
+        def per_run(data: list[dict], key: str) -> float:
+            return median([median(d[key]) * 1000 for d in data])
+
+        lines = apps[0]["lines"]
+        figures = [
+            Figure(f"cursor move in the expanded tree ({lines:,} lines), key to frame",
+                   per_run(apps, "moves"), "ms", per_run(plains, "moves"),
+                   "same move, Tree of 10,000 plain labels", max_ratio=1.5, max_value=50),
+            Figure("  same, key to last frame (detail pane filled)", per_run(apps, "settled"),
+                   "ms", per_run(plains, "settled"), "plain Tree, last frame", max_value=50),
+        ]  # fmt: skip
+        if "kpi_opens" in apps[0]:
+            figures.append(Figure(f"open the KPI dashboard ({self.size.kpis} KPIs), key to "
+                                  "last frame", per_run(apps, "kpi_opens"), "ms",
+                                  max_value=150))  # fmt: skip
+        else:
+            figures.append(self.kpi_panels())
+        if not bare_runs:
+            return figures
+        bare_mb = median([r.maxrss_kb / 1024 for r in bare_runs])
+        figures.append(
+            Figure(
+                "peak memory, app at its first frame on the large DB",
+                median([r.maxrss_kb / 1024 for r in self.app_runs]),
+                "MB",
+                bare_mb,
+                "bare Textual app",
+                max_ratio=3,
+            )
+        )
+        figures.append(Figure("  same, after expanding the whole tree and moving (info)",
+                              median([d["maxrss_kb"] / 1024 for d in apps]), "MB", bare_mb,
+                              "bare Textual app"))  # fmt: skip
+        return figures
+
+    def kpi_panels(self) -> Figure:
+        """Until the KPI dashboard screen exists: its read model, store.queries.kpi_panels."""
+        from store.db import open_database
+        from store.queries import kpi_panels
+
+        db = open_database(self.db_path)
+        try:
+            times = time_calls(lambda: kpi_panels(db), self.runs)
+        finally:
+            db.close()
+        return Figure(f"KPI dashboard read model, kpi_panels ({self.size.kpis} KPIs; no "
+                      "screen yet)", median(times) * 1000, "ms", max_value=150)  # fmt: skip
+
+    def checkin(self) -> Figure:
+        self.log("okrtui checkin KR-1 42 vs python -c 'import sqlmodel'")
+        checkin = [*okrtui_command(), "--db", str(self.db_path), "checkin", "KR-1", "42"]
+        runs, base = self.paired(checkin, [python(), "-c", "import sqlmodel"], tty=False)
+        return Figure("okrtui checkin KR-1 42, whole process", median([r.wall_s * 1000
+                      for r in runs]), "ms", median([r.wall_s * 1000 for r in base]),
+                      "python -c 'import sqlmodel'", max_ratio=1.3)  # fmt: skip
+
+    def tree_read(self) -> Figure:
+        self.log("tree read model: store.queries.load_tree vs raw sqlite3")
+        from store.db import open_database
+        from store.queries import load_tree
+
+        db = open_database(self.db_path)
+        raw = sqlite3.connect(self.db_path)
+        try:
+            model_times, raw_times = [], []
+            for _ in range(max(2, self.runs // 2)):  # interleaved batches against drift
+                model_times += time_calls(lambda: load_tree(db, 1), 3)
+                raw_times += time_calls(lambda: raw_tree(raw, 1), 3)
+        finally:
+            raw.close()
+            db.close()
+        return Figure("tree read model (all objectives and KRs, scored)",
+                      median(model_times) * 1000, "ms", median(raw_times) * 1000,
+                      "same rows with raw sqlite3", max_ratio=1.5, max_value=100)  # fmt: skip
+
+
+def raw_tree(conn: sqlite3.Connection, period_id: int) -> int:
+    """The tree's rows read with plain sqlite3 (the read-model baseline): the very
+    queries ``load_tree`` runs, fetched as tuples, with no model built and no scores."""
+    from store import queries
+
+    period = conn.execute(queries.TREE_PERIOD, {"period": period_id}).fetchone()
+    params = {"period": period_id, "end": period[3]}
+    rows = 0
+    for sql in (queries.TREE_OBJECTIVES, queries.TREE_COLLABORATORS, queries.TREE_KRS,
+                queries.TREE_KPIS):  # fmt: skip
+        rows += len(conn.execute(sql, params).fetchall())
+    return rows
+
+
+def machine() -> str:
+    import os
+
+    import sqlmodel
+    import textual
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"textual {textual.__version__}, sqlmodel {sqlmodel.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
+
+
+def render(figures: list[Figure]) -> str:
+    header = ("what", "figure", "baseline", "ratio", "target", "result")
+    rows = [header]
+    for f in figures:
+        rows.append((
+            f.what,
+            f"{f.value:,.1f} {f.unit}",
+            f"{f.baseline:,.1f} {f.unit}" if f.baseline is not None else "—",
+            f"{f.ratio:.2f}×" if f.ratio is not None else "—",
+            f.target or "(info)",
+            ("pass" if f.passed else "FAIL") if f.target else "",
+        ))  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                 enumerate(zip(row, widths, strict=True))]  # fmt: skip
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small organisation, 2 runs, never fails on timings (CI)")  # fmt: skip
+    parser.add_argument("--runs", type=int, default=7, help="runs per figure (median; ≥ 5)")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="imports recompiled every time (no .pyc cache)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if not args.quick and args.runs < MIN_RUNS:
+        parser.error(f"--runs must be at least {MIN_RUNS}")
+    size = generate.QUICK if args.quick else generate.FULL
+    runs = 2 if args.quick else args.runs
+
+    def log(text: str) -> None:
+        print(f"… {text}", file=sys.stderr, flush=True)
+
+    log(f"organisation: {generate.describe(size)}")
+    bench = Bench(size, runs, not args.no_bytecode, log)
+    figures: list[Figure] = []
+    failures: list[str] = []
+    try:
+        bench.prepare()
+        bare_runs: list[Run] = []
+        steps: list[Callable[[], list[Figure]]] = [
+            lambda: bench.start_up(bare_runs),
+            lambda: bench.interactive(bare_runs),
+            lambda: [bench.checkin()],
+            lambda: [bench.tree_read()],
+        ]
+        for step in steps:
+            try:
+                figures += step()
+            except ProbeError as exc:  # report it, measure the rest
+                failures.append(str(exc))
+                print(f"bench: a measurement failed: {exc}", file=sys.stderr)
+    finally:
+        bench.close()
+    print(f"machine: {machine()}")
+    print(f"organisation: {generate.describe(size)}; median of {runs} runs each; "
+          f"{'without' if args.no_bytecode else 'with'} cached bytecode")  # fmt: skip
+    print(render(figures))
+    missed = [f for f in figures if f.target and not f.passed]
+    if failures:
+        print(f"{len(failures)} measurement(s) failed (see above)")
+        return 2
+    if args.quick:
+        print("quick mode: timings are not judged (small database, few runs)")
+        return 0
+    if missed:
+        print(f"{len(missed)} target(s) missed")
+        return 1
+    print("every target met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

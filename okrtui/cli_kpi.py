@@ -1,0 +1,95 @@
+"""``okrtui kpi import FILE.csv [--dry-run]``: KPI values from a spreadsheet export.
+
+Registered on the ``kpi`` group by ``okrtui/cli.py``. Imports no Textual, and the
+store only inside the command. Every bad row is printed with its line and the
+exit code is 1 with nothing written; a long file gets a progress bar on stderr.
+"""
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from okrtui.context import AppContext
+
+EXIT_REFUSED = 1
+PROGRESS_FROM = 2_000
+"""Rows from which the import shows a progress bar (shorter files finish at once)."""
+
+
+def _app(ctx: click.Context) -> AppContext:
+    return ctx.find_object(AppContext) or AppContext()
+
+
+def _subcommand_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(AppContext).db_override = value
+
+
+db_option = click.option(
+    "--db",
+    metavar="PATH|URL",
+    expose_value=False,
+    is_eager=True,
+    callback=_subcommand_db,
+    help="Database file or SQLAlchemy URL (same as the global --db).",
+)
+
+
+@contextmanager
+def _progress(rows: int, steps: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over ``rows × steps`` on stderr for long files, else nothing."""
+    if rows < PROGRESS_FROM:
+        yield None
+        return
+    with click.progressbar(length=rows * steps, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--dry-run", is_flag=True, help="Check every row and list the changes; write nothing."
+)
+@db_option
+@click.pass_context
+def kpi_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
+    """Import KPI values from FILE.csv (columns kpi,date,value[,note], a header row).
+
+    All rows or none: every bad row is reported with its line number and nothing is
+    written unless all are good. A value for a date that already has one replaces it
+    (the old value stays in the activity log). KPIs are named by name or KPI-3.
+    """
+    from okrtui.textout import safe
+    from store.kpis import import_kpi_values
+    from store.scoring import format_number
+
+    app = _app(ctx)
+    db = app.database()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        click.echo(f"okrtui: cannot read {file}: {exc.strerror}", err=True)
+        sys.exit(EXIT_REFUSED)
+    rows = data.count(b"\n")
+    label = "checking" if dry_run else "importing"
+    with _progress(rows, 1 if dry_run else 2, label) as progress:
+        report = import_kpi_values(db, app.user.username, data, dry_run=dry_run,
+                                   source=str(file), progress=progress)  # fmt: skip
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"{safe(str(file))}: {safe(str(error))}", err=True)
+        click.echo(f"okrtui: {len(report.errors)} problem(s) in {safe(str(file))}; "
+                   "nothing was imported", err=True)  # fmt: skip
+        sys.exit(EXIT_REFUSED)
+    for p in report.replaced:
+        old, new = format_number(p.old_value, p.unit), format_number(p.value, p.unit)
+        click.echo(f"line {p.line}: {safe(p.kpi_name)} {p.observed_on}: {old} → {new}")
+    text = report.summary()
+    if report.decimal_comma:
+        text += " (decimal commas read as points: a ;-separated file)"
+    if dry_run:
+        text = f"dry run: {text}; nothing was written"
+    click.echo(text)

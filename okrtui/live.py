@@ -1,0 +1,39 @@
+"""Live updates: when anyone commits to the database, the open screens re-read it.
+
+The app polls :class:`store.watch.ChangeWatcher` about once a second (a pragma read,
+microseconds) and posts :class:`DatabaseChanged` to every screen of the current
+mode; a screen that shows data handles it by re-reading from its usual query while
+keeping its cursor, expansions and any open form. Screens of other modes re-read
+when they are shown again.
+"""
+
+from textual.app import App
+from textual.message import Message
+from textual.timer import Timer
+
+from store.db import Database
+from store.watch import ChangeWatcher
+
+POLL_SECONDS = 1.0
+
+
+class DatabaseChanged(Message):
+    """Someone (this process or another) committed to the database since the last poll."""
+
+
+class LiveUpdates:
+    """The poll timer and its watcher; ``stop()`` releases the watcher's connection."""
+
+    def __init__(self, app: App[None], db: Database, interval: float = POLL_SECONDS) -> None:
+        self._app = app
+        self._watcher = ChangeWatcher(db)
+        self._timer: Timer = app.set_interval(interval, self.poll, name="okrtui-live-updates")
+
+    def poll(self) -> None:
+        if self._watcher.changed():
+            for screen in self._app.screen_stack:
+                screen.post_message(DatabaseChanged())
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._watcher.close()

@@ -1,0 +1,37 @@
+"""Which tree keys the current user may use on the selected item (store/rights.py rules).
+
+A key the user may not use is shown disabled in the footer rather than hidden, so
+people learn the key exists and that the item is someone else's to change; pressing
+it does nothing (the service would refuse the write anyway).
+"""
+
+from typing import Literal
+
+from store.rights import EditRights
+
+# Actions that change the selected objective (or, on a KR, its objective).
+OBJECTIVE_ACTIONS = frozenset({"add_kr", "move", "delete", "edit"})
+# Actions a key result's own owner may also use.
+KEY_RESULT_ACTIONS = frozenset({"edit", "check_in"})
+
+
+def tree_action_allowed(
+    rights: EditRights | None,
+    kind: Literal["objective", "kr"] | None,
+    item_id: int | None,
+    objective_id: int | None,
+    action: str,
+) -> bool | None:
+    """True when allowed, None (shown disabled) when the user may not, per the selection.
+
+    ``objective_id`` is the selected item's objective (itself for an objective node).
+    Without rights loaded yet, or nothing selected, everything stays enabled: the
+    action itself explains what to select and the service still checks.
+    """
+    if rights is None or kind is None or item_id is None:
+        return True
+    if kind == "kr" and action in KEY_RESULT_ACTIONS:
+        return True if rights.key_result(item_id) else None
+    if action in OBJECTIVE_ACTIONS and objective_id is not None:
+        return True if rights.objective(objective_id) else None
+    return True

@@ -1,0 +1,377 @@
+"""The check-in panel, and the modal that puts it on any key result.
+
+The same panel drives the guided weekly check-in (``weekly.py``), so both
+behave alike: the value is prefilled with the last one and selected (typing
+replaces it), ``enter`` saves, ``g``/``a``/``r`` set the confidence without
+leaving the value, ``n`` jumps to the note, and what the score and band will
+become is shown as you type.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Sparkline, Static, TextArea
+
+from okrtui.screens.format import CONFIDENCE_TEXT, local_time
+from store.db import DatabaseError
+from store.enums import Confidence, Kind
+from store.errors import DomainError
+from store.queries import CheckInRow, KrRow
+from store.scoring import Thresholds, band, format_number, format_percent, kr_progress
+from store.service import validate_check_in_value
+from widgets.text import band_text, plain
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+CONFIDENCE_KEYS = {"g": Confidence.ON_TRACK, "a": Confidence.AT_RISK, "r": Confidence.OFF_TRACK}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the user entered: a value (None for a KPI-driven KR), a confidence, a note."""
+
+    value: float | None
+    confidence: Confidence | None
+    note: str
+
+
+class ValueInput(Input):
+    """A number field that passes the panel's letter keys on instead of typing them.
+
+    A value is a number, so letters are free to act as shortcuts while the
+    cursor stays here: one hand on the keyboard, no tabbing around.
+    """
+
+    PASS_THROUGH: ClassVar[frozenset[str]] = frozenset({*CONFIDENCE_KEYS, "n"})
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Tell Textual these letters are not typed here, so the bindings above stay live."""
+        if character in self.PASS_THROUGH:
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in self.PASS_THROUGH:
+            # Keep Input's own handler from typing it; not stopped, so the key
+            # still bubbles to the panel's bindings.
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
+class ToggleField(Static, can_focus=True):
+    """A milestone's done / not done, flipped with space or d."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space,d", "toggle", "Done/not done"),
+        Binding("enter", "submit", "Save", show=False),
+    ]
+
+    def __init__(self, done: bool, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.done = done
+
+    def on_mount(self) -> None:
+        self._show()
+
+    class Toggled(Message):
+        """The milestone was flipped (the panel updates its preview)."""
+
+    def set_done(self, done: bool) -> None:
+        self.done = done
+        self._show()
+        self.post_message(self.Toggled())
+
+    def action_toggle(self) -> None:
+        self.set_done(not self.done)
+
+    def action_submit(self) -> None:
+        self.post_message(CheckInPanel.Submit())
+
+    def _show(self) -> None:
+        mark = ("☑ done", "bold #5fd75f") if self.done else ("☐ not done", "bold")
+        self.update(Text.assemble(mark, ("   space toggles", "dim")))
+
+
+class FixedField(Static, can_focus=True):
+    """A KPI-driven KR's value: shown, not typed; enter still saves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Save", show=False)]
+
+    def action_submit(self) -> None:
+        self.post_message(CheckInPanel.Submit())
+
+
+class CheckInPanel(Vertical):
+    """Value, confidence and note for one KR, with the score it would give."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Save", key_display="⏎"),
+        Binding("g", "confidence('g')", "On track", show=False),
+        Binding("a", "confidence('a')", "At risk", show=False),
+        Binding("r", "confidence('r')", "Off track", show=False),
+        Binding("n", "note", "Note"),
+        Binding("ctrl+s", "submit", "Save", show=False),
+    ]
+
+    class Submit(Message):
+        """The user asked to save (enter, ctrl+s, or the Save button)."""
+
+    def __init__(self, thresholds: Thresholds, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.thresholds = thresholds
+        self.kr: KrRow | None = None
+        self.confidence: Confidence | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="ci-heading")
+        yield Static(id="ci-facts")
+        yield Sparkline([], id="ci-spark")
+        yield Label("New value", id="ci-value-label", classes="field-label")
+        yield ValueInput(id="ci-value", classes="field")
+        yield ToggleField(False, id="ci-toggle", classes="field")
+        yield FixedField(id="ci-fixed", classes="field")
+        yield Static(id="ci-preview")
+        yield Static(id="ci-confidence")
+        yield Label("Note  (n)", classes="field-label")
+        yield TextArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
+
+    def load(
+        self,
+        kr: KrRow,
+        objective: str,
+        history: list[CheckInRow],
+        sparkline_length: int,
+        existing: CheckInRow | None = None,
+    ) -> None:
+        """Show ``kr``; prefill from ``existing`` (a correction) or the last check-in."""
+        self.kr = kr
+        last = history[-1] if history else None
+        source = existing or last
+        self.confidence = source.confidence if source else None
+        verb = "Correct the check-in of" if existing else "Check in"
+        self.query_one("#ci-heading", Static).update(
+            Text.assemble(
+                (f"{verb} {kr.ref}  ", "bold"),
+                plain(kr.title, style="bold"),
+                ("\nof ", "dim"),
+                plain(objective, style="dim"),
+            )
+        )
+        self.query_one("#ci-facts", Static).update(self._facts(kr, last))
+        spark = self.query_one("#ci-spark", Sparkline)
+        spark.data = [r.value for r in history][-sparkline_length:]
+        spark.display = len(history) > 1
+        value_input = self.query_one("#ci-value", ValueInput)
+        toggle = self.query_one("#ci-toggle", ToggleField)
+        fixed = self.query_one("#ci-fixed", FixedField)
+        value_input.display = kr.kind != Kind.MILESTONE and kr.kpi_id is None
+        toggle.display = kr.kind == Kind.MILESTONE and kr.kpi_id is None
+        fixed.display = kr.kpi_id is not None
+        label = self.query_one("#ci-value-label", Label)
+        if kr.kpi_id is not None:
+            label.update("Value (from the KPI)")
+            fixed.update(
+                Text.assemble(
+                    (format_number(kr.current, kr.unit), "bold"),
+                    (f"  latest value of the KPI {kr.kpi_name!r}", "dim"),
+                    ("\nrecord KPI values on the KPI screen; here: confidence and note", "dim"),
+                )
+            )
+        elif kr.kind == Kind.MILESTONE:
+            label.update("Milestone")
+            current = source.value if source else kr.current
+            toggle.set_done(bool(current))
+        else:
+            unit = f" ({kr.unit})" if kr.unit else ""
+            label.update("New value" + (" 0–100 %" if kr.kind == Kind.PERCENT else unit))
+            prefill = source.value if source else kr.current
+            value_input.value = "" if prefill is None else f"{prefill:g}"
+        self.query_one("#ci-note", TextArea).text = existing.note if existing else ""
+        self._show_confidence()
+        self.refresh_preview()
+
+    def focus_value(self) -> None:
+        for field_id in ("#ci-value", "#ci-toggle", "#ci-fixed"):
+            widget = self.query_one(field_id)
+            if widget.display:
+                widget.focus()
+                if isinstance(widget, Input):
+                    widget.select_all()
+                return
+
+    def _facts(self, kr: KrRow, last: CheckInRow | None) -> Text:
+        facts = Text()
+        if last is not None:
+            facts.append(f"last {format_number(last.value, kr.unit)}", "bold")
+            facts.append(f" on {local_time(last.created_at)} by ")
+            facts.append_text(plain(last.author))
+        else:
+            facts.append("no check-in yet", "dim")
+        facts.append("\n")
+        if kr.kind == Kind.METRIC:
+            facts.append(f"start {format_number(kr.start, kr.unit)} · ")
+            facts.append(f"target {format_number(kr.target, kr.unit)} · ")
+        facts.append("score ")
+        facts.append_text(Text(format_percent(kr.progress), "bold"))
+        facts.append(" ")
+        facts.append_text(band_text(kr.band))
+        return facts
+
+    # --- reading what was entered ---------------------------------------------
+
+    def entry(self) -> Entry:
+        """What was entered; raises ValidationError with the reason when the value is bad."""
+        kr = self.kr
+        assert kr is not None
+        note = self.query_one("#ci-note", TextArea).text
+        if kr.kpi_id is not None:
+            return Entry(None, self.confidence, note)
+        if kr.kind == Kind.MILESTONE:
+            return Entry(
+                float(self.query_one("#ci-toggle", ToggleField).done), self.confidence, note
+            )
+        raw = self.query_one("#ci-value", ValueInput).value
+        return Entry(validate_check_in_value(kr.kind, raw), self.confidence, note)
+
+    def refresh_preview(self) -> None:
+        """Show the score and band the value would give, or why it cannot be saved."""
+        kr = self.kr
+        preview = self.query_one("#ci-preview", Static)
+        if kr is None:
+            return
+        try:
+            entry = self.entry()
+        except (DomainError, ValueError) as exc:
+            preview.update(Text(f"✗ {exc}", "bold #ff5f5f"))
+            self.set_class(True, "-invalid")
+            return
+        self.set_class(False, "-invalid")
+        value = kr.current if entry.value is None else entry.value
+        progress = kr_progress(kr.kind, kr.direction, kr.start, kr.target, value)
+        new_band = band(progress, self.thresholds)
+        text = Text("→ score ")
+        text.append(format_percent(kr.progress), "dim")
+        text.append(" → ")
+        text.append(format_percent(progress), "bold")
+        text.append("  ")
+        text.append_text(band_text(new_band))
+        preview.update(text)
+
+    # --- keys -----------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(ToggleField.Toggled)
+    def _value_changed(self, event: Message) -> None:
+        event.stop()
+        self.refresh_preview()
+
+    @on(Input.Submitted, "#ci-value")
+    def _value_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submit())
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submit())
+
+    def action_confidence(self, key: str) -> None:
+        self.confidence = CONFIDENCE_KEYS[key]
+        self._show_confidence()
+
+    def action_note(self) -> None:
+        self.query_one("#ci-note", TextArea).focus()
+
+    def _show_confidence(self) -> None:
+        line = Text("Confidence  ", "dim")
+        for key, value in CONFIDENCE_KEYS.items():
+            label = CONFIDENCE_TEXT[value]
+            style = f"reverse {label.style}" if value == self.confidence else str(label.style)
+            line.append(f" {key} ", "bold")
+            line.append(f" {label.plain} ", style)
+            line.append("  ")
+        if self.confidence is None:
+            line.append("(none chosen)", "dim")
+        self.query_one("#ci-confidence", Static).update(line)
+
+
+class CheckInForm(ModalScreen[int | None]):
+    """Check in one KR, or correct one of its check-ins (``existing``).
+
+    Dismisses with the check-in's id once it is saved; escape writes nothing.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        app: "OkrApp",
+        kr: KrRow,
+        objective: str,
+        history: list[CheckInRow],
+        existing: CheckInRow | None = None,
+    ) -> None:
+        super().__init__()
+        self.okr = app
+        self.kr = kr
+        self.objective = objective
+        self.history = history
+        self.existing = existing
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog checkin"):
+            yield CheckInPanel(self.okr.thresholds, id="panel")
+            yield Static(id="ci-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (⏎)", variant="primary", id="save")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        panel = self.query_one(CheckInPanel)
+        panel.load(self.kr, self.objective, self.history, self.okr.sparkline_length, self.existing)
+        panel.focus_value()
+
+    @on(CheckInPanel.Submit)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        from store.checkins import correct_check_in
+        from store.service import check_in
+
+        panel = self.query_one(CheckInPanel)
+        error = self.query_one("#ci-error", Static)
+        try:
+            entry = panel.entry()
+            if self.existing is not None:
+                changes: dict[str, object] = {"confidence": entry.confidence, "note": entry.note}
+                if entry.value is not None and entry.value != self.existing.value:
+                    changes["value"] = entry.value
+                correct_check_in(self.okr.db, self.okr.username, self.existing.id, **changes)
+                saved = self.existing.id
+            else:
+                result = check_in(
+                    self.okr.db,
+                    self.okr.username,
+                    self.kr.id,
+                    entry.value,
+                    confidence=entry.confidence,
+                    note=entry.note,
+                    thresholds=self.okr.thresholds,
+                )
+                saved = result.check_in_id
+        except (DomainError, DatabaseError, ValueError) as exc:
+            error.update(plain(f"Not saved: {exc}"))
+            panel.focus_value()
+            return
+        self.dismiss(saved)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

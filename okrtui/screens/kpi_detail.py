@@ -1,0 +1,197 @@
+"""One KPI in full: facts and early warning, a chart with target and thresholds, the
+history table, the key results it drives and the KPIs rolling up into it.
+
+The history is read once (capped at ``store.kpi_queries.HISTORY_CAP`` values); the
+chart plots at most ``widgets.chart.MAX_POINTS`` bucket means and the table shows
+the latest ``TABLE_ROWS`` values, saying so when there are more.
+"""
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store.db import DatabaseError
+from store.enums import BAND_LABEL, KpiDirection
+from store.errors import DomainError
+from store.kpi_queries import KpiDetail, kpi_detail
+from store.queries import kpi_panels
+from store.scoring import format_number, format_percent, kpi_health
+from widgets.chart import HistoryChart, Level
+from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
+from widgets.text import BAND_STYLE, plain, truncate
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+TABLE_ROWS = 500
+
+
+def _field(label: str, value: Text | str) -> Text:
+    return Text.assemble((f"{label:<12}", "dim"), value)
+
+
+def facts(d: KpiDetail) -> RenderableType:
+    """The left column: what the KPI is, its latest value, health and any warning."""
+    latest, previous = d.latest, d.previous
+    value = latest.value if latest else None
+    health = kpi_health(d.direction, value, d.green, d.red)
+    data = PanelData(d.id, d.name, d.unit, value, latest.observed_on if latest else None,
+                     previous.value if previous else None, d.direction)  # fmt: skip
+    better = "higher" if d.direction == KpiDirection.HIGHER else "lower"
+    parts: list[RenderableType] = [
+        Text.assemble((f"KPI-{d.id}  ", "bold"), plain(d.name, style="bold")),
+    ]
+    if d.archived:
+        parts.append(Text("archived: no new values until unarchived (a on the dashboard)", "dim"))
+    parts += [
+        Text.assemble(
+            (format_number(value, d.unit), "bold"), "  ", delta_text(data),
+            (f"  on {latest.observed_on}" if latest else "", "dim"),
+        ),
+        Text(""),
+        _field("Health", Text(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
+        _field("Target", format_number(d.target, d.unit) if d.target is not None else "—"),
+        _field("Green / red", f"{format_number(d.green, d.unit)} / {format_number(d.red, d.unit)}"),
+        _field("Direction", f"{better} is better"),
+        _field("Owner", plain(d.owner)),
+        _field("Team", plain(d.team or "—")),
+        _field("Category", plain(d.category or "—")),
+    ]  # fmt: skip
+    if d.parent is not None:
+        parts.append(_field("Rolls up to", plain(d.parent.name)))
+    if d.warning is not None:
+        parts += [Text(""), Text.assemble(("⚠ early warning: ", "bold #ffaf00"),
+                                          plain(d.warning.reason, style="#ffaf00"))]  # fmt: skip
+    if d.description:
+        parts += [Text(""), plain(d.description, multiline=True)]
+    return Group(*parts)
+
+
+def links(d: KpiDetail) -> RenderableType:
+    """The right column under the chart: driven key results, then the roll-up children."""
+    parts: list[RenderableType] = [Text("Key results following this KPI", "bold underline")]
+    for kr in d.krs:
+        value = format_number(kr.current, kr.unit)
+        parts.append(Text.assemble(
+            (f"{kr.ref:<7}", "dim"), plain(truncate(kr.title, 28)), "  ",
+            (f"{value} / {format_number(kr.target, kr.unit)}  ", ""),
+            (f"{format_percent(kr.progress)} ● {BAND_LABEL[kr.band]}", BAND_STYLE[kr.band]),
+            (f"  {kr.period_name}", "dim"),
+        ))  # fmt: skip
+    if not d.krs:
+        parts.append(Text("none: link one from a key result's form (t, then e)", "dim"))
+    if d.children:
+        parts += [Text(""), Text("Rolling up into it", "bold underline")]
+        for child in d.children:
+            parts.append(Text.assemble(
+                plain(truncate(child.name, 30)), "  ",
+                (format_number(child.latest, child.unit), "bold"),
+                (f"  {child.latest_on or ''}", "dim"),
+                ("  archived" if child.archived else "", "italic dim"),
+            ))  # fmt: skip
+    return Group(*parts)
+
+
+class KpiDetailScreen(Screen[None]):
+    """A KPI's detail; escape goes back to the dashboard."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="kpi_back"),
+        Binding("v", "record", "Record value", id="kpi_detail_record"),
+        Binding("e", "edit", "Edit", id="kpi_detail_edit"),
+    ]
+
+    def __init__(self, kpi_id: int) -> None:
+        super().__init__()
+        self.kpi_id = kpi_id
+        self.detail: KpiDetail | None = None
+
+    @property
+    def okr_app(self) -> "OkrApp":
+        return cast("OkrApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="kpi-detail-top"):
+            with VerticalScroll(id="kpi-facts"):
+                yield Static(id="kpi-facts-body")
+            yield HistoryChart(id="kpi-chart")
+        with Horizontal(id="kpi-detail-bottom"):
+            with Vertical(id="kpi-history-box"):
+                yield Static(id="kpi-history-title")
+                yield DataTable(id="kpi-history", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="kpi-links"):
+                yield Static(id="kpi-links-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#kpi-history", DataTable).add_columns("Date", "Value", "Author", "Note")
+        self.reload()
+        self.query_one("#kpi-history", DataTable).focus()
+
+    def reload(self) -> None:
+        """Re-read the KPI (one read transaction) and redraw every part."""
+        app = self.okr_app
+        try:
+            self.detail = d = kpi_detail(app.db, self.kpi_id, app.thresholds)
+        except (DomainError, DatabaseError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.sub_title = d.name
+        self.query_one("#kpi-facts-body", Static).update(facts(d))
+        self.query_one("#kpi-links-body", Static).update(links(d))
+        lines = (("target", d.target), ("green", d.green), ("red", d.red))
+        levels = [Level(name, value) for name, value in lines if value is not None]
+        self.query_one(HistoryChart).show_history(
+            [(v.observed_on, v.value) for v in d.history], levels, d.unit
+        )
+        self._fill_table(d)
+
+    def _fill_table(self, d: KpiDetail) -> None:
+        table = self.query_one("#kpi-history", DataTable)
+        table.clear()
+        shown = d.history[-TABLE_ROWS:][::-1]
+        for v in shown:
+            note = " ⏎ ".join(line for line in v.note.splitlines() if line.strip())
+            table.add_row(str(v.observed_on), format_number(v.value, d.unit), plain(v.author),
+                          plain(truncate(note, 60)))  # fmt: skip
+        title = f"History: {d.total_values} value(s), newest first"
+        if d.total_values > len(shown):
+            title = f"History: latest {len(shown)} of {d.total_values} values, newest first"
+        self.query_one("#kpi-history-title", Static).update(Text(title, "bold"))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    @work
+    async def action_record(self) -> None:
+        from okrtui.screens.kpi_forms import RecordValueForm
+
+        if self.detail is None:
+            return
+        panel = self.detail.as_panel(self.okr_app.sparkline_length)
+        if self.detail.archived:
+            self.notify("this KPI is archived: unarchive it on the dashboard (a)",
+                        severity="warning")  # fmt: skip
+            return
+        if await self.app.push_screen_wait(RecordValueForm(self.okr_app, panel)) is not None:
+            self.reload()
+
+    @work
+    async def action_edit(self) -> None:
+        from okrtui.screens.kpi_forms import KpiForm
+
+        if self.detail is None:
+            return
+        panels = kpi_panels(self.okr_app.db, last=1, include_archived=True)
+        form = KpiForm(self.okr_app, panels=panels, existing=self.detail.as_panel(1),
+                       description=self.detail.description)  # fmt: skip
+        if await self.app.push_screen_wait(form) is not None:
+            self.reload()

@@ -1,0 +1,128 @@
+"""Importing a CSV of KPI values from the dashboard: file, dry run, confirm, write.
+
+The dry run always comes first and its report is shown before anything is
+written: every bad row with its line (nothing can be written then), or what
+would be added and replaced. The check and the write run off the UI thread, so
+a file of years of daily values does not freeze the screen.
+"""
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Label, Static
+
+from store.db import DatabaseError
+from store.errors import DomainError
+from store.kpis import ImportReport, import_kpi_values
+from store.scoring import format_number
+from widgets.text import plain
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+SHOWN_LINES = 100
+
+
+def report_lines(report: ImportReport, limit: int = SHOWN_LINES) -> list[str]:
+    """The report as lines of plain text: the errors, else the values it replaces."""
+    if report.errors:
+        lines = [str(error) for error in report.errors[:limit]]
+        if len(report.errors) > limit:
+            lines.append(f"… and {len(report.errors) - limit} more")
+        return lines
+    lines = []
+    for p in report.replaced[:limit]:
+        old, new = format_number(p.old_value, p.unit), format_number(p.value, p.unit)
+        lines.append(f"line {p.line}: {p.kpi_name} {p.observed_on}: {old} → {new}")
+    if len(report.replaced) > limit:
+        lines.append(f"… and {len(report.replaced) - limit} more replacements")
+    return lines
+
+
+class ImportReportDialog(ModalScreen[bool]):
+    """The dry run's findings; y imports (only when there are no errors), n/escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Import"),
+        Binding("n,escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, source: str, report: ImportReport) -> None:
+        super().__init__()
+        self.source = source
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        report = self.report
+        with Vertical(classes="dialog import-report"):
+            yield Label(plain(f"Import {self.source}", style="bold"))
+            if report.errors:
+                head = (f"{len(report.errors)} problem(s) in {report.rows} row(s). Nothing was "
+                        "written: fix the file and import it again.")  # fmt: skip
+                yield Static(Text(head, "#ff5f5f"), id="import-head")
+            else:
+                head = report.summary() + "."
+                if report.decimal_comma:
+                    head += " Values such as 1,5 were read as 1.5 (a ;-separated file)."
+                yield Static(Text(head), id="import-head")
+            with VerticalScroll(id="import-lines"):
+                yield Static(plain("\n".join(report_lines(report)), multiline=True))
+            with Horizontal(classes="buttons"):
+                if not report.errors and (report.count("add") or report.count("replace")):
+                    yield Button("Import (y)", variant="primary", id="confirm")
+                yield Button("Close (n)" if report.errors else "Cancel (n)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def _can_import(self) -> bool:
+        return not self.report.errors and bool(self.query("#confirm"))
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        if self._can_import():
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+async def run_import(screen: Screen[object]) -> bool:
+    """Ask for a file, show the dry run, import on confirmation. True when values were written."""
+    from okrtui.screens.kpi_forms import ImportFileForm, read_csv_file
+
+    app: OkrApp = screen.app  # type: ignore[assignment]
+    form = ImportFileForm(app)
+    if await app.push_screen_wait(form) is None:
+        return False
+    try:
+        data = read_csv_file(form.path)
+    except DomainError as exc:
+        app.notify(str(exc), severity="error")
+        return False
+
+    def check(dry_run: bool) -> ImportReport:
+        return import_kpi_values(app.db, app.username, data, dry_run=dry_run,
+                                 today=app.today(), source=form.path)  # fmt: skip
+
+    try:
+        report = await asyncio.to_thread(check, True)
+        if not await app.push_screen_wait(ImportReportDialog(form.path, report)):
+            return False
+        report = await asyncio.to_thread(check, False)
+    except (DomainError, DatabaseError) as exc:
+        app.notify(str(exc), title="Import refused", severity="error", timeout=8)
+        return False
+    if report.errors:
+        await app.push_screen_wait(ImportReportDialog(form.path, report))
+        return False
+    app.notify(report.summary())
+    return True

@@ -1,0 +1,300 @@
+"""The KPI dashboard: a grid of panels that reflows with the terminal's width.
+
+Opening it costs three queries however long the histories are: the panels with
+only their last N values (``kpi_panels``; N is ``[ui] sparkline_length``), and
+which KPIs drive key results (``kpi_links``: the early warnings and the "linked
+to my KRs" filter). Panels are updated in place when the same KPIs are shown
+again, so recording a value does not rebuild the grid.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from store.db import DatabaseError
+from store.errors import DomainError
+from store.kpi_queries import KpiLinks, kpi_links, panel_warning
+from store.queries import KpiPanel, kpi_panels
+from store.scoring import kpi_health
+from widgets.kpi_panel import KpiGrid, PanelData
+from widgets.text import plain
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+
+@dataclass(frozen=True)
+class KpiFilter:
+    """Which panels show: ``kind`` is all, mine, linked, category, team, owner or archived."""
+
+    kind: str = "all"
+    value: str = ""
+
+    def label(self) -> str:
+        return {
+            "all": "all KPIs",
+            "linked": "KPIs linked to my key results",
+            "mine": "KPIs I own",
+            "archived": "archived KPIs",
+        }.get(self.kind, f"{self.kind} {self.value}")
+
+    def keeps(self, panel: KpiPanel, links: KpiLinks, username: str) -> bool:
+        if self.kind == "archived":
+            return panel.archived
+        if panel.archived:
+            return False
+        match self.kind:
+            case "linked":
+                return panel.id in links.mine
+            case "mine":
+                return panel.owner == username
+            case "category":
+                return panel.category == self.value
+            case "team":
+                return (panel.team or "") == self.value
+            case "owner":
+                return panel.owner == self.value
+        return True
+
+
+def panel_data(panel: KpiPanel, links: KpiLinks) -> PanelData:
+    """What a card shows for a KPI (early warnings only for KPIs that drive a KR)."""
+    latest, previous = panel.latest, panel.previous
+    warning = panel_warning(panel) if panel.id in links.krs and not panel.archived else None
+    caption = " · ".join(part for part in (panel.owner, panel.category) if part)
+    return PanelData(
+        key=panel.id,
+        name=panel.name,
+        unit=panel.unit,
+        value=latest[1] if latest else None,
+        observed_on=latest[0] if latest else None,
+        previous=previous[1] if previous else None,
+        direction=panel.direction,
+        target=panel.target,
+        health=kpi_health(panel.direction, latest[1] if latest else None, panel.green, panel.red),
+        series=tuple(v for _, v in panel.values),
+        caption=caption,
+        warning=warning.reason if warning else None,
+        archived=panel.archived,
+    )
+
+
+class KpiScreen(Screen[None]):
+    """Every KPI as a panel; arrows move the cursor, the keys below act on the selected one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Short descriptions, and archive off the footer: the app's screen keys (t, K, …)
+        # must still fit at 120 columns. The help screen lists them all.
+        Binding("v", "record", "Record", id="record_value"),
+        Binding("n", "new_kpi", "New", id="new_kpi"),
+        Binding("e", "edit_kpi", "Edit", id="edit_kpi"),
+        Binding("a", "archive", "Archive", show=False, id="archive_kpi"),
+        Binding("f", "pick_filter", "Filter", id="filter_kpis"),
+        Binding("i", "import_csv", "Import", id="import_kpis"),
+        Binding("escape", "clear_filter", "All KPIs", show=False, id="clear_kpi_filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.panels: list[KpiPanel] = []
+        self.links = KpiLinks()
+        self.filter = KpiFilter()
+        self.shown: list[KpiPanel] = []
+
+    @property
+    def okr_app(self) -> "OkrApp":
+        return cast("OkrApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="kpi-mode-line")
+        with VerticalScroll(id="kpi-scroll", can_focus=False):
+            yield Static(id="kpi-empty")
+            yield KpiGrid(id="kpi-grid")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(KpiGrid).focus()
+
+    # --- loading ------------------------------------------------------------------
+
+    def reload(self, select: int | None = None) -> None:
+        """Re-read the panels and update the grid, keeping (or setting) the selection."""
+        app = self.okr_app
+        try:
+            self.panels = kpi_panels(app.db, last=app.sparkline_length,
+                                     include_archived=self.filter.kind == "archived")  # fmt: skip
+            self.links = kpi_links(app.db, app.username)
+        except DatabaseError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._show(select)
+
+    def _show(self, select: int | None = None) -> None:
+        user = self.okr_app.username
+        self.shown = [p for p in self.panels if self.filter.keeps(p, self.links, user)]
+        data = [panel_data(p, self.links) for p in self.shown]
+        self.query_one(KpiGrid).show(data, select)
+        self._update_mode_line()
+        empty = self.query_one("#kpi-empty", Static)
+        empty.display = not data
+        if not data:
+            empty.update(plain(self._empty_text()))
+
+    def _empty_text(self) -> str:
+        if self.filter.kind == "linked":
+            return (
+                "None of your key results in an open period follows a KPI. Link one in the key "
+                "result's form (t for the tree, then e), or press escape for all KPIs."
+            )
+        if self.filter.kind != "all":
+            return "No KPI matches the filter: press escape to show all, f to choose another."
+        return "No KPIs yet. Press n to define the first one (MRR, churn, NPS…)."
+
+    def _update_mode_line(self) -> None:
+        total = sum(1 for p in self.panels if not p.archived)
+        warnings = sum(1 for p in self.shown if panel_data(p, self.links).warning)
+        text = f"showing {self.filter.label()} · {len(self.shown)} of {total}"
+        if warnings:
+            text += f" · ⚠ {warnings} trending the wrong way"
+        text += " · arrows move · enter opens · a archives"
+        self.query_one("#kpi-mode-line", Static).update(plain(text, style="dim"))
+
+    def selected(self) -> KpiPanel | None:
+        key = self.query_one(KpiGrid).selected_key
+        return next((p for p in self.shown if p.id == key), None)
+
+    @on(KpiGrid.Opened)
+    def _opened(self) -> None:
+        self.action_open()
+
+    # --- actions ------------------------------------------------------------------
+
+    def _need(self) -> KpiPanel | None:
+        panel = self.selected()
+        if panel is None:
+            self.notify("no KPI selected", severity="warning")
+        return panel
+
+    def action_open(self) -> None:
+        from okrtui.screens.kpi_detail import KpiDetailScreen
+
+        panel = self._need()
+        if panel is not None:
+            self.app.push_screen(KpiDetailScreen(panel.id))
+
+    @work
+    async def action_record(self) -> None:
+        from okrtui.screens.kpi_forms import RecordValueForm
+
+        panel = self._need()
+        if panel is None:
+            return
+        if panel.archived:
+            self.notify(f"{panel.name} is archived: press a to unarchive it first",
+                        severity="warning")  # fmt: skip
+            return
+        result = await self.app.push_screen_wait(RecordValueForm(self.okr_app, panel))
+        if result is not None:
+            self.reload(panel.id)
+
+    @work
+    async def action_new_kpi(self) -> None:
+        from okrtui.screens.kpi_forms import KpiForm
+
+        result = await self.app.push_screen_wait(KpiForm(self.okr_app, panels=self.panels))
+        if result is not None:
+            self.notify(f"created KPI-{result}")
+            if self.filter.kind != "all":
+                self.filter = KpiFilter()
+            self.reload(result)
+
+    @work
+    async def action_edit_kpi(self) -> None:
+        from okrtui.screens.kpi_forms import KpiForm
+        from store.kpi_queries import kpi_description
+
+        panel = self._need()
+        if panel is None:
+            return
+        form = KpiForm(self.okr_app, panels=self.panels, existing=panel,
+                       description=kpi_description(self.okr_app.db, panel.id))  # fmt: skip
+        if await self.app.push_screen_wait(form) is not None:
+            self.reload(panel.id)
+
+    @work
+    async def action_archive(self) -> None:
+        from okrtui.screens.dialogs import ConfirmDialog
+        from store.kpis import set_kpi_archived
+
+        panel = self._need()
+        if panel is None:
+            return
+        archive = not panel.archived
+        if archive:
+            linked = self.links.krs.get(panel.id, ())
+            question = f"Archive the KPI “{panel.name}”? Its history is kept; it leaves the "
+            question += "dashboard and takes no new values until unarchived."
+            if linked:
+                question += f" {', '.join(linked)} follow it and keep its last value."
+            if not await self.app.push_screen_wait(ConfirmDialog(question, "Archive")):
+                return
+        try:
+            saved = set_kpi_archived(self.okr_app.db, self.okr_app.username, panel.id, archive)
+        except (DomainError, DatabaseError) as exc:
+            self.notify(str(exc), title="Archive refused", severity="error", timeout=8)
+            return
+        self.notify(f"{'archived' if archive else 'unarchived'} {panel.name}")
+        for warning in saved.warnings:
+            self.notify(warning, severity="warning")
+        self.reload()
+
+    @work
+    async def action_pick_filter(self) -> None:
+        from okrtui.screens.dialogs import PickDialog
+
+        choices: list[tuple[KpiFilter, str]] = [
+            (KpiFilter(), "All KPIs"),
+            (KpiFilter("linked"), "Linked to my key results"),
+            (KpiFilter("mine"), "Owned by me"),
+        ]
+        live = [p for p in self.panels if not p.archived]
+        for kind, values in (
+            ("category", {p.category for p in live if p.category}),
+            ("team", {p.team for p in live if p.team}),
+            ("owner", {p.owner for p in live}),
+        ):
+            choices += [(KpiFilter(kind, v), f"{kind.capitalize()}: {v}") for v in sorted(values)]
+        choices.append((KpiFilter("archived"), "Archived KPIs"))
+        picked = await self.app.push_screen_wait(
+            PickDialog("Show KPIs", choices, current=self.filter)
+        )
+        if picked is PickDialog.CANCELLED:
+            return
+        self.set_filter(picked)
+
+    def set_filter(self, new: KpiFilter) -> None:
+        archived_changed = (new.kind == "archived") != (self.filter.kind == "archived")
+        self.filter = new
+        if archived_changed:
+            self.reload()
+        else:
+            self._show()
+
+    def action_clear_filter(self) -> None:
+        if self.filter != KpiFilter():
+            self.set_filter(KpiFilter())
+
+    @work
+    async def action_import_csv(self) -> None:
+        from okrtui.screens.kpi_import import run_import
+
+        if await run_import(self):
+            self.reload()

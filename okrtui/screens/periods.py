@@ -1,0 +1,373 @@
+"""The periods screen: every period with its numbers; create, activate, review, export.
+
+| Key | Does |
+| --- | --- |
+| up/down | Choose a period |
+| enter | Show the chosen period in the tree |
+| n | Create the next period (a form prefilled with the quarter after the latest) |
+| a | Make the chosen period the active one |
+| r | Review and close the chosen period (guided, one objective at a time) |
+| x | Export the chosen period's report to a file (the path is shown) |
+| escape | Back |
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+
+from okrtui.screens.forms import Check, FormScreen
+from store.db import DatabaseError
+from store.enums import PeriodState
+from store.errors import DomainError, ValidationError
+from store.periods import PeriodSummary, create_next_period, period_summaries, suggest_next_period
+from store.queries import PeriodRow, list_periods
+from store.report import FORMATS, build_report, render, write_new_file
+from store.scoring import band, expected_progress, format_percent
+from store.validation import parse_date, require_text
+from widgets.text import BAND_STYLE, plain
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+STATE_STYLE = {
+    PeriodState.ACTIVE: "bold #5fd75f",
+    PeriodState.PLANNING: "#5fafff",
+    PeriodState.CLOSED: "dim",
+}
+
+
+def _label(text: str) -> Label:
+    return Label(text, classes="field-label")
+
+
+class NewPeriodForm(FormScreen):
+    """Create a period; every field starts at the suggested next quarter."""
+
+    heading = "New period"
+
+    def fields(self) -> ComposeResult:
+        name, start, end = suggest_next_period(self.okr.db, self.okr.today())
+        yield _label("Name")
+        yield Input(name, id="name", classes="field")
+        yield _label("First day (YYYY-MM-DD)")
+        yield Input(start.isoformat(), id="start", classes="field")
+        yield _label("Last day (YYYY-MM-DD)")
+        yield Input(end.isoformat(), id="end", classes="field")
+        yield _label("State")
+        yield Select(
+            [
+                ("Planning: prepare its OKRs", "planning"),
+                ("Active: make it the current one", "active"),
+            ],
+            value="planning",
+            allow_blank=False,
+            id="state",
+            classes="field",
+        )
+
+    def _dates(self) -> tuple[date, date]:
+        start = parse_date(self.value("start"), "first day")
+        end = parse_date(self.value("end"), "last day")
+        if end <= start:
+            raise ValidationError(f"the period must end after it starts ({start} → {end})")
+        return start, end
+
+    def checks(self) -> dict[str, Check]:
+        return {
+            "name": lambda: require_text(self.value("name"), "name", max_length=64),
+            "start": lambda: parse_date(self.value("start"), "first day"),
+            "end": self._dates,
+        }
+
+    def save(self) -> int:
+        start, end = self._dates()
+        return create_next_period(
+            self.okr.db,
+            self.okr.username,
+            name=self.value("name"),
+            starts_on=start,
+            ends_on=end,
+            activate=self.value("state") == "active",
+        ).id
+
+
+class ExportReportForm(FormScreen):
+    """Where to write a period's report, and in which format; never overwrites a file."""
+
+    def __init__(self, app: "OkrApp", period: PeriodRow) -> None:
+        super().__init__(app)
+        self.period = period
+        self.heading = f"Export the {period.name} report"
+        self.written: Path | None = None
+
+    def fields(self) -> ComposeResult:
+        stamp = self.okr.today().isoformat()
+        safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.period.name)
+        yield _label("Format")
+        yield Select(
+            [
+                ("Markdown: a weekly meeting agenda", "md"),
+                ("CSV: for a spreadsheet", "csv"),
+                ("JSON: for other tools", "json"),
+            ],
+            value="md",
+            allow_blank=False,
+            id="format",
+            classes="field",
+        )
+        yield _label("File (a new file; relative paths start in the folder okrtui was run from)")
+        yield Input(
+            str(Path.cwd() / f"okrtui-report-{safe_name}-{stamp}.md"), id="path", classes="field"
+        )
+
+    @on(Select.Changed, "#format")
+    def _suffix(self, event: Select.Changed) -> None:
+        box = self.query_one("#path", Input)
+        path = Path(box.value)
+        if path.suffix.lstrip(".") in FORMATS:
+            box.value = str(path.with_suffix(f".{event.value}"))
+
+    def _path(self) -> Path:
+        text = self.value("path").strip()
+        if not text:
+            raise ValidationError("give a file name")
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        if not path.parent.is_dir():
+            raise ValidationError(f"the folder {path.parent} does not exist")
+        if path.exists():
+            raise ValidationError(f"{path.name} already exists: choose a new file name")
+        return path
+
+    def checks(self) -> dict[str, Check]:
+        return {"path": self._path}
+
+    def save(self) -> int:
+        report = build_report(self.okr.db, self.period.id, self.okr.today(), self.okr.thresholds)
+        self.written = write_new_file(self._path(), render(report, self.value("format")))
+        return self.period.id
+
+
+class PeriodsScreen(Screen[None]):
+    """Periods newest first: name, dates, state, objectives and average score."""
+
+    CSS_PATH = "periods.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="periods_back"),
+        Binding("n", "new_period", "New period", id="new_period"),
+        Binding("a", "activate", "Make active", id="activate_period"),
+        Binding("r", "review", "Review & close", id="review_period"),
+        Binding("x", "export", "Export report", id="export_report"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[PeriodSummary] = []
+
+    @property
+    def okr_app(self) -> "OkrApp":
+        return cast("OkrApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="periods-intro")
+        yield DataTable(id="periods-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="periods-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#periods-table", DataTable)
+        table.add_columns("Period", "Dates", "State", "Objectives", "Average score")
+        self.query_one("#periods-intro", Static).update(
+            plain(
+                "enter shows a period in the tree · a closed period is read-only: its "
+                "grades and notes are final",
+                style="dim",
+            )
+        )
+        self.reload()
+        table.focus()
+
+    # --- data -------------------------------------------------------------------------
+
+    def reload(self, select: int | None = None) -> None:
+        """Re-read the periods (someone may have closed one) and keep the cursor."""
+        table = self.query_one("#periods-table", DataTable)
+        keep = select if select is not None else self._selected_id()
+        try:
+            self.summaries = period_summaries(self.okr_app.db, self.okr_app.thresholds)
+        except DatabaseError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        table.clear()
+        for s in self.summaries:
+            p = s.period
+            average = Text(format_percent(s.average))
+            table.add_row(
+                plain(p.name),
+                f"{p.starts_on} → {p.ends_on}",
+                Text(p.state.value, STATE_STYLE[p.state]),
+                Text(str(s.objectives), justify="right"),
+                average,
+                key=str(p.id),
+            )
+        ids = [s.period.id for s in self.summaries]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep))
+        self._sync_app_period()
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _sync_app_period(self) -> None:
+        """The app's period row must reflect a state changed here (closed, activated)."""
+        current = self.okr_app.period
+        fresh = {s.period.id: s.period for s in self.summaries}
+        if current is not None and current.id in fresh and fresh[current.id] != current:
+            self.okr_app.period = fresh[current.id]
+        elif current is None and self.summaries:
+            self.okr_app.period = self.summaries[0].period
+
+    def _selected(self) -> PeriodSummary | None:
+        table = self.query_one("#periods-table", DataTable)
+        if not self.summaries or table.cursor_row is None:
+            return None
+        index = table.cursor_row
+        return self.summaries[index] if 0 <= index < len(self.summaries) else None
+
+    def _selected_id(self) -> int | None:
+        chosen = self._selected()
+        return chosen.period.id if chosen else None
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        chosen = self._selected()
+        detail = self.query_one("#periods-detail", Static)
+        if chosen is None:
+            detail.update(plain("No periods yet: press n to create the first one."))
+            return
+        p = chosen.period
+        elapsed = expected_progress(p.starts_on, p.ends_on, self.okr_app.today())
+        what = {
+            PeriodState.ACTIVE: "the active period: check-ins go here",
+            PeriodState.PLANNING: "planning: prepare its OKRs, press a to make it active",
+            PeriodState.CLOSED: "closed: read-only, graded and reviewed",
+        }[p.state]
+        label = "average final grade" if p.state == PeriodState.CLOSED else "average score"
+        th = self.okr_app.thresholds
+        detail.update(
+            Text.assemble(
+                plain(p.name, style="bold"),
+                f" · {what} · {format_percent(elapsed)} of its time elapsed · "
+                f"{chosen.objectives} objectives · {label} ",
+                (format_percent(chosen.average), BAND_STYLE[band(chosen.average, th)]),
+            )
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Disable (not hide) what the chosen period's state does not allow."""
+        if action not in ("activate", "review", "export"):
+            return True
+        chosen = self._selected() if self.is_mounted else None
+        state = chosen.period.state if chosen is not None else None
+        allowed = {
+            "activate": state == PeriodState.PLANNING,
+            "review": state in (PeriodState.PLANNING, PeriodState.ACTIVE),
+            "export": state is not None,
+        }[action]
+        return True if allowed else None
+
+    # --- actions ----------------------------------------------------------------------
+
+    def _refused(self, what: str, exc: Exception) -> None:
+        self.notify(str(exc), title=f"{what} refused", severity="error", timeout=8)
+
+    @work
+    async def action_new_period(self) -> None:
+        created = await self.app.push_screen_wait(NewPeriodForm(self.okr_app))
+        if created is not None:
+            self.reload(created)
+            chosen = self._selected()
+            if chosen is not None:
+                self.notify(f"created {chosen.period.name}")
+
+    def action_activate(self) -> None:
+        from store.service import activate_period
+
+        chosen = self._selected()
+        if chosen is None:
+            return
+        try:
+            activate_period(self.okr_app.db, self.okr_app.username, chosen.period.id)
+        except (DomainError, DatabaseError) as exc:
+            self._refused("Activate", exc)
+            return
+        self.reload()
+        self.okr_app.period = next(
+            p for p in list_periods(self.okr_app.db) if p.id == chosen.period.id
+        )
+        self.notify(f"{chosen.period.name} is now the active period")
+
+    @work
+    async def action_review(self) -> None:
+        from okrtui.screens.review import ReviewScreen
+
+        chosen = self._selected()
+        if chosen is None or chosen.period.state == PeriodState.CLOSED:
+            return
+        summary = await self.app.push_screen_wait(ReviewScreen(chosen.period))
+        if summary is None:
+            return
+        self.reload(summary.period_id)
+        if summary.activated and summary.target_period_id is not None:
+            self.okr_app.period = next(
+                p for p in list_periods(self.okr_app.db) if p.id == summary.target_period_id
+            )
+        text = f"closed {summary.period_name}: {summary.graded} objective(s) graded"
+        if summary.rolled:
+            text += f", {len(summary.rolled)} rolled over into {summary.target_period_name}"
+        self.notify(text, title="Period closed", timeout=8)
+
+    @work
+    async def action_export(self) -> None:
+        chosen = self._selected()
+        if chosen is None:
+            return
+        form = ExportReportForm(self.okr_app, chosen.period)
+        if await self.app.push_screen_wait(form) is not None and form.written is not None:
+            self.query_one("#periods-detail", Static).update(
+                Text.assemble("Report written to ", plain(str(form.written), style="bold"))
+            )
+            self.notify(str(form.written), title="Report written", timeout=10)
+
+    @on(DataTable.RowSelected)
+    def _show_in_tree(self) -> None:
+        chosen = self._selected()
+        if chosen is not None:
+            self.okr_app.period = chosen.period
+            self._leave(to_tree=True)
+
+    def action_back(self) -> None:
+        self._leave(to_tree=False)
+
+    def _leave(self, *, to_tree: bool) -> None:
+        """Back to where the user came from (or the tree), which re-reads the database."""
+        self.app.pop_screen()
+        switch = getattr(self.app, "action_switch_to", None)
+        if to_tree and callable(switch) and getattr(self.app, "current_mode", "tree") != "tree":
+            switch("tree")
+            return
+        reload = getattr(self.app.screen, "reload", None)
+        if callable(reload):
+            reload()

@@ -1,0 +1,386 @@
+"""The guided close-period review: one objective at a time, then a summary, then close.
+
+For each objective: a final grade (0.0–1.0, proposed from its score), a
+retrospective note, and for an unfinished objective the choice to roll it over
+into the next period or leave it closed. Nothing is written until the summary
+is confirmed; then :func:`store.periods.close_period` writes it all in one
+transaction (or nothing, if anything is refused). The screen dismisses with the
+:class:`~store.periods.CloseSummary`, or None when the review is abandoned.
+
+| Key | Does |
+| --- | --- |
+| enter | Next field; on the note, the next objective |
+| pagedown / pageup | Next / previous objective |
+| ctrl+r | Roll the objective over (or not), when it is unfinished |
+| ctrl+s | Go to the summary; on the summary, close the period |
+| escape | Leave the review (after a confirmation); nothing is written |
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Checkbox,
+    ContentSwitcher,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Static,
+)
+
+from okrtui.screens.dialogs import ConfirmDialog
+from store.db import DatabaseError
+from store.enums import BAND_LABEL
+from store.errors import DomainError
+from store.periods import (
+    CloseSummary,
+    ObjectiveReview,
+    RollTarget,
+    close_period,
+    default_grade,
+    is_unfinished,
+    parse_grade,
+    roll_target,
+)
+from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
+from store.report import value_text
+from store.scoring import format_percent
+from widgets.text import BAND_STYLE, plain, progress_bar, truncate
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+
+@dataclass
+class Draft:
+    """What the reviewer has typed for one objective so far."""
+
+    grade: str
+    note: str = ""
+    roll: bool = False
+
+
+class ReviewScreen(Screen[CloseSummary | None]):
+    """Walk through a period's objectives, then close it."""
+
+    CSS_PATH = "periods.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # priority: an Input would otherwise take page up/down for scrolling
+        Binding("pagedown", "next", "Next", key_display="PgDn", id="review_next", priority=True),
+        Binding(
+            "pageup",
+            "previous",
+            "Previous",
+            key_display="PgUp",
+            id="review_previous",
+            priority=True,
+        ),
+        Binding("ctrl+r", "toggle_roll", "Roll over", id="review_roll"),
+        Binding("ctrl+s", "finish", "Summary / close", id="review_finish"),
+        Binding("escape", "cancel", "Leave review", id="review_cancel"),
+    ]
+
+    def __init__(self, period: PeriodRow) -> None:
+        super().__init__()
+        self.period = period
+        self.items: list[tuple[int, ObjectiveRow]] = []
+        self.drafts: list[Draft] = []
+        self.index = 0
+        self.on_summary = False
+        self.target: RollTarget | None = None
+
+    @property
+    def okr_app(self) -> "OkrApp":
+        return cast("OkrApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="review-step")
+        with ContentSwitcher(initial="review-page", id="review-switcher"):
+            with Horizontal(id="review-page"):
+                with VerticalScroll(id="review-objective"):
+                    yield Static(id="review-about")
+                    yield Static(id="review-krs")
+                with Vertical(id="review-form"):
+                    yield Label("Final grade, 0.0 to 1.0", classes="field-label")
+                    yield Input(id="review-grade", classes="field")
+                    yield Static(id="review-grade-hint", classes="hint")
+                    yield Label("Retrospective note: what did we learn?", classes="field-label")
+                    yield Input(id="review-note", classes="field")
+                    yield Checkbox("Roll over", id="review-roll")
+                    yield Static(id="review-roll-hint", classes="hint")
+                    yield Static(id="review-error", classes="error")
+            with Vertical(id="review-summary"):
+                yield Static(id="review-summary-head")
+                yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="review-summary-error", classes="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        db = self.okr_app.db
+        try:
+            tree = load_tree(db, self.period.id, self.okr_app.thresholds)
+            self.target = roll_target(db, self.period.id)
+        except (DomainError, DatabaseError) as exc:
+            self.notify(str(exc), severity="error")
+            self.dismiss(None)
+            return
+        self.items = list(tree.walk())
+        self.drafts = [Draft(f"{default_grade(row.score):.2f}") for _, row in self.items]
+        table = self.query_one("#review-table", DataTable)
+        table.add_columns("Objective", "Score", "Grade", "Decision", "Note")
+        if self.items:
+            self._show(0)
+        else:
+            self._show_summary()
+
+    # --- one objective ----------------------------------------------------------------
+
+    def _target_name(self) -> str:
+        return self.target.name if self.target else "the next period"
+
+    def _target_text(self) -> str:
+        target = self.target
+        if target is None:
+            return "the next period"
+        return target.name if target.exists else f"{target.name} (created on close)"
+
+    def _show(self, index: int) -> None:
+        self.index, self.on_summary = index, False
+        self.query_one(ContentSwitcher).current = "review-page"
+        depth, row = self.items[index]
+        draft = self.drafts[index]
+        self._update_step()
+        self.query_one("#review-about", Static).update(self._about(depth, row))
+        self.query_one("#review-krs", Static).update(_kr_table(row.key_results))
+        grade = self.query_one("#review-grade", Input)
+        grade.value = draft.grade
+        self.query_one("#review-grade-hint", Static).update(
+            plain(f"proposed from its score: {default_grade(row.score):.2f}", style="dim")
+        )
+        self.query_one("#review-note", Input).value = draft.note
+        roll = self.query_one("#review-roll", Checkbox)
+        unfinished = is_unfinished(row.score)
+        roll.label = f"Roll over into {self._target_name()}"
+        roll.value = draft.roll and unfinished
+        roll.disabled = not unfinished
+        created = "" if self.target is None or self.target.exists else " (created on close)"
+        hint = (
+            f"a copy with its key results and collaborators starts in {self._target_name()}"
+            f"{created} from today's values, linked back to this one; its check-ins stay here"
+            if unfinished
+            else "finished: it reached its targets and closes as it is"
+        )
+        self.query_one("#review-roll-hint", Static).update(plain(hint, style="dim"))
+        self.query_one("#review-error", Static).update("")
+        grade.focus()
+        self.refresh_bindings()
+
+    def _about(self, depth: int, row: ObjectiveRow) -> Group:
+        title = Text.assemble((f"{row.ref} ", "bold"), plain(row.title, style="bold"))
+        facts = Text.assemble(
+            (f"@{row.owner}", "dim"),
+            f" · {row.level.value}" + (f" · {row.team}" if row.team else ""),
+            "  ",
+            progress_bar(row.score, 10, row.band),
+            (f" {format_percent(row.score)} {BAND_LABEL[row.band]}", BAND_STYLE[row.band]),
+        )
+        parts: list[Text] = [title, facts]
+        if row.parent_id is not None:
+            parts.append(Text(f"aligned under O-{row.parent_id}", style="dim"))
+        if row.description:
+            parts.append(plain(truncate(row.description, 300), multiline=True, style="italic"))
+        parts.append(Text(""))
+        return Group(*parts)
+
+    def _update_step(self) -> None:
+        rolled = sum(1 for d in self.drafts if d.roll)
+        where = f" · {rolled} to roll over into {self._target_text()}" if rolled else ""
+        if self.on_summary:
+            step = f"Review {self.period.name} · summary{where}"
+        else:
+            step = f"Review {self.period.name} · objective {self.index + 1} of {len(self.items)}"
+            step += where
+        self.query_one("#review-step", Static).update(plain(step, style="bold"))
+
+    def _store(self) -> bool:
+        """Keep what was typed for the objective on show; False (with a message) if invalid."""
+        if self.on_summary or not self.items:
+            return True
+        draft = self.drafts[self.index]
+        text = self.query_one("#review-grade", Input).value
+        try:
+            parse_grade(text)
+        except DomainError as exc:
+            self.query_one("#review-error", Static).update(plain(str(exc)))
+            self.query_one("#review-grade", Input).focus()
+            return False
+        draft.grade = text.strip()
+        draft.note = self.query_one("#review-note", Input).value
+        roll = self.query_one("#review-roll", Checkbox)
+        draft.roll = roll.value and not roll.disabled
+        return True
+
+    @on(Input.Changed, "#review-grade")
+    def _grade_typed(self, event: Input.Changed) -> None:
+        try:
+            parse_grade(event.value)
+            message = ""
+        except DomainError as exc:
+            message = str(exc)
+        self.query_one("#review-error", Static).update(plain(message))
+        event.input.set_class(bool(message), "-invalid")
+
+    @on(Input.Submitted, "#review-grade")
+    def _grade_done(self) -> None:
+        self.query_one("#review-note", Input).focus()
+
+    @on(Input.Submitted, "#review-note")
+    def _note_done(self) -> None:
+        self.action_next()
+
+    @on(Checkbox.Changed, "#review-roll")
+    def _roll_changed(self, event: Checkbox.Changed) -> None:
+        if self.items and not self.on_summary:
+            self.drafts[self.index].roll = event.value and not event.checkbox.disabled
+            self._update_step()
+
+    # --- navigation -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_roll":
+            if self.on_summary or not self.items:
+                return None
+            return True if is_unfinished(self.items[self.index][1].score) else None
+        if action == "previous":
+            return True if (self.on_summary and self.items) or self.index > 0 else None
+        if action == "next":
+            return None if self.on_summary else True
+        return True
+
+    def action_next(self) -> None:
+        if self.on_summary or not self._store():
+            return
+        if self.index + 1 < len(self.items):
+            self._show(self.index + 1)
+        else:
+            self._show_summary()
+
+    def action_previous(self) -> None:
+        if self.on_summary:
+            if self.items:
+                self._show(len(self.items) - 1)
+            return
+        if self.index > 0 and self._store():
+            self._show(self.index - 1)
+
+    def action_toggle_roll(self) -> None:
+        roll = self.query_one("#review-roll", Checkbox)
+        if not self.on_summary and not roll.disabled:
+            roll.toggle()
+
+    # --- summary and close ------------------------------------------------------------
+
+    def _show_summary(self) -> None:
+        self.on_summary = True
+        self.query_one(ContentSwitcher).current = "review-summary"
+        self._update_step()
+        table = self.query_one("#review-table", DataTable)
+        table.clear()
+        for (depth, row), draft in zip(self.items, self.drafts, strict=True):
+            if draft.roll:
+                decision = Text(f"roll over → {self._target_name()}", "bold #5fafff")
+            elif is_unfinished(row.score):
+                decision = Text("leave closed", "dim")
+            else:
+                decision = Text("finished", "#5fd75f")
+            table.add_row(
+                Text.assemble(
+                    "  " * depth, (f"{row.ref} ", "bold"), plain(truncate(row.title, 40))
+                ),
+                Text(format_percent(row.score), BAND_STYLE[row.band]),
+                draft.grade,
+                decision,
+                plain(truncate(draft.note, 40)),
+            )
+        rolled = sum(1 for d in self.drafts if d.roll)
+        head = (
+            f"Closing {self.period.name} gives its {len(self.items)} objective(s) these final "
+            f"grades and makes the period read-only"
+            + (f"; {rolled} objective(s) roll over into {self._target_text()}." if rolled else ".")
+            + "\nctrl+s closes it (you confirm once more) · PgUp goes back · escape leaves "
+            "without writing anything"
+        )
+        self.query_one("#review-summary-head", Static).update(plain(head, multiline=True))
+        self.query_one("#review-summary-error", Static).update("")
+        table.focus()
+        self.refresh_bindings()
+
+    @work
+    async def action_finish(self) -> None:
+        if not self.on_summary:
+            if self._store():
+                self._show_summary()
+            return
+        rolled = sum(1 for d in self.drafts if d.roll)
+        question = (
+            f"Close {self.period.name}? Grades and notes become final and the period "
+            "read-only" + (f"; {rolled} objective(s) roll over." if rolled else ".")
+        )
+        if not await self.app.push_screen_wait(ConfirmDialog(question, "Close period")):
+            return
+        reviews = [
+            ObjectiveReview(row.id, float(draft.grade), draft.note, draft.roll)
+            for (_, row), draft in zip(self.items, self.drafts, strict=True)
+        ]
+        try:
+            summary = close_period(
+                self.okr_app.db,
+                self.okr_app.username,
+                self.period.id,
+                reviews,
+                thresholds=self.okr_app.thresholds,
+            )
+        except (DomainError, DatabaseError) as exc:
+            self.query_one("#review-summary-error", Static).update(plain(f"Not closed: {exc}"))
+            self.notify(str(exc), title="Close refused", severity="error", timeout=8)
+            return
+        self.dismiss(summary)
+
+    @work
+    async def action_cancel(self) -> None:
+        question = f"Leave the review of {self.period.name}? Nothing has been written."
+        if await self.app.push_screen_wait(ConfirmDialog(question, "Leave")):
+            self.dismiss(None)
+
+
+def _kr_table(krs: list[KrRow]) -> Table | Text:
+    """The objective's key results: where each one ended."""
+    if not krs:
+        return Text("No key results: the grade is your judgement.", style="dim")
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
+    for column, justify in (
+        ("", "left"),
+        ("Key result", "left"),
+        ("Value", "right"),
+        ("Score", "right"),
+    ):
+        table.add_column(column, justify=justify, no_wrap=column != "Key result")  # type: ignore[arg-type]
+    for kr in krs:
+        table.add_row(
+            progress_bar(kr.progress, 6, kr.band),
+            Text.assemble((f"{kr.ref} ", "dim"), plain(kr.title), (f" @{kr.owner}", "dim")),
+            plain(value_text(kr)),
+            Text(format_percent(kr.progress), BAND_STYLE[kr.band]),
+        )
+    return table

@@ -1,0 +1,315 @@
+"""The guided weekly check-in: every KR of mine, one after another, then a summary.
+
+The ritual has to take seconds: the value is prefilled and selected, so a KR
+costs its new value plus ``enter`` (or just ``tab`` to skip it). KRs already
+checked in this week come last. Each check-in is saved as it is entered, so
+leaving half-way loses nothing; going back to a KR saved in this run corrects
+that check-in instead of adding a second one.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from okrtui.screens.checkin import CheckInPanel
+from store.checkins import correct_check_in, last_check_in_times
+from store.db import DatabaseError
+from store.enums import Band
+from store.errors import DomainError
+from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
+from store.scoring import format_percent
+from store.service import check_in
+from widgets.text import band_text, plain, truncate
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+
+@dataclass
+class Item:
+    """One KR in the run, and what happened to it."""
+
+    kr: KrRow
+    objective: str
+    done_this_week: bool
+    saved: int | None = None  # the check-in id saved in this run
+    skipped: bool = False
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of ``now``'s week, in ``now``'s time zone."""
+    monday = now - timedelta(days=now.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def order_items(items: list[Item]) -> list[Item]:
+    """KRs not yet checked in this week first; the rest keep their tree order."""
+    return sorted(items, key=lambda item: item.done_this_week)
+
+
+class WeeklyScreen(Screen[None]):
+    """Walk through the current user's KRs of the period on show."""
+
+    GUIDED = True  # the app hides screen switches until the run is finished
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "skip", "Skip", id="weekly_skip"),
+        Binding("shift+tab", "back", "Back", id="weekly_back"),
+        Binding("escape", "finish", "Finish", id="weekly_finish"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Item] = []
+        self.index = 0
+        self.before: TreeModel | None = None
+
+    @property
+    def okr(self) -> "OkrApp":
+        return cast("OkrApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="wk-progress")
+        with Horizontal(id="wk-main"):
+            with VerticalScroll(id="wk-form"):
+                yield CheckInPanel(self.okr.thresholds, id="panel")
+                yield Static(id="wk-error", classes="error")
+            yield Static(id="wk-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        period = self.okr.period
+        if period is None:
+            self._nothing("There is no period yet: nothing to check in.")
+            return
+        db, user = self.okr.db, self.okr.username
+        self.before = load_tree(db, period.id, self.okr.thresholds)
+        mine = my_key_results(db, user, period.id, self.okr.thresholds)
+        since = week_start(datetime.combine(self.okr.today(), datetime.min.time()).astimezone())
+        latest = last_check_in_times(db, [kr.id for _, kr in mine])
+        self.items = order_items(
+            [Item(kr, title, kr.id in latest and latest[kr.id] >= since) for title, kr in mine]
+        )
+        if not self.items:
+            self._nothing(
+                f"You ({user}) own or collaborate on no key results in {period.name}. "
+                "Press escape to go back."
+            )
+            return
+        self._show()
+
+    def _nothing(self, message: str) -> None:
+        self.query_one("#panel", CheckInPanel).display = False
+        self.query_one("#wk-progress", Static).update(plain(message))
+
+    # --- moving through the run ----------------------------------------------------
+
+    def _show(self) -> None:
+        item = self.items[self.index]
+        db = self.okr.db
+        history = kr_history(db, item.kr.id)
+        existing = next((r for r in history if r.id == item.saved), None)
+        panel = self.query_one("#panel", CheckInPanel)
+        panel.load(item.kr, item.objective, history, self.okr.sparkline_length, existing)
+        panel.focus_value()
+        self.query_one("#wk-error", Static).update("")
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        saved = sum(1 for i in self.items if i.saved is not None)
+        skipped = sum(1 for i in self.items if i.skipped and i.saved is None)
+        line = Text.assemble(
+            ("Weekly check-in  ", "bold"),
+            (f"{self.index + 1} of {len(self.items)}", "bold reverse"),
+            f"   ✓ {saved} saved · ↷ {skipped} skipped",
+            ("   ⏎ save and next · tab skip · shift+tab back · esc finish", "dim"),
+        )
+        self.query_one("#wk-progress", Static).update(line)
+        listing = Text()
+        for n, item in enumerate(self.items):
+            mark = "✓" if item.saved is not None else "↷" if item.skipped else "·"
+            style = "bold reverse" if n == self.index else "dim" if item.done_this_week else ""
+            listing.append(f"{mark} {item.kr.ref:<6} ", style)
+            listing.append_text(plain(truncate(item.kr.title, 26), style=style))
+            if item.done_this_week and item.saved is None:
+                listing.append("  done this week", "dim italic")
+            listing.append("\n")
+        self.query_one("#wk-list", Static).update(listing)
+
+    def _advance(self) -> None:
+        if self.index + 1 >= len(self.items):
+            self.action_finish()
+            return
+        self.index += 1
+        self._show()
+
+    def action_skip(self) -> None:
+        if not self.items:
+            return
+        item = self.items[self.index]
+        item.skipped = item.saved is None
+        self._advance()
+
+    def action_back(self) -> None:
+        if self.items and self.index > 0:
+            self.index -= 1
+            self._show()
+
+    @on(CheckInPanel.Submit)
+    def save(self) -> None:
+        if not self.items:
+            return
+        item = self.items[self.index]
+        panel = self.query_one("#panel", CheckInPanel)
+        db, user = self.okr.db, self.okr.username
+        try:
+            entry = panel.entry()
+            if item.saved is not None:
+                correct_check_in(
+                    db,
+                    user,
+                    item.saved,
+                    confidence=entry.confidence,
+                    note=entry.note,
+                    **({} if entry.value is None else {"value": entry.value}),
+                )
+            else:
+                result = check_in(
+                    db,
+                    user,
+                    item.kr.id,
+                    entry.value,
+                    confidence=entry.confidence,
+                    note=entry.note,
+                    thresholds=self.okr.thresholds,
+                )
+                item.saved = result.check_in_id
+        except (DomainError, DatabaseError, ValueError) as exc:
+            self.query_one("#wk-error", Static).update(plain(f"Not saved: {exc}"))
+            panel.focus_value()
+            return
+        item.skipped = False
+        self._advance()
+
+    def action_finish(self) -> None:
+        period = self.okr.period
+        if period is None or not any(i.saved is not None for i in self.items):
+            self.dismiss(None)
+            return
+        after = load_tree(self.okr.db, period.id, self.okr.thresholds)
+        summary = WeeklySummary(self.items, self.before, after)
+        self.app.push_screen(summary, self._summary_closed)
+
+    def _summary_closed(self, _: object) -> None:
+        self.dismiss(None)  # not returned: a callback's awaitable would be awaited
+
+
+@dataclass(frozen=True)
+class Change:
+    ref: str
+    title: str
+    old: float | None
+    new: float | None
+    band: Band
+
+
+def kr_changes(items: list[Item], before: TreeModel | None, after: TreeModel) -> list[Change]:
+    """Old → new score of every KR checked in during the run."""
+    changes = []
+    for item in items:
+        if item.saved is None:
+            continue
+        old = before.key_result(item.kr.id) if before else None
+        new = after.key_result(item.kr.id)
+        changes.append(
+            Change(
+                item.kr.ref,
+                item.kr.title,
+                old.progress if old else None,
+                new.progress if new else None,
+                new.band if new else Band.NO_DATA,
+            )
+        )
+    return changes
+
+
+def band_changes(before: TreeModel | None, after: TreeModel) -> list[tuple[str, str, Band, Band]]:
+    """Objectives whose band moved: (ref, title, old band, new band)."""
+    if before is None:
+        return []
+    moved = []
+    for _, row in after.walk():
+        old = before.objectives.get(row.id)
+        if old is not None and old.band != row.band:
+            moved.append((row.ref, row.title, old.band, row.band))
+    return moved
+
+
+class WeeklySummary(Screen[None]):
+    """What this week's check-ins changed: KR scores, and objectives that changed band."""
+
+    GUIDED = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "close", "Done", id="weekly_done"),
+    ]
+
+    def __init__(self, items: list[Item], before: TreeModel | None, after: TreeModel) -> None:
+        super().__init__()
+        self.changes = kr_changes(items, before, after)
+        self.moved = band_changes(before, after)
+        self.skipped = [i.kr.ref for i in items if i.saved is None]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="wk-summary"):
+            yield Static(id="wk-summary-head")
+            table: DataTable[object] = DataTable(
+                id="wk-krs", cursor_type="none", zebra_stripes=True
+            )
+            table.can_focus = False  # enter and escape close the summary
+            yield table
+            yield Static(id="wk-moved")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        head = Text.assemble(
+            ("Weekly check-in done", "bold"),
+            f"  · {len(self.changes)} key result(s) checked in",
+            f" · {len(self.skipped)} skipped" if self.skipped else "",
+        )
+        self.query_one("#wk-summary-head", Static).update(head)
+        table = self.query_one("#wk-krs", DataTable)
+        table.add_columns("KR", "Title", "Score before", "Score now", "Band")
+        for change in self.changes:
+            table.add_row(
+                change.ref,
+                plain(truncate(change.title, 50)),
+                format_percent(change.old),
+                Text(format_percent(change.new), "bold"),
+                band_text(change.band),
+            )
+        moved = Text("\nObjectives whose status changed\n", "bold")
+        if not self.moved:
+            moved.append("none: every objective kept its band\n", "dim")
+        for ref, title, old, new in self.moved:
+            moved.append(f"{ref}  ")
+            moved.append_text(plain(truncate(title, 50)))
+            moved.append("  ")
+            moved.append_text(band_text(old))
+            moved.append(" → ")
+            moved.append_text(band_text(new))
+            moved.append("\n")
+        self.query_one("#wk-moved", Static).update(moved)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

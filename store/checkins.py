@@ -1,0 +1,179 @@
+"""Correcting and removing check-ins: the author fixes a typo, the history says so.
+
+Check-ins are otherwise append-only (``store.service.check_in``). A correction or
+removal keeps the old values in the Activity log, and the KR's denormalised
+current value is re-derived from whatever check-in is now the latest, in the
+same transaction, so the tree never shows a value that no longer exists.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from store.db import Database
+from store.enums import Confidence
+from store.errors import NotFoundError, PermissionDenied
+from store.models import Activity, CheckIn, KeyResult
+from store.service import (
+    MAX_NOTE,
+    UNSET,
+    _enum,
+    _log,
+    _objective_for_write,
+    validate_check_in_value,
+)
+from store.validation import optional_text
+
+# Logged against the KR (entity "key_result"), so its history is one indexed lookup.
+CORRECTED = "check_in_corrected"
+REMOVED = "check_in_removed"
+
+
+@dataclass(frozen=True)
+class CheckInChange:
+    """What a correction or removal did, for the message shown to the user."""
+
+    check_in_id: int
+    key_result_id: int
+    old_value: float
+    new_value: float | None  # None when removed
+
+
+def _own_check_in(s: Session, actor: str, check_in_id: int) -> tuple[CheckIn, KeyResult]:
+    entry = s.get(CheckIn, check_in_id)
+    if entry is None:
+        raise NotFoundError(f"check-in {check_in_id} does not exist")
+    kr = s.get(KeyResult, entry.key_result_id)
+    assert kr is not None  # the foreign key guarantees it
+    _objective_for_write(s, kr.objective_id)
+    if entry.author != actor:
+        raise PermissionDenied(
+            f"this check-in is {entry.author}'s: only its author may correct or remove it "
+            f"(add a new check-in to KR-{kr.id} instead)"
+        )
+    return entry, kr
+
+
+def _refresh_current(s: Session, kr: KeyResult) -> None:
+    """Point the KR's current value at its latest remaining check-in."""
+    s.flush()
+    latest = s.exec(
+        select(CheckIn)
+        .where(CheckIn.key_result_id == kr.id)
+        .order_by(col(CheckIn.created_at).desc(), col(CheckIn.id).desc())
+        .limit(1)
+    ).first()
+    kr.current_value = latest.value if latest else None
+    kr.current_at = latest.created_at if latest else None
+    s.add(kr)
+
+
+def correct_check_in(
+    db: Database,
+    actor: str,
+    check_in_id: int,
+    *,
+    value: float | str | Any = UNSET,
+    confidence: Confidence | str | Any | None = UNSET,
+    note: str | Any = UNSET,
+) -> CheckInChange:
+    """Change a check-in's value, confidence or note; its time and author stay."""
+    with db.write() as s:
+        entry, kr = _own_check_in(s, actor, check_in_id)
+        old = {"value": entry.value, "confidence": entry.confidence, "note": entry.note}
+        if value is not UNSET:
+            if kr.kpi_id is not None:
+                raise PermissionDenied(
+                    f"KR-{kr.id} follows a KPI: its value comes from the KPI, not the check-in"
+                )
+            entry.value = validate_check_in_value(kr.kind, value)
+        if confidence is not UNSET:
+            entry.confidence = (
+                None if confidence is None else _enum(Confidence, confidence, "confidence")
+            )
+        if note is not UNSET:
+            entry.note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
+        new = {"value": entry.value, "confidence": entry.confidence, "note": entry.note}
+        changes = {k: (old[k], new[k]) for k in old if old[k] != new[k]}
+        s.add(entry)
+        if kr.kpi_id is None:
+            _refresh_current(s, kr)
+        _log(s, actor, "key_result", kr.id, CORRECTED, check_in_id=entry.id, changes=changes)
+        return CheckInChange(check_in_id, kr.id or 0, old["value"], entry.value)
+
+
+def remove_check_in(db: Database, actor: str, check_in_id: int) -> CheckInChange:
+    """Delete a check-in; the Activity log keeps everything it held."""
+    with db.write() as s:
+        entry, kr = _own_check_in(s, actor, check_in_id)
+        _log(
+            s,
+            actor,
+            "key_result",
+            kr.id,
+            REMOVED,
+            check_in_id=entry.id,
+            value=entry.value,
+            confidence=entry.confidence,
+            note=entry.note,
+            created_at=entry.created_at,
+        )
+        old = entry.value
+        s.delete(entry)
+        if kr.kpi_id is None:
+            _refresh_current(s, kr)
+        return CheckInChange(check_in_id, kr.id or 0, old, None)
+
+
+@dataclass(frozen=True)
+class CheckInEvent:
+    """A correction or removal of one of a KR's check-ins, as the history shows it."""
+
+    check_in_id: int
+    action: str  # CORRECTED or REMOVED
+    author: str
+    at: datetime
+    detail: dict[str, Any]
+
+
+def check_in_events(db: Database, kr_id: int) -> list[CheckInEvent]:
+    """Corrections and removals of a KR's check-ins, oldest first (one indexed query)."""
+    stmt = (
+        select(Activity.action, Activity.author, Activity.at, Activity.detail)
+        .where(
+            Activity.entity == "key_result",
+            Activity.entity_id == kr_id,
+            col(Activity.action).in_((CORRECTED, REMOVED)),
+        )
+        .order_by(col(Activity.at), col(Activity.id))
+    )
+    with db.read() as conn:
+        rows = conn.execute(stmt).all()
+    events = []
+    for action, author, at, detail in rows:
+        data = json.loads(detail)
+        events.append(CheckInEvent(data["check_in_id"], action, author, at, data))
+    return events
+
+
+def last_check_in_times(db: Database, kr_ids: list[int]) -> dict[int, datetime]:
+    """When each KR was last checked in (KRs never checked in are absent); one query."""
+    if not kr_ids:
+        return {}
+    stmt = (
+        select(CheckIn.key_result_id, func.max(CheckIn.created_at))
+        .where(col(CheckIn.key_result_id).in_(kr_ids))
+        .group_by(col(CheckIn.key_result_id))
+    )
+    with db.read() as conn:
+        rows = conn.execute(stmt).all()
+    return {kr_id: _as_utc(at) for kr_id, at in rows if at is not None}
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """max() over a UTCDateTime column comes back as the stored text, not a datetime."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,59 @@
+"""Notice commits made by anyone else, cheaply, so every open okrtui shows them.
+
+SQLite's ``PRAGMA data_version`` changes on a connection when *another* connection
+commits, and costs microseconds. It is per connection, so the watcher keeps one
+connection of its own (a pooled one would hand back a different connection, with a
+different counter, on each call). A server database has no such pragma; there the
+newest activity row stands in, since every write logs one.
+"""
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from store.db import Database
+
+_FALLBACK = "SELECT coalesce(max(id), 0) FROM activity"
+
+
+class ChangeWatcher:
+    """``changed()`` is True once per batch of commits made since the last call."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn: Any = None
+        self._last: object = None
+        self._last = self._read()
+
+    def _read(self) -> object:
+        if not self._db.target.is_sqlite:
+            with self._db.read() as conn:
+                return tuple(conn.exec_driver_sql(_FALLBACK).one())
+        if self._conn is None:
+            # A raw connection kept checked out for good: this counter is its own.
+            self._conn = self._db.engine.raw_connection()
+        cursor = self._conn.cursor()
+        try:
+            return cursor.execute("PRAGMA data_version").fetchone()[0]
+        finally:
+            cursor.close()
+
+    def changed(self) -> bool:
+        """Whether someone committed since the last call (False if the check itself fails)."""
+        try:
+            current = self._read()
+        except (sqlite3.Error, SQLAlchemyError, OSError):  # a busy or vanished file: next time
+            self.close()
+            return False
+        if current == self._last:
+            return False
+        self._last = current
+        return True
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None

@@ -1,0 +1,282 @@
+"""Pilot tests of check-ins: the modal on a KR, history corrections, the weekly run."""
+
+import sqlite3
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static, TextArea
+
+from okrtui.app import OkrApp
+from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
+from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
+from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
+from store.enums import Kind
+
+SIZE = (120, 40)
+NOTE = "[bold]shipped[/] \\x1b[31m"  # markup and an escape-looking sequence, literally
+
+
+def rows(path: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def dump(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())
+
+
+async def typing(pilot: Pilot, text: str) -> None:
+    for ch in text:
+        key = {
+            " ": "space",
+            "\n": "enter",
+            "[": "left_square_bracket",
+            "]": "right_square_bracket",
+            "/": "slash",
+            "\\": "backslash",
+        }.get(ch, ch)
+        await pilot.press(key)
+
+
+async def open_kr(pilot: Pilot, kr_id: int) -> TreeScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, TreeScreen)
+    screen._reveal(NodeRef("kr", kr_id))
+    await pilot.pause()
+    await pilot.pause()
+    return screen
+
+
+def check_ins(path: Path, kr_id: int) -> list[tuple]:
+    return rows(
+        path,
+        "SELECT value, confidence, note, author FROM check_in WHERE key_result_id = ? "
+        "ORDER BY created_at, id",
+        kr_id,
+    )
+
+
+async def test_check_in_modal_saves_value_confidence_and_note(
+    make_app, tester_demo_path: Path
+) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    before = check_ins(tester_demo_path, 22)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_kr(pilot, 22)
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CheckInForm)
+        value = form.query_one(ValueInput)
+        assert value.value == "4.4"  # prefilled with the last value
+        assert value.has_focus
+        await typing(pilot, "7.5")  # replaces the selected prefill
+        preview = str(form.query_one("#ci-preview", Static).render())
+        assert "75%" in preview and "on track" in preview
+        await pilot.press("a")  # at risk, typed while the value has focus
+        assert value.value == "7.5"
+        assert form.query_one(CheckInPanel).confidence == "at_risk"
+        await pilot.press("n")
+        await pilot.pause()
+        assert form.query_one("#ci-note", TextArea).has_focus
+        await typing(pilot, NOTE + "\nsecond line")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+    after = check_ins(tester_demo_path, 22)
+    assert after[:-1] == before
+    assert after[-1] == (7.5, "at_risk", NOTE + "\nsecond line", "tester")
+    assert rows(tester_demo_path, "SELECT current_value FROM key_result WHERE id = 22") == [(7.5,)]
+
+
+async def test_cancel_and_bad_values_write_nothing(make_app, tester_demo_path: Path) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    before = dump(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_kr(pilot, 37)  # a percent KR: 0–100
+        for bad, reason in [("abc", "not a number"), ("150", "0–100"), ("1e999", "finite")]:
+            await pilot.press("c")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, CheckInForm)
+            await typing(pilot, bad)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is form, "a bad value must keep the form open"
+            assert reason in str(form.query_one("#ci-preview", Static).render())
+            assert "Not saved" in str(form.query_one("#ci-error", Static).render())
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, TreeScreen)
+        await pilot.press("c")
+        await typing(pilot, "55")
+        await pilot.press("escape")  # a good value, cancelled
+        await pilot.pause()
+    assert dump(tester_demo_path) == before
+
+
+async def test_milestone_toggles_with_space(make_app, tester_demo_path: Path) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_kr(pilot, 33)  # "Launch the customer health score", never checked in
+        await pilot.press("c", "space", "g", "enter")
+        await pilot.pause()
+    assert check_ins(tester_demo_path, 33) == [(1.0, "on_track", "", "tester")]
+
+
+async def test_history_correct_and_remove_are_logged_and_shown(
+    make_app, tester_demo_path: Path
+) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_kr(pilot, 22)
+        await pilot.press("c", *"6", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        history = screen.query_one(HistoryTable)
+        history.focus()
+        history.move_cursor(row=0)  # newest first: the one just made
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CheckInForm) and form.existing is not None
+        await typing(pilot, "6.5")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert check_ins(tester_demo_path, 22)[-1][0] == 6.5
+        history = screen.query_one(HistoryTable)
+        assert "corrected" in str(history.get_row_at(0)[3])
+        count = len(check_ins(tester_demo_path, 22))
+        history.focus()
+        history.move_cursor(row=0)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.pause()
+        assert len(check_ins(tester_demo_path, 22)) == count - 1
+        history = screen.query_one(HistoryTable)
+        assert "removed by tester" in str(history.get_row_at(0)[3])
+        # someone else's check-in: refused with the reason, nothing changes
+        history.focus()
+        history.move_cursor(row=1)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+    actions = rows(
+        tester_demo_path,
+        "SELECT action FROM activity WHERE entity = 'key_result' AND entity_id = 22 "
+        "AND action LIKE 'check_in_%' ORDER BY id",
+    )
+    assert actions == [("check_in_corrected",), ("check_in_removed",)]
+    assert len(check_ins(tester_demo_path, 22)) == count - 1
+
+
+async def test_weekly_run_over_demo_data(make_app, tester_demo_path: Path) -> None:
+    """Values typed, a skip, a back, a confidence change, a note with markup and a newline."""
+    app: OkrApp = make_app(tester_demo_path)
+    start = rows(tester_demo_path, "SELECT max(id) FROM check_in")[0][0]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        weekly = app.screen
+        assert isinstance(weekly, WeeklyScreen)
+        items = weekly.items
+        assert len(items) == 12
+        progress = weekly.query_one("#wk-progress", Static)
+        assert "1 of 12" in str(progress.render())
+        expected: dict[int, tuple] = {}
+
+        # 1: the KPI-driven KR asks only for confidence and note
+        first = items[0].kr
+        assert first.kpi_id is not None
+        assert weekly.query_one("#ci-fixed").has_focus
+        await pilot.press("a", "enter")
+        await pilot.pause()
+        expected[first.id] = (first.current, "at_risk", "", "tester")
+        # 2: skipped, then back to it and skipped again
+        await pilot.press("tab")
+        assert "3 of 12" in str(progress.render())
+        await pilot.press("shift+tab")
+        assert "2 of 12" in str(progress.render())
+        await pilot.press("tab")
+        # 3..12: a value per KR, plus a confidence change and a note on the third
+        for n, item in enumerate(items[2:], start=3):
+            kr = item.kr
+            assert f"{n} of 12" in str(progress.render())
+            if kr.kind == Kind.MILESTONE:
+                value = 1.0
+                if not weekly.query_one("#ci-toggle").done:  # type: ignore[attr-defined]
+                    await pilot.press("space")
+            else:
+                value = float(n)
+                await typing(pilot, str(n))
+            confidence, note = "on_track", ""
+            if n == 3:
+                confidence, note = "off_track", NOTE + "\nline two"
+                await pilot.press("r", "n")
+                await typing(pilot, note)
+                await pilot.press("ctrl+s")
+            else:
+                await pilot.press("g", "enter")
+            await pilot.pause()
+            expected[kr.id] = (value, confidence, note, "tester")
+        summary = app.screen
+        assert isinstance(summary, WeeklySummary)
+        assert len(summary.changes) == 11
+        assert summary.skipped == [items[1].kr.ref]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+    saved = rows(
+        tester_demo_path,
+        "SELECT key_result_id, value, confidence, note, author FROM check_in WHERE id > ?",
+        start,
+    )
+    assert {r[0]: r[1:] for r in saved} == expected
+    assert len(saved) == 11
+
+
+async def test_weekly_back_to_a_saved_kr_corrects_it(make_app, tester_demo_path: Path) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    start = rows(tester_demo_path, "SELECT max(id) FROM check_in")[0][0]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        weekly = app.screen
+        assert isinstance(weekly, WeeklyScreen)
+        await pilot.press("tab")  # skip the KPI-driven one
+        second = weekly.items[1].kr
+        await pilot.press("space", "enter", "shift+tab")  # milestone: flip, save, go back
+        await pilot.press("space", "enter", "escape")  # flip back: a correction, then finish
+        await pilot.pause()
+        assert isinstance(app.screen, WeeklySummary)
+    saved = rows(tester_demo_path, "SELECT key_result_id, value FROM check_in WHERE id > ?", start)
+    assert saved == [(second.id, 1.0)]
+
+
+async def test_weekly_with_no_key_results_says_so(make_app, tester_demo_path: Path) -> None:
+    app: OkrApp = make_app(tester_demo_path, user="nobody")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        weekly = app.screen
+        assert isinstance(weekly, WeeklyScreen)
+        assert "no key results" in str(weekly.query_one("#wk-progress", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+
+
+async def test_weekly_panel_is_the_check_in_panel(make_app, tester_demo_path: Path) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        assert app.screen.query_one(CheckInPanel)

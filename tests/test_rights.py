@@ -1,0 +1,398 @@
+"""Who may change what: the rules of store/rights.py, enforced by store/service.py."""
+
+import contextlib
+import os
+import pwd
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from store import rights, service
+from store.admins import add_admin, list_admins, remove_admin
+from store.db import Database, open_database
+from store.errors import DomainError, PermissionDenied
+from store.identity import current_username
+from store.queries import load_tree
+
+ME = current_username()  # owns the test database files, so is an admin without set-up
+
+
+@dataclass(frozen=True)
+class Org:
+    """company (ceo) → team (lead, collaborator helper) → personal (ic), plus a stray one."""
+
+    db: Database
+    period: int
+    company: int
+    team: int
+    personal: int
+    stray: int
+    kr: int  # of personal, owned by ic
+    assigned_kr: int  # of personal, owned by other
+    kpi: int  # owned by ana, team "Growth"
+
+
+@pytest.fixture
+def org(db: Database) -> Org:
+    p = service.create_period(db, ME, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
+
+    def obj(title: str, owner: str, parent: int | None = None, **kw: Any) -> int:
+        return service.create_objective(
+            db, ME, period_id=p, title=title, owner=owner, parent_id=parent, **kw
+        ).id
+
+    company = obj("Company", "ceo")
+    team = obj("Team", "lead", company, collaborators=["helper"])
+    personal = obj("Personal", "ic", team)
+    stray = obj("Stray", "stranger")
+    kr = service.create_key_result(db, ME, objective_id=personal, title="Mine", target=10).id
+    assigned = service.create_key_result(
+        db, ME, objective_id=personal, title="Assigned", target=10, owner="other"
+    ).id
+    kpi = service.create_kpi(db, ME, name="MRR", owner="ana", team="Growth").id
+    return Org(db, p, company, team, personal, stray, kr, assigned, kpi)
+
+
+def count(db: Database, table: str) -> int:
+    with db.read() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def refused(fn: Callable[..., Any], db: Database, *args: Any, **kwargs: Any) -> str:
+    """Call a write that must be refused; check nothing at all was written."""
+    before = {t: count(db, t) for t in ("objective", "key_result", "check_in", "activity")}
+    with db.read() as conn:
+        snapshot = list(conn.execute(text("SELECT * FROM objective ORDER BY id")))
+    with pytest.raises(PermissionDenied) as info:
+        fn(db, *args, **kwargs)
+    assert {t: count(db, t) for t in before} == before
+    with db.read() as conn:
+        assert list(conn.execute(text("SELECT * FROM objective ORDER BY id"))) == snapshot
+    return str(info.value)
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+@pytest.mark.parametrize("who", ["ic", "lead", "ceo", ME])
+def test_owner_ancestor_owners_and_admins_may_edit(org: Org, who: str) -> None:
+    service.update_objective(org.db, who, org.personal, title=f"by {who}")
+    assert load_tree(org.db, org.period).objectives[org.personal].title == f"by {who}"
+
+
+def test_collaborator_may_edit_that_objective_but_not_the_ones_below(org: Org) -> None:
+    service.update_objective(org.db, "helper", org.team, description="helping")
+    message = refused(service.update_objective, org.db, "helper", org.personal, title="x")
+    # The refusal says who may make the change, by reason.
+    assert message == (
+        "@helper may not change O-3 “Personal”: it may be changed by its owner @ic, "
+        f"the owners of the objectives above it @ceo, @lead or an admin (@{ME})"
+    )
+
+
+def test_strangers_are_refused_every_objective_change(org: Org) -> None:
+    db, o = org.db, org.personal
+    refused(service.update_objective, db, "stranger", o, title="mine now")
+    refused(service.update_objective, db, "stranger", o, owner="stranger")
+    refused(service.move_objective, db, "stranger", o, None)
+    refused(service.delete_objective, db, "stranger", o)
+    refused(service.set_objective_state, db, "stranger", o, "archived")
+    refused(service.create_key_result, db, "stranger", objective_id=o, title="K", target=1)
+    refused(service.update_key_result, db, "stranger", org.kr, title="x")
+    refused(service.delete_key_result, db, "stranger", org.kr)
+    refused(service.check_in, db, "stranger", org.kr, 5)
+
+
+def test_the_owner_of_the_parent_rules_the_subtree_not_the_other_way(org: Org) -> None:
+    service.delete_key_result(org.db, "ceo", org.kr)
+    message = refused(service.update_objective, org.db, "ic", org.team, title="promoted")
+    assert "its owner @lead" in message and "@ceo" in message
+
+
+def test_key_result_owner_may_check_in_and_edit_it_only(org: Org) -> None:
+    db = org.db
+    service.check_in(db, "other", org.assigned_kr, 4)
+    service.update_key_result(db, "other", org.assigned_kr, title="Assigned, renamed")
+    message = refused(service.check_in, db, "other", org.kr, 4)
+    assert message.startswith("@other may not change KR-1 “Mine” (of O-3)")
+    refused(service.delete_key_result, db, "other", org.assigned_kr)
+    refused(service.update_objective, db, "other", org.personal, title="x")
+    message = refused(service.check_in, db, "stranger", org.assigned_kr, 4)
+    assert "the key result's owner @other" in message
+
+
+def test_check_in_by_owner_lands_with_author(org: Org) -> None:
+    result = service.check_in(org.db, "ic", org.kr, 7)
+    assert result.value == 7
+    with org.db.read() as conn:
+        assert conn.execute(text("SELECT author FROM check_in")).scalar_one() == "ic"
+
+
+# --------------------------------------------------------------------------- creating, moving
+
+
+def test_anyone_may_create_their_own_objective_anywhere(org: Org) -> None:
+    db = org.db
+    top = service.create_objective(db, "newbie", period_id=org.period, title="T", owner="newbie")
+    under = service.create_objective(
+        db, "newbie", period_id=org.period, title="U", owner="newbie", parent_id=org.personal
+    )
+    tree = load_tree(db, org.period)
+    assert tree.objectives[top.id].parent_id is None
+    assert tree.objectives[under.id].parent_id == org.personal
+    # Aligning under ic's objective gives ic (and those above) rights over it.
+    service.update_objective(db, "ic", under.id, title="reviewed by ic")
+
+
+def test_creating_for_someone_else_needs_rights_on_the_parent(org: Org) -> None:
+    db, p = org.db, org.period
+    message = refused(service.create_objective, db, "stranger", period_id=p, title="T", owner="ic")
+    assert "@stranger may not create an objective owned by @ic at the top level" in message
+    refused(
+        service.create_objective,
+        db,
+        "stranger",
+        period_id=p,
+        title="T",
+        owner="ic",
+        parent_id=org.team,
+    )
+    made = service.create_objective(
+        db, "lead", period_id=p, title="For ic", owner="ic", parent_id=org.team
+    )
+    assert load_tree(db, p).objectives[made.id].owner == "ic"
+    service.create_objective(db, ME, period_id=p, title="By admin", owner="ic")
+
+
+def test_moving_needs_rights_on_the_objective_any_parent_is_fine(org: Org) -> None:
+    db = org.db
+    service.move_objective(db, "stranger", org.stray, org.personal)
+    assert load_tree(db, org.period).objectives[org.stray].parent_id == org.personal
+    refused(service.move_objective, db, "stranger", org.personal, org.stray)
+    service.move_objective(db, "ic", org.personal, org.company)
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def test_kpi_owner_and_admins_record_values_others_are_refused(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rights, "team_members", lambda team: None)
+    service.record_kpi_value(org.db, "ana", org.kpi, 10, observed_on="2026-11-02")
+    service.record_kpi_value(org.db, ME, org.kpi, 11, observed_on="2026-11-09")
+    before = count(org.db, "kpi_value")
+    with pytest.raises(PermissionDenied, match=r"@ben may not change the KPI 'MRR'.*@ana"):
+        service.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
+    assert count(org.db, "kpi_value") == before
+
+
+def test_kpi_team_members_come_from_the_unix_group(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups = {"Growth": frozenset({"ben", "cat"})}
+    monkeypatch.setattr(rights, "team_members", lambda team: groups.get(team))
+    service.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
+    with pytest.raises(PermissionDenied, match="members of its team 'Growth'"):
+        service.record_kpi_value(org.db, "dan", org.kpi, 13, observed_on="2026-11-16")
+    assert rights.editable_kpis(org.db, "cat") == {org.kpi}
+    assert rights.editable_kpis(org.db, "dan") == frozenset()
+    assert rights.can_edit_kpi(org.db, "ben", org.kpi)
+    assert not rights.can_edit_kpi(org.db, "dan", org.kpi)
+
+
+def test_team_members_reads_real_groups() -> None:
+    root_group = pwd.getpwuid(0).pw_gid
+    import grp
+
+    name = grp.getgrgid(root_group).gr_name
+    members = rights.team_members(name)
+    assert members is not None and pwd.getpwuid(0).pw_name in members
+    assert rights.team_members("no-such-team-okrtui-test") is None
+    assert rights.team_members(None) is None
+
+
+def test_creating_a_kpi_for_someone_else_is_for_admins(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rights, "team_members", lambda team: None)
+    service.create_kpi(org.db, "ben", name="Churn", owner="ben")
+    with pytest.raises(PermissionDenied, match="may not create a KPI owned by @ana"):
+        service.create_kpi(org.db, "ben", name="NPS", owner="ana")
+
+
+# --------------------------------------------------------------------------- admins
+
+
+def test_a_new_database_needs_no_setup_for_its_owner(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "mine.db", create=True)
+    try:
+        assert rights.admins(db) == [ME]
+        pid = service.ensure_period(db, ME)
+        assert pid is not None
+        oid = service.create_objective(db, ME, period_id=pid, title="O", owner="someone").id
+        service.update_objective(db, ME, oid, title="still mine to change")
+    finally:
+        db.close()
+
+
+def test_periods_are_changed_by_admins_only(org: Org) -> None:
+    message = refused(service.create_period, org.db, "ic", "2027-Q1", "2027-01-01", "2027-03-31")
+    assert "only an admin may" in message and f"@{ME}" in message
+    with pytest.raises(PermissionDenied):
+        service.activate_period(org.db, "ic", org.period)
+
+
+def test_admin_list_is_managed_by_admins(org: Org) -> None:
+    db = org.db
+    with pytest.raises(PermissionDenied, match="@ic may not add admins"):
+        add_admin(db, "ic", "ic")
+    assert add_admin(db, ME, "lead") is True
+    assert add_admin(db, ME, "lead") is False
+    assert add_admin(db, "lead", "ceo") is True  # an added admin may add others
+    service.update_objective(db, "lead", org.stray, title="admin fix")
+    assert [(a.username, a.added_by) for a in list_admins(db)] == [
+        (ME, None),
+        ("ceo", "lead"),
+        ("lead", ME),
+    ]
+    remove_admin(db, "ceo", "lead")
+    with pytest.raises(PermissionDenied):
+        service.update_objective(db, "lead", org.stray, title="no longer")
+    with pytest.raises(DomainError, match="owns the database file"):
+        remove_admin(db, "ceo", ME)
+    with pytest.raises(DomainError, match="is not an admin"):
+        remove_admin(db, ME, "nobody-here")
+    with db.read() as conn:
+        actions = list(
+            conn.execute(text("SELECT author, action FROM activity WHERE entity = 'admin'"))
+        )
+    assert actions == [(ME, "add"), ("lead", "add"), ("ceo", "remove")]
+
+
+needs_root = pytest.mark.skipif(os.getuid() != 0, reason="changing a file's owner needs root")
+
+
+@needs_root
+def test_file_owner_is_the_admin_not_whoever_runs_okrtui(org: Org) -> None:
+    """Give the file to another account: the current user loses the implicit admin right."""
+    assert org.db.path is not None
+    nobody = pwd.getpwnam("nobody")
+    os.chown(org.db.path, nobody.pw_uid, -1)
+    assert rights.admins(org.db) == ["nobody"]
+    refused(service.update_objective, org.db, ME, org.stray, title="x")
+    service.update_objective(org.db, "nobody", org.stray, title="owner of the file")
+
+
+@needs_root
+def test_cli_refusal_exits_1_and_names_who_may(org: Org) -> None:
+    from click.testing import CliRunner
+
+    from okrtui.cli import main
+
+    assert org.db.path is not None
+    os.chown(org.db.path, pwd.getpwnam("nobody").pw_uid, -1)
+    result = CliRunner().invoke(main, ["--db", str(org.db.path), "checkin", "KR-1", "5"])
+    assert result.exit_code == 1, result.output
+    assert f"@{ME} may not change KR-1" in result.stderr
+    assert "its owner @ic" in result.stderr
+    assert count(org.db, "check_in") == 0
+
+
+# --------------------------------------------------------------------------- read helpers
+
+
+def test_can_edit_helpers_agree_with_the_service(org: Org) -> None:
+    db = org.db
+    assert rights.can_edit_objective(db, "lead", org.personal)
+    assert not rights.can_edit_objective(db, "helper", org.personal)
+    assert not rights.can_edit_objective(db, "lead", 999)
+    assert rights.can_edit_key_result(db, "other", org.assigned_kr)
+    assert not rights.can_edit_key_result(db, "other", org.kr)
+    assert not rights.can_edit_key_result(db, "other", 999)
+    assert rights.is_admin(db, ME) and not rights.is_admin(db, "ic")
+
+
+def _random_org(db: Database, rng: random.Random, people: list[str]) -> int:
+    pid = service.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
+    ids: list[int] = []
+    for i in range(40):
+        parent = rng.choice([None, *ids]) if ids else None
+        owner = rng.choice(people)
+        collaborators = rng.sample(people, rng.randint(0, 2))
+        oid = service.create_objective(
+            db,
+            ME,
+            period_id=pid,
+            title=f"O{i}",
+            owner=owner,
+            parent_id=parent,
+            collaborators=collaborators,
+        ).id
+        ids.append(oid)
+        for _ in range(rng.randint(0, 2)):
+            service.create_key_result(
+                db, ME, objective_id=oid, title="K", target=1, owner=rng.choice(people)
+            )
+    for _ in range(10):  # re-alignments, so ancestors are not always older ids
+        oid, parent = rng.choice(ids), rng.choice([None, *ids])
+        with contextlib.suppress(DomainError):  # a cycle, refused
+            service.move_objective(db, ME, oid, parent)
+    return pid
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tree_rights_match_the_per_item_checks(db: Database, seed: int) -> None:
+    """The batch form the tree uses gives the same answer as the service's own check."""
+    rng = random.Random(seed)
+    people = ["ana", "ben", "cat", "dan", "eve"]
+    pid = _random_org(db, rng, people)
+    model = load_tree(db, pid)
+    for who in people:
+        batch = rights.tree_rights(db, who, model)
+        assert not batch.admin
+        for oid, row in model.objectives.items():
+            assert batch.objective(oid) == rights.can_edit_objective(db, who, oid), (who, oid)
+            for kr in row.key_results:
+                assert batch.key_result(kr.id) == rights.can_edit_key_result(db, who, kr.id)
+    admin = rights.tree_rights(db, ME, model)
+    assert admin.admin and all(admin.objective(o) for o in model.objectives)
+
+
+def test_tree_rights_reads_a_fixed_number_of_queries(db: Database) -> None:
+    from sqlalchemy import event
+
+    pid = _random_org(db, random.Random(9), ["ana", "ben"])
+    model = load_tree(db, pid)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        rights.tree_rights(db, "ana", model)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]) == 1
+
+
+def test_permission_denied_is_a_domain_error() -> None:
+    assert issubclass(PermissionDenied, DomainError)
+
+
+@pytest.fixture
+def second_handle(org: Org) -> Iterator[Database]:
+    assert org.db.path is not None
+    other = open_database(org.db.path)
+    yield other
+    other.close()
+
+
+def test_rights_are_read_fresh_in_each_write(org: Org, second_handle: Database) -> None:
+    """An admin added through another connection counts at once (no stale cache)."""
+    refused(service.update_objective, org.db, "ic", org.stray, title="x")
+    add_admin(second_handle, ME, "ic")
+    service.update_objective(org.db, "ic", org.stray, title="now allowed")
