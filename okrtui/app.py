@@ -48,12 +48,12 @@ class OkrApp(App[None]):
     }
 
     COMMANDS = App.COMMANDS | {_okr_commands}
-    CSS_PATH = ["okrtui.tcss", "kpis.tcss"]  # kpis.tcss: the KPI screens
+    CSS_PATH: ClassVar[list[str]] = ["okrtui.tcss", "kpis.tcss"]  # kpis.tcss: the KPI screens
     TITLE = "okrtui"
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),  # in help; the footer is full
         Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
         Binding("w", "weekly", "Weekly", id="weekly"),
         Binding("t", "switch_to('tree')", "Tree", id="tree"),
@@ -112,19 +112,30 @@ class OkrApp(App[None]):
         """Screen switches are hidden on the screen itself and while a dialog or a guided
         task (the weekly check-in, a period review) is open: it is finished or left first."""
         if action == "switch_to":
-            return not self._busy() and parameters[0] != self.current_mode
+            on_it = parameters[0] == self.current_mode and len(self.screen_stack) == 1
+            return not self._busy() and not on_it
+        if action == "periods":
+            return not self._busy() and not self._periods_open()
         if action == "weekly":
             return not self._busy()
         return True
+
+    def _periods_open(self) -> bool:
+        from okrtui.screens.periods import PeriodsScreen
+
+        return any(isinstance(screen, PeriodsScreen) for screen in self.screen_stack)
 
     def _busy(self) -> bool:
         return isinstance(self.screen, ModalScreen) or getattr(self.screen, "GUIDED", False)
 
     def action_switch_to(self, mode: str) -> None:
         """Show a main screen; one shown again re-reads the database (others may have written)."""
-        if mode == self.current_mode or self._busy():
+        if self._busy():
             return
-        self.switch_mode(mode)
+        while len(self.screen_stack) > 1:  # leave a screen shown over the mode (periods)
+            self.pop_screen()
+        if mode != self.current_mode:
+            self.switch_mode(mode)
         reload = getattr(self.screen, "reload", None)
         if self.screen.is_mounted and callable(reload):
             reload()
@@ -154,8 +165,7 @@ class OkrApp(App[None]):
         """The periods screen (create, activate, review and close, export the report)."""
         from okrtui.screens.periods import PeriodsScreen
 
-        open_already = any(isinstance(screen, PeriodsScreen) for screen in self.screen_stack)
-        if not open_already and not isinstance(self.screen, ModalScreen):
+        if not self._periods_open() and not self._busy():
             self.push_screen(PeriodsScreen())
 
     def action_help(self) -> None:

@@ -12,15 +12,16 @@ import atexit
 import gc
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from okrtui import __version__
+from okrtui.cli_common import EXIT_CANNOT_RUN, EXIT_REFUSED, db_option, fail
+from okrtui.cli_common import app_context as _app
 from okrtui.context import AppContext
 from store.config import ConfigError
 from store.db import DatabaseError
@@ -32,14 +33,7 @@ from store.identity import IdentityError
 # command's context closes it), so freezing the heap skips that work and loses nothing.
 atexit.register(gc.freeze)
 
-EXIT_REFUSED = 1
-EXIT_CANNOT_RUN = 2
 CONFIDENCE = click.Choice(["on-track", "at-risk", "off-track"], case_sensitive=False)
-
-
-def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"okrtui: {message}", err=True)
-    sys.exit(code)
 
 
 class OkrGroup(click.Group):
@@ -54,10 +48,6 @@ class OkrGroup(click.Group):
             fail(str(exc), EXIT_CANNOT_RUN)
         except KeyboardInterrupt:
             fail("interrupted", 130)
-
-
-def _app(ctx: click.Context) -> AppContext:
-    return ctx.find_object(AppContext) or AppContext()
 
 
 _NEGATIVE_NUMBER = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -91,23 +81,6 @@ class ValueCommand(click.Command):
             if numbers:
                 args = [*keep, "--", *numbers]
         return super().parse_args(ctx, args)
-
-
-def _subcommand_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(AppContext).db_override = value
-
-
-# The global --db is also accepted after the subcommand, so the commands okrtui suggests
-# in its own messages (`okrtui init --db PATH`) work as printed.
-db_option = click.option(
-    "--db",
-    metavar="PATH|URL",
-    expose_value=False,
-    is_eager=True,
-    callback=_subcommand_db,
-    help="Database file or SQLAlchemy URL (same as the global --db).",
-)
 
 
 @click.group(cls=OkrGroup, invoke_without_command=True)
@@ -483,6 +456,10 @@ main.add_command(ssh_command)
 from okrtui.cli_kpi import kpi_import  # noqa: E402
 
 kpi.add_command(kpi_import)
+
+from okrtui.cli_db import db_group  # noqa: E402
+
+main.add_command(db_group)
 
 
 def run(argv: list[str] | None = None) -> int:

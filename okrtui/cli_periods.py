@@ -10,27 +10,10 @@ from pathlib import Path
 
 import click
 
+from okrtui.cli_common import app_context as _app
+from okrtui.cli_common import db_option
 from okrtui.context import AppContext
 from store.errors import DomainError
-
-
-def _app(ctx: click.Context) -> AppContext:
-    return ctx.find_object(AppContext) or AppContext()
-
-
-def _subcommand_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(AppContext).db_override = value
-
-
-db_option = click.option(
-    "--db",
-    metavar="PATH|URL",
-    expose_value=False,
-    is_eager=True,
-    callback=_subcommand_db,
-    help="Database file or SQLAlchemy URL (same as the global --db).",
-)
 
 
 def _emit(text: str, output: Path | None) -> None:

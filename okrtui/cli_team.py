@@ -11,16 +11,10 @@ from pathlib import Path
 
 import click
 
-from okrtui.context import AppContext
+from okrtui.cli_common import EXIT_CANNOT_RUN, EXIT_REFUSED
+from okrtui.cli_common import app_context as _app
 from okrtui.textout import safe
 from store.errors import DomainError
-
-EXIT_REFUSED = 1
-EXIT_CANNOT_RUN = 2
-
-
-def _app(ctx: click.Context) -> AppContext:
-    return ctx.find_object(AppContext) or AppContext()
 
 
 def _fail(message: str, code: int) -> None:

@@ -131,12 +131,8 @@ class OkrCommands(Provider):
             screen.action_new_objective()
 
     def _switch_period(self, period: PeriodRow) -> None:
-        from okrtui.screens.tree import TreeScreen
-
-        self.okr.period = period
-        screen = self._tree()
-        if isinstance(screen, TreeScreen):
-            screen.show_period()
+        self._tree()
+        self.okr.period = period  # the tree screen watches it and reloads
 
     def _toggle_theme(self) -> None:
         app = self.okr

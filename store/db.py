@@ -11,23 +11,29 @@ Why it looks like this:
   only imported when a migration is actually due.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import shutil
 import sqlite3
 import stat
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from store.schema import HEAD, REVISIONS
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first frame of a
+    # SQLite database reads through ``plain_read`` and never needs it (bench/README.md).
+    from sqlalchemy import Connection, Engine
+    from sqlmodel import Session
+
+Fetch = Callable[[str, Mapping[str, object]], list[tuple[Any, ...]]]
 
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "okrtui_write"
@@ -68,7 +74,9 @@ def resolve_target(target: str | Path) -> Target:
         if text.startswith("sqlite:///") and not text.startswith("sqlite:///:memory:"):
             path = Path(text.removeprefix("sqlite:///")).expanduser().resolve()
             return Target(f"sqlite:///{path}", path)
-        return Target(text, None)
+        from store.pg import normalise_url
+
+        return Target(normalise_url(text), None)
     path = Path(text).expanduser().resolve()
     return Target(f"sqlite:///{path}", path)
 
@@ -95,8 +103,12 @@ def _on_begin(conn: Connection) -> None:
 
 def make_engine(target: Target) -> Engine:
     """An engine with okrtui's per-connection settings (SQLite pragmas, BEGIN handling)."""
+    from sqlalchemy import create_engine, event
+
     if not target.is_sqlite:
-        return create_engine(target.url, pool_pre_ping=True)
+        from store.pg import make_pg_engine
+
+        return make_pg_engine(target.url)
     engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
@@ -196,15 +208,71 @@ def backup_file(path: Path, revision: str) -> Path:
 class Database:
     """An open okrtui database: short read transactions and ``BEGIN IMMEDIATE`` writes."""
 
-    def __init__(self, target: Target, engine: Engine) -> None:
+    def __init__(
+        self, target: Target, engine: Engine | None = None, *, sqlite_uri: str | None = None
+    ) -> None:
+        """``engine`` None: made from ``target`` on first use (importing SQLAlchemy then);
+        ``sqlite_uri`` is how a SQLite file is opened (read-only ones by a URI)."""
         self.target = target
-        self.engine = engine
+        self._engine = engine
         self.read_only: str | None = None  # why writes will fail, when opened read-only
-        self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+        self._write_engine_: Engine | None = None
+        self._sqlite_uri = sqlite_uri
+        self._plain: sqlite3.Connection | None = None
+        self._plain_lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self._sqlite_uri is not None and self._sqlite_uri.startswith("file:"):
+                url = Target(f"sqlite:///{self._sqlite_uri}&uri=true", self.target.path)
+                self._engine = make_engine(url)
+            else:
+                self._engine = make_engine(self.target)
+        return self._engine
+
+    @property
+    def _write_engine(self) -> Engine:
+        if self._write_engine_ is None:
+            self._write_engine_ = self.engine.execution_options(**{_WRITE_OPTION: True})
+        return self._write_engine_
 
     @property
     def path(self) -> Path | None:
         return self.target.path
+
+    @contextmanager
+    def plain_read(self) -> Iterator[Fetch]:
+        """One read transaction as ``fetch(sql, params) -> [tuple, ...]`` (named params).
+
+        On SQLite straight through the ``sqlite3`` module, on one connection kept for
+        this database: no SQLAlchemy import, no per-row processing (the tree of a big
+        organisation reads tens of thousands of rows). Other databases go through the
+        engine. Made for the read models of store/queries.py.
+        """
+        if not self.target.is_sqlite or self.path is None:
+            from sqlalchemy import text
+
+            with self.read() as conn:
+                yield lambda sql, params: [tuple(r) for r in conn.execute(text(sql), params)]
+            return
+        with self._plain_lock:
+            conn = self._plain_connection()
+            conn.execute("BEGIN")
+            try:
+                yield lambda sql, params: conn.execute(sql, params).fetchall()
+            finally:
+                conn.execute("COMMIT")
+
+    def _plain_connection(self) -> sqlite3.Connection:
+        if self._plain is None:
+            uri = self._sqlite_uri or f"file:{self.path}"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)  # fmt: skip
+            conn.isolation_level = None
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._plain = conn
+        return self._plain
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -219,12 +287,28 @@ class Database:
         SQLite errors that mean "cannot write now" become :class:`WriteError`
         with a message for the user; the transaction is rolled back either way.
         """
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+        from sqlalchemy.orm.exc import StaleDataError
+        from sqlmodel import Session
+
         session = Session(self._write_engine, expire_on_commit=False)
         try:
             with session.begin():
                 yield session
         except OperationalError as exc:
             raise WriteError(explain_write_failure(exc, self.path)) from exc
+        except ProgrammingError as exc:
+            # PostgreSQL's row-level security (or a missing GRANT) refused the change.
+            if getattr(exc.orig, "sqlstate", None) != "42501":
+                raise
+            raise WriteError(f"the database refused the change ({exc.orig}): nothing was "
+                             "changed") from exc  # fmt: skip
+        except StaleDataError as exc:
+            # Row security hides rows the role may not change: the UPDATE matched none.
+            raise WriteError(
+                "the database refused the change (row-level security: your database role "
+                "may not change that row): nothing was changed"
+            ) from exc
         finally:
             session.close()
 
@@ -234,7 +318,12 @@ class Database:
             return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._plain is not None:
+            with self._plain_lock:
+                self._plain.close()
+                self._plain = None
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def explain_write_failure(exc: Exception, path: Path | None) -> str:
@@ -243,7 +332,7 @@ def explain_write_failure(exc: Exception, path: Path | None) -> str:
     where = f" ({path})" if path else ""
     if "readonly" in text or "read-only" in text:
         return f"the database{where} is read-only for you: nothing was changed"
-    if "locked" in text or "busy" in text:
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         seconds = BUSY_TIMEOUT_MS // 1000
         return f"the database{where} stayed busy for {seconds} s: nothing was changed"
     if "full" in text:
@@ -266,7 +355,14 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
     """
     resolved = target if isinstance(target, Target) else resolve_target(target)
     if not resolved.is_sqlite:
+        from store.pg import check_pg_schema
+
         engine = make_engine(resolved)
+        try:
+            check_pg_schema(engine)  # no DDL at run time: `okrtui db upgrade` migrates
+        except DatabaseError:
+            engine.dispose()
+            raise
         return Database(resolved, engine)
     path = resolved.path
     assert path is not None
@@ -295,19 +391,22 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
     if read_only and uri:
         if revision != HEAD:
             raise DatabaseError(f"{read_only}, and it needs a schema upgrade: ask its owner")
-        database = Database(resolved, make_engine(Target(f"sqlite:///{uri}&uri=true", path)))
+        database = Database(resolved, sqlite_uri=uri)
         database.read_only = f"{read_only}: you can look but not change anything"
         return database
-    engine = make_engine(resolved)
     if revision != HEAD:
         if revision is not None:
             backup_file(path, revision)
+        engine = make_engine(resolved)
         _upgrade(engine)
-    return Database(resolved, engine)
+        return Database(resolved, engine)
+    return Database(resolved)  # the engine (and SQLAlchemy) when first needed
 
 
 def _upgrade(engine: Engine) -> None:
     """Run Alembic to head on its own connection, with foreign keys off during batch rebuilds."""
+    from sqlalchemy.exc import OperationalError
+
     from store.migrate import upgrade_to_head
 
     try:

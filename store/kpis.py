@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from store.db import Database
@@ -62,13 +62,14 @@ Progress = Callable[[int], None]
 
 def _descendants(s: Session, kpi_id: int) -> set[int]:
     """The KPI and every KPI rolling up into it, at any depth."""
-    rows = s.connection().exec_driver_sql(
-        """
+    rows = s.connection().execute(
+        text("""
         WITH RECURSIVE down(id) AS (
-            SELECT ? UNION SELECT k.id FROM kpi k JOIN down ON k.parent_id = down.id
+            SELECT CAST(:id AS INTEGER)
+            UNION SELECT k.id FROM kpi k JOIN down ON k.parent_id = down.id
         ) SELECT id FROM down
-        """,
-        (kpi_id,),
+        """),
+        {"id": kpi_id},
     )
     return {row[0] for row in rows}
 

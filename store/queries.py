@@ -1,15 +1,19 @@
 """Read models for the screens and the CLI: plain dataclasses from a fixed number of queries.
 
-The alignment tree of a period is three queries (objectives, collaborators,
-key results with their current values) however many nodes it has; scores are
-rolled up in Python from those rows. Big reads use Core rows, not ORM objects.
+The alignment tree of a period is three queries (period, objectives, collaborators)
+however many nodes it has; key results and scores are read by sibling group when first
+used (``load_tree``). Big reads use plain rows, not ORM objects, and the tree's reads
+need neither SQLAlchemy nor the ORM models (``Database.plain_read``): the TUI draws its
+first frame before importing them. Queries built with SQLAlchemy import it inside.
 """
 
-from collections.abc import Iterator
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-
-from sqlalchemy import Connection, and_, bindparam, case, or_, select, text
+from typing import TYPE_CHECKING, Any
 
 from store.db import Database
 from store.enums import (
@@ -23,19 +27,24 @@ from store.enums import (
     PeriodState,
 )
 from store.errors import NotFoundError
-from store.models import CheckIn, Collaborator, KeyResult, Kpi, KpiValue, Objective, Period
 from store.scoring import Thresholds, band, kr_progress, objective_score
 from store.validation import clean_line, parse_reference
 
-_TABLES = {t.name: t for t in (Period.__table__, Objective.__table__, KeyResult.__table__,
-                               Collaborator.__table__, CheckIn.__table__, Kpi.__table__,
-                               KpiValue.__table__)}  # fmt: skip
-# Column collections, short because the queries below use them on every line.
-P, OB, KR, C = (_TABLES[n].c for n in ("period", "objective", "key_result", "collaborator"))
-CI, K, KV = (_TABLES[n].c for n in ("check_in", "kpi", "kpi_value"))
-OBJECTIVE_T, KR_T, KPI_T, KV_T = (
-    _TABLES[n] for n in ("objective", "key_result", "kpi", "kpi_value")
-)
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+_TABLE_NAMES = frozenset({"P", "OB", "KR", "C", "CI", "K", "KV", "OBJECTIVE_T", "KR_T", "KPI_T",
+                          "KV_T"})  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The table handles other modules import from here (``from store.queries import KR``),
+    now in store/tables.py: loaded on first use, since they import the ORM models."""
+    if name in _TABLE_NAMES:
+        from store import tables
+
+        return getattr(tables, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -74,9 +83,41 @@ class KrRow:
         return f"KR-{self.id}"
 
 
+class _Lazy:
+    """A field of :class:`ObjectiveRow` computed by its tree on first read (then kept).
+
+    A dataclass field whose default is a descriptor: ``asdict``, ``==`` and ``repr``
+    read it like any field, so the row's public shape is unchanged.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = f"_{name}"
+
+    def __get__(self, row: ObjectiveRow | None, owner: type) -> object:
+        if row is None:
+            return _PENDING  # the dataclass default
+        value = row.__dict__.get(self.slot, _PENDING)
+        if value is _PENDING:
+            value = row._compute(self.name)
+            row.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, row: ObjectiveRow, value: object) -> None:
+        row.__dict__[self.slot] = value
+
+
+_PENDING: object = object()
+_LAZY_FIELDS = ("key_results", "score", "band")
+
+
 @dataclass
 class ObjectiveRow:
-    """An objective with its KRs, children and rolled-up score."""
+    """An objective with its KRs, children and rolled-up score.
+
+    ``key_results``, ``score`` and ``band`` are read from the database when first used
+    (see ``load_tree``); they behave as plain fields otherwise.
+    """
 
     id: int
     period_id: int
@@ -90,10 +131,10 @@ class ObjectiveRow:
     grade: float | None
     position: int
     collaborators: tuple[str, ...] = ()
-    key_results: list[KrRow] = field(default_factory=list)
+    key_results: list[KrRow] = _Lazy()  # type: ignore[assignment]
     children: list[int] = field(default_factory=list)
-    score: float | None = None
-    band: Band = Band.NO_DATA
+    score: float | None = _Lazy()  # type: ignore[assignment]
+    band: Band = _Lazy()  # type: ignore[assignment]
 
     @property
     def ref(self) -> str:
@@ -102,6 +143,14 @@ class ObjectiveRow:
     def involves(self, username: str) -> bool:
         """Owner or collaborator (what "mine" means for an objective)."""
         return self.owner == username or username in self.collaborators
+
+    def _compute(self, name: str) -> object:
+        source: _TreeSource | None = self.__dict__.get("_source")
+        if name == "key_results":
+            return source.key_results(self.id) if source else []
+        if name == "score":
+            return source.score(self.id) if source else None
+        return band(self.score, source.th if source else Thresholds())
 
 
 @dataclass
@@ -121,34 +170,79 @@ class TreeModel:
             yield depth, row
             stack.extend((depth + 1, child) for child in reversed(row.children))
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when everything shown is: compares every KR (reading the rest of both)."""
+        if not isinstance(other, TreeModel):
+            return NotImplemented
+        for tree in (self, other):
+            source = tree.__dict__.get("_source")
+            if source is not None:
+                source.load_all()
+        return (self.period, self.objectives, self.roots) == (
+            other.period,
+            other.objectives,
+            other.roots,
+        )
+
+    def same_as_read(self, fresh: TreeModel) -> bool:
+        """Whether ``fresh`` (a new read of the same period) holds the same as this tree
+        has read so far: what a screen shows. Cheaper than ``==``, which reads every KR
+        of both; the parts not read yet will be read from the database when first used.
+        """
+        if (self.period, self.roots) != (fresh.period, fresh.roots):
+            return False
+        if self.objectives.keys() != fresh.objectives.keys():
+            return False
+        for oid, row in self.objectives.items():
+            other = fresh.objectives[oid]
+            if any(row.__dict__[f] != other.__dict__[f] for f in _OBJECTIVE_FIELDS):
+                return False
+            for name in _LAZY_FIELDS:
+                if f"_{name}" in row.__dict__ and getattr(row, name) != getattr(other, name):
+                    return False
+        return True
+
+    def load_all(self) -> None:
+        """Read every key result now (before walking all of them, say)."""
+        source = self.__dict__.get("_source")
+        if source is not None:
+            source.load_all()
+
+    def kr_owners(self) -> dict[int, tuple[int, str]]:
+        """Every KR of the period: id → (objective id, owner), without building KRs."""
+        source = self.__dict__.get("_source")
+        if source is not None:
+            return source.kr_owners()  # type: ignore[no-any-return]
+        return {kr.id: (o.id, kr.owner) for o in self.objectives.values() for kr in o.key_results}
+
     def key_result(self, kr_id: int) -> KrRow | None:
-        """A KR by id: a dict lookup (the detail pane asks on every cursor move, and a scan
-        of 30,000 KRs is a visible fraction of a frame); a scan only on a miss."""
-        index = self.__dict__.get("_kr_index")
-        if index is None:
-            index = {kr.id: kr for row in self.objectives.values() for kr in row.key_results}
-            self.__dict__["_kr_index"] = index
-        found = index.get(kr_id)
-        if found is not None:
-            return found
-        for row in self.objectives.values():
-            for kr in row.key_results:
-                if kr.id == kr_id:
-                    return kr
-        return None
+        """A KR by id: looked up among the KRs read so far, else its objective's are read."""
+        source = self.__dict__.get("_source")
+        if source is not None:
+            found = source.by_id.get(kr_id)
+            if found is not None or source.complete:
+                return found
+            oid = source.objective_of(kr_id)
+            row = self.objectives.get(oid) if oid is not None else None
+            krs = row.key_results if row is not None else []
+        else:
+            krs = [kr for row in self.objectives.values() for kr in row.key_results]
+        return next((kr for kr in krs if kr.id == kr_id), None)
 
 
-def _period_row(row: object) -> PeriodRow:
-    return PeriodRow(row.id, row.name, row.starts_on, row.ends_on, row.state)  # type: ignore[attr-defined]
+def _period_row(row: tuple[Any, ...]) -> PeriodRow:
+    pid, name, starts_on, ends_on, state = row
+    return PeriodRow(pid, name, _day(starts_on), _day(ends_on), PeriodState(state))
 
 
 def list_periods(db: Database) -> list[PeriodRow]:
     """Every period, newest first."""
-    with db.read() as conn:
-        rows = conn.execute(
-            select(P.id, P.name, P.starts_on, P.ends_on, P.state).order_by(P.starts_on.desc())
+    with db.plain_read() as fetch:
+        rows = fetch(
+            "SELECT id, name, starts_on, ends_on, state FROM period ORDER BY starts_on DESC",
+            {},
         )
-        return [_period_row(r) for r in rows]
+    return [_period_row(r) for r in rows]
 
 
 def default_period(db: Database, today: date | None = None) -> PeriodRow | None:
@@ -183,6 +277,10 @@ def resolve_period(db: Database, text: str | None) -> PeriodRow:
 
 def _kpi_current(period_end: object) -> object:
     """The linked KPI's latest value on or before the period's end (NULL if not KPI-driven)."""
+    from sqlalchemy import case, select
+
+    from store.tables import KR, KV
+
     latest = (
         select(KV.value)
         .where(KV.kpi_id == KR.kpi_id, KV.observed_on <= period_end)
@@ -194,6 +292,10 @@ def _kpi_current(period_end: object) -> object:
 
 
 def _kpi_current_on(period_end: object) -> object:
+    from sqlalchemy import case, select
+
+    from store.tables import KR, KV
+
     latest = (
         select(KV.observed_on)
         .where(KV.kpi_id == KR.kpi_id, KV.observed_on <= period_end)
@@ -205,6 +307,10 @@ def _kpi_current_on(period_end: object) -> object:
 
 
 def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) -> list[KrRow]:
+    from sqlalchemy import select
+
+    from store.tables import KPI_T, KR, KR_T, OB, OBJECTIVE_T, K
+
     stmt = (
         select(
             KR.id,
@@ -261,8 +367,8 @@ def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) 
 
 
 # The tree's queries as plain SQL, shared with the benchmark's raw-sqlite3 baseline
-# (bench/run.py), which reads exactly these rows. A KPI-driven KR's value is looked up
-# once per linked KPI (TREE_KPIS), not with a subquery on every KR row.
+# (bench/run.py). A KPI-driven KR's value is its KPI's latest on or before the period's
+# end, looked up only on the rows that follow a KPI (an indexed LIMIT 1 each).
 TREE_PERIOD = "SELECT id, name, starts_on, ends_on, state FROM period WHERE id = :period"
 TREE_OBJECTIVES = (
     "SELECT id, period_id, parent_id, level, team, title, description, owner, state, grade, "
@@ -272,40 +378,40 @@ TREE_COLLABORATORS = (
     "SELECT c.objective_id, c.username FROM collaborator c JOIN objective o "
     "ON o.id = c.objective_id WHERE o.period_id = :period ORDER BY c.username"
 )
-TREE_KRS = (
+_KPI_LATEST = (
+    "(CASE WHEN k.kpi_id IS NULL THEN NULL ELSE (SELECT v.{col} FROM kpi_value v "
+    "WHERE v.kpi_id = k.kpi_id AND v.observed_on <= :end "
+    "ORDER BY v.observed_on DESC LIMIT 1) END)"
+)
+_TREE_KRS = (
     "SELECT k.id, k.objective_id, k.title, k.kind, k.direction, k.start_value, "
     "k.target_value, k.unit, k.owner, k.kpi_id, k.weight, k.position, k.current_value, "
-    "k.current_at FROM key_result k JOIN objective o ON o.id = k.objective_id "
-    "WHERE o.period_id = :period ORDER BY k.objective_id, k.position, k.id"
+    f"k.current_at, p.name, {_KPI_LATEST.format(col='value')}, "
+    f"{_KPI_LATEST.format(col='observed_on')} FROM key_result k "
+    "LEFT JOIN kpi p ON p.id = k.kpi_id WHERE {where} ORDER BY k.objective_id, k.position, k.id"
 )
-_KPI_LATEST = (
-    "(SELECT v.{col} FROM kpi_value v WHERE v.kpi_id = p.id AND v.observed_on <= :end "
-    "ORDER BY v.observed_on DESC LIMIT 1)"
+TREE_KRS = _TREE_KRS.format(
+    where="k.objective_id IN (SELECT id FROM objective WHERE period_id = :period)"
 )
-TREE_KPIS = (
-    f"SELECT p.id, p.name, {_KPI_LATEST.format(col='value')}, "
-    f"{_KPI_LATEST.format(col='observed_on')} FROM kpi p WHERE p.id IN "
-    "(SELECT k.kpi_id FROM key_result k JOIN objective o ON o.id = k.objective_id "
-    "WHERE o.period_id = :period AND k.kpi_id IS NOT NULL)"
+TREE_KR_OWNERS = (
+    "SELECT k.id, k.objective_id, k.owner FROM key_result k JOIN objective o "
+    "ON o.id = k.objective_id WHERE o.period_id = :period"
+)
+TREE_KR_OBJECTIVE = (
+    "SELECT k.objective_id FROM key_result k JOIN objective o ON o.id = k.objective_id "
+    "WHERE k.id = :kr AND o.period_id = :period"
 )
 _KR_FIELDS = tuple(KrRow.__dataclass_fields__)
 _KINDS = {k.value: k for k in Kind}
 _DIRECTIONS = {d.value: d for d in Direction}
 _LEVELS = {v.value: v for v in Level}
 _STATES = {v.value: v for v in ObjectiveState}
-
-
-def _fetch(conn: Connection, sql: str, params: dict[str, object]) -> list[tuple]:  # type: ignore[type-arg]
-    """Rows as plain tuples. On SQLite straight from the driver's cursor: for the tens of
-    thousands of rows of a big tree, SQLAlchemy's per-row processing would cost more
-    than the query itself."""
-    if conn.dialect.name == "sqlite":
-        cursor = conn.connection.cursor()
-        try:
-            return cursor.execute(sql, params).fetchall()  # type: ignore[no-any-return]
-        finally:
-            cursor.close()
-    return [tuple(r) for r in conn.execute(text(sql), params)]
+_OBJECTIVE_FIELDS = tuple(f for f in ObjectiveRow.__dataclass_fields__ if f not in _LAZY_FIELDS)
+BATCH_LIMIT = 500
+"""Most objectives whose key results one lazy read fetches (they are siblings)."""
+READS_BEFORE_BULK = 32
+"""Lazy reads after which the rest of the period's key results are read in one go (a
+caller walking every objective should not cost one query per objective)."""
 
 
 def _when(value: object) -> datetime | None:
@@ -322,40 +428,18 @@ def _day(value: object) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
-def load_tree(db: Database, period_id: int, thresholds: Thresholds | None = None) -> TreeModel:
-    """The whole alignment tree of a period with scores, in five queries.
-
-    Built for 10,000 objectives and 30,000 KRs (bench/): plain rows, no ORM, and each
-    KrRow filled through its ``__dict__`` (a frozen dataclass's ``__init__`` costs twice
-    as much, which matters 30,000 times).
-    """
-    th = thresholds or Thresholds()
-    with db.read() as conn:
-        prow = _fetch(conn, TREE_PERIOD, {"period": period_id})
-        if not prow:
-            raise NotFoundError(f"period {period_id} does not exist")
-        pid, name, starts_on, ends_on, state = prow[0]
-        period = PeriodRow(pid, name, _day(starts_on), _day(ends_on), PeriodState(state))
-        params = {"period": period_id, "end": period.ends_on.isoformat()}
-        objectives = {
-            r[0]: ObjectiveRow(*r[:3], _LEVELS[r[3]], *r[4:8], _STATES.get(r[8], r[8]), *r[9:])
-            for r in _fetch(conn, TREE_OBJECTIVES, params)
-        }
-        collab: dict[int, list[str]] = {}
-        for oid, username in _fetch(conn, TREE_COLLABORATORS, params):
-            collab.setdefault(oid, []).append(username)
-        kr_rows = _fetch(conn, TREE_KRS, params)
-        linked = any(r[9] is not None for r in kr_rows)
-        kpis = {r[0]: r[1:] for r in _fetch(conn, TREE_KPIS, params)} if linked else {}
-    krs = []
+def _tree_kr_rows(rows: list[tuple], th: Thresholds) -> list[KrRow]:  # type: ignore[type-arg]
+    """KrRows from TREE_KRS rows, each filled through ``__dict__`` (a frozen dataclass's
+    ``__init__`` costs twice as much, which matters 30,000 times)."""
+    out = []
     new, fields, kinds, directions = object.__new__, _KR_FIELDS, _KINDS, _DIRECTIONS
-    for r in kr_rows:
+    for r in rows:
         kind, direction = kinds[r[3]], directions[r[4]]
         kpi_id = r[9]
         if kpi_id is None:
             kpi_name, current, when = None, r[12], _when(r[13])
         else:
-            kpi_name, current, on = kpis.get(kpi_id, (None, None, None))
+            kpi_name, current, on = r[14], r[15], r[16]
             when = _day(on) if on is not None else None
         progress = kr_progress(kind, direction, r[5], r[6], current)
         kr = new(KrRow)
@@ -363,22 +447,145 @@ def load_tree(db: Database, period_id: int, thresholds: Thresholds | None = None
             r[0], r[1], r[2], kind, direction, r[5], r[6], r[7], r[8], kpi_id, kpi_name,
             r[10], r[11], current, when, progress, band(progress, th),
         ), strict=True))  # fmt: skip
-        krs.append(kr)
-    return _assemble(period, objectives, collab, krs, th)
+        out.append(kr)
+    return out
 
 
-def _assemble(
-    period: PeriodRow,
-    objectives: dict[int, ObjectiveRow],
-    collab: dict[int, list[str]],
-    krs: list[KrRow],
-    th: Thresholds,
-) -> TreeModel:
-    for oid, names in collab.items():
-        if oid in objectives:
-            objectives[oid].collaborators = tuple(names)
-    for kr in krs:
-        objectives[kr.objective_id].key_results.append(kr)
+class _TreeSource:
+    """Where a tree's key results and scores come from when first asked for.
+
+    Reads the key results of an objective together with its siblings (a screen shows
+    them together), one query each time; after :data:`READS_BEFORE_BULK` such reads,
+    or when asked for everything, the rest of the period in one query. Later reads see
+    the database as it is then: a screen that must stay consistent with what others
+    write re-reads the tree when they commit (okrtui/live.py).
+    """
+
+    def __init__(self, db: Database, period: PeriodRow, th: Thresholds) -> None:
+        self.db = db
+        self.period = period
+        self.th = th
+        self.tree: TreeModel | None = None
+        self.krs: dict[int, list[KrRow]] = {}
+        self.by_id: dict[int, KrRow] = {}  # the detail pane asks on every cursor move
+        self.scores: dict[int, float | None] = {}
+        self.reads = 0
+        self.complete = False
+
+    def _params(self) -> dict[str, object]:
+        return {"period": self.period.id, "end": self.period.ends_on.isoformat()}
+
+    def _store(self, rows: list[tuple], wanted: Iterable[int]) -> None:  # type: ignore[type-arg]
+        krs: dict[int, list[KrRow]] = {oid: [] for oid in wanted}
+        for kr in _tree_kr_rows(rows, self.th):
+            krs[kr.objective_id].append(kr)
+        for oid, found in krs.items():
+            if oid not in self.krs:
+                self.krs[oid] = found
+                self.by_id.update((kr.id, kr) for kr in found)
+
+    def load_all(self) -> None:
+        """Every key result of the period not read yet, in one query."""
+        if self.complete:
+            return
+        assert self.tree is not None
+        with self.db.plain_read() as fetch:
+            rows = fetch(TREE_KRS, self._params())
+        self._store(rows, self.tree.objectives)
+        self.complete = True
+
+    def key_results(self, oid: int) -> list[KrRow]:
+        found = self.krs.get(oid)
+        if found is not None:
+            return found
+        tree = self.tree
+        assert tree is not None
+        self.reads += 1
+        if self.reads > READS_BEFORE_BULK:
+            self.load_all()
+            return self.krs.setdefault(oid, [])
+        row = tree.objectives.get(oid)
+        parent = tree.objectives.get(row.parent_id) if row and row.parent_id else None
+        family = parent.children if parent is not None else tree.roots
+        wanted = [o for o in family if o not in self.krs][:BATCH_LIMIT]
+        if oid not in wanted:
+            wanted.append(oid)
+        marks = ", ".join(f":o{i}" for i in range(len(wanted)))
+        params = self._params() | {f"o{i}": o for i, o in enumerate(wanted)}
+        with self.db.plain_read() as fetch:
+            rows = fetch(_TREE_KRS.format(where=f"k.objective_id IN ({marks})"), params)
+        self._store(rows, wanted)
+        return self.krs[oid]
+
+    def score(self, oid: int) -> float | None:
+        """objective_score of an objective: its KRs, or its children's mean when it has no
+        KR with a positive weight (computed children first, without recursion)."""
+        scores, tree = self.scores, self.tree
+        assert tree is not None
+        stack = [oid]
+        while stack:
+            current = stack[-1]
+            if current in scores:
+                stack.pop()
+                continue
+            row = tree.objectives[current]
+            krs = [(kr.progress, kr.weight) for kr in self.key_results(current)]
+            if any(w > 0.0 and math.isfinite(w) for _, w in krs):
+                scores[current] = objective_score(krs)
+            else:
+                pending = [c for c in row.children if c not in scores and c not in stack]
+                if pending:
+                    stack.extend(pending)
+                    continue
+                scores[current] = objective_score(krs, [scores.get(c) for c in row.children])
+            stack.pop()
+        return scores[oid]
+
+    def kr_owners(self) -> dict[int, tuple[int, str]]:
+        """KR id → (objective id, owner) for the whole period (rights), without KrRows."""
+        if self.complete:
+            return {kr.id: (oid, kr.owner) for oid, krs in self.krs.items() for kr in krs}
+        with self.db.plain_read() as fetch:
+            rows = fetch(TREE_KR_OWNERS, self._params())
+        return {kr_id: (oid, owner) for kr_id, oid, owner in rows}
+
+    def objective_of(self, kr_id: int) -> int | None:
+        with self.db.plain_read() as fetch:
+            rows = fetch(TREE_KR_OBJECTIVE, {"kr": kr_id, "period": self.period.id})
+        return rows[0][0] if rows else None
+
+
+def load_tree(db: Database, period_id: int, thresholds: Thresholds | None = None) -> TreeModel:
+    """The alignment tree of a period: every objective now; key results and scores read
+    on first use, by sibling group (see ``_TreeSource``).
+
+    Built for 10,000 objectives and 30,000 KRs (bench/): reading and scoring every KR up
+    front costs more than all the rest of a screen's first frame, which shows a hundred
+    objectives at most. Objective rows are plain rows filled through ``__dict__``.
+    """
+    th = thresholds or Thresholds()
+    with db.plain_read() as fetch:
+        prow = fetch(TREE_PERIOD, {"period": period_id})
+        if not prow:
+            raise NotFoundError(f"period {period_id} does not exist")
+        pid, name, starts_on, ends_on, state = prow[0]
+        period = PeriodRow(pid, name, _day(starts_on), _day(ends_on), PeriodState(state))
+        params = {"period": period_id}
+        rows = fetch(TREE_OBJECTIVES, params)
+        collaborators = fetch(TREE_COLLABORATORS, params)
+    source = _TreeSource(db, period, th)
+    objectives: dict[int, ObjectiveRow] = {}
+    new, fields, levels, states = object.__new__, _OBJECTIVE_FIELDS, _LEVELS, _STATES
+    for r in rows:
+        row = new(ObjectiveRow)
+        row.__dict__.update(zip(fields, (
+            *r[:3], levels[r[3]], *r[4:8], states.get(r[8], r[8]), *r[9:], (), [],
+        ), strict=True), _source=source)  # fmt: skip
+        objectives[r[0]] = row
+    for oid, username in collaborators:
+        row = objectives.get(oid)
+        if row is not None:
+            row.collaborators += (username,)
     roots = []
     for row in objectives.values():
         parent = objectives.get(row.parent_id) if row.parent_id is not None else None
@@ -387,13 +594,8 @@ def _assemble(
         else:
             parent.children.append(row.id)
     tree = TreeModel(period, objectives, roots)
-    order = [row for _, row in tree.walk()]
-    for row in reversed(order):  # children before parents
-        row.score = objective_score(
-            [(kr.progress, kr.weight) for kr in row.key_results],
-            [objectives[c].score for c in row.children],
-        )
-        row.band = band(row.score, th)
+    source.tree = tree
+    tree.__dict__["_source"] = source
     return tree
 
 
@@ -401,6 +603,10 @@ def my_key_results(
     db: Database, username: str, period_id: int, thresholds: Thresholds | None = None
 ) -> list[tuple[str, KrRow]]:
     """KRs the user owns, or whose objective they own or collaborate on: (objective title, KR)."""
+    from sqlalchemy import and_, or_, select
+
+    from store.tables import KR, OB, C, P
+
     th = thresholds or Thresholds()
     with db.read() as conn:
         period = conn.execute(select(P.ends_on).where(P.id == period_id)).scalar_one_or_none()
@@ -433,6 +639,10 @@ class CheckInRow:
 
 def kr_history(db: Database, kr_id: int, limit: int | None = None) -> list[CheckInRow]:
     """A KR's check-ins, oldest first (the last ``limit`` when given)."""
+    from sqlalchemy import select
+
+    from store.tables import CI
+
     stmt = (
         select(CI.id, CI.key_result_id, CI.value, CI.confidence, CI.note, CI.author, CI.created_at)
         .where(CI.key_result_id == kr_id)
@@ -479,6 +689,10 @@ def kpi_panels(db: Database, last: int = 26, include_archived: bool = False) -> 
     values to a per-KPI cutoff made SQLite evaluate the cutoff for every stored value,
     ≈200 ms for 50 KPIs × 5 years of daily values (bench/).
     """
+    from sqlalchemy import bindparam, select
+
+    from store.tables import KV, K
+
     kpis_stmt = select(
         K.id,
         K.name,
@@ -553,6 +767,10 @@ def _same_name(conn: Connection, stmt: object, text: str) -> list[int]:
 
 def resolve_key_result(db: Database, text: str) -> int:
     """A KR id from ``KR-12``/``12`` or a unique title; else NotFoundError with suggestions."""
+    from sqlalchemy import select
+
+    from store.tables import KR
+
     with db.read() as conn:
         kr_id = parse_reference(text, "KR")
         if kr_id is not None and conn.execute(select(KR.id).where(KR.id == kr_id)).first():
@@ -569,6 +787,10 @@ def resolve_key_result(db: Database, text: str) -> int:
 
 def resolve_kpi(db: Database, text: str) -> int:
     """A KPI id from ``KPI-3``/``3`` or its name (any case); else NotFoundError with suggestions."""
+    from sqlalchemy import select
+
+    from store.tables import K
+
     with db.read() as conn:
         kpi_id = parse_reference(text, "KPI")
         if kpi_id is not None and conn.execute(select(K.id).where(K.id == kpi_id)).first():

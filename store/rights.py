@@ -25,18 +25,29 @@ same snapshot; the ``can_*`` helpers open their own short read for the UI, and
 any further query.
 """
 
+from __future__ import annotations
+
 import grp
 import pwd
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import URL, Connection
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from store.db import Database
 from store.errors import NotFoundError, PermissionDenied
 from store.queries import TreeModel
+
+if TYPE_CHECKING:  # not imported at run time: the tree's first frame needs no SQLAlchemy
+    from sqlalchemy import URL, Connection
+    from sqlmodel import Session
+
+
+def text(sql: str) -> Any:
+    """``sqlalchemy.text``, imported when a check first runs (see TYPE_CHECKING above)."""
+    from sqlalchemy import text as sql_text
+
+    return sql_text(sql)
 
 
 def file_owner(path: Path | None) -> str | None:
@@ -71,8 +82,10 @@ def _recorded_admins(conn: Connection) -> list[str]:
 
 def admins_of(conn: Connection, path: Path | None) -> list[str]:
     """Everyone with admin rights: the file's owner first, then the recorded admins."""
-    owner = file_owner(path)
-    recorded = _recorded_admins(conn)
+    return _owner_first(file_owner(path), _recorded_admins(conn))
+
+
+def _owner_first(owner: str | None, recorded: list[str]) -> list[str]:
     return ([owner] if owner else []) + [name for name in recorded if name != owner]
 
 
@@ -103,26 +116,26 @@ class Editors:
 def _objective_editors(conn: Connection, objective_id: int) -> tuple[str, Editors]:
     """(title, editors) of an objective: one recursive query up the alignment chain."""
     rows = list(
-        conn.exec_driver_sql(
-            """
+        conn.execute(
+            text("""
             WITH RECURSIVE up(id, parent_id, owner, title, depth) AS (
-                SELECT id, parent_id, owner, title, 0 FROM objective WHERE id = ?
+                SELECT id, parent_id, owner, title, 0 FROM objective WHERE id = :id
                 UNION ALL
                 SELECT o.id, o.parent_id, o.owner, o.title, up.depth + 1
                 FROM objective o JOIN up ON o.id = up.parent_id
                 WHERE up.depth < 1000
             ) SELECT id, owner, title FROM up ORDER BY depth
-            """,
-            (objective_id,),
+            """),
+            {"id": objective_id},
         )
     )
     if not rows:
         raise NotFoundError(f"objective O-{objective_id} does not exist")
     collaborators = tuple(
         row[0]
-        for row in conn.exec_driver_sql(
-            "SELECT username FROM collaborator WHERE objective_id = ? ORDER BY username",
-            (objective_id,),
+        for row in conn.execute(
+            text("SELECT username FROM collaborator WHERE objective_id = :id ORDER BY username"),
+            {"id": objective_id},
         )
     )
     _, owner, title = rows[0]
@@ -160,8 +173,8 @@ def require_objective_edit(s: Session, actor: str, objective_id: int) -> None:
 def require_key_result_edit(s: Session, actor: str, kr_id: int) -> None:
     """Refuse unless ``actor`` may change the key result or check in on it."""
     conn = s.connection()
-    row = conn.exec_driver_sql(
-        "SELECT objective_id, owner, title FROM key_result WHERE id = ?", (kr_id,)
+    row = conn.execute(
+        text("SELECT objective_id, owner, title FROM key_result WHERE id = :id"), {"id": kr_id}
     ).first()
     if row is None:
         raise NotFoundError(f"key result KR-{kr_id} does not exist")
@@ -237,7 +250,9 @@ def _kpi_allows(actor: str, owner: str, team: str | None) -> bool:
 def require_kpi_edit(s: Session, actor: str, kpi_id: int) -> None:
     """Refuse unless ``actor`` may record values for (or change) the KPI."""
     conn = s.connection()
-    row = conn.exec_driver_sql("SELECT name, owner, team FROM kpi WHERE id = ?", (kpi_id,)).first()
+    row = conn.execute(
+        text("SELECT name, owner, team FROM kpi WHERE id = :id"), {"id": kpi_id}
+    ).first()
     if row is None:
         raise NotFoundError(f"KPI {kpi_id} does not exist")
     name, owner, team = row
@@ -286,8 +301,9 @@ def require_admin(s: Session, actor: str, what: str) -> None:
 
 def admins(db: Database) -> list[str]:
     """Everyone with admin rights on ``db``: the file owner, then the recorded admins."""
-    with db.read() as conn:
-        return admins_of(conn, db.path)
+    with db.plain_read() as fetch:  # no SQLAlchemy: the tree's first frame asks this
+        recorded = [row[0] for row in fetch("SELECT username FROM admin ORDER BY username", {})]
+    return _owner_first(file_owner(db.path), recorded)
 
 
 def is_admin(db: Database, actor: str) -> bool:
@@ -307,8 +323,8 @@ def can_edit_objective(db: Database, actor: str, objective_id: int) -> bool:
 def can_edit_key_result(db: Database, actor: str, kr_id: int) -> bool:
     """Whether ``actor`` may change the key result or check in on it."""
     with db.read() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT objective_id, owner FROM key_result WHERE id = ?", (kr_id,)
+        row = conn.execute(
+            text("SELECT objective_id, owner FROM key_result WHERE id = :id"), {"id": kr_id}
         ).first()
         if row is None:
             return False
@@ -321,7 +337,9 @@ def can_edit_key_result(db: Database, actor: str, kr_id: int) -> bool:
 def can_edit_kpi(db: Database, actor: str, kpi_id: int) -> bool:
     """Whether ``actor`` may record values for the KPI."""
     with db.read() as conn:
-        row = conn.exec_driver_sql("SELECT owner, team FROM kpi WHERE id = ?", (kpi_id,)).first()
+        row = conn.execute(
+            text("SELECT owner, team FROM kpi WHERE id = :id"), {"id": kpi_id}
+        ).first()
         if row is None:
             return False
         return _kpi_allows(actor, row[0], row[1]) or actor in admins_of(conn, db.path)
@@ -353,7 +371,7 @@ class EditRights:
 
     admin: bool
     objectives: frozenset[int]
-    key_results: frozenset[int]
+    key_results: Container[int]
 
     def objective(self, objective_id: int) -> bool:
         return self.admin or objective_id in self.objectives
@@ -407,6 +425,21 @@ def tree_rights(db: Database, actor: str, model: TreeModel) -> EditRights:
     objectives = model.objectives
     parents = {oid: row.parent_id for oid, row in objectives.items()}
     people = {oid: (row.owner, *row.collaborators) for oid, row in objectives.items()}
-    krs = {kr.id: (oid, kr.owner) for oid, row in objectives.items() for kr in row.key_results}
     # A parent in the tree's period only; alignment never crosses periods.
-    return rights_in(actor, is_admin(db, actor), parents, people, krs)
+    rights = rights_in(actor, is_admin(db, actor), parents, people, {})
+    # The tree reads its key results lazily: a KR's right is worked out when asked for.
+    return EditRights(
+        rights.admin, rights.objectives, _TreeKrRights(model, actor, rights.objectives)
+    )
+
+
+class _TreeKrRights:
+    """The KR ids ``actor`` may change in a loaded tree, answered per KR on demand: the KR's
+    own owner, or anyone who may change its objective (as in ``rights_in``)."""
+
+    def __init__(self, model: TreeModel, actor: str, editable: frozenset[int]) -> None:
+        self._model, self._actor, self._editable = model, actor, editable
+
+    def __contains__(self, kr_id: object) -> bool:
+        kr = self._model.key_result(kr_id) if isinstance(kr_id, int) else None
+        return kr is not None and (kr.owner == self._actor or kr.objective_id in self._editable)

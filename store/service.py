@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import text
 from sqlmodel import Session, SQLModel, col, delete, func, select
 
 from store.db import Database
@@ -349,14 +350,14 @@ def update_objective(
 
 
 def _ancestors(s: Session, objective_id: int) -> list[int]:
-    rows = s.connection().exec_driver_sql(
-        """
+    rows = s.connection().execute(
+        text("""
         WITH RECURSIVE up(id, parent_id) AS (
-            SELECT id, parent_id FROM objective WHERE id = ?
+            SELECT id, parent_id FROM objective WHERE id = :id
             UNION SELECT o.id, o.parent_id FROM objective o JOIN up ON o.id = up.parent_id
         ) SELECT id FROM up
-        """,
-        (objective_id,),
+        """),
+        {"id": objective_id},
     )
     return [row[0] for row in rows]
 

@@ -5,6 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from backends import pytest_configure, pytest_generate_tests  # noqa: F401  (hooks)
+from pg_cluster import pg_cluster, pg_shared_url, pg_url  # noqa: F401  (fixtures)
 
 from store.db import Database, open_database
 from store.identity import current_username
@@ -28,9 +30,18 @@ def isolated_home(
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """An empty, migrated database."""
-    database = open_database(tmp_path / "test.db", create=True)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend of ``db``: SQLite, or PostgreSQL for the modules in tests/backends.py."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """An empty, migrated database (on PostgreSQL too, for the modules run on both)."""
+    if backend == "postgresql":
+        database = open_database(request.getfixturevalue("pg_url"))
+    else:
+        database = open_database(tmp_path / "test.db", create=True)
     yield database
     database.close()
 

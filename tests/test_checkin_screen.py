@@ -280,3 +280,26 @@ async def test_weekly_panel_is_the_check_in_panel(make_app, tester_demo_path: Pa
         await pilot.press("w")
         await pilot.pause()
         assert app.screen.query_one(CheckInPanel)
+
+
+async def test_closed_period_is_read_only_in_the_tree(make_app, tester_demo_path: Path) -> None:
+    app: OkrApp = make_app(tester_demo_path)
+    before = dump(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        closed = next(p for p in app.periods() if p.state.value == "closed")
+        app.period = closed
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TreeScreen)
+        assert "closed: read-only" in str(screen.query_one("#mode-line", Static).render())
+        await pilot.press("down", "down")  # onto a key result
+        await pilot.pause()
+        for key in ("c", "n", "a", "e", "m", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, f"{key} opened something on a closed period"
+        bindings = {b.binding.action: b.enabled for b in screen.active_bindings.values()}
+        assert bindings["check_in"] is False and bindings["new_objective"] is False
+    assert dump(tester_demo_path) == before

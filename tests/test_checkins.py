@@ -1,8 +1,8 @@
 """Check-ins on KPI-driven KRs, corrections and removals (store level)."""
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import backends
 import pytest
 
 from store import service
@@ -22,9 +22,7 @@ OTHER = "ben"
 
 
 def dump(db: Database) -> list[str]:
-    assert db.path is not None
-    with sqlite3.connect(db.path) as conn:
-        return list(conn.iterdump())
+    return backends.dump(db)
 
 
 @pytest.fixture
@@ -45,11 +43,7 @@ def _at(days_ago: int) -> datetime:
 
 
 def current(db: Database, kr_id: int) -> float | None:
-    assert db.path is not None
-    with sqlite3.connect(db.path) as conn:
-        return conn.execute(
-            "SELECT current_value FROM key_result WHERE id = ?", (kr_id,)
-        ).fetchone()[0]
+    return backends.query(db, "SELECT current_value FROM key_result WHERE id = ?", kr_id)[0][0]
 
 
 def test_correcting_the_latest_check_in_moves_the_current_value(db: Database, kr: int) -> None:

@@ -1,8 +1,8 @@
 """Periods in the store: the next quarter, the period list, closing with grades and roll-over."""
 
-import sqlite3
 from datetime import date
 
+import backends
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,15 +29,11 @@ Q4 = 2  # the demo's active period (2026-Q4); 1 is the closed 2026-Q3
 
 
 def dump(db: Database) -> list[str]:
-    assert db.path is not None
-    with sqlite3.connect(db.path) as conn:
-        return list(conn.iterdump())
+    return backends.dump(db)
 
 
 def rows(db: Database, sql: str, *args: object) -> list[tuple]:
-    assert db.path is not None
-    with sqlite3.connect(db.path) as conn:
-        return conn.execute(sql, args).fetchall()
+    return backends.query(db, sql, *args)
 
 
 # --- the next period ----------------------------------------------------------------------

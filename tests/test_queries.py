@@ -1,14 +1,15 @@
 """store.queries: read models, checked against values recomputed independently from raw SQL."""
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import backends
 import pytest
 from sqlalchemy import event, insert
+from sqlalchemy import text as sql
 from sqlmodel import SQLModel
 
 from store import service
@@ -36,12 +37,7 @@ DEMO_TODAY = date(2026, 11, 23)  # as in conftest: the day the demo is built for
 
 
 def query(db: Database, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    assert db.path is not None
-    conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return backends.query(db, sql, *params)
 
 
 @contextmanager
@@ -466,7 +462,7 @@ def test_kpi_panels_archived_and_empty(db: Database) -> None:
         for day in range(1, 4):
             service.record_kpi_value(db, ACTOR, kpi, day * 10, observed_on=f"2026-11-0{day}")
     with db.write() as s:
-        s.connection().exec_driver_sql("UPDATE kpi SET archived = 1 WHERE id = ?", (gone,))
+        s.connection().execute(sql("UPDATE kpi SET archived = TRUE WHERE id = :id"), {"id": gone})
     panels = {p.id: p for p in kpi_panels(db, last=2)}
     assert set(panels) == {live, empty}
     assert panels[live].values == ((date(2026, 11, 2), 20.0), (date(2026, 11, 3), 30.0))

@@ -237,12 +237,19 @@ class KpiGrid(Grid, can_focus=True):
             for card, item in zip(self._cards, items, strict=True):
                 card.data = item
         else:
-            self.remove_children()
-            self._cards = [KpiCard(item, id=f"kpi-{item.key}") for item in items]
-            self.mount_all(self._cards)
+            # No ids on the cards: the old ones are removed asynchronously, so a new card
+            # with the same id could meet its predecessor.
+            with self.app.batch_update():
+                self.remove_children()
+                self._cards = [KpiCard(item) for item in items]
+                self.mount_all(self._cards)
         keys = self.keys
         self.cursor = keys.index(select) if select in keys else 0
         self._mark()
+
+    def card(self, key: int) -> KpiCard | None:
+        """The panel showing the KPI ``key``, if shown."""
+        return next((card for card in self._cards if card.key == key), None)
 
     def columns(self) -> int:
         """How many panels fit side by side."""

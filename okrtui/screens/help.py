@@ -19,17 +19,32 @@ INTRO = (
 
 def _sections() -> list[tuple[str, list[BindingType]]]:
     from okrtui.app import OkrApp
+    from okrtui.screens.checkin import CheckInForm, CheckInPanel, ToggleField
     from okrtui.screens.dialogs import ConfirmDialog, PickDialog
     from okrtui.screens.forms import FormScreen
+    from okrtui.screens.kpi_detail import KpiDetailScreen
+    from okrtui.screens.kpi_import import ImportReportDialog
+    from okrtui.screens.kpis import KpiScreen
     from okrtui.screens.periods import PeriodsScreen
     from okrtui.screens.review import ReviewScreen
-    from okrtui.screens.tree import OkrTree, TreeScreen
+    from okrtui.screens.tree import HistoryTable, OkrTree, TreeScreen
+    from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
+    from widgets.kpi_panel import KpiGrid
 
     return [
         ("Everywhere", list(OkrApp.BINDINGS)),
         ("Alignment tree", list(TreeScreen.BINDINGS) + list(OkrTree.BINDINGS)),
+        ("Check-in history", list(HistoryTable.BINDINGS)),
+        (
+            "Check-in",
+            list(CheckInPanel.BINDINGS) + list(ToggleField.BINDINGS) + list(CheckInForm.BINDINGS),
+        ),
+        ("Weekly check-in", list(WeeklyScreen.BINDINGS) + list(WeeklySummary.BINDINGS)),
         ("Periods", list(PeriodsScreen.BINDINGS)),
         ("Period review", list(ReviewScreen.BINDINGS)),
+        ("KPI dashboard", list(KpiScreen.BINDINGS) + list(KpiGrid.BINDINGS)),
+        ("KPI detail", list(KpiDetailScreen.BINDINGS)),
+        ("KPI import report", list(ImportReportDialog.BINDINGS)),
         ("Forms", list(FormScreen.BINDINGS)),
         ("Dialogs", list(ConfirmDialog.BINDINGS) + list(PickDialog.BINDINGS)),
     ]

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
 from store.enums import BAND_LABEL, KpiDirection
 from store.errors import DomainError
@@ -55,6 +56,11 @@ def facts(d: KpiDetail) -> RenderableType:
             (format_number(value, d.unit), "bold"), "  ", delta_text(data),
             (f"  on {latest.observed_on}" if latest else "", "dim"),
         ),
+    ]  # fmt: skip
+    if d.warning is not None:  # near the top: visible even on a small terminal
+        parts.append(Text.assemble(("⚠ early warning: ", "bold #ffaf00"),
+                                   plain(d.warning.reason, style="#ffaf00")))  # fmt: skip
+    parts += [
         Text(""),
         _field("Health", Text(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
         _field("Target", format_number(d.target, d.unit) if d.target is not None else "—"),
@@ -66,9 +72,6 @@ def facts(d: KpiDetail) -> RenderableType:
     ]  # fmt: skip
     if d.parent is not None:
         parts.append(_field("Rolls up to", plain(d.parent.name)))
-    if d.warning is not None:
-        parts += [Text(""), Text.assemble(("⚠ early warning: ", "bold #ffaf00"),
-                                          plain(d.warning.reason, style="#ffaf00"))]  # fmt: skip
     if d.description:
         parts += [Text(""), plain(d.description, multiline=True)]
     return Group(*parts)
@@ -136,6 +139,10 @@ class KpiDetailScreen(Screen[None]):
         self.reload()
         self.query_one("#kpi-history", DataTable).focus()
 
+    def on_database_changed(self, _event: DatabaseChanged) -> None:
+        """Someone recorded a value or changed the KPI (maybe in another session): re-read."""
+        self.reload()
+
     def reload(self) -> None:
         """Re-read the KPI (one read transaction) and redraw every part."""
         app = self.okr_app
@@ -156,12 +163,15 @@ class KpiDetailScreen(Screen[None]):
 
     def _fill_table(self, d: KpiDetail) -> None:
         table = self.query_one("#kpi-history", DataTable)
+        row = table.cursor_row
         table.clear()
         shown = d.history[-TABLE_ROWS:][::-1]
         for v in shown:
             note = " ⏎ ".join(line for line in v.note.splitlines() if line.strip())
             table.add_row(str(v.observed_on), format_number(v.value, d.unit), plain(v.author),
                           plain(truncate(note, 60)))  # fmt: skip
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
         title = f"History: {d.total_values} value(s), newest first"
         if d.total_values > len(shown):
             title = f"History: latest {len(shown)} of {d.total_values} values, newest first"

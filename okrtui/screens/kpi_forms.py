@@ -211,8 +211,8 @@ class RecordValueForm(FormScreen):
         if day is not None:
             with self.okr.db.read() as conn:
                 old = kpi_value_on(conn, self.panel.id, day)
+        hint.display = old is not None
         if old is None:
-            hint.update("")
             return
         value, author = old
         hint.update(Text(f"replaces {format_number(value, self.panel.unit)} recorded for {day} "

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
 from store.errors import DomainError
 from store.kpi_queries import KpiLinks, kpi_links, panel_warning
@@ -125,6 +126,10 @@ class KpiScreen(Screen[None]):
 
     # --- loading ------------------------------------------------------------------
 
+    def on_database_changed(self, _event: DatabaseChanged) -> None:
+        """Someone recorded or changed a KPI (here or in another session): re-read."""
+        self.reload()
+
     def reload(self, select: int | None = None) -> None:
         """Re-read the panels and update the grid, keeping (or setting) the selection."""
         app = self.okr_app
@@ -188,7 +193,8 @@ class KpiScreen(Screen[None]):
 
         panel = self._need()
         if panel is not None:
-            self.app.push_screen(KpiDetailScreen(panel.id))
+            # Values recorded or a definition edited in the detail show here on return.
+            self.app.push_screen(KpiDetailScreen(panel.id), lambda _: self.reload())
 
     @work
     async def action_record(self) -> None:

@@ -73,6 +73,8 @@ class Draft:
 class ReviewScreen(Screen[CloseSummary | None]):
     """Walk through a period's objectives, then close it."""
 
+    GUIDED = True  # the app hides screen switches until the review is finished or left
+
     CSS_PATH = "periods.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: an Input would otherwise take page up/down for scrolling

@@ -17,6 +17,7 @@ from okrtui.screens.access import tree_action_allowed
 from okrtui.screens.format import local_date
 from okrtui.screens.labels import kr_detail, kr_label, objective_detail, objective_label
 from store.db import DatabaseError
+from store.enums import PeriodState
 from store.errors import DomainError
 from store.kpi_queries import KpiWarning, objective_kpi_warnings
 from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from okrtui.app import OkrApp
 
 FilterMode = Literal["all", "mine", "team"]
+# Keys that write; all disabled while a closed period is on show.
+EDIT_ACTIONS = frozenset({"new_objective", "add_kr", "edit", "move", "delete", "check_in",
+                          "correct_check_in", "remove_check_in"})  # fmt: skip
 FILTER_MODES: tuple[FilterMode, ...] = ("all", "mine", "team")
 
 
@@ -108,11 +112,18 @@ class TreeScreen(Screen[None]):
         Binding("m", "move", "Move", id="move"),
         Binding("d", "delete", "Delete", id="delete"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
-        Binding("f", "cycle_mode", "Mine/team", id="cycle_mode"),
+        Binding("f", "cycle_mode", "Scope", id="cycle_mode"),
         Binding("p", "pick_period", "Period", id="pick_period"),
-        Binding("x", "toggle_explain", "Explain", id="toggle_explain"),
+        Binding("x", "toggle_explain", "Explain", show=False, id="toggle_explain"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
+
+    # Every action whose key the footer shows, enabled or not (see refresh_bindings).
+    _SCREEN_ACTIONS: ClassVar[tuple[str, ...]] = tuple(
+        b.action.removeprefix("screen.")
+        for b in [*BINDINGS, *HistoryTable.BINDINGS]
+        if isinstance(b, Binding)
+    )
 
     mode: reactive[FilterMode] = reactive("all", init=False)
     text_filter: reactive[str] = reactive("", init=False)
@@ -128,13 +139,20 @@ class TreeScreen(Screen[None]):
         self.rights: EditRights | None = None  # what the user may change, per node
         self._history: list[CheckInRow] = []
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
+        self._footer_state: tuple[bool | None, ...] | None = None  # see refresh_bindings
 
     @property
     def okr_app(self) -> "OkrApp":
         return cast("OkrApp", self.app)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys the user may not use on the selected item show disabled (store/rights.py)."""
+        """Keys the user may not use on the selected item show disabled (store/rights.py).
+
+        A closed period is read-only: every editing key shows disabled.
+        """
+        period = self.okr_app.period
+        if period is not None and period.state == PeriodState.CLOSED and action in EDIT_ACTIONS:
+            return None
         ref = self.selected()
         objective = self._selected_objective()
         return tree_action_allowed(self.rights, ref.kind if ref else None,
@@ -154,7 +172,7 @@ class TreeScreen(Screen[None]):
             fresh = load_tree(db, period.id, self.okr_app.thresholds)
         except DatabaseError:
             return None  # a busy or unreadable database: the next poll tries again
-        if fresh != self.model:
+        if not self.model.same_as_read(fresh):  # not ==: that would read every KR of both
             return self.reload()
         self.rights = tree_rights(db, self.okr_app.username, fresh)
         self.refresh_bindings()
@@ -182,6 +200,11 @@ class TreeScreen(Screen[None]):
         history.add_columns("Date", "Value", "Confidence", "Note", "Author")
         self.reload()
         tree.focus()
+        self.watch(self.app, "period", self._period_changed, init=False)
+
+    def _period_changed(self) -> None:
+        self.show_period()
+        self.refresh_bindings()
 
     # --- loading ------------------------------------------------------------------
 
@@ -368,6 +391,9 @@ class TreeScreen(Screen[None]):
     def _update_mode_line(self) -> None:
         parts = {"all": "all objectives", "mine": "mine", "team": "my teams"}[self.mode]
         text = f"showing {parts}"
+        period = self.okr_app.period
+        if period is not None and period.state == PeriodState.CLOSED:
+            text = f"{period.name} is closed: read-only · {text}"
         if self.text_filter:
             text += f' matching "{self.text_filter}"'
         if self.model is not None:
@@ -419,7 +445,18 @@ class TreeScreen(Screen[None]):
     @on(Tree.NodeHighlighted)
     def _highlighted(self) -> None:
         self._show_detail()
-        self.refresh_bindings()
+        if self._bindings_state() != self._footer_state:
+            self.refresh_bindings()
+
+    def _bindings_state(self) -> tuple[bool | None, ...]:
+        """What ``check_action`` says for every key of this screen and its history table."""
+        return tuple(self.check_action(action, ()) for action in self._SCREEN_ACTIONS)
+
+    def refresh_bindings(self) -> None:
+        """Remember what the footer was told: a cursor move refreshes it only when that
+        changes (the footer rebuilds all its keys on each refresh, ≈10 ms a move)."""
+        self._footer_state = self._bindings_state()
+        super().refresh_bindings()
 
     def watch_explain(self) -> None:
         self._show_detail()
@@ -606,8 +643,7 @@ class TreeScreen(Screen[None]):
         )
         if picked is PickDialog.CANCELLED or picked is None:
             return
-        self.okr_app.period = next(p for p in periods if p.id == picked)
-        self.show_period()
+        self.okr_app.period = next(p for p in periods if p.id == picked)  # the watcher reloads
 
     def show_period(self) -> None:
         """Show the app's (newly chosen) period from the top."""

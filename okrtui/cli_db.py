@@ -1,0 +1,135 @@
+"""``okrtui db``: the admin commands for the database itself.
+
+* ``okrtui db upgrade`` creates or migrates the schema. On PostgreSQL this is the only
+  place okrtui runs DDL (a normal start refuses an out-of-date schema and names this
+  command), in one transaction; whoever runs it first becomes the first admin, as
+  the owner of a SQLite file is one.
+* ``okrtui db copy --to URL`` copies the whole database into a new SQLite file or an
+  empty PostgreSQL database, through the lossless JSON export, and then checks that
+  both export to the same document.
+
+Imports no Textual; the store is imported inside the commands.
+"""
+
+import json
+from typing import Any
+
+import click
+
+from okrtui.cli_common import EXIT_REFUSED, db_option, fail
+from okrtui.cli_common import app_context as _app
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database administration: schema upgrades and copies between backends."""
+
+
+@db_group.command("upgrade")
+@db_option
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or migrate the schema to this okrtui's version (PostgreSQL: admins only)."""
+    from store.db import open_database, read_revision
+    from store.schema import HEAD
+
+    app = _app(ctx)
+    target = app.target
+    if target.is_sqlite:
+        assert target.path is not None
+        before = read_revision(target.path)[0] if target.path.exists() else None
+        open_database(target, create=False).close()  # migrates, with a backup beside it
+        click.echo(_report(str(target.path), before, HEAD))
+        return
+    from store.pg import display_url, make_pg_engine, upgrade_pg
+
+    engine = make_pg_engine(target.url)
+    try:
+        before, after = upgrade_pg(engine)
+        first = _record_first_admin(engine, app.user.username)
+    finally:
+        engine.dispose()
+    click.echo(_report(display_url(target.url), before, after))
+    if first:
+        click.echo(f"{first} is its first admin (`okrtui team admin add USER` adds more)")
+
+
+def _report(where: str, before: str | None, after: str) -> str:
+    if before == after:
+        return f"{where} is already at schema revision {after}"
+    if before is None:
+        return f"{where}: created the okrtui schema (revision {after})"
+    return f"{where}: upgraded the schema from revision {before} to {after}"
+
+
+def _record_first_admin(engine: Any, username: str) -> str | None:
+    """With no admin listed yet, the one who set the database up becomes the first."""
+    from sqlalchemy import func, insert, select
+
+    from store.models import Activity, Admin, utcnow
+
+    with engine.begin() as conn:
+        if conn.execute(select(func.count()).select_from(Admin)).scalar_one():
+            return None
+        conn.execute(insert(Admin).values(username=username, added_by=username, added_at=utcnow()))
+        conn.execute(
+            insert(Activity).values(
+                at=utcnow(), author=username, entity="admin", action="add",
+                detail=json.dumps({"username": username, "reason": "ran okrtui db upgrade"}),
+            )
+        )  # fmt: skip
+    return username
+
+
+@db_group.command("copy")
+@click.option("--to", "to", required=True, metavar="PATH|URL",
+              help="A new SQLite file, or an empty PostgreSQL database.")  # fmt: skip
+@db_option
+@click.pass_context
+def db_copy(ctx: click.Context, to: str) -> None:
+    """Copy the whole database to TO (SQLite ↔ PostgreSQL), losslessly, and verify it."""
+    from store.db import open_database, resolve_target
+    from store.transfer import TransferError, dumps, export_document, import_document
+
+    app = _app(ctx)
+    source_target = app.target
+    dest_target = resolve_target(to)
+    if dest_target.url == source_target.url:
+        raise click.UsageError("--to names the database being copied")
+    source = open_database(source_target)
+    try:
+        document = export_document(source)
+    finally:
+        source.close()
+    if dest_target.is_sqlite:
+        assert dest_target.path is not None
+        if dest_target.path.exists():
+            fail(f"{dest_target.path} already exists; copy into a new file", EXIT_REFUSED)
+        dest = open_database(dest_target, create=True)
+    else:
+        from store.pg import make_pg_engine, upgrade_pg
+
+        engine = make_pg_engine(dest_target.url)
+        try:
+            upgrade_pg(engine)  # an empty database gets the schema; an older one is refused
+        finally:
+            engine.dispose()
+        dest = open_database(dest_target)
+    try:
+        try:
+            counts = import_document(dest, document)
+        except TransferError as exc:
+            fail(f"{exc}; nothing was copied", EXIT_REFUSED)
+        if dumps(export_document(dest)) != dumps(document):
+            fail("the copy does not export the same as the original: do not use it", 2)
+    finally:
+        dest.close()
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    where = dest_target.path or _shown(dest_target.url)
+    click.echo(f"copied {summary or 'an empty database'} to {where}; both export the same")
+
+
+def _shown(url: str) -> str:
+    from store.pg import display_url
+
+    return display_url(url)

@@ -1,0 +1,486 @@
+"""Pilot tests of the KPI dashboard and detail: real key presses, assertions on screen and database.
+
+Writes are made as the database file's owner (``me``, an admin: the demo KPIs belong to
+the demo people); read-only views use the fixed snapshot user.
+"""
+
+import io
+import sqlite3
+from pathlib import Path
+
+from rich.console import Console
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from okrtui.app import OkrApp
+from okrtui.screens.dialogs import ConfirmDialog, PickDialog
+from okrtui.screens.kpi_detail import KpiDetailScreen
+from okrtui.screens.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
+from okrtui.screens.kpi_import import ImportReportDialog
+from okrtui.screens.kpis import KpiScreen
+from okrtui.screens.tree import NodeRef, TreeScreen
+from store.scoring import kr_progress
+from widgets.chart import HistoryChart
+from widgets.kpi_panel import BAD, GOOD, KpiCard, KpiGrid, delta_text
+
+SIZE = (120, 40)
+TODAY = "2026-11-23"
+
+
+def rows(path: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def dump(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return list(conn.iterdump())
+
+
+def text_of(renderable: object, width: int = 200) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+async def typing(pilot: Pilot, text: str) -> None:
+    await pilot.press(*["space" if ch == " " else ch for ch in text])
+
+
+def kpi_screen(app: OkrApp) -> KpiScreen:
+    screen = app.screen
+    assert isinstance(screen, KpiScreen), screen
+    return screen
+
+
+def card(app: OkrApp, name: str) -> KpiCard:
+    for item in app.screen.query(KpiCard):
+        if item.data is not None and item.data.name == name:
+            return item
+    raise AssertionError(f"no panel {name!r}")
+
+
+async def open_dashboard(pilot: Pilot) -> KpiScreen:
+    await pilot.pause()
+    await pilot.press("K")
+    await pilot.pause()
+    return kpi_screen(pilot.app)  # type: ignore[arg-type]
+
+
+async def select(pilot: Pilot, name: str) -> None:
+    """Move the cursor to the panel ``name`` with the arrow keys."""
+    grid = pilot.app.screen.query_one(KpiGrid)
+    target = [c.data.name for c in grid.query(KpiCard)].index(name)  # type: ignore[union-attr]
+    await pilot.press("home", *["right"] * target)
+    screen = kpi_screen(pilot.app)  # type: ignore[arg-type]
+    selected = screen.selected()
+    assert selected is not None and selected.name == name
+
+
+async def test_k_opens_the_dashboard_and_t_returns_to_the_same_tree(make_app, tester_demo_path):
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = app.screen
+        assert isinstance(tree, TreeScreen)
+        screen = await open_dashboard(pilot)
+        live = rows(tester_demo_path, "SELECT count(*) FROM kpi WHERE NOT archived")[0][0]
+        assert len(screen.query(KpiCard)) == live == 17
+        mode_line = text_of(screen.query_one("#kpi-mode-line", Static).content)
+        assert f"showing all KPIs · {live} of {live}" in mode_line
+        assert "⚠ 1 trending the wrong way" in mode_line
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is tree
+        await pilot.press("K", "t", "K")
+        await pilot.pause()
+        assert app.screen is screen  # switching never stacks a second copy
+        assert len(app.screen_stack) == 1
+
+
+async def test_arrows_move_the_cursor_by_row_and_column(make_app, tester_demo_path):
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        grid = screen.query_one(KpiGrid)
+        assert grid.columns() == 4 and grid.cursor == 0
+        await pilot.press("right", "down")
+        assert grid.cursor == 5
+        await pilot.press("j", "h")
+        assert grid.cursor == 8
+        await pilot.press("end")
+        assert grid.cursor == 16
+        assert [c for c in grid.query(KpiCard) if c.has_class("-selected")] == [
+            list(grid.query(KpiCard))[16]
+        ]
+
+
+async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app, demo_path, me):
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        mrr = card(app, "MRR")
+        assert mrr.has_class("-green")  # $956K, green at $950K
+        assert delta_text(mrr.data).style == GOOD  # type: ignore[arg-type]
+        await select(pilot, "MRR")
+        await pilot.press("v")
+        form = app.screen
+        assert isinstance(form, RecordValueForm)
+        assert form.query_one("#date").value == TODAY  # type: ignore[attr-defined]
+        await typing(pilot, "800000")
+        await pilot.press("tab", "tab")
+        await typing(pilot, "Lost [bold]two[/] deals")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, KpiScreen)
+        assert rows(demo_path, "SELECT value, note, author FROM kpi_value WHERE kpi_id = "
+                               "(SELECT id FROM kpi WHERE name = 'MRR') AND observed_on = ?",
+                    TODAY) == [(800000.0, "Lost [bold]two[/] deals", me)]  # fmt: skip
+        mrr = card(app, "MRR")
+        assert mrr.data is not None and mrr.data.value == 800000
+        assert mrr.data.series[-1] == 800000 and mrr.data.series[-2] == 956000
+        assert mrr.has_class("-red") and not mrr.has_class("-green")  # red at $850K
+        delta = delta_text(mrr.data)
+        assert delta.style == BAD and delta.plain.startswith("▼ $156K")
+
+
+async def test_a_kpi_driven_key_result_follows_the_new_value(make_app, demo_path, me):
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = app.screen
+        assert isinstance(tree, TreeScreen) and tree.model is not None
+        (kr_id,) = rows(demo_path, "SELECT id FROM key_result WHERE title = 'Grow MRR to $1.0M'")[0]
+        before = tree.model.key_result(kr_id)
+        assert before is not None and before.current == 956000
+        await open_dashboard(pilot)
+        await select(pilot, "MRR")
+        await pilot.press("v")
+        await typing(pilot, "990000")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is tree and tree.model is not None
+        after = tree.model.key_result(kr_id)
+        assert after is not None and after.current == 990000
+        assert after.progress == kr_progress(after.kind, after.direction, after.start,
+                                             after.target, 990000)  # fmt: skip
+        assert after.progress is not None and before.progress is not None
+        assert after.progress > before.progress
+        tree._reveal(NodeRef("kr", kr_id))
+        await pilot.pause()
+        assert "$990K / $1M" in tree._tree_nodes[f"kr:{kr_id}"].label.plain
+
+
+async def test_a_bad_value_is_refused_inline_and_cancel_writes_nothing(make_app, demo_path, me):
+    before = dump(demo_path)
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await select(pilot, "NPS")
+        await pilot.press("v")
+        form = app.screen
+        assert isinstance(form, RecordValueForm)
+        await typing(pilot, "4,5")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form
+        assert "uses a comma" in text_of(form.query_one("#error", Static).content)
+        await pilot.press("tab", *["backspace"] * 10)
+        await typing(pilot, "2099-01-01")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, KpiScreen)
+    assert dump(demo_path) == before
+
+
+async def test_the_record_form_says_what_a_same_day_value_replaces(make_app, demo_path, me):
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await select(pilot, "NPS")
+        await pilot.press("v")
+        await typing(pilot, "44")
+        await pilot.press("tab", *["backspace"] * 10)
+        await typing(pilot, "2026-11-20")
+        await pilot.pause()
+        hint = text_of(app.screen.query_one("#replaces", Static).content)
+        assert "replaces 41 recorded for 2026-11-20 by jon" in hint
+        await pilot.press("enter")
+        await pilot.pause()
+        nps = "SELECT id FROM kpi WHERE name = 'NPS'"
+        assert rows(demo_path, "SELECT value FROM kpi_value WHERE observed_on = '2026-11-20' "
+                               f"AND kpi_id = ({nps})") == [(44.0,)]  # fmt: skip
+        (detail,) = rows(demo_path, "SELECT detail FROM activity WHERE entity = 'kpi_value' "
+                                    "AND action = 'replace'")[0]  # fmt: skip
+        assert '"old_value": 41.0' in detail
+
+
+async def import_file(pilot: Pilot, path: Path) -> ImportReportDialog:
+    await pilot.press("i")
+    assert isinstance(pilot.app.screen, ImportFileForm)
+    await typing(pilot, str(path))
+    await pilot.press("enter")
+    for _ in range(50):
+        await pilot.pause(0.05)
+        if isinstance(pilot.app.screen, ImportReportDialog):
+            return pilot.app.screen
+    raise AssertionError(f"no import report, screen is {pilot.app.screen}")
+
+
+async def test_import_a_csv_with_a_bad_row_then_a_good_one(make_app, demo_path, me, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kpi,date,value\nMRR,2026-11-21,951000\nNPS,2026-11-21,4,5\n")
+    good = tmp_path / "good.csv"
+    good.write_text("kpi,date,value,note\nMRR,2026-11-21,951000,weekend\nnps,2026-11-20,42,\n")
+    before = dump(demo_path)
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        dialog = await import_file(pilot, bad)
+        shown = text_of(dialog.query_one("#import-lines Static", Static).content)
+        assert "line 3: has 4 fields, the header 3" in shown
+        assert "Nothing was written" in text_of(dialog.query_one("#import-head", Static).content)
+        assert not dialog.query("#confirm")
+        await pilot.press("y")  # nothing to confirm: stays open
+        assert app.screen is dialog
+        await pilot.press("n")
+        await pilot.pause()
+        assert dump(demo_path) == before
+
+        dialog = await import_file(pilot, good)
+        head = text_of(dialog.query_one("#import-head", Static).content)
+        assert "would import 1 new and 1 replaced value(s) for 2 KPI(s)" in head
+        assert "line 3: NPS 2026-11-20: 41 → 42" in text_of(
+            dialog.query_one("#import-lines Static", Static).content
+        )
+        await pilot.press("y")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, KpiScreen):
+                break
+        assert isinstance(app.screen, KpiScreen)
+        await pilot.pause()
+        assert card(app, "NPS").data.value == 42  # type: ignore[union-attr]
+    assert rows(demo_path, "SELECT k.name, v.value, v.note FROM kpi_value v JOIN kpi k "
+                           "ON k.id = v.kpi_id WHERE v.observed_on = '2026-11-21'") == [
+        ("MRR", 951000.0, "weekend")
+    ]  # fmt: skip
+
+
+async def test_filter_by_category_linked_krs_and_escape(make_app, tester_demo_path):
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("f")
+        assert isinstance(app.screen, PickDialog)
+        await typing(pilot, "category revenue")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert {p.category for p in screen.shown} == {"Revenue"}
+        assert len(screen.query(KpiCard)) == 3
+        await pilot.press("f")
+        await typing(pilot, "linked")
+        await pilot.press("enter")
+        await pilot.pause()
+        # tester collaborates on the objective holding "Raise NPS to 45"
+        assert [p.name for p in screen.shown] == ["NPS"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(screen.query(KpiCard)) == 17
+
+
+async def test_linked_to_my_krs_explains_an_empty_result(make_app, tester_demo_path):
+    app = make_app(tester_demo_path, "ghost")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("f")
+        await typing(pilot, "linked")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not screen.query(KpiCard)
+        empty = screen.query_one("#kpi-empty", Static)
+        assert "None of your key results" in text_of(empty.content)
+
+
+async def test_linked_to_my_krs_shows_the_kpis_behind_my_key_results(make_app, tester_demo_path):
+    app = make_app(tester_demo_path, "farid")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("f")
+        await typing(pilot, "linked")
+        await pilot.press("enter")
+        await pilot.pause()
+        # NPS: a KR of an objective farid collaborates on; support time: his own KR
+        assert [p.name for p in screen.shown] == ["NPS", "Support response time"]
+
+
+async def test_new_edit_and_archive_a_kpi(make_app, demo_path, me):
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("n")
+        assert isinstance(app.screen, KpiForm)
+        await typing(pilot, "Tickets [b]open[/b]")
+        await pilot.press("tab")
+        await typing(pilot, "tickets")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, KpiScreen)
+        (kpi_id, owner) = rows(demo_path, "SELECT id, owner FROM kpi WHERE name LIKE 'Tickets%'")[0]
+        assert owner == me
+        selected = screen.selected()
+        assert selected is not None and selected.id == kpi_id
+        new_card = screen.query_one(KpiGrid).card(kpi_id)
+        assert new_card is not None and new_card.border_title is not None
+        # stored as literal text: its markup form escapes the brackets
+        assert Content.from_markup(new_card.border_title).plain == "Tickets [b]open[/b]"
+
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, KpiForm)
+        form.query_one("#target").focus()
+        await typing(pilot, "12")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert rows(demo_path, "SELECT target FROM kpi WHERE id = ?", kpi_id) == [(12.0,)]
+
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert rows(demo_path, "SELECT archived FROM kpi WHERE id = ?", kpi_id) == [(1,)]
+        assert kpi_id not in [c.key for c in screen.query(KpiCard)]
+        await pilot.press("f")
+        await typing(pilot, "archived")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [c.key for c in screen.query(KpiCard)] == [kpi_id]
+        await pilot.press("a")  # unarchive: no confirmation needed
+        await pilot.pause()
+        assert rows(demo_path, "SELECT archived FROM kpi WHERE id = ?", kpi_id) == [(0,)]
+
+
+async def test_editing_a_kpi_someone_else_owns_is_refused_in_the_form(make_app, tester_demo_path):
+    before = dump(tester_demo_path)
+    app = make_app(tester_demo_path, "ghost")  # owns no KPI, in no team, not an admin
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await select(pilot, "NPS")
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, KpiForm)
+        form.query_one("#target").focus()
+        await typing(pilot, "0")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "may not change" in text_of(form.query_one("#error", Static).content)
+        await pilot.press("escape")
+    assert dump(tester_demo_path) == before
+
+
+async def test_detail_shows_history_chart_krs_and_the_early_warning(make_app, tester_demo_path):
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        support = card(app, "Support response time")
+        assert support.data is not None and support.data.warning is not None
+        assert str(support.border_title).startswith("⚠")
+        await select(pilot, "Support response time")
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, KpiDetailScreen)
+        table = detail.query_one("#kpi-history", DataTable)
+        assert table.row_count == 26
+        assert table.get_row_at(0)[:2] == ["2026-11-20", "7.9 hours"]
+        chart = detail.query_one(HistoryChart)
+        assert len(chart.points) == 26 and chart.points[-1][1] == 7.9
+        facts = text_of(detail.query_one("#kpi-facts-body", Static).content)
+        assert "⚠ early warning: Support response time rose over its last 3 values" in facts
+        links = text_of(detail.query_one("#kpi-links-body", Static).content)
+        assert "KR-16  Keep average support" in links and "2026-Q4" in links
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, KpiScreen)
+
+
+async def test_a_value_recorded_in_the_detail_shows_on_the_dashboard(make_app, demo_path, me):
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await select(pilot, "Win rate")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, KpiDetailScreen)
+        await pilot.press("v")
+        await typing(pilot, "31.5")
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one("#kpi-history", DataTable)
+        assert table.get_row_at(0)[:2] == [TODAY, "31.5%"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert card(app, "Win rate").data.value == 31.5  # type: ignore[union-attr]
+
+
+async def test_a_parent_kpi_shows_its_children_in_the_detail(make_app, tester_demo_path):
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await select(pilot, "MRR")
+        await pilot.press("enter")
+        await pilot.pause()
+        links = text_of(app.screen.query_one("#kpi-links-body", Static).content)
+        assert "Rolling up into it" in links
+        assert "Expansion MRR" in links and "New MRR" in links
+
+
+async def test_the_tree_marks_objectives_fed_by_a_kpi_trending_wrong(make_app, tester_demo_path):
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = app.screen
+        assert isinstance(tree, TreeScreen)
+        (oid,) = rows(tester_demo_path, "SELECT id FROM objective WHERE title = "
+                                        "'Customers love us and stay'")[0]  # fmt: skip
+        assert "⚠ KPI" in tree._tree_nodes[f"objective:{oid}"].label.plain
+        others = [n for k, n in tree._tree_nodes.items()
+                  if k.startswith("objective:") and k != f"objective:{oid}"]  # fmt: skip
+        assert others and all("⚠ KPI" not in n.label.plain for n in others)
+        tree._reveal(NodeRef("objective", oid))
+        await pilot.pause()
+        body = text_of(tree.query_one("#detail-body", Static).content)
+        assert "⚠ KPI early warning: Support response time rose over its last 3 values" in body
+
+
+async def test_the_grid_reflows_with_the_width(make_app, tester_demo_path):
+    for width, columns in ((80, 2), (120, 4), (200, 6)):
+        app = make_app(tester_demo_path)
+        async with app.run_test(size=(width, 40)) as pilot:
+            screen = await open_dashboard(pilot)
+            grid = screen.query_one(KpiGrid)
+            assert grid.columns() == columns
+            cards = list(grid.query(KpiCard))
+            assert all(c.region.right <= width for c in cards)
+            assert all(c.outer_size.width >= 26 for c in cards)
+
+
+def test_the_kpi_widgets_never_touch_the_database_layer() -> None:
+    """widgets/ take plain values: importing them loads no ORM and no database module."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, widgets.kpi_panel, widgets.chart; "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'store.db', 'store.queries') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
