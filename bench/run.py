@@ -203,24 +203,35 @@ class Bench:
                       for r in runs]), "ms", median([r.wall_s * 1000 for r in base]),
                       "python -c 'import sqlmodel'", max_ratio=1.3)  # fmt: skip
 
-    def tree_read(self) -> Figure:
+    def tree_read(self) -> list[Figure]:
         self.log("tree read model: store.queries.load_tree vs raw sqlite3")
         from store.db import open_database
         from store.queries import load_tree
 
+        def everything() -> None:
+            tree = load_tree(db, 1)
+            for row in tree.objectives.values():
+                row.score  # noqa: B018  (reads every KR, scores every objective)
+
         db = open_database(self.db_path)
         raw = sqlite3.connect(self.db_path)
         try:
-            model_times, raw_times = [], []
+            model_times, raw_times, full_times = [], [], []
             for _ in range(max(2, self.runs // 2)):  # interleaved batches against drift
                 model_times += time_calls(lambda: load_tree(db, 1), 3)
                 raw_times += time_calls(lambda: raw_tree(raw, 1), 3)
+                full_times += time_calls(everything, 1)
         finally:
             raw.close()
             db.close()
-        return Figure("tree read model (all objectives and KRs, scored)",
-                      median(model_times) * 1000, "ms", median(raw_times) * 1000,
-                      "same rows with raw sqlite3", max_ratio=1.5, max_value=100)  # fmt: skip
+        raw_ms = median(raw_times) * 1000
+        return [
+            Figure("tree read model, load_tree (KRs and scores read on first use)",
+                   median(model_times) * 1000, "ms", raw_ms, "same rows with raw sqlite3",
+                   max_ratio=1.5, max_value=100),
+            Figure("  same, every KR read and every objective scored (info)",
+                   median(full_times) * 1000, "ms", raw_ms, "same rows with raw sqlite3"),
+        ]  # fmt: skip
 
 
 def raw_tree(conn: sqlite3.Connection, period_id: int) -> int:
@@ -309,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: bench.start_up(bare_runs),
             lambda: bench.interactive(bare_runs),
             lambda: [bench.checkin()],
-            lambda: [bench.tree_read()],
+            bench.tree_read,
         ]
         for step in steps:
             try:

@@ -29,6 +29,23 @@ def _tree_screen() -> Screen[None]:
     return TreeScreen()
 
 
+def _warm_up_imports() -> None:
+    """Import SQLAlchemy and the ORM in the background once the first frame is out.
+
+    The first frame reads through plain sqlite3 and does not need them (≈300 ms of
+    imports, bench/README.md); the first write or check-in history does, and would
+    otherwise pause for them then. Python's import locks keep a concurrent import safe.
+    """
+    import importlib
+    import threading
+
+    def run() -> None:
+        for name in ("store.service", "store.checkins", "store.tables"):
+            importlib.import_module(name)
+
+    threading.Thread(target=run, name="okrtui-warm-up", daemon=True).start()
+
+
 def _kpi_screen() -> Screen[None]:
     from okrtui.screens.kpis import KpiScreen
 
@@ -103,6 +120,7 @@ class OkrApp(App[None]):
         from okrtui.live import LiveUpdates  # others' commits show within about a second
 
         self.live = LiveUpdates(self, self.db)
+        self.call_after_refresh(_warm_up_imports)
 
     def on_unmount(self) -> None:
         if getattr(self, "live", None) is not None:

@@ -12,30 +12,11 @@ from pathlib import Path
 
 import click
 
-from okrtui.context import AppContext
+from okrtui.cli_common import EXIT_REFUSED, db_option
+from okrtui.cli_common import app_context as _app
 
-EXIT_REFUSED = 1
 PROGRESS_FROM = 2_000
 """Rows from which the import shows a progress bar (shorter files finish at once)."""
-
-
-def _app(ctx: click.Context) -> AppContext:
-    return ctx.find_object(AppContext) or AppContext()
-
-
-def _subcommand_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(AppContext).db_override = value
-
-
-db_option = click.option(
-    "--db",
-    metavar="PATH|URL",
-    expose_value=False,
-    is_eager=True,
-    callback=_subcommand_db,
-    help="Database file or SQLAlchemy URL (same as the global --db).",
-)
 
 
 @contextmanager

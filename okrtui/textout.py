@@ -4,15 +4,19 @@ Everything user-typed passes through :func:`safe` before it reaches the
 terminal, so a stored title can never move the cursor or set the clipboard.
 """
 
+from __future__ import annotations
+
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.enums import BAND_LABEL
 from store.queries import KrRow, ObjectiveRow, TreeModel
 from store.scoring import format_number, format_percent
-from store.service import CheckInResult
 from store.validation import clean_line
+
+if TYPE_CHECKING:  # store.service imports the ORM: not needed to start the TUI
+    from store.service import CheckInResult
 
 
 def safe(text: str | None, width: int | None = None) -> str:
@@ -83,10 +87,13 @@ def _kr_line(depth: int, kr: KrRow) -> str:
 
 def checkin_line(result: CheckInResult) -> str:
     """One line confirming a check-in: what moved, and the score and band it gives."""
-    before = format_number(result.previous, result.unit)
     after = format_number(result.value, result.unit)
+    if result.kpi_driven:
+        moved = f"{after} (the KPI's latest value)"
+    else:
+        moved = f"{format_number(result.previous, result.unit)} → {after}"
     target = format_number(result.target, result.unit)
     return (
-        f"KR-{result.key_result_id} {safe(result.title, 60)}: {before} → {after} "
+        f"KR-{result.key_result_id} {safe(result.title, 60)}: {moved} "
         f"(target {target}) score {format_percent(result.progress)} {BAND_LABEL[result.band]}"
     )

@@ -266,13 +266,18 @@ class Database:
 
     def _plain_connection(self) -> sqlite3.Connection:
         if self._plain is None:
-            uri = self._sqlite_uri or f"file:{self.path}"
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   check_same_thread=False)  # fmt: skip
-            conn.isolation_level = None
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._plain = conn
+            self._plain = self.sqlite_connection()
         return self._plain
+
+    def sqlite_connection(self) -> sqlite3.Connection:
+        """A new plain ``sqlite3`` connection to this SQLite file (autocommit, busy
+        timeout), opened as the engine opens it; the caller closes it."""
+        uri = self._sqlite_uri or f"file:{self.path}"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)  # fmt: skip
+        conn.isolation_level = None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -46,6 +46,7 @@ from store.enums import (
     ObjectiveState,
     PeriodState,
 )
+from store.quarters import quarter_bounds
 
 DEMO_SEED = 20261123
 COMPANY = "Northwind Analytics"
@@ -481,14 +482,6 @@ def build_demo(db: Database, me: str, today: date | None = None) -> None:
                 conn.execute(insert(_table(name)), data)
 
 
-def quarter_of(day: date) -> tuple[str, date, date]:
-    """The calendar quarter holding ``day``: its name ("2026-Q4"), first and last day."""
-    q = (day.month - 1) // 3
-    start = date(day.year, 3 * q + 1, 1)
-    after = date(day.year + 1, 1, 1) if q == 3 else date(day.year, 3 * q + 4, 1)
-    return f"{day.year}-Q{q + 1}", start, after - timedelta(days=1)
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -544,8 +537,8 @@ class _Builder:
         return self.me if name == ME else name
 
     def build(self) -> dict[str, list[Row]]:
-        name, start, end = quarter_of(self.today)
-        prev_name, prev_start, prev_end = quarter_of(start - timedelta(days=1))
+        name, start, end = quarter_bounds(self.today)
+        prev_name, prev_start, prev_end = quarter_bounds(start - timedelta(days=1))
         prev_id = self.add_period(prev_name, prev_start, prev_end, PeriodState.CLOSED)
         cur_id = self.add_period(name, start, end, PeriodState.ACTIVE)
         self.add_kpis()

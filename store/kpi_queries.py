@@ -21,42 +21,20 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from store.db import Database
 from store.enums import Band, Direction, Kind, KpiDirection, PeriodState
 from store.errors import NotFoundError
+from store.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-exported)
+    WARNING_RUN,
+    KpiWarning,
+    objective_kpi_warnings,
+    warning_for,
+)
 from store.models import Period
 from store.queries import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, KpiPanel, P
-from store.scoring import Thresholds, band, format_number, kr_progress, trending_wrong_way
-
-WARNING_RUN = 3
-"""How many latest values must each move the wrong way to raise an early warning."""
+from store.scoring import Thresholds, band, kr_progress
 
 PERIOD_T = Period.__table__  # type: ignore[attr-defined]
 
 HISTORY_CAP = 5000
 """The most values a detail view reads (13 years of daily values)."""
-
-
-@dataclass(frozen=True)
-class KpiWarning:
-    """A KPI linked to key results is trending the wrong way; ``reason`` says how."""
-
-    kpi_id: int
-    name: str
-    reason: str
-
-
-def warning_for(
-    kpi_id: int, name: str, unit: str, direction: KpiDirection, values: Sequence[float]
-) -> KpiWarning | None:
-    """The early warning for these latest values (oldest first), or None."""
-    if not trending_wrong_way(direction, values, WARNING_RUN):
-        return None
-    run = " → ".join(format_number(v, unit) for v in values[-WARNING_RUN:])
-    verb = "fell" if direction == KpiDirection.HIGHER else "rose"
-    better = "higher" if direction == KpiDirection.HIGHER else "lower"
-    return KpiWarning(
-        kpi_id,
-        name,
-        f"{name} {verb} over its last {WARNING_RUN} values ({run}); {better} is better",
-    )
 
 
 def panel_warning(panel: KpiPanel) -> KpiWarning | None:
@@ -305,27 +283,6 @@ def last_values(conn: Connection, kpi_ids: Iterable[int], n: int) -> dict[int, l
         values = list(conn.execute(stmt, {"kpi": kpi_id}).scalars())
         if values:
             out[kpi_id] = values[::-1]
-    return out
-
-
-def objective_kpi_warnings(db: Database, period_id: int) -> dict[int, list[KpiWarning]]:
-    """Objective id → early warnings of the KPIs its key results follow (closed periods: none)."""
-    stmt = (
-        select(KR.objective_id, K.id, K.name, K.unit, K.direction)
-        .select_from(KR_T.join(OBJECTIVE_T, OB.id == KR.objective_id).join(
-            PERIOD_T, P.id == OB.period_id).join(KPI_T, K.id == KR.kpi_id))
-        .where(OB.period_id == period_id, P.state != PeriodState.CLOSED,
-               K.archived.is_(False))
-        .order_by(KR.objective_id, KR.position, KR.id)
-    )  # fmt: skip
-    with db.read() as conn:
-        links = list(conn.execute(stmt))
-        values = last_values(conn, (r.id for r in links), WARNING_RUN)
-    out: dict[int, list[KpiWarning]] = {}
-    for r in links:
-        warning = warning_for(r.id, r.name, r.unit, r.direction, values.get(r.id, []))
-        if warning is not None and warning not in out.get(r.objective_id, []):
-            out.setdefault(r.objective_id, []).append(warning)
     return out
 
 

@@ -38,6 +38,7 @@ from store.models import (
     Period,
     utcnow,
 )
+from store.quarters import quarter_bounds
 from store.rights import (
     require_admin,
     require_key_result_edit,
@@ -94,6 +95,7 @@ class CheckInResult:
     target: float | None
     progress: float | None
     band: Band
+    kpi_driven: bool = False  # the value is the KPI's, recorded with confidence and note
 
 
 @dataclass(frozen=True)
@@ -706,6 +708,7 @@ def check_in(
             kr.target_value,
             progress,
             band(progress, thresholds or Thresholds()),
+            kr.kpi_id is not None,
         )
 
 
@@ -836,14 +839,6 @@ def record_kpi_value(
                 value=number,
             )
         return replaced, number
-
-
-def quarter_bounds(day: date) -> tuple[str, date, date]:
-    """The calendar quarter containing ``day``: ("2026-Q4", first day, last day)."""
-    q = (day.month - 1) // 3
-    start = date(day.year, 3 * q + 1, 1)
-    end = date(day.year + (q == 3), (3 * q + 3) % 12 + 1, 1)
-    return f"{day.year}-Q{q + 1}", start, date.fromordinal(end.toordinal() - 1)
 
 
 def ensure_period(db: Database, actor: str, today: date | None = None) -> int | None:

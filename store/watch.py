@@ -10,8 +10,6 @@ newest activity row stands in, since every write logs one.
 import sqlite3
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from store.db import Database
 
 _FALLBACK = "SELECT coalesce(max(id), 0) FROM activity"
@@ -31,8 +29,9 @@ class ChangeWatcher:
             with self._db.read() as conn:
                 return tuple(conn.exec_driver_sql(_FALLBACK).one())
         if self._conn is None:
-            # A raw connection kept checked out for good: this counter is its own.
-            self._conn = self._db.engine.raw_connection()
+            # A connection of its own, for good: this counter is per connection. Plain
+            # sqlite3, so starting the app does not import SQLAlchemy (bench/README.md).
+            self._conn = self._db.sqlite_connection()
         cursor = self._conn.cursor()
         try:
             return cursor.execute("PRAGMA data_version").fetchone()[0]
@@ -43,7 +42,14 @@ class ChangeWatcher:
         """Whether someone committed since the last call (False if the check itself fails)."""
         try:
             current = self._read()
-        except (sqlite3.Error, SQLAlchemyError, OSError):  # a busy or vanished file: next time
+        except (sqlite3.Error, OSError):  # a busy or vanished file: next time
+            self.close()
+            return False
+        except Exception as exc:  # a server database's error (SQLAlchemy's): next time
+            from sqlalchemy.exc import SQLAlchemyError
+
+            if not isinstance(exc, SQLAlchemyError):
+                raise
             self.close()
             return False
         if current == self._last:

@@ -313,6 +313,7 @@ def test_checkin_kpi_driven_kr_takes_confidence_and_note_only(demo_path: Path) -
         "--db", str(demo_path), "checkin", f"KR-{kr}", "-c", "at-risk", "--note", "slow"
     )
     assert result.exit_code == 0, result.stderr
+    assert "(the KPI's latest value)" in result.stdout
     assert query(
         demo_path,
         "SELECT value, confidence, note FROM check_in WHERE key_result_id = ? "

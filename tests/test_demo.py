@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from store.db import Database, open_database
-from store.demo import DEMO_SEED, PEOPLE, DemoError, build_demo, quarter_of
+from store.demo import DEMO_SEED, PEOPLE, DemoError, build_demo
 from store.enums import Band, Direction, Kind
+from store.quarters import quarter_bounds as quarter_of
 from store.scoring import band, kr_progress, trending_wrong_way
 
 TODAY = date(2026, 11, 23)

@@ -138,6 +138,15 @@ def _label(text: str) -> Label:
     return Label(text, classes="field-label")
 
 
+def input_row(*fields: tuple[str, str, str], classes: str = "row") -> ComposeResult:
+    """Inputs side by side, each under its label: (label, value, field id) per column."""
+    with Horizontal(classes=classes):
+        for label, value, field_id in fields:
+            with Vertical():
+                yield _label(label)
+                yield Input(value, id=field_id, classes="field")
+
+
 def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -264,23 +273,16 @@ class KeyResultForm(FormScreen):
         )
         yield Select(DIRECTION_OPTIONS, value=(kr.direction if kr else Direction.INCREASE).value,
                      allow_blank=False, id="direction", classes="field metric-only")  # fmt: skip
-        with Horizontal(classes="row metric-only"):
-            with Vertical():
-                yield _label("Start")
-                yield Input(_num(kr.start) if kr else "", id="start", classes="field")
-            with Vertical():
-                yield _label("Target")
-                yield Input(_num(kr.target) if kr else "", id="target", classes="field")
-            with Vertical():
-                yield _label("Unit")
-                yield Input(kr.unit if kr else "", id="unit", classes="field")
-        with Horizontal(classes="row"):
-            with Vertical():
-                yield _label("Owner")
-                yield Input(kr.owner if kr else self.objective.owner, id="owner", classes="field")
-            with Vertical():
-                yield _label("Weight")
-                yield Input(_num(kr.weight) if kr else "1", id="weight", classes="field")
+        yield from input_row(
+            ("Start", _num(kr.start) if kr else "", "start"),
+            ("Target", _num(kr.target) if kr else "", "target"),
+            ("Unit", kr.unit if kr else "", "unit"),
+            classes="row metric-only",
+        )
+        yield from input_row(
+            ("Owner", kr.owner if kr else self.objective.owner, "owner"),
+            ("Weight", _num(kr.weight) if kr else "1", "weight"),
+        )
         yield _label("Driven by KPI (its latest value becomes the current value)")
         yield Select(kpis, value=str(kr.kpi_id) if kr and kr.kpi_id else Select.NULL,
                      prompt="— none: check in by hand —", id="kpi", classes="field")  # fmt: skip

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from okrtui.screens.forms import Check, FormScreen
+from okrtui.screens.forms import Check, FormScreen, input_row
 from store.enums import KpiDirection
 from store.errors import ValidationError
 from store.kpis import check_observed_on, kpi_value_on, update_kpi
@@ -81,33 +81,22 @@ class KpiForm(FormScreen):
         kpi = self.existing
         yield _label("Name (unique, typed on the command line: okrtui kpi record NAME VALUE)")
         yield Input(kpi.name if kpi else "", id="name", classes="field")
-        with Horizontal(classes="row"):
-            with Vertical():
-                yield _label("Unit ($, %, hours…)")
-                yield Input(kpi.unit if kpi else "", id="unit", classes="field")
-            with Vertical():
-                yield _label("Category")
-                yield Input(kpi.category if kpi else "", id="category", classes="field")
-        with Horizontal(classes="row"):
-            with Vertical():
-                yield _label("Owner")
-                yield Input(kpi.owner if kpi else self.okr.username, id="owner", classes="field")
-            with Vertical():
-                yield _label("Team")
-                yield Input((kpi.team or "") if kpi else "", id="team", classes="field")
+        yield from input_row(
+            ("Unit ($, %, hours…)", kpi.unit if kpi else "", "unit"),
+            ("Category", kpi.category if kpi else "", "category"),
+        )
+        yield from input_row(
+            ("Owner", kpi.owner if kpi else self.okr.username, "owner"),
+            ("Team", (kpi.team or "") if kpi else "", "team"),
+        )
         yield _label("Direction")
         yield Select(DIRECTION_OPTIONS, value=(kpi.direction if kpi else KpiDirection.HIGHER).value,
                      allow_blank=False, id="direction", classes="field")  # fmt: skip
-        with Horizontal(classes="row"):
-            with Vertical():
-                yield _label("Target")
-                yield Input(_num(kpi.target) if kpi else "", id="target", classes="field")
-            with Vertical():
-                yield _label("Green at")
-                yield Input(_num(kpi.green) if kpi else "", id="green", classes="field")
-            with Vertical():
-                yield _label("Red at")
-                yield Input(_num(kpi.red) if kpi else "", id="red", classes="field")
+        yield from input_row(
+            ("Target", _num(kpi.target) if kpi else "", "target"),
+            ("Green at", _num(kpi.green) if kpi else "", "green"),
+            ("Red at", _num(kpi.red) if kpi else "", "red"),
+        )
         yield _label("Rolls up into (parent KPI)")
         yield Select(self._parent_options(),
                      value=str(kpi.parent_id) if kpi and kpi.parent_id else Select.NULL,

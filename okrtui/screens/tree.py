@@ -19,7 +19,7 @@ from okrtui.screens.labels import kr_detail, kr_label, objective_detail, objecti
 from store.db import DatabaseError
 from store.enums import PeriodState
 from store.errors import DomainError
-from store.kpi_queries import KpiWarning, objective_kpi_warnings
+from store.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
 from store.rights import EditRights, tree_rights
 from store.scoring import forecast, format_number
