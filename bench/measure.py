@@ -28,7 +28,8 @@ class ProbeError(RuntimeError):
 
 @dataclass(frozen=True)
 class Run:
-    """One child process: wall time, time to its first frame (if it drew one), peak memory."""
+    """One child process: wall time, time to its first frame (if it drew one), peak memory
+    (at that frame when it drew one, else the whole process's ``ru_maxrss``)."""
 
     wall_s: float
     frame_s: float | None
@@ -95,10 +96,14 @@ def run_process(argv: list[str], env: dict[str, str], *, tty: bool = False) -> R
         text = b"".join(output).decode("utf-8", "replace")
         if proc.returncode != 0:
             raise ProbeError(f"{' '.join(argv)} exited with {proc.returncode}:\n{text[-2000:]}")
-        frame = float(stamp.read_text()) - start if stamp.exists() else None
+        frame, maxrss = None, usage.ru_maxrss
+        if stamp.exists():  # "time peak-KiB" (bench.probe); the peak is the child's own
+            when, *peak = stamp.read_text().split()
+            frame = float(when) - start
+            maxrss = int(peak[0]) if peak else maxrss
         if tty and frame is None:
             raise ProbeError(f"{' '.join(argv)} never drew the expected frame")
-        return Run(end - start, frame, usage.ru_maxrss, text)
+        return Run(end - start, frame, maxrss, text)
 
 
 def time_calls(fn: Callable[[], object], runs: int) -> list[float]:

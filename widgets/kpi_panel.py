@@ -115,7 +115,11 @@ class KpiCard(Widget):
     KpiCard.-red { border: round $error; }
     KpiCard.-red.-selected { border: heavy $error; }
     KpiCard.-archived { opacity: 70%; }
+    KpiCard > .kpi-card--spark-max { color: $primary; }
+    KpiCard > .kpi-card--spark-min { color: $primary 30%; }
     """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"kpi-card--spark-max", "kpi-card--spark-min"}
 
     SPARK_HEIGHT = 2
 
@@ -133,10 +137,7 @@ class KpiCard(Widget):
             return self.card
 
     def __init__(self, data: PanelData, *, id: str | None = None) -> None:
-        # The classes ``watch_data`` sets, given up front: the card's styles are then
-        # worked out once when it mounts, not again for each class (bench/README.md).
-        classes = f"-{data.health}" + (" -archived" if data.archived else "")
-        super().__init__(id=id, classes=classes)
+        super().__init__(id=id)
         self._initial = data
 
     @property
@@ -163,11 +164,10 @@ class KpiCard(Widget):
         data = self.data or self._initial
         width = max(self.content_size.width, 10)
         parts: list[RenderableType] = [body_text(data, width)]
-        grid = self.parent
-        if len(data.series) > 1 and isinstance(grid, KpiGrid):
+        if len(data.series) > 1:
             _, base = self.background_colors
-            low = base + grid.get_component_styles("kpi-card--spark-min").color
-            high = base + grid.get_component_styles("kpi-card--spark-max").color
+            low = base + self.get_component_styles("kpi-card--spark-min").color
+            high = base + self.get_component_styles("kpi-card--spark-max").color
             parts.append(SparklineRenderable(
                 list(data.series), width=width, height=self.SPARK_HEIGHT,
                 min_color=low.rich_color, max_color=high.rich_color,
@@ -192,14 +192,7 @@ class KpiGrid(Grid, can_focus=True):
 
     DEFAULT_CSS = """
     KpiGrid { height: auto; grid-rows: 7; grid-gutter: 0 1; }
-    KpiGrid > .kpi-card--spark-max { color: $primary; }
-    KpiGrid > .kpi-card--spark-min { color: $primary 30%; }
     """
-
-    # The cards' sparkline colours, kept on the grid: component classes on each card
-    # made every card's style update restyle two more nodes (a third of the time it
-    # took to open a dashboard of 50 KPIs, bench/README.md).
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"kpi-card--spark-max", "kpi-card--spark-min"}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "move(-1, 0)", "Left", show=False),
