@@ -20,12 +20,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Sparkline, Static, TextArea
 
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
-from store.db import DatabaseError
+from store.checkins import correct_check_in
+from store.db import Database, DatabaseError
 from store.enums import Confidence, Kind
 from store.errors import DomainError
 from store.queries import CheckInRow, KrRow
 from store.scoring import Thresholds, band, format_number, format_percent, kr_progress
-from store.service import validate_check_in_value
+from store.service import check_in, validate_check_in_value
 from widgets.text import band_text, plain
 
 if TYPE_CHECKING:
@@ -72,8 +73,7 @@ class ToggleField(Static, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,d", "toggle", "Done/not done"),
-        Binding("enter", "submit", "Save", show=False),
-    ]
+    ]  # enter bubbles to the panel, which saves
 
     def __init__(self, done: bool, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -93,21 +93,13 @@ class ToggleField(Static, can_focus=True):
     def action_toggle(self) -> None:
         self.set_done(not self.done)
 
-    def action_submit(self) -> None:
-        self.post_message(CheckInPanel.Submit())
-
     def _show(self) -> None:
         mark = ("☑ done", "bold #5fd75f") if self.done else ("☐ not done", "bold")
         self.update(Text.assemble(mark, ("   space toggles", "dim")))
 
 
 class FixedField(Static, can_focus=True):
-    """A KPI-driven KR's value: shown, not typed; enter still saves."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Save", show=False)]
-
-    def action_submit(self) -> None:
-        self.post_message(CheckInPanel.Submit())
+    """A KPI-driven KR's value: shown, not typed; enter (bubbling to the panel) still saves."""
 
 
 class CheckInPanel(Vertical):
@@ -266,6 +258,31 @@ class CheckInPanel(Vertical):
         text.append_text(band_text(new_band))
         preview.update(text)
 
+    def save(self, db: Database, user: str, thresholds: Thresholds, correcting: int | None) -> int:
+        """Write what was entered: a new check-in, or a correction of check-in ``correcting``.
+
+        Raises DomainError/DatabaseError/ValueError with nothing written; returns the id.
+        """
+        kr = self.kr
+        assert kr is not None
+        entry = self.entry()
+        if correcting is not None:
+            value = {} if entry.value is None else {"value": entry.value}
+            correct_check_in(
+                db, user, correcting, confidence=entry.confidence, note=entry.note, **value
+            )
+            return correcting
+        result = check_in(
+            db,
+            user,
+            kr.id,
+            entry.value,
+            confidence=entry.confidence,
+            note=entry.note,
+            thresholds=thresholds,
+        )
+        return result.check_in_id
+
     # --- keys -----------------------------------------------------------------
 
     @on(Input.Changed)
@@ -342,30 +359,12 @@ class CheckInForm(ModalScreen[int | None]):
     @on(CheckInPanel.Submit)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        from store.checkins import correct_check_in
-        from store.service import check_in
-
         panel = self.query_one(CheckInPanel)
         error = self.query_one("#ci-error", Static)
+        okr = self.okr
+        correcting = self.existing.id if self.existing else None
         try:
-            entry = panel.entry()
-            if self.existing is not None:
-                changes: dict[str, object] = {"confidence": entry.confidence, "note": entry.note}
-                if entry.value is not None and entry.value != self.existing.value:
-                    changes["value"] = entry.value
-                correct_check_in(self.okr.db, self.okr.username, self.existing.id, **changes)
-                saved = self.existing.id
-            else:
-                result = check_in(
-                    self.okr.db,
-                    self.okr.username,
-                    self.kr.id,
-                    entry.value,
-                    confidence=entry.confidence,
-                    note=entry.note,
-                    thresholds=self.okr.thresholds,
-                )
-                saved = result.check_in_id
+            saved = panel.save(okr.db, okr.username, okr.thresholds, correcting)
         except (DomainError, DatabaseError, ValueError) as exc:
             error.update(plain(f"Not saved: {exc}"))
             panel.focus_value()

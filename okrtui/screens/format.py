@@ -56,9 +56,8 @@ def history_row(row: CheckInRow, unit: str = "", corrected_by: str = "") -> tupl
     )
 
 
-def _removed_row(event: "CheckInEvent", unit: str) -> tuple[Text | str, ...]:
+def _removed_row(event: "CheckInEvent", when: datetime, unit: str) -> tuple[Text | str, ...]:
     detail = event.detail
-    when = datetime.fromisoformat(str(detail.get("created_at", event.at)))
     value = detail.get("value")
     number = format_number(float(value), unit) if isinstance(value, int | float) else "?"
     return (
@@ -82,13 +81,15 @@ def history_rows(
     Corrections and removals come from the Activity log, so the table says what
     was changed after the fact instead of silently showing the new value.
     """
-    corrected = {e.check_in_id: e.author for e in events if e.action.endswith("corrected")}
+    from store.checkins import CORRECTED, REMOVED
+
+    corrected = {e.check_in_id: e.author for e in events if e.action == CORRECTED}
     keyed: list[tuple[datetime, str, tuple[Text | str, ...]]] = [
         (r.created_at, str(r.id), history_row(r, unit, corrected.get(r.id, ""))) for r in rows
     ]
     for event in events:
-        if event.action.endswith("removed"):
+        if event.action == REMOVED:
             when = datetime.fromisoformat(str(event.detail.get("created_at", event.at)))
-            keyed.append((when, f"removed-{event.check_in_id}", _removed_row(event, unit)))
+            keyed.append((when, f"removed-{event.check_in_id}", _removed_row(event, when, unit)))
     keyed.sort(key=lambda item: item[0], reverse=True)
     return [(key, cells) for _, key, cells in keyed]

@@ -20,13 +20,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from okrtui.screens.checkin import CheckInPanel
-from store.checkins import correct_check_in, last_check_in_times
+from store.checkins import last_check_in_times
 from store.db import DatabaseError
 from store.enums import Band
 from store.errors import DomainError
 from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
 from store.scoring import format_percent
-from store.service import check_in
 from widgets.text import band_text, plain, truncate
 
 if TYPE_CHECKING:
@@ -170,29 +169,9 @@ class WeeklyScreen(Screen[None]):
             return
         item = self.items[self.index]
         panel = self.query_one("#panel", CheckInPanel)
-        db, user = self.okr.db, self.okr.username
+        okr = self.okr
         try:
-            entry = panel.entry()
-            if item.saved is not None:
-                correct_check_in(
-                    db,
-                    user,
-                    item.saved,
-                    confidence=entry.confidence,
-                    note=entry.note,
-                    **({} if entry.value is None else {"value": entry.value}),
-                )
-            else:
-                result = check_in(
-                    db,
-                    user,
-                    item.kr.id,
-                    entry.value,
-                    confidence=entry.confidence,
-                    note=entry.note,
-                    thresholds=self.okr.thresholds,
-                )
-                item.saved = result.check_in_id
+            item.saved = panel.save(okr.db, okr.username, okr.thresholds, item.saved)
         except (DomainError, DatabaseError, ValueError) as exc:
             self.query_one("#wk-error", Static).update(plain(f"Not saved: {exc}"))
             panel.focus_value()
