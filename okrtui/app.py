@@ -154,8 +154,16 @@ class OkrApp(App[None]):
             self.pop_screen()
         if mode != self.current_mode:
             self.switch_mode(mode)
+        if self.screen.is_mounted:
+            self.reload_screen()
+
+    def reload_screen(self, _result: object = None) -> None:
+        """Have the screen on show re-read the database (after something over it wrote).
+
+        Usable as a push_screen callback; screens without a ``reload`` are left alone.
+        """
         reload = getattr(self.screen, "reload", None)
-        if self.screen.is_mounted and callable(reload):
+        if callable(reload):
             reload()
 
     def watch_period(self, period: PeriodRow | None) -> None:
@@ -198,13 +206,7 @@ class OkrApp(App[None]):
 
         if self._busy():
             return
-
-        def reload(_: object) -> None:
-            refresh = getattr(self.screen, "reload", None)
-            if callable(refresh):
-                refresh()
-
-        self.push_screen(WeeklyScreen(), reload)
+        self.push_screen(WeeklyScreen(), self.reload_screen)
 
     def action_noop(self) -> None:
         """Swallow keys that would leave the app (suspend): no way out to a shell."""

@@ -363,11 +363,9 @@ class PeriodsScreen(Screen[None]):
 
     def _leave(self, *, to_tree: bool) -> None:
         """Back to where the user came from (or the tree), which re-reads the database."""
-        self.app.pop_screen()
-        switch = getattr(self.app, "action_switch_to", None)
-        if to_tree and callable(switch) and getattr(self.app, "current_mode", "tree") != "tree":
-            switch("tree")
+        app = self.okr_app
+        app.pop_screen()
+        if to_tree and app.current_mode != "tree":
+            app.action_switch_to("tree")  # re-reads the tree
             return
-        reload = getattr(self.app.screen, "reload", None)
-        if callable(reload):
-            reload()
+        app.reload_screen()
