@@ -43,6 +43,7 @@ from store.okr_write import (
     objective_fields,
 )
 from store.rights import require_new_objective, require_objective_edit
+from store.textfile import read_text
 from store.validation import clean_line, optional_number, parse_reference
 
 REQUIRED = ("objective", "key result", "owner", "start", "target", "unit", "parent")
@@ -397,15 +398,9 @@ def _result(importer: _Importer, dry_run: bool) -> CsvImportResult:
 
 def read_csv_text(path: str | Path) -> str:
     """A CSV file's text (UTF-8, with or without a BOM)."""
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvImportError(
-            [
-                f"{path} is not UTF-8 text (bad byte at offset {exc.start}); "
-                "save it from the spreadsheet as “CSV UTF-8”"
-            ]
-        ) from None
-    except OSError as exc:
-        raise CsvImportError([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    return read_text(
+        path,
+        lambda reason: CsvImportError([reason]),
+        encoding="utf-8-sig",
+        hint="save it from the spreadsheet as “CSV UTF-8”",
+    )

@@ -65,6 +65,7 @@ from store.rights import (
     require_objective_edit,
 )
 from store.service import _log
+from store.textfile import read_text
 from store.validation import clean_line, parse_reference
 
 FORMAT = "okrtui-okrs"
@@ -168,14 +169,7 @@ def parse_toml(text: str) -> dict[str, Any]:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise OkrFileError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
-    except OSError as exc:
-        raise OkrFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_toml(text)
+    return parse_toml(read_text(path, OkrFileError))
 
 
 # --- planning -----------------------------------------------------------------------------

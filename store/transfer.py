@@ -85,6 +85,7 @@ from store.models import (
     UTCDateTime,
 )
 from store.schema import HEAD, REVISIONS
+from store.textfile import read_text
 
 FORMAT = "okrtui"
 FORMAT_VERSION = 1
@@ -441,14 +442,7 @@ def parse_document(text: str) -> dict[str, Any]:
 
 def read_document(path: str | Path) -> dict[str, Any]:
     """Read a UTF-8 export file and :func:`parse_document` it."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise TransferError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
-    except OSError as exc:
-        raise TransferError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_document(text)
+    return parse_document(read_text(path, TransferError))
 
 
 def _check_header(document: Any) -> None:
