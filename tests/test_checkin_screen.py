@@ -11,6 +11,7 @@ from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
 from store.enums import Kind
+from store.queries import my_key_results
 
 SIZE = (120, 40)
 NOTE = "[bold]shipped[/] \\x1b[31m"  # markup and an escape-looking sequence, literally
@@ -186,6 +187,9 @@ async def test_weekly_run_over_demo_data(make_app, tester_demo_path: Path) -> No
         assert isinstance(weekly, WeeklyScreen)
         items = weekly.items
         assert len(items) == 12
+        before_scores = {
+            kr.id: kr.progress for _, kr in my_key_results(app.db, "tester", app.period.id)
+        }
         progress = weekly.query_one("#wk-progress", Static)
         assert "1 of 12" in str(progress.render())
         expected: dict[int, tuple] = {}
@@ -227,6 +231,11 @@ async def test_weekly_run_over_demo_data(make_app, tester_demo_path: Path) -> No
         summary = app.screen
         assert isinstance(summary, WeeklySummary)
         assert len(summary.changes) == 11
+        # "before" is the score when the run started, not re-read after the writes
+        assert {c.ref: c.old for c in summary.changes} == {
+            i.kr.ref: before_scores[i.kr.id] for i in items if i.kr.id in expected
+        }
+        assert any(c.old != c.new for c in summary.changes)
         assert summary.skipped == [items[1].kr.ref]
         await pilot.press("enter")
         await pilot.pause()

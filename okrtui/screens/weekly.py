@@ -69,7 +69,7 @@ class WeeklyScreen(Screen[None]):
         super().__init__()
         self.items: list[Item] = []
         self.index = 0
-        self.before: TreeModel | None = None
+        self.bands_before: dict[int, Band] = {}
 
     @property
     def okr(self) -> "OkrApp":
@@ -91,8 +91,9 @@ class WeeklyScreen(Screen[None]):
             self._nothing("There is no period yet: nothing to check in.")
             return
         db, user = self.okr.db, self.okr.username
-        self.before = load_tree(db, period.id, self.okr.thresholds)
         mine = my_key_results(db, user, period.id, self.okr.thresholds)
+        before = load_tree(db, period.id, self.okr.thresholds)
+        self.bands_before = band_snapshot(before, {kr.objective_id for _, kr in mine})
         since = week_start(datetime.combine(self.okr.today(), datetime.min.time()).astimezone())
         latest = last_check_in_times(db, [kr.id for _, kr in mine])
         self.items = order_items(
@@ -185,7 +186,7 @@ class WeeklyScreen(Screen[None]):
             self.dismiss(None)
             return
         after = load_tree(self.okr.db, period.id, self.okr.thresholds)
-        summary = WeeklySummary(self.items, self.before, after)
+        summary = WeeklySummary(self.items, self.bands_before, after)
         self.app.push_screen(summary, self._summary_closed)
 
     def _summary_closed(self, _: object) -> None:
@@ -201,19 +202,21 @@ class Change:
     band: Band
 
 
-def kr_changes(items: list[Item], before: TreeModel | None, after: TreeModel) -> list[Change]:
-    """Old → new score of every KR checked in during the run."""
+def kr_changes(items: list[Item], after: TreeModel) -> list[Change]:
+    """Old → new score of every KR checked in during the run.
+
+    The old score is the one read when the run started (``item.kr``).
+    """
     changes = []
     for item in items:
         if item.saved is None:
             continue
-        old = before.key_result(item.kr.id) if before else None
         new = after.key_result(item.kr.id)
         changes.append(
             Change(
                 item.kr.ref,
                 item.kr.title,
-                old.progress if old else None,
+                item.kr.progress,
                 new.progress if new else None,
                 new.band if new else Band.NO_DATA,
             )
@@ -221,15 +224,32 @@ def kr_changes(items: list[Item], before: TreeModel | None, after: TreeModel) ->
     return changes
 
 
-def band_changes(before: TreeModel | None, after: TreeModel) -> list[tuple[str, str, Band, Band]]:
-    """Objectives whose band moved: (ref, title, old band, new band)."""
-    if before is None:
-        return []
+def band_snapshot(model: TreeModel, objective_ids: set[int]) -> dict[int, Band]:
+    """The bands of these objectives and of every objective above them, read now.
+
+    Only these can change band when their KRs are checked in. The read model
+    scores objectives on first use, so reading them here, before any write, is
+    what makes them "before".
+    """
+    bands: dict[int, Band] = {}
+    for oid in objective_ids:
+        current: int | None = oid
+        while current is not None and current not in bands:
+            row = model.objectives.get(current)
+            if row is None:
+                break
+            bands[current] = row.band
+            current = row.parent_id
+    return bands
+
+
+def band_changes(before: dict[int, Band], after: TreeModel) -> list[tuple[str, str, Band, Band]]:
+    """Objectives whose band moved: (ref, title, old band, new band), in tree order."""
     moved = []
     for _, row in after.walk():
-        old = before.objectives.get(row.id)
-        if old is not None and old.band != row.band:
-            moved.append((row.ref, row.title, old.band, row.band))
+        old = before.get(row.id)
+        if old is not None and old != row.band:
+            moved.append((row.ref, row.title, old, row.band))
     return moved
 
 
@@ -242,9 +262,9 @@ class WeeklySummary(Screen[None]):
         Binding("escape,enter,q", "close", "Done", id="weekly_done"),
     ]
 
-    def __init__(self, items: list[Item], before: TreeModel | None, after: TreeModel) -> None:
+    def __init__(self, items: list[Item], before: dict[int, Band], after: TreeModel) -> None:
         super().__init__()
-        self.changes = kr_changes(items, before, after)
+        self.changes = kr_changes(items, after)
         self.moved = band_changes(before, after)
         self.skipped = [i.kr.ref for i in items if i.saved is None]
 
