@@ -6,10 +6,10 @@ the demo people); read-only views use the fixed snapshot user.
 
 import io
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 
 from rich.console import Console
-from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -22,7 +22,7 @@ from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.scoring import kr_progress
 from widgets.chart import HistoryChart
-from widgets.kpi_panel import BAD, GOOD, KpiCard, KpiGrid, delta_text
+from widgets.kpi_panel import BAD, GOOD, KpiGrid, PanelData, card_title, delta_text
 
 SIZE = (120, 40)
 TODAY = "2026-11-23"
@@ -54,11 +54,25 @@ def kpi_screen(app: OkrApp) -> KpiScreen:
     return screen
 
 
-def card(app: OkrApp, name: str) -> KpiCard:
-    for item in app.screen.query(KpiCard):
-        if item.data is not None and item.data.name == name:
+def shown(app: OkrApp) -> list[PanelData]:
+    """The panels the dashboard's grid draws, in order."""
+    return app.screen.query_one(KpiGrid).items
+
+
+def card(app: OkrApp, name: str) -> PanelData:
+    for item in shown(app):
+        if item.name == name:
             return item
     raise AssertionError(f"no panel {name!r}")
+
+
+def drawn(grid: KpiGrid, index: int) -> list[str]:
+    """The text of panel ``index`` as the grid draws it on screen (scrolled into view)."""
+    region = grid.card_region(index)
+    top = region.y - int(grid.scroll_y)
+    assert top >= 0 and top + region.height <= grid.size.height, "panel not on screen"
+    lines = [grid.render_line(top + row).text for row in range(region.height)]
+    return [line[region.x : region.right] for line in lines]
 
 
 async def open_dashboard(pilot: Pilot) -> KpiScreen:
@@ -71,7 +85,7 @@ async def open_dashboard(pilot: Pilot) -> KpiScreen:
 async def select(pilot: Pilot, name: str) -> None:
     """Move the cursor to the panel ``name`` with the arrow keys."""
     grid = pilot.app.screen.query_one(KpiGrid)
-    target = [c.data.name for c in grid.query(KpiCard)].index(name)  # type: ignore[union-attr]
+    target = [item.name for item in grid.items].index(name)
     await pilot.press("home", *["right"] * target)
     screen = kpi_screen(pilot.app)  # type: ignore[arg-type]
     selected = screen.selected()
@@ -86,7 +100,7 @@ async def test_k_opens_the_dashboard_and_t_returns_to_the_same_tree(make_app, te
         assert isinstance(tree, TreeScreen)
         screen = await open_dashboard(pilot)
         live = rows(tester_demo_path, "SELECT count(*) FROM kpi WHERE NOT archived")[0][0]
-        assert len(screen.query(KpiCard)) == live == 17
+        assert len(shown(app)) == live == 17
         mode_line = text_of(screen.query_one("#kpi-mode-line", Static).content)
         assert f"showing all KPIs · {live} of {live}" in mode_line
         assert "⚠ 1 trending the wrong way" in mode_line
@@ -111,9 +125,11 @@ async def test_arrows_move_the_cursor_by_row_and_column(make_app, tester_demo_pa
         assert grid.cursor == 8
         await pilot.press("end")
         assert grid.cursor == 16
-        assert [c for c in grid.query(KpiCard) if c.has_class("-selected")] == [
-            list(grid.query(KpiCard))[16]
-        ]
+        await pilot.pause()
+        assert grid.selected_key == grid.items[16].key
+        # the selected panel is drawn with a heavy border, the others with a round one
+        assert drawn(grid, 16)[0].startswith("┏") and drawn(grid, 16)[-1].startswith("┗")
+        assert drawn(grid, 15)[0].startswith("╭")
 
 
 async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app, demo_path, me):
@@ -121,8 +137,8 @@ async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app
     async with app.run_test(size=SIZE) as pilot:
         await open_dashboard(pilot)
         mrr = card(app, "MRR")
-        assert mrr.has_class("-green")  # $956K, green at $950K
-        assert delta_text(mrr.data).style == GOOD  # type: ignore[arg-type]
+        assert mrr.health == "green"  # $956K, green at $950K
+        assert delta_text(mrr).style == GOOD
         await select(pilot, "MRR")
         await pilot.press("v")
         form = app.screen
@@ -138,10 +154,10 @@ async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app
                                "(SELECT id FROM kpi WHERE name = 'MRR') AND observed_on = ?",
                     TODAY) == [(800000.0, "Lost [bold]two[/] deals", me)]  # fmt: skip
         mrr = card(app, "MRR")
-        assert mrr.data is not None and mrr.data.value == 800000
-        assert mrr.data.series[-1] == 800000 and mrr.data.series[-2] == 956000
-        assert mrr.has_class("-red") and not mrr.has_class("-green")  # red at $850K
-        delta = delta_text(mrr.data)
+        assert mrr.value == 800000
+        assert mrr.series[-1] == 800000 and mrr.series[-2] == 956000
+        assert mrr.health == "red"  # red at $850K
+        delta = delta_text(mrr)
         assert delta.style == BAD and delta.plain.startswith("▼ $156K")
 
 
@@ -266,7 +282,7 @@ async def test_import_a_csv_with_a_bad_row_then_a_good_one(make_app, demo_path, 
                 break
         assert isinstance(app.screen, KpiScreen)
         await pilot.pause()
-        assert card(app, "NPS").data.value == 42  # type: ignore[union-attr]
+        assert card(app, "NPS").value == 42
     assert rows(demo_path, "SELECT k.name, v.value, v.note FROM kpi_value v JOIN kpi k "
                            "ON k.id = v.kpi_id WHERE v.observed_on = '2026-11-21'") == [
         ("MRR", 951000.0, "weekend")
@@ -283,7 +299,7 @@ async def test_filter_by_category_linked_krs_and_escape(make_app, tester_demo_pa
         await pilot.press("enter")
         await pilot.pause()
         assert {p.category for p in screen.shown} == {"Revenue"}
-        assert len(screen.query(KpiCard)) == 3
+        assert len(shown(app)) == 3
         await pilot.press("f")
         await typing(pilot, "linked")
         await pilot.press("enter")
@@ -292,7 +308,7 @@ async def test_filter_by_category_linked_krs_and_escape(make_app, tester_demo_pa
         assert [p.name for p in screen.shown] == ["NPS"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(screen.query(KpiCard)) == 17
+        assert len(shown(app)) == 17
 
 
 async def test_linked_to_my_krs_explains_an_empty_result(make_app, tester_demo_path):
@@ -303,7 +319,7 @@ async def test_linked_to_my_krs_explains_an_empty_result(make_app, tester_demo_p
         await typing(pilot, "linked")
         await pilot.press("enter")
         await pilot.pause()
-        assert not screen.query(KpiCard)
+        assert not shown(app)
         empty = screen.query_one("#kpi-empty", Static)
         assert "None of your key results" in text_of(empty.content)
 
@@ -336,10 +352,12 @@ async def test_new_edit_and_archive_a_kpi(make_app, demo_path, me):
         assert owner == me
         selected = screen.selected()
         assert selected is not None and selected.id == kpi_id
-        new_card = screen.query_one(KpiGrid).card(kpi_id)
-        assert new_card is not None and new_card.border_title is not None
-        # stored as literal text: its markup form escapes the brackets
-        assert Content.from_markup(new_card.border_title).plain == "Tickets [b]open[/b]"
+        grid = screen.query_one(KpiGrid)
+        new_card = grid.item(kpi_id)
+        assert new_card is not None
+        assert card_title(new_card) == "Tickets [b]open[/b]"
+        await pilot.pause()
+        assert "Tickets [b]open[/b]" in drawn(grid, grid.keys.index(kpi_id))[0]
 
         await pilot.press("e")
         form = app.screen
@@ -355,12 +373,12 @@ async def test_new_edit_and_archive_a_kpi(make_app, demo_path, me):
         await pilot.press("y")
         await pilot.pause()
         assert rows(demo_path, "SELECT archived FROM kpi WHERE id = ?", kpi_id) == [(1,)]
-        assert kpi_id not in [c.key for c in screen.query(KpiCard)]
+        assert kpi_id not in grid.keys
         await pilot.press("f")
         await typing(pilot, "archived")
         await pilot.press("enter")
         await pilot.pause()
-        assert [c.key for c in screen.query(KpiCard)] == [kpi_id]
+        assert grid.keys == [kpi_id]
         await pilot.press("a")  # unarchive: no confirmation needed
         await pilot.pause()
         assert rows(demo_path, "SELECT archived FROM kpi WHERE id = ?", kpi_id) == [(0,)]
@@ -390,8 +408,8 @@ async def test_detail_shows_history_chart_krs_and_the_early_warning(make_app, te
     async with app.run_test(size=SIZE) as pilot:
         await open_dashboard(pilot)
         support = card(app, "Support response time")
-        assert support.data is not None and support.data.warning is not None
-        assert str(support.border_title).startswith("⚠")
+        assert support.warning is not None
+        assert card_title(support).startswith("⚠")
         await select(pilot, "Support response time")
         await pilot.press("enter")
         await pilot.pause()
@@ -427,7 +445,7 @@ async def test_a_value_recorded_in_the_detail_shows_on_the_dashboard(make_app, d
         assert table.get_row_at(0)[:2] == [TODAY, "31.5%"]
         await pilot.press("escape")
         await pilot.pause()
-        assert card(app, "Win rate").data.value == 31.5  # type: ignore[union-attr]
+        assert card(app, "Win rate").value == 31.5
 
 
 async def test_a_parent_kpi_shows_its_children_in_the_detail(make_app, tester_demo_path):
@@ -467,9 +485,13 @@ async def test_the_grid_reflows_with_the_width(make_app, tester_demo_path):
             screen = await open_dashboard(pilot)
             grid = screen.query_one(KpiGrid)
             assert grid.columns() == columns
-            cards = list(grid.query(KpiCard))
-            assert all(c.region.right <= width for c in cards)
-            assert all(c.outer_size.width >= 26 for c in cards)
+            regions = [grid.card_region(i) for i in range(len(grid.items))]
+            assert all(r.right <= grid.scrollable_content_region.width for r in regions)
+            assert all(r.width >= 26 for r in regions)
+            # panels in a row do not overlap: one gutter column between neighbours
+            row = [r for r in regions if r.y == 0]
+            assert len(row) == columns
+            assert all(b.x == a.right + 1 for a, b in pairwise(row))
 
 
 def test_the_kpi_widgets_never_touch_the_database_layer() -> None:

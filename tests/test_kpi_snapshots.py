@@ -3,7 +3,7 @@
 from textual.pilot import Pilot
 
 from okrtui.screens.kpis import KpiScreen
-from widgets.kpi_panel import KpiCard, KpiGrid
+from widgets.kpi_panel import KpiGrid
 
 SIZE = (120, 40)
 
@@ -23,7 +23,7 @@ async def _dashboard(pilot: Pilot) -> None:
 async def _on(pilot: Pilot, name: str) -> None:
     await _dashboard(pilot)
     grid = pilot.app.screen.query_one(KpiGrid)
-    index = [c.data.name for c in grid.query(KpiCard) if c.data].index(name)
+    index = [item.name for item in grid.items].index(name)
     await pilot.press("home", *["right"] * index)
     assert isinstance(pilot.app.screen, KpiScreen)
 

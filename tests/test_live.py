@@ -10,7 +10,6 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from okrtui.app import OkrApp
 from okrtui.screens.forms import ObjectiveForm
@@ -19,6 +18,7 @@ from store import service
 from store.db import Database, open_database
 from store.identity import current_username
 from store.watch import ChangeWatcher
+from widgets.footer import KeyFooter
 
 SIZE = (120, 40)
 ME = current_username()
@@ -184,7 +184,8 @@ async def test_own_writes_do_not_rebuild_the_tree_again(make_app, tester_demo_pa
 
 def footer_state(app: OkrApp) -> dict[str, bool]:
     """Footer key → enabled, for the keys shown."""
-    return {key.key: not key.has_class("-disabled") for key in app.screen.query(FooterKey)}
+    footer = app.screen.query_one(KeyFooter)
+    return {item.key: item.enabled for item in footer.items()}
 
 
 def owned_root(path: Path) -> tuple[int, str]:

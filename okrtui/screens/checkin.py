@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Sparkline, Static, TextArea
+from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
 
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from store.checkins import correct_check_in
@@ -27,6 +27,7 @@ from store.errors import DomainError
 from store.queries import CheckInRow, KrRow
 from store.scoring import Thresholds, band, format_number, format_percent, kr_progress
 from store.service import check_in, validate_check_in_value
+from widgets.footer import KeyFooter
 from widgets.text import band_text, plain
 
 if TYPE_CHECKING:
@@ -349,7 +350,7 @@ class CheckInForm(ModalScreen[int | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (⏎)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         panel = self.query_one(CheckInPanel)

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from widgets.footer import KeyFooter
 from widgets.text import plain
 
 
@@ -35,7 +36,7 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.verb} (y)", variant="error", id="confirm")
                 yield Button("Cancel (n)", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -73,7 +74,7 @@ class PickDialog(ModalScreen[Any]):
             yield Label(plain(self.title_text, style="bold"))
             yield Input(placeholder="type to search", id="search")
             yield OptionList(id="options")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fill("")

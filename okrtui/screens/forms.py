@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from store.db import DatabaseError
 from store.enums import Direction, Kind, Level
@@ -29,6 +29,7 @@ from store.service import (
     update_objective,
 )
 from store.validation import optional_number, optional_text, require_text
+from widgets.footer import KeyFooter
 from widgets.text import plain
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class FormScreen(ModalScreen[int | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query(".field").first().focus()

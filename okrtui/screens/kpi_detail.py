@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
@@ -25,6 +25,7 @@ from store.kpi_queries import KpiDetail, kpi_detail
 from store.queries import kpi_panels
 from store.scoring import format_number, format_percent, kpi_health
 from widgets.chart import HistoryChart, Level
+from widgets.footer import KeyFooter
 from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
 from widgets.text import BAND_STYLE, plain, truncate
 
@@ -132,7 +133,7 @@ class KpiDetailScreen(Screen[None]):
                 yield DataTable(id="kpi-history", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="kpi-links"):
                 yield Static(id="kpi-links-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#kpi-history", DataTable).add_columns("Date", "Value", "Author", "Note")

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from store.db import DatabaseError
 from store.errors import DomainError
 from store.kpis import ImportReport, import_kpi_values
 from store.scoring import format_number
+from widgets.footer import KeyFooter
 from widgets.text import plain
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class ImportReportDialog(ModalScreen[bool]):
                 if not report.errors and (report.count("add") or report.count("replace")):
                     yield Button("Import (y)", variant="primary", id="confirm")
                 yield Button("Close (n)" if report.errors else "Cancel (n)", id="cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
@@ -23,6 +22,7 @@ from store.errors import DomainError
 from store.kpi_queries import KpiLinks, kpi_links, panel_warning
 from store.queries import KpiPanel, kpi_panels
 from store.scoring import kpi_health
+from widgets.footer import KeyFooter
 from widgets.kpi_panel import KpiGrid, PanelData
 from widgets.text import plain
 
@@ -115,10 +115,9 @@ class KpiScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="kpi-mode-line")
-        with VerticalScroll(id="kpi-scroll", can_focus=False):
-            yield Static(id="kpi-empty")
-            yield KpiGrid(id="kpi-grid")
-        yield Footer()
+        yield Static(id="kpi-empty")
+        yield KpiGrid(id="kpi-grid")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from okrtui.screens.forms import Check, FormScreen
 from store.db import DatabaseError
@@ -31,6 +31,7 @@ from store.queries import PeriodRow, list_periods
 from store.report import FORMATS, build_report, render, write_new_file
 from store.scoring import band, expected_progress, format_percent
 from store.validation import parse_date, require_text
+from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class PeriodsScreen(Screen[None]):
         yield Static(id="periods-intro")
         yield DataTable(id="periods-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="periods-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#periods-table", DataTable)

@@ -31,7 +31,6 @@ from textual.widgets import (
     Checkbox,
     ContentSwitcher,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -55,6 +54,7 @@ from store.periods import (
 from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
 from store.report import value_text
 from store.scoring import format_percent
+from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class ReviewScreen(Screen[CloseSummary | None]):
                 yield Static(id="review-summary-head")
                 yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
                 yield Static(id="review-summary-error", classes="error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         db = self.okr_app.db

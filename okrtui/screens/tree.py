@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
+from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from okrtui.live import DatabaseChanged
@@ -23,6 +23,7 @@ from store.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
 from store.rights import EditRights, tree_rights
 from store.scoring import forecast, format_number
+from widgets.footer import KeyFooter
 from widgets.text import plain
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ class TreeScreen(Screen[None]):
         self._history: list[CheckInRow] = []
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
         self._footer_state: tuple[bool | None, ...] | None = None  # see refresh_bindings
+        self._after_move_due = False  # see _highlighted
 
     @property
     def okr_app(self) -> "OkrApp":
@@ -189,7 +191,7 @@ class TreeScreen(Screen[None]):
                 yield Static(id="detail-body")
                 yield Sparkline([], id="spark")
                 yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         tree = self.query_one(OkrTree)
@@ -444,6 +446,15 @@ class TreeScreen(Screen[None]):
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self) -> None:
+        """The cursor's own frame first; the detail pane (a query and a table) and the
+        footer follow in the next one, once per burst of moves: holding ``j`` reads only
+        the history where the cursor stops."""
+        if not self._after_move_due:
+            self._after_move_due = True
+            self.call_after_refresh(self._after_move)
+
+    def _after_move(self) -> None:
+        self._after_move_due = False
         self._show_detail()
         if self._bindings_state() != self._footer_state:
             self.refresh_bindings()

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from okrtui.screens.checkin import CheckInPanel
 from store.checkins import last_check_in_times
@@ -26,6 +26,7 @@ from store.enums import Band
 from store.errors import DomainError
 from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
 from store.scoring import format_percent
+from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class WeeklyScreen(Screen[None]):
                 yield CheckInPanel(self.okr.thresholds, id="panel")
                 yield Static(id="wk-error", classes="error")
             yield Static(id="wk-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         period = self.okr.period
@@ -278,7 +279,7 @@ class WeeklySummary(Screen[None]):
             table.can_focus = False  # enter and escape close the summary
             yield table
             yield Static(id="wk-moved")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         head = Text.assemble(

@@ -1,0 +1,175 @@
+"""The reusable widgets on their own: the one-line key footer and the KPI grid."""
+
+from datetime import date
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+
+from widgets.footer import KeyFooter
+from widgets.kpi_panel import KpiGrid, PanelData
+
+# --------------------------------------------------------------------------- footer
+
+
+class Keys(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "hello", "Hello"),
+        Binding("b", "locked", "Locked"),
+        Binding("x", "hidden", "Hidden", show=False),
+        Binding("right,l", "next", "Next"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done: list[str] = []
+        self.bells = 0
+        self.locked = True
+
+    def compose(self) -> ComposeResult:
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "locked" and self.locked else True
+
+    def action_hello(self) -> None:
+        self.done.append("hello")
+
+    def action_locked(self) -> None:
+        self.done.append("locked")
+
+    def action_next(self) -> None:
+        self.done.append("next")
+
+    def bell(self) -> None:
+        self.bells += 1
+
+
+def footer_line(app: App[None]) -> str:
+    return app.screen.query_one(KeyFooter).render_line(0).text
+
+
+async def test_the_footer_shows_one_entry_per_action_and_the_palette_on_the_right() -> None:
+    app = Keys()
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+        items = [(i.display, i.description, i.enabled) for i in footer.items()]
+        assert items == [("a", "Hello", True), ("b", "Locked", False), ("→", "Next", True),
+                         ("^p", "palette", True)]  # fmt: skip
+        line = footer_line(app)
+        assert line.startswith("a Hello b Locked → Next ")
+        assert line.rstrip().endswith("^p palette") and len(line) == 60
+        assert "Hidden" not in line
+
+
+async def test_clicking_a_footer_key_presses_it_and_a_disabled_key_only_rings() -> None:
+    app = Keys()
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        line = footer_line(app)
+        await pilot.click(KeyFooter, offset=(line.index("Hello"), 0))
+        await pilot.click(KeyFooter, offset=(line.index("Locked"), 0))
+        await pilot.pause()
+        assert app.done == ["hello"] and app.bells == 1
+        app.locked = False
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        assert [i.enabled for i in app.query_one(KeyFooter).items()][1] is True
+        await pilot.click(KeyFooter, offset=(line.index("Locked"), 0))
+        await pilot.pause()
+        assert app.done == ["hello", "locked"] and app.bells == 1
+
+
+# --------------------------------------------------------------------------- KPI grid
+
+
+def panel(key: int, name: str, **values: object) -> PanelData:
+    base: dict[str, object] = {"value": 10.0 + key, "previous": 10.0, "series": (1.0, 3.0, 2.0),
+                               "observed_on": date(2026, 11, 20)}  # fmt: skip
+    base.update(values)
+    return PanelData(key=key, name=name, **base)  # type: ignore[arg-type]
+
+
+class Grid(App[None]):
+    def __init__(self, items: list[PanelData]) -> None:
+        super().__init__()
+        self.items = items
+        self.opened: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield KpiGrid()
+
+    def on_mount(self) -> None:
+        grid = self.query_one(KpiGrid)
+        grid.show(self.items)
+        grid.focus()
+
+    def on_kpi_grid_opened(self, event: KpiGrid.Opened) -> None:
+        self.opened.append(event.key)
+
+
+def card_text(grid: KpiGrid, index: int) -> list[str]:
+    region = grid.card_region(index)
+    top = region.y - int(grid.scroll_y)
+    return [grid.render_line(top + row).text[region.x : region.right] for row in range(7)]
+
+
+async def test_the_grid_scrolls_to_the_cursor_and_draws_only_what_is_on_screen() -> None:
+    app = Grid([panel(i, f"KPI {i}") for i in range(20)])
+    async with app.run_test(size=(62, 16)) as pilot:
+        grid = app.query_one(KpiGrid)
+        await pilot.pause()
+        assert grid.columns() == 2 and grid.virtual_size.height == 10 * 7
+        drawn_before = len(grid._lines)
+        assert drawn_before <= 6  # two rows and a bit: not twenty panels
+        await pilot.press("end")
+        await pilot.pause()
+        assert grid.cursor == 19 and grid.scroll_y > 0
+        assert card_text(grid, 19)[0].startswith("┏━ KPI 19 ")
+        await pilot.press("up", "left")
+        await pilot.pause()
+        assert grid.cursor == 16
+        assert card_text(grid, 16)[0].startswith("┏") and card_text(grid, 19)[0].startswith("╭")
+
+
+async def test_clicking_a_panel_selects_it_and_a_second_click_opens_it() -> None:
+    app = Grid([panel(i, f"KPI {i}") for i in range(4)])
+    async with app.run_test(size=(62, 20)) as pilot:
+        grid = app.query_one(KpiGrid)
+        await pilot.pause()
+        second = grid.card_region(1)
+        await pilot.click(KpiGrid, offset=(second.x + 3, second.y + 2))
+        await pilot.pause()
+        assert grid.cursor == 1 and app.opened == []
+        await pilot.click(KpiGrid, offset=(second.x + 3, second.y + 2))
+        await pilot.pause()
+        assert app.opened == [1]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.opened == [1, 1]
+
+
+async def test_panel_text_is_drawn_literally_and_cut_to_the_panel() -> None:
+    hostile = "[bold]Churn[/] \x1b[31mred " + "x" * 60
+    app = Grid([panel(1, hostile, warning="falling"), panel(2, "Archived", archived=True)])
+    async with app.run_test(size=(62, 20)) as pilot:
+        grid = app.query_one(KpiGrid)
+        await pilot.pause()
+        top = card_text(grid, 0)[0]
+        assert "⚠ [bold]Churn[/] [31mred" in top and "\x1b" not in top
+        assert len(top) == grid.card_region(0).width and top.endswith("┓")
+        assert "archived" in "".join(card_text(grid, 1))
+
+
+async def test_a_theme_change_redraws_the_panels_in_the_new_colours() -> None:
+    app = Grid([panel(1, "NPS", health="green")])
+    async with app.run_test(size=(62, 20)) as pilot:
+        grid = app.query_one(KpiGrid)
+        await pilot.pause()
+        before = next(iter(grid.render_line(1))).style
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = next(iter(grid.render_line(1))).style
+        assert before is not None and after is not None and before.bgcolor != after.bgcolor
+        assert after.color == grid.get_component_rich_style("kpi-grid--green").color

@@ -1,0 +1,148 @@
+"""The key footer: one widget that draws the screen's keys as one line.
+
+Textual's ``Footer`` mounts a widget per key and recomposes them all whenever a
+screen's bindings change: ≈30 ms for the tree screen's fifteen keys, paid on every
+screen switch and on every cursor move that enables or disables a key. This
+footer renders the same information (the screen's ``active_bindings``: shown
+keys, enabled or dimmed, the command palette key on the right) as a single line,
+so a change costs one repaint. A click on a key presses it, as in Textual's.
+"""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import RenderResult
+from textual.widget import Widget
+
+DIM = Style(dim=True)
+
+
+@dataclass(frozen=True)
+class FooterItem:
+    """One key as the footer shows it."""
+
+    key: str
+    display: str
+    description: str
+    enabled: bool
+    tooltip: str = ""
+    palette: bool = False
+
+
+class KeyFooter(Widget, can_focus=False):
+    """The focused screen's keys, in one line docked at the bottom."""
+
+    ALLOW_SELECT = False
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyFooter > .key-footer--key {
+        color: $footer-key-foreground;
+        text-style: bold;
+    }
+    KeyFooter > .key-footer--description {
+        color: $footer-description-foreground;
+    }
+    KeyFooter > .key-footer--separator {
+        color: $foreground 20%;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-footer--key",
+        "key-footer--description",
+        "key-footer--separator",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._spans: list[tuple[int, int, FooterItem]] = []
+        self._shown: list[FooterItem] | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: object) -> None:
+        if self.items() != self._shown:  # a focus change often leaves the keys as they were
+            self.refresh()
+
+    def items(self) -> list[FooterItem]:
+        """The keys shown now: one per action (its first key), the palette key last."""
+        app = self.app
+        seen: set[str] = set()
+        shown: list[FooterItem] = []
+        palette: FooterItem | None = None
+        for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
+            if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
+                display = app.get_key_display(binding)
+                palette = FooterItem(binding.key, display, binding.description, enabled,
+                                     tooltip, palette=True)  # fmt: skip
+                continue
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            shown.append(FooterItem(binding.key, app.get_key_display(binding),
+                                    binding.description, enabled, tooltip))  # fmt: skip
+        return shown + ([palette] if palette else [])
+
+    def render(self) -> RenderResult:
+        key_style = self.get_component_rich_style("key-footer--key", partial=True)
+        text_style = self.get_component_rich_style("key-footer--description", partial=True)
+        line = Text(no_wrap=True, overflow="crop", end="")
+        spans: list[tuple[int, int, FooterItem]] = []
+        items = self.items()
+        self._shown = list(items)
+        palette = items.pop() if items and items[-1].palette else None
+
+        def add(item: FooterItem) -> None:
+            start = line.cell_len
+            dim = Style() if item.enabled else DIM
+            line.append(item.display, key_style + dim)
+            if item.description:
+                line.append(" " + item.description, text_style + dim)
+            spans.append((start, line.cell_len, item))
+
+        for item in items:
+            add(item)
+            line.append(" ")
+        if palette is not None:
+            tail = Text.assemble(
+                ("▏", self.get_component_rich_style("key-footer--separator", partial=True)),
+                (palette.display, key_style),
+                (" " + palette.description, text_style),
+                " ",
+            )
+            width = self.size.width or line.cell_len + tail.cell_len
+            line.truncate(max(width - tail.cell_len, 0))
+            line.pad_right(max(width - tail.cell_len - line.cell_len, 0))
+            start = line.cell_len + 1
+            line.append_text(tail)
+            spans.append((start, line.cell_len - 1, palette))
+        self._spans = spans
+        return line
+
+    def item_at(self, x: int) -> FooterItem | None:
+        """The key drawn at column ``x`` (as last rendered)."""
+        return next((item for start, end, item in self._spans if start <= x < end), None)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        item = self.item_at(event.x)
+        if item is None:
+            return
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        item = self.item_at(event.x)
+        self.tooltip = (item.tooltip or None) if item is not None else None
