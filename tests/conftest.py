@@ -1,5 +1,6 @@
 """Shared fixtures. Every test runs with HOME, config and data dirs in tmp_path."""
 
+import gc
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,14 @@ def isolated_home(
     for name in ("OKRTUI_DB", "OKRTUI_CONFIG", "TEXTUAL"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_heap() -> Iterator[None]:
+    """The app freezes its start-up heap (okrtui.app._warm_up_imports): in the test
+    process that would keep every earlier test's garbage for good, so thaw it after."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -187,7 +187,7 @@ async def test_a_kpi_driven_key_result_follows_the_new_value(make_app, demo_path
         assert after.progress > before.progress
         tree._reveal(NodeRef("kr", kr_id))
         await pilot.pause()
-        assert "$990K / $1M" in tree._tree_nodes[f"kr:{kr_id}"].label.plain
+        assert "$990K / $1M" in tree.node_label(tree._tree_nodes[f"kr:{kr_id}"]).plain
 
 
 async def test_a_bad_value_is_refused_inline_and_cancel_writes_nothing(make_app, demo_path, me):
@@ -468,10 +468,10 @@ async def test_the_tree_marks_objectives_fed_by_a_kpi_trending_wrong(make_app, t
         assert isinstance(tree, TreeScreen)
         (oid,) = rows(tester_demo_path, "SELECT id FROM objective WHERE title = "
                                         "'Customers love us and stay'")[0]  # fmt: skip
-        assert "⚠ KPI" in tree._tree_nodes[f"objective:{oid}"].label.plain
+        assert "⚠ KPI" in tree.node_label(tree._tree_nodes[f"objective:{oid}"]).plain
         others = [n for k, n in tree._tree_nodes.items()
                   if k.startswith("objective:") and k != f"objective:{oid}"]  # fmt: skip
-        assert others and all("⚠ KPI" not in n.label.plain for n in others)
+        assert others and all("⚠ KPI" not in tree.node_label(n).plain for n in others)
         tree._reveal(NodeRef("objective", oid))
         await pilot.pause()
         body = text_of(tree.query_one("#detail-body", Static).content)

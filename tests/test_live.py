@@ -119,7 +119,7 @@ async def test_another_writers_check_in_appears_without_a_keypress(
         assert tree(app).selected() == cursor  # the viewer's cursor did not move
         label = tree(app)._tree_nodes.get(f"kr:{kr}")
         if label is not None:  # visible: its line shows the new value
-            assert "424K" in label.label.plain
+            assert "424K" in tree(app).node_label(label).plain
 
 
 async def test_an_open_form_survives_a_live_update(make_app, tester_demo_path: Path) -> None:

@@ -197,3 +197,25 @@ def test_table_handles_still_import_from_queries() -> None:
     assert queries.KR is KR
     with pytest.raises(AttributeError):
         queries.NOT_A_TABLE  # noqa: B018
+
+
+async def test_the_app_freezes_its_start_up_heap_once_the_orm_is_imported(
+    demo_path: Path,
+) -> None:
+    """Full collections then skip the ≈140,000 start-up objects (bench/README.md)."""
+    import gc
+    import threading
+
+    from okrtui.app import OkrApp
+    from okrtui.context import AppContext
+
+    gc.unfreeze()
+    ctx = AppContext(db_override=str(demo_path))
+    app = OkrApp(ctx, ctx.database())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        warm_up = [t for t in threading.enumerate() if t.name == "okrtui-warm-up"]
+        for thread in warm_up:
+            thread.join(timeout=30)
+        assert "store.service" in sys.modules
+        assert gc.get_freeze_count() > 10_000

@@ -113,7 +113,8 @@ async def test_new_objective_under_the_selected_one(make_app, tester_demo_path):
         new_ref = NodeRef("objective", created[0][0])
         await pilot.pause()
         assert tree_screen(app).selected() == new_ref
-        label = tree_screen(app)._tree_nodes[new_ref.key].label
+        screen = tree_screen(app)
+        label = screen.node_label(screen._tree_nodes[new_ref.key])
         assert "Win the Midwest [bold]x[/]" in label.plain
 
 
@@ -355,7 +356,13 @@ async def test_hostile_text_is_shown_literally(make_app, tester_demo_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await select(pilot, NodeRef("objective", oid))
-        label = tree_screen(app)._tree_nodes[f"objective:{oid}"].label.plain
+        screen = tree_screen(app)
+        node = screen._tree_nodes[f"objective:{oid}"]
+        label = screen.node_label(node).plain
         assert "[@click=app.quit]boom[/]" in label and "\x1b" not in label
+        # and the tree draws exactly that text on the node's line
+        widget = screen.query_one(OkrTree)
+        drawn = widget.render_line(node.line - int(widget.scroll_y)).text
+        assert "[@click=app.quit]boom[/]" in drawn and "\x1b" not in drawn
         assert "[@click=app.quit]boom[/]" in detail_text(app)
         assert app.is_running

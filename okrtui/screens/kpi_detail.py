@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
@@ -28,6 +28,7 @@ from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
 from widgets.text import BAND_STYLE, plain, truncate
+from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -122,7 +123,7 @@ class KpiDetailScreen(Screen[None]):
         return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="kpi-detail-top"):
             with VerticalScroll(id="kpi-facts"):
                 yield Static(id="kpi-facts-body")

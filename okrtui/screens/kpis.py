@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
@@ -25,6 +25,7 @@ from store.scoring import kpi_health
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import KpiGrid, PanelData
 from widgets.text import plain
+from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -113,7 +114,7 @@ class KpiScreen(Screen[None]):
         return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="kpi-mode-line")
         yield Static(id="kpi-empty")
         yield KpiGrid(id="kpi-grid")

@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from okrtui.screens.forms import Check, FormScreen
 from store.db import DatabaseError
@@ -33,6 +33,7 @@ from store.scoring import band, expected_progress, format_percent
 from store.validation import parse_date, require_text
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain
+from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -178,7 +179,7 @@ class PeriodsScreen(Screen[None]):
         return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="periods-intro")
         yield DataTable(id="periods-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="periods-detail")

@@ -31,7 +31,6 @@ from textual.widgets import (
     Checkbox,
     ContentSwitcher,
     DataTable,
-    Header,
     Input,
     Label,
     Static,
@@ -56,6 +55,7 @@ from store.report import value_text
 from store.scoring import format_percent
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
+from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -106,7 +106,7 @@ class ReviewScreen(Screen[CloseSummary | None]):
         return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="review-step")
         with ContentSwitcher(initial="review-page", id="review-switcher"):
             with Horizontal(id="review-page"):

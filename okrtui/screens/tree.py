@@ -1,15 +1,17 @@
 """The alignment tree: the home screen, with a detail pane and every editing key."""
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, cast
 
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
+from textual.widgets import DataTable, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from okrtui.live import DatabaseChanged
@@ -25,6 +27,7 @@ from store.rights import EditRights, tree_rights
 from store.scoring import forecast, format_number
 from widgets.footer import KeyFooter
 from widgets.text import plain
+from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -36,9 +39,13 @@ EDIT_ACTIONS = frozenset({"new_objective", "add_kr", "edit", "move", "delete", "
 FILTER_MODES: tuple[FilterMode, ...] = ("all", "mine", "team")
 
 
-@dataclass(frozen=True)
-class NodeRef:
-    """What a tree node stands for: an objective or a key result, by id."""
+class NodeRef(NamedTuple):
+    """What a tree node stands for: an objective or a key result, by id.
+
+    A tuple of a string and an int, which the garbage collector stops tracking: a
+    fully expanded tree holds 40,000 of them, and every full collection walks every
+    tracked object (a frozen dataclass is two tracked objects each).
+    """
 
     kind: Literal["objective", "kr"]
     id: int
@@ -46,6 +53,10 @@ class NodeRef:
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.id}"
+
+
+LAZY_LABEL = Text("")
+"""The label every node is created with; :meth:`OkrTree.render_label` builds the real one."""
 
 
 class OkrTree(Tree[NodeRef]):
@@ -64,6 +75,29 @@ class OkrTree(Tree[NodeRef]):
         Binding("right,l", "expand_node", "Expand", show=False),
         Binding("left,h", "collapse_or_parent", "Parent", show=False),
     ]
+
+    labeller: Callable[[TreeNode[NodeRef]], Text] | None = None
+    """Builds a node's label when it is drawn (set by the screen, which has the model)."""
+
+    def process_label(self, label: str | Text) -> Text:
+        return label if label is LAZY_LABEL else super().process_label(label)
+
+    def render_label(self, node: TreeNode[NodeRef], base_style: Style, style: Style) -> Text:
+        """Labels are built when drawn, from the screen's read model: a 40,000-node tree
+        then holds one shared placeholder instead of 40,000 styled texts, and only the
+        lines on screen are ever formatted (and scored)."""
+        if node._label is not LAZY_LABEL or self.labeller is None:
+            return super().render_label(node, base_style, style)
+        node._label = self.labeller(node)  # drawn by Textual's own code (icon, toggle)
+        try:
+            return super().render_label(node, base_style, style)
+        finally:
+            node._label = LAZY_LABEL
+
+    def get_label_width(self, node: TreeNode[NodeRef]) -> int:
+        """No label is measured: they are cut to fit the tree's width when drawn (measuring
+        every line on each expansion formatted all 40,000 labels)."""
+        return 0 if node._label is LAZY_LABEL else super().get_label_width(node)
 
     def action_expand_node(self) -> None:
         node = self.cursor_node
@@ -181,7 +215,7 @@ class TreeScreen(Screen[None]):
         return None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Input(placeholder="filter: text in titles, owners, refs", id="filter")
@@ -197,6 +231,7 @@ class TreeScreen(Screen[None]):
         tree = self.query_one(OkrTree)
         tree.show_root = False
         tree.guide_depth = 3
+        tree.labeller = self.node_label
         self.query_one("#filter", Input).display = False
         history = self.query_one("#history", DataTable)
         history.add_columns("Date", "Value", "Confidence", "Note", "Author")
@@ -274,20 +309,25 @@ class TreeScreen(Screen[None]):
     def _add_objective(self, parent: TreeNode[NodeRef], row: ObjectiveRow) -> TreeNode[NodeRef]:
         ref = NodeRef("objective", row.id)
         has_children = bool(row.key_results or row.children)
-        label = objective_label(row, self._label_width(parent), row.id in self.kpi_warnings)
-        node = parent.add(label, ref,
-                          allow_expand=has_children)  # fmt: skip
+        node = parent.add(LAZY_LABEL, ref, allow_expand=has_children)
         self._tree_nodes[ref.key] = node
         return node
 
-    def _label_width(self, parent: TreeNode[NodeRef]) -> int:
-        """Room left for a title at this depth (bar, score and guides take the rest)."""
-        tree = self.query_one(OkrTree)
-        width = tree.size.width or 72
-        depth, node = 0, parent
-        while node.parent is not None:
-            depth, node = depth + 1, node.parent
-        return width - 18 - 3 * depth
+    def node_label(self, node: TreeNode[NodeRef]) -> Text:
+        """A node's label as drawn now: bar, score, reference, title cut to the room left
+        at its depth, and markers (``OkrTree.render_label`` calls this)."""
+        ref, model = node.data, self.model
+        row = model.objectives.get(ref.id) if model and ref and ref.kind == "objective" else None
+        kr = model.key_result(ref.id) if model and ref and ref.kind == "kr" else None
+        depth, parent = 0, node.parent
+        while parent is not None and parent.parent is not None:
+            depth, parent = depth + 1, parent.parent
+        width = (node.tree.size.width or 72) - 18 - 3 * depth
+        if row is not None:
+            return objective_label(row, width, row.id in self.kpi_warnings)
+        if kr is not None:
+            return kr_label(kr, width - 4)
+        return Text("")  # a stale node between a re-read and the rebuild that follows
 
     def _populate(self, node: TreeNode[NodeRef]) -> None:
         """Add an objective node's KRs and child objectives (once)."""
@@ -298,8 +338,7 @@ class TreeScreen(Screen[None]):
         for kr in row.key_results:
             if show_all_krs or self._kr_matches(kr):
                 ref = NodeRef("kr", kr.id)
-                label = kr_label(kr, self._label_width(node) - 4)
-                self._tree_nodes[ref.key] = node.add_leaf(label, ref)
+                self._tree_nodes[ref.key] = node.add_leaf(LAZY_LABEL, ref)
         for child in row.children:
             if self._shows(child):
                 self._add_objective(node, self.model.objectives[child])

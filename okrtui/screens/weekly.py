@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from okrtui.screens.checkin import CheckInPanel
 from store.checkins import last_check_in_times
@@ -28,6 +28,7 @@ from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_result
 from store.scoring import format_percent
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate
+from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -77,7 +78,7 @@ class WeeklyScreen(Screen[None]):
         return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="wk-progress")
         with Horizontal(id="wk-main"):
             with VerticalScroll(id="wk-form"):
@@ -270,7 +271,7 @@ class WeeklySummary(Screen[None]):
         self.skipped = [i.kr.ref for i in items if i.saved is None]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="wk-summary"):
             yield Static(id="wk-summary-head")
             table: DataTable[object] = DataTable(
