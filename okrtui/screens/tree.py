@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Sparkline, Static, Tree
@@ -176,6 +176,7 @@ class TreeScreen(Screen[None]):
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
         self._footer_state: tuple[bool | None, ...] | None = None  # see refresh_bindings
         self._after_move_due = False  # see _highlighted
+        self._labels: dict[tuple[int, int], Text] = {}  # (node id, tree width): node_label
 
     @property
     def okr_app(self) -> "OkrApp":
@@ -216,15 +217,14 @@ class TreeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield Input(placeholder="filter: text in titles, owners, refs", id="filter")
-                yield Static(id="mode-line")
-                yield OkrTree("objectives", id="tree")
-            with VerticalScroll(id="detail"):
-                yield Static(id="detail-body")
-                yield Sparkline([], id="spark")
-                yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
+        with Vertical(id="left"):
+            yield Input(placeholder="filter: text in titles, owners, refs", id="filter")
+            yield Static(id="mode-line")
+            yield OkrTree("objectives", id="tree")
+        with VerticalScroll(id="detail"):
+            yield Static(id="detail-body")
+            yield Sparkline([], id="spark")
+            yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -272,6 +272,7 @@ class TreeScreen(Screen[None]):
             expanded = self._expanded_keys()
         first_time = not self._tree_nodes
         tree.clear()
+        self._labels.clear()
         self._tree_nodes = {}
         model = self.model
         if model is None or not model.objectives:
@@ -315,14 +316,25 @@ class TreeScreen(Screen[None]):
 
     def node_label(self, node: TreeNode[NodeRef]) -> Text:
         """A node's label as drawn now: bar, score, reference, title cut to the room left
-        at its depth, and markers (``OkrTree.render_label`` calls this)."""
+        at its depth, and markers (``OkrTree.render_label`` calls this; the tree copies it,
+        callers must not change it). Kept until the tree is rebuilt: a cursor move redraws
+        two lines, and their labels have not changed."""
+        width = node.tree.size.width or 72
+        label = self._labels.get((node.id, width))
+        if label is None:
+            if len(self._labels) > 4096:
+                self._labels.clear()
+            label = self._labels[node.id, width] = self._make_label(node, width)
+        return label
+
+    def _make_label(self, node: TreeNode[NodeRef], tree_width: int) -> Text:
         ref, model = node.data, self.model
         row = model.objectives.get(ref.id) if model and ref and ref.kind == "objective" else None
         kr = model.key_result(ref.id) if model and ref and ref.kind == "kr" else None
         depth, parent = 0, node.parent
         while parent is not None and parent.parent is not None:
             depth, parent = depth + 1, parent.parent
-        width = (node.tree.size.width or 72) - 18 - 3 * depth
+        width = tree_width - 18 - 3 * depth
         if row is not None:
             return objective_label(row, width, row.id in self.kpi_warnings)
         if kr is not None:
