@@ -132,6 +132,11 @@ class OkrApp(App[None]):
         if getattr(self, "live", None) is not None:
             self.live.stop()
 
+    def reread_soon(self) -> None:
+        """A screen's re-read failed: have the live updates ask again within a second."""
+        if getattr(self, "live", None) is not None:
+            self.live.again()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Screen switches are hidden on the screen itself and while a dialog or a guided
         task (the weekly check-in, a period review) is open: it is finished or left first."""

@@ -15,6 +15,7 @@ from store.db import Database
 from store.watch import ChangeWatcher
 
 POLL_SECONDS = 1.0
+MAX_RETRIES = 5  # re-reads asked again after a failure, per commit (LiveUpdates.again)
 
 
 class DatabaseChanged(Message):
@@ -27,10 +28,24 @@ class LiveUpdates:
     def __init__(self, app: App[None], db: Database, interval: float = POLL_SECONDS) -> None:
         self._app = app
         self._watcher = ChangeWatcher(db)
+        self._again = False
+        self._retries = 0
         self._timer: Timer = app.set_interval(interval, self.poll, name="okrtui-live-updates")
 
+    def again(self) -> None:
+        """A screen could not re-read (a busy database): tell the screens again at the next
+        poll, since the watcher reports each commit only once. A few times per commit, not
+        forever: a database that stays unreadable would post an error every second."""
+        if self._retries < MAX_RETRIES:
+            self._retries += 1
+            self._again = True
+
     def poll(self) -> None:
-        if self._watcher.changed():
+        changed = self._watcher.changed()
+        if changed:
+            self._retries = 0
+        if changed or self._again:
+            self._again = False
             for screen in self._app.screen_stack:
                 screen.post_message(DatabaseChanged())
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -15,7 +16,7 @@ from okrtui.app import OkrApp
 from okrtui.screens.forms import ObjectiveForm
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store import service
-from store.db import Database, open_database
+from store.db import Database, DatabaseError, open_database
 from store.identity import current_username
 from store.watch import ChangeWatcher
 from widgets.footer import KeyFooter
@@ -120,6 +121,42 @@ async def test_another_writers_check_in_appears_without_a_keypress(
         label = tree(app)._tree_nodes.get(f"kr:{kr}")
         if label is not None:  # visible: its line shows the new value
             assert "424K" in tree(app).node_label(label).plain
+
+
+async def test_a_failed_re_read_changes_nothing_and_is_tried_again(
+    make_app, tester_demo_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy database while re-reading: the tree keeps the model it drew (not a new
+    model under old lines), and the change still shows once the database answers, though
+    the watcher reports each commit only once."""
+    from okrtui.screens import tree as tree_module
+
+    kr = plain_kr(tester_demo_path)
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = tree(app)
+        before = screen.model
+        failures: list[str] = []
+
+        def busy(*_args: object) -> object:
+            failures.append("busy")
+            raise DatabaseError("database is locked")
+
+        monkeypatch.setattr(tree_module, "objective_kpi_warnings", busy)
+        other = open_database(tester_demo_path)
+        try:
+            service.check_in(other, ME, kr, 424242)
+        finally:
+            other.close()
+        screen.reload()
+        assert failures and screen.model is before
+        await pilot.pause(1.3)  # a live poll: it fails too, and asks again
+        monkeypatch.undo()
+        await wait_for(pilot, lambda: current(app, kr) == 424242)
+        node = screen._tree_nodes.get(f"kr:{kr}")
+        if node is not None:
+            assert "424K" in screen.node_label(node).plain
 
 
 async def test_an_open_form_survives_a_live_update(make_app, tester_demo_path: Path) -> None:

@@ -8,6 +8,7 @@ from textual.binding import Binding, BindingType
 
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import KpiGrid, PanelData
+from widgets.title import TitleBar
 
 # --------------------------------------------------------------------------- footer
 
@@ -79,6 +80,59 @@ async def test_clicking_a_footer_key_presses_it_and_a_disabled_key_only_rings() 
         await pilot.click(KeyFooter, offset=(line.index("Locked"), 0))
         await pilot.pause()
         assert app.done == ["hello", "locked"] and app.bells == 1
+
+
+async def test_a_narrow_footer_draws_whole_keys_only_and_clicks_hit_what_is_drawn() -> None:
+    from textual.command import CommandPalette
+
+    app = Keys()
+    async with app.run_test(size=(30, 5)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+        line = footer_line(app)
+        assert line.startswith("a Hello b Locked ") and "Next" not in line and "→" not in line
+        assert line.rstrip().endswith("^p palette") and len(line) == 30
+        drawn = {footer.item_at(x) for x in range(30)} - {None}
+        assert {item.description for item in drawn if item} == {"Hello", "Locked", "palette"}
+        await pilot.click(KeyFooter, offset=(line.index("^p"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette) and app.done == []
+
+
+# --------------------------------------------------------------------------- title bar
+
+
+class Titled(App[None]):
+    TITLE = "okrtui"
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+
+
+async def test_the_title_bar_centres_the_titles_and_its_icon_opens_the_palette() -> None:
+    from textual.command import CommandPalette
+    from textual.screen import Screen
+
+    class Detail(Screen[None]):
+        def compose(self) -> ComposeResult:
+            yield TitleBar()
+
+    app = Titled()
+    async with app.run_test(size=(60, 5)) as pilot:
+        app.sub_title = "2026-Q4 · [b]me[/b]"
+        await pilot.pause()
+        line = app.query_one(TitleBar).render_line(0).text
+        assert "okrtui — 2026-Q4 · [b]me[/b]" in line and len(line) == 60
+        watchers = len(getattr(app, "__watchers")["sub_title"])
+        for _ in range(3):  # screens with a title bar are not kept alive by the app's watch
+            await app.push_screen(Detail())
+            await pilot.pause()
+            app.pop_screen()
+            await pilot.pause()
+        assert len(getattr(app, "__watchers")["sub_title"]) == watchers
+        await pilot.click(TitleBar, offset=(1, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
 
 
 # --------------------------------------------------------------------------- KPI grid
@@ -158,7 +212,7 @@ async def test_panel_text_is_drawn_literally_and_cut_to_the_panel() -> None:
         await pilot.pause()
         top = card_text(grid, 0)[0]
         assert "⚠ [bold]Churn[/] [31mred" in top and "\x1b" not in top
-        assert len(top) == grid.card_region(0).width and top.endswith("┓")
+        assert len(top) == grid.card_region(0).width and top.endswith("… ┓")  # cut, and says so
         assert "archived" in "".join(card_text(grid, 1))
 
 

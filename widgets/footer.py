@@ -103,35 +103,40 @@ class KeyFooter(Widget, can_focus=False):
         self._shown = list(items)
         palette = items.pop() if items and items[-1].palette else None
 
-        def add(item: FooterItem) -> None:
-            start = line.cell_len
+        def key_text(item: FooterItem) -> Text:
             dim = Style() if item.enabled else DIM
-            line.append(item.display, key_style + dim)
+            text = Text.assemble((item.display, key_style + dim))
             if item.description:
-                line.append(" " + item.description, text_style + dim)
-            spans.append((start, line.cell_len, item))
+                text.append(" " + item.description, text_style + dim)
+            return text
 
-        for item in items:
-            add(item)
-            line.append(" ")
+        tail = Text()
         if palette is not None:
             tail = Text.assemble(
                 ("▏", self.get_component_rich_style("key-footer--separator", partial=True)),
-                (palette.display, key_style),
-                (" " + palette.description, text_style),
+                key_text(palette),
                 " ",
             )
-            width = self.size.width or line.cell_len + tail.cell_len
-            line.truncate(max(width - tail.cell_len, 0))
-            line.pad_right(max(width - tail.cell_len - line.cell_len, 0))
-            start = line.cell_len + 1
+        width = self.size.width or 10_000
+        room = max(width - tail.cell_len, 0)
+        for item in items:  # only whole keys: a key cut in half could not be read or clicked
+            text = key_text(item)
+            if line.cell_len + text.cell_len > room:
+                break
+            spans.append((line.cell_len, line.cell_len + text.cell_len, item))
+            line.append_text(text)
+            line.append(" ")
+        if palette is not None:
+            line.truncate(room)
+            line.pad_right(room - line.cell_len)
+            spans.insert(0, (line.cell_len + 1, line.cell_len + tail.cell_len - 1, palette))
             line.append_text(tail)
-            spans.append((start, line.cell_len - 1, palette))
         self._spans = spans
         return line
 
     def item_at(self, x: int) -> FooterItem | None:
-        """The key drawn at column ``x`` (as last rendered)."""
+        """The key drawn at column ``x`` (as last rendered; keys that did not fit are not
+        drawn and cannot be clicked)."""
         return next((item for start, end, item in self._spans if start <= x < end), None)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:

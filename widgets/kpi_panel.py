@@ -234,6 +234,7 @@ class KpiGrid(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, rows * self.CARD_HEIGHT)
 
     def on_resize(self) -> None:
+        self._lines.clear()  # drawn for the old width: kept, they would only take memory
         self._update_size()
         self.call_after_refresh(self._scroll_to_cursor)
 
@@ -287,7 +288,10 @@ class KpiGrid(ScrollView, can_focus=True):
         inner = max(width - 2, 1)
 
         def border_line(left: str, right: str, label: Text, align_right: bool) -> Strip:
-            label.truncate(max(inner - 2, 0))
+            if label.cell_len > inner - 1:  # cut the words, keep the spaces around them
+                words = Text(label.plain.strip(), label.style)
+                words.truncate(max(inner - 3, 0), overflow="ellipsis")
+                label = Text.assemble(" ", words, " ", style=label.style)
             fill = max(inner - 1 - label.cell_len, 0)
             rule = [Segment(across, edge)]
             parts = [Segment(left, edge)]

@@ -36,6 +36,15 @@ class TitleBar(Widget):
             self.watch(owner, "title", self.refresh, init=False)
             self.watch(owner, "sub_title", self.refresh, init=False)
 
+    def on_unmount(self) -> None:
+        """Forget the watches on the app. Textual drops a detached widget's watch only when
+        the value next changes, and the app's title rarely does: every screen opened with
+        a title bar would otherwise stay in memory through it."""
+        watchers = getattr(self.app, "__watchers", {})  # where DOMNode.watch keeps them
+        for name in ("title", "sub_title"):
+            if name in watchers:
+                watchers[name] = [entry for entry in watchers[name] if entry[0] is not self]
+
     def _titles(self) -> tuple[str, str]:
         screen, app = self.screen, self.app
         title = screen.title if screen.title is not None else app.title
@@ -46,7 +55,8 @@ class TitleBar(Widget):
         width = self.size.width
         middle = max(width - self.ICON_WIDTH - self.RIGHT_WIDTH, 0)
         title = self.app.format_title(*self._titles()).truncate(middle, ellipsis=True)
-        icon = Content(f" {self.ICON}").pad_right(self.ICON_WIDTH - 2)
+        icon = Content(f" {self.ICON if self.app.ENABLE_COMMAND_PALETTE else ' '}")
+        icon = icon.pad_right(self.ICON_WIDTH - icon.cell_length)
         left = (middle - title.cell_length) // 2
         title = title.pad(left, middle - title.cell_length - left)
         return Content.assemble(icon, title, " " * self.RIGHT_WIDTH)
@@ -54,7 +64,7 @@ class TitleBar(Widget):
     def on_click(self, event: events.Click) -> None:
         if event.x < self.ICON_WIDTH and self.app.ENABLE_COMMAND_PALETTE:
             event.stop()
-            self.run_action("app.command_palette")
+            self.app.action_command_palette()
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         on_icon = event.x < self.ICON_WIDTH and self.app.ENABLE_COMMAND_PALETTE

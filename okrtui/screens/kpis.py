@@ -133,13 +133,15 @@ class KpiScreen(Screen[None]):
     def reload(self, select: int | None = None) -> None:
         """Re-read the panels and update the grid, keeping (or setting) the selection."""
         app = self.okr_app
-        try:
-            self.panels = kpi_panels(app.db, last=app.sparkline_length,
-                                     include_archived=self.filter.kind == "archived")  # fmt: skip
-            self.links = kpi_links(app.db, app.username)
+        try:  # both or neither: panels shown with another moment's links would disagree
+            panels = kpi_panels(app.db, last=app.sparkline_length,
+                                include_archived=self.filter.kind == "archived")  # fmt: skip
+            links = kpi_links(app.db, app.username)
         except DatabaseError as exc:
             self.notify(str(exc), severity="error")
+            app.reread_soon()
             return
+        self.panels, self.links = panels, links
         self._show(select)
 
     def _show(self, select: int | None = None) -> None:

@@ -208,7 +208,8 @@ class TreeScreen(Screen[None]):
         try:
             fresh = load_tree(db, period.id, self.okr_app.thresholds)
         except DatabaseError:
-            return None  # a busy or unreadable database: the next poll tries again
+            self.okr_app.reread_soon()  # a busy or unreadable database: try again soon
+            return None
         if not self.model.same_as_read(fresh):  # not ==: that would read every KR of both
             return self.reload()
         self.rights = tree_rights(db, self.okr_app.username, fresh)
@@ -252,13 +253,15 @@ class TreeScreen(Screen[None]):
             self.model = None
             self._rebuild(select)
             return
-        try:
-            self.model = load_tree(self.okr_app.db, period.id, self.okr_app.thresholds)
-            self.rights = tree_rights(self.okr_app.db, self.okr_app.username, self.model)
-            self.kpi_warnings = objective_kpi_warnings(self.okr_app.db, period.id)
+        try:  # all three or none: a model without its rebuild would leave stale lines
+            model = load_tree(self.okr_app.db, period.id, self.okr_app.thresholds)
+            rights = tree_rights(self.okr_app.db, self.okr_app.username, model)
+            warnings = objective_kpi_warnings(self.okr_app.db, period.id)
         except DatabaseError as exc:
             self.notify(str(exc), severity="error")
+            self.okr_app.reread_soon()
             return
+        self.model, self.rights, self.kpi_warnings = model, rights, warnings
         self._compute_visible()
         self._rebuild(select)
 
