@@ -227,3 +227,16 @@ async def test_a_theme_change_redraws_the_panels_in_the_new_colours() -> None:
         after = next(iter(grid.render_line(1))).style
         assert before is not None and after is not None and before.bgcolor != after.bgcolor
         assert after.color == grid.get_component_rich_style("kpi-grid--green").color
+
+
+async def test_a_resize_redraws_panels_at_the_new_width_and_drops_the_old_ones() -> None:
+    app = Grid([panel(i, f"KPI {i}") for i in range(6)])
+    async with app.run_test(size=(70, 20)) as pilot:
+        grid = app.query_one(KpiGrid)
+        await pilot.pause()
+        before = {width for _key, width, _selected in grid._lines}
+        await pilot.resize_terminal(92, 20)
+        await pilot.pause()
+        after = {width for _key, width, _selected in grid._lines}
+        assert grid.columns() == 3 and after and not after & before
+        assert all(len(card_text(grid, i)[0]) == grid.card_region(i).width for i in range(3))

@@ -234,7 +234,8 @@ class KpiGrid(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, rows * self.CARD_HEIGHT)
 
     def on_resize(self) -> None:
-        self._lines.clear()  # drawn for the old width: kept, they would only take memory
+        widths = {cells for _x, cells in self._column_spans()}  # panels of other widths go
+        self._lines = {key: lines for key, lines in self._lines.items() if key[1] in widths}
         self._update_size()
         self.call_after_refresh(self._scroll_to_cursor)
 
