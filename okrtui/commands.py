@@ -2,24 +2,31 @@
 
 The palette is the "I know what I want, not where it is" path: type a few
 letters of an objective or KR and land on it in the tree, or check it in
-directly. Items are read once when the palette opens (one read model), not on
-every keystroke.
+directly. Items are read once when the palette opens (store/finder.py: two narrow
+queries), not on every keystroke; on a big organisation only a shortlist of them is
+fuzzy-scored per keystroke.
 """
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from store.db import DatabaseError
-from store.queries import PeriodRow, load_tree
+from store.finder import findables, shortlist
+from store.queries import PeriodRow
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
     from okrtui.screens.tree import NodeRef
 
-Command = tuple[str, str, Callable[[], object]]  # (title, help, callback)
+# What a command does: a callback, or (kind, id, check in?) for an objective or KR, made
+# into a callback only when it is a hit (the big organisation has 70,000 entries).
+Target = Callable[[], object] | tuple[Literal["objective", "kr"], int, bool]
+Command = tuple[str, str, Target]  # (title, help, what it does)
+FUZZY_ALL = 2_000  # up to this many entries every one is fuzzy-scored on each keystroke
+SHORTLIST = 300  # beyond, only this many (store.finder.shortlist): ≈2 ms each 100
 
 
 class OkrCommands(Provider):
@@ -31,6 +38,7 @@ class OkrCommands(Provider):
 
     async def startup(self) -> None:
         self.items: list[Command] = [*self._actions(), *self._periods(), *self._tree_items()]
+        self._lowered = [title.lower() for title, _help, _callback in self.items]
 
     def _actions(self) -> list[Command]:
         app = self.okr
@@ -59,41 +67,21 @@ class OkrCommands(Provider):
         ]
 
     def _tree_items(self) -> list[Command]:
-        from okrtui.screens.tree import NodeRef
-
         period = self.okr.period
         if period is None:
             return []
         try:
-            model = load_tree(self.okr.db, period.id, self.okr.thresholds)
+            found = findables(self.okr.db, period.id)
         except DatabaseError:
             return []
         items: list[Command] = []
-        for _, row in model.walk():
-            ref = NodeRef("objective", row.id)
-            items.append(
-                (
-                    f"{row.ref} {row.title}",
-                    f"objective · @{row.owner}",
-                    partial(self._jump, ref, False),
-                )
-            )
-            for kr in row.key_results:
-                ref = NodeRef("kr", kr.id)
-                items.append(
-                    (
-                        f"{kr.ref} {kr.title}",
-                        f"key result · @{kr.owner}",
-                        partial(self._jump, ref, False),
-                    )
-                )
-                items.append(
-                    (
-                        f"Check in {kr.ref} {kr.title}",
-                        f"@{kr.owner}",
-                        partial(self._jump, ref, True),
-                    )
-                )
+        for item in found:
+            label = f"{item.ref} {item.title}"
+            if item.kind == "objective":
+                items.append((label, f"objective · @{item.owner}", ("objective", item.id, False)))
+                continue
+            items.append((label, f"key result · @{item.owner}", ("kr", item.id, False)))
+            items.append((f"Check in {label}", f"@{item.owner}", ("kr", item.id, True)))
         return items
 
     async def discover(self) -> Hits:
@@ -102,10 +90,21 @@ class OkrCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, callback in self.items:
+        items = self.items
+        if len(items) > FUZZY_ALL:  # a big organisation: fuzzy-score a shortlist only
+            items = [items[i] for i in shortlist(self._lowered, query, SHORTLIST)]
+        for title, help_text, target in items:
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, matcher.highlight(title), self._callback(target), help=help_text)
+
+    def _callback(self, target: Target) -> Callable[[], object]:
+        if callable(target):
+            return target
+        from okrtui.screens.tree import NodeRef
+
+        kind, item_id, check_in = target
+        return partial(self._jump, NodeRef(kind, item_id), check_in)
 
     # --- what the commands do -------------------------------------------------------
 
