@@ -274,6 +274,7 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
     from datetime import date
 
     from okrtui.textout import safe
+    from store.kpis import check_observed_on
     from store.queries import resolve_kpi
     from store.scoring import format_number
     from store.service import record_kpi_value
@@ -285,6 +286,9 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
     # The day is fixed here so the confirmation names the day that was written (the
     # KPI's latest value may be a later one when --date is in the past).
     day = parse_date(observed_on, "date") if observed_on is not None else date.today()
+    # A future value would stay the KPI's latest until that day (the form and CSV import
+    # refuse it too).
+    check_observed_on(day, date.today(), "--date")
     replaced, number = record_kpi_value(
         db, app.user.username, kpi_id, value, observed_on=day, note=note
     )

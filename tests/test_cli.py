@@ -429,6 +429,21 @@ def test_run_returns_the_exit_code(demo_path: Path, capsys: pytest.CaptureFixtur
     assert f"KR-{kr}" in out.out
 
 
+def test_kpi_record_refuses_a_future_date_and_writes_nothing(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the form and the CSV import do: a future value would stay the latest until then."""
+    tomorrow = date.fromordinal(date.today().toordinal() + 1).isoformat()
+    before = sqlite3.connect(demo_path).execute("SELECT count(*) FROM kpi_value").fetchone()
+    code = run(["--db", str(demo_path), "kpi", "record", "NPS", "40", "--date", tomorrow])
+    assert code == 1
+    assert f"--date {tomorrow} is in the future" in capsys.readouterr().err
+    after = sqlite3.connect(demo_path).execute("SELECT count(*) FROM kpi_value").fetchone()
+    assert after == before
+    today = date.today().isoformat()
+    assert run(["--db", str(demo_path), "kpi", "record", "NPS", "40", "--date", today]) == 0
+
+
 # --- real processes --------------------------------------------------------------------
 
 
