@@ -66,14 +66,13 @@ def findables(db: Database, period_id: int) -> list[Findable]:
 def shortlist(texts: Sequence[str], query: str, limit: int) -> list[int]:
     """Indexes of at most ``limit`` of ``texts`` (lower-cased) most likely meant by
     ``query``, best first: text starting with the query as a whole word (``kr-12 ``), then
-    starting with it, then the query at a word start, anywhere, every word of it anywhere,
-    and last its letters in order (what a fuzzy matcher accepts); shorter texts first
-    within a tier. Every text that is a fuzzy match is a candidate; only the order and the
-    cut are decided here."""
-    needle = " ".join(query.lower().split())
-    if not needle:
+    starting with it, then the query at a word start, anywhere, and last its characters in
+    order (all Textual's fuzzy matcher accepts: spaces included, nothing out of order);
+    shorter texts first within a tier. Only the order and the cut are decided here: when
+    fewer than ``limit`` texts match at all, every one of them is returned."""
+    needle = query.lower()
+    if not needle.strip():
         return []
-    words = needle.split()
     tiers: list[tuple[int, int, int]] = []  # (tier, length, index)
     rest: list[int] = []
     for index, text in enumerate(texts):
@@ -84,12 +83,10 @@ def shortlist(texts: Sequence[str], query: str, limit: int) -> list[int]:
             tiers.append((2, len(text), index))
         elif needle in text:
             tiers.append((3, len(text), index))
-        elif all(word in text for word in words):
-            tiers.append((4, len(text), index))
         else:
             rest.append(index)
     if len(tiers) < limit:
-        letters = re.compile(".*?".join(re.escape(ch) for ch in needle if ch != " "))
-        tiers += [(5, len(texts[i]), i) for i in rest if letters.search(texts[i])]
+        in_order = re.compile(".*?".join(map(re.escape, needle)))
+        tiers += [(4, len(texts[i]), i) for i in rest if in_order.search(texts[i])]
     tiers.sort()
     return [index for _tier, _length, index in tiers[:limit]]

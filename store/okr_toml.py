@@ -62,6 +62,7 @@ from store.queries import load_tree
 from store.rights import (
     require_key_result_edit,
     require_new_objective,
+    require_objective_control,
     require_objective_edit,
 )
 from store.service import _log
@@ -623,6 +624,8 @@ class _Planner:
         if not diffs:
             return row
         require_objective_edit(self.s, self.actor, row.id)
+        if {"owner", "collaborators", "parent"} & {diff.split()[0] for diff in diffs}:
+            require_objective_control(self.s, self.actor, row.id)
         row.title, row.owner, row.team, row.description = f.title, f.owner, f.team, f.description
         if f.level is not None:
             row.level = f.level

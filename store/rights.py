@@ -2,8 +2,12 @@
 
 Everyone reads everything (OKRs are transparent). Changes are limited:
 
-* an **objective** (its fields, state, alignment, deletion, new key results) by its
-  owner, its collaborators, the owner of any objective it is aligned under, and admins;
+* an **objective** (its fields, state, deletion, new key results) by its owner, its
+  collaborators, the owner of any objective it is aligned under, and admins; but **who
+  holds it** (its owner, its collaborators, and its alignment, which makes the owners
+  above it editors of it and of everything under it) only by its owner, the owners above
+  it and admins: a collaborator who could set those could make themselves its owner, or
+  move it under an objective of theirs, and so gain its children;
 * a **key result** (its definition and its check-ins) by all of those and also by the
   key result's own owner, since a KR is often assigned to someone other than the
   objective's owner and the weekly check-in walks through "my key results";
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import grp
 import pwd
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,7 +114,11 @@ class Editors:
     above: tuple[str, ...]  # owners of the objectives it is aligned under
 
     def allows(self, actor: str) -> bool:
-        return actor == self.owner or actor in self.collaborators or actor in self.above
+        return self.holds(actor) or actor in self.collaborators
+
+    def holds(self, actor: str) -> bool:
+        """Owns it or an objective above it: may also change who holds it."""
+        return actor == self.owner or actor in self.above
 
 
 def _objective_editors(conn: Connection, objective_id: int) -> tuple[str, Editors]:
@@ -157,17 +165,40 @@ def _who_may(editors: Editors, admins: list[str], kr_owner: str | None = None) -
 
 def require_objective_edit(s: Session, actor: str, objective_id: int) -> None:
     """Refuse unless ``actor`` may change the objective (and its KRs and check-ins)."""
+    refusal = _objective_refusal(s, actor, objective_id, Editors.allows)
+    if refusal is not None:
+        title, editors, admins = refusal
+        raise PermissionDenied(
+            f"@{actor} may not change O-{objective_id} “{title}”: it may be changed by "
+            f"{_who_may(editors, admins)}"
+        )
+
+
+def require_objective_control(s: Session, actor: str, objective_id: int) -> None:
+    """Refuse unless ``actor`` may change who holds the objective: its owner, its
+    collaborators or its alignment (the owner, an owner above it, or an admin)."""
+    refusal = _objective_refusal(s, actor, objective_id, Editors.holds)
+    if refusal is not None:
+        title, editors, admins = refusal
+        holders = Editors(editors.owner, (), editors.above)
+        raise PermissionDenied(
+            f"@{actor} may not change the owner, collaborators or alignment of "
+            f"O-{objective_id} “{title}”: {_who_may(holders, admins)} may (collaborators "
+            "edit the rest)"
+        )
+
+
+def _objective_refusal(
+    s: Session, actor: str, objective_id: int, rule: Callable[[Editors, str], bool]
+) -> tuple[str, Editors, list[str]] | None:
+    """None when ``rule`` or admin rights allow ``actor``; else what the refusal names:
+    (title, editors, admins)."""
     conn = s.connection()
     title, editors = _objective_editors(conn, objective_id)
-    if editors.allows(actor):
-        return
+    if rule(editors, actor):
+        return None
     admins = admins_of(conn, _session_path(s))
-    if actor in admins:
-        return
-    raise PermissionDenied(
-        f"@{actor} may not change O-{objective_id} “{title}”: it may be changed by "
-        f"{_who_may(editors, admins)}"
-    )
+    return None if actor in admins else (title, editors, admins)
 
 
 def require_key_result_edit(s: Session, actor: str, kr_id: int) -> None:
@@ -312,12 +343,23 @@ def is_admin(db: Database, actor: str) -> bool:
 
 def can_edit_objective(db: Database, actor: str, objective_id: int) -> bool:
     """Whether ``actor`` may change the objective (False for one that does not exist)."""
+    return _objective_check(db, actor, objective_id, Editors.allows)
+
+
+def can_control_objective(db: Database, actor: str, objective_id: int) -> bool:
+    """Whether ``actor`` may change who holds the objective (``require_objective_control``)."""
+    return _objective_check(db, actor, objective_id, Editors.holds)
+
+
+def _objective_check(
+    db: Database, actor: str, objective_id: int, rule: Callable[[Editors, str], bool]
+) -> bool:
     with db.read() as conn:
         try:
             _, editors = _objective_editors(conn, objective_id)
         except NotFoundError:
             return False
-        return editors.allows(actor) or actor in admins_of(conn, db.path)
+        return rule(editors, actor) or actor in admins_of(conn, db.path)
 
 
 def can_edit_key_result(db: Database, actor: str, kr_id: int) -> bool:
@@ -372,9 +414,14 @@ class EditRights:
     admin: bool
     objectives: frozenset[int]
     key_results: Container[int]
+    held: frozenset[int] = frozenset()  # owned by the user or by them further up
 
     def objective(self, objective_id: int) -> bool:
         return self.admin or objective_id in self.objectives
+
+    def control(self, objective_id: int) -> bool:
+        """May change the objective's owner, collaborators and alignment."""
+        return self.admin or objective_id in self.held
 
     def key_result(self, kr_id: int) -> bool:
         return self.admin or kr_id in self.key_results
@@ -411,13 +458,11 @@ def rights_in(
             owns_chain[step] = found
         return found
 
-    editable = {
-        oid
-        for oid, names in people.items()
-        if actor in set(names) or owned_at_or_above(parents.get(oid))
-    }
+    held = {oid for oid in people
+            if owners.get(oid) == actor or owned_at_or_above(parents.get(oid))}  # fmt: skip
+    editable = held | {oid for oid, names in people.items() if actor in set(names)}
     krs = frozenset(k for k, (oid, owner) in kr_owners.items() if owner == actor or oid in editable)
-    return EditRights(admin, frozenset(editable), krs)
+    return EditRights(admin, frozenset(editable), krs, frozenset(held))
 
 
 def tree_rights(db: Database, actor: str, model: TreeModel) -> EditRights:
@@ -429,7 +474,10 @@ def tree_rights(db: Database, actor: str, model: TreeModel) -> EditRights:
     rights = rights_in(actor, is_admin(db, actor), parents, people, {})
     # The tree reads its key results lazily: a KR's right is worked out when asked for.
     return EditRights(
-        rights.admin, rights.objectives, _TreeKrRights(model, actor, rights.objectives)
+        rights.admin,
+        rights.objectives,
+        _TreeKrRights(model, actor, rights.objectives),
+        rights.held,
     )
 
 

@@ -45,6 +45,7 @@ from store.rights import (
     require_kpi_edit,
     require_new_kpi,
     require_new_objective,
+    require_objective_control,
     require_objective_edit,
 )
 from store.scoring import Thresholds, band, kr_progress
@@ -252,10 +253,19 @@ def _check_parent(s: Session, period_id: int, parent_id: int | None) -> Objectiv
     return parent
 
 
+def _wanted_collaborators(names: Iterable[str], owner: str) -> list[str]:
+    return sorted({check_username(n, "collaborator") for n in names if n.strip()} - {owner})
+
+
+def _collaborator_names(s: Session, objective_id: int) -> list[str]:
+    rows = s.exec(select(Collaborator.username).where(Collaborator.objective_id == objective_id))
+    return sorted(rows)
+
+
 def _set_collaborators(
     s: Session, objective_id: int, names: Iterable[str], owner: str
 ) -> list[str]:
-    wanted = sorted({check_username(n, "collaborator") for n in names if n.strip()} - {owner})
+    wanted = _wanted_collaborators(names, owner)
     s.exec(delete(Collaborator).where(col(Collaborator.objective_id) == objective_id))
     for name in wanted:
         s.add(Collaborator(objective_id=objective_id, username=name))
@@ -339,6 +349,13 @@ def update_objective(
             changes["team"] = optional_text(team, "team", max_length=MAX_NAME) or None
         if level is not UNSET:
             changes["level"] = _enum(Level, level, "level")
+        new_owner = changes.get("owner", objective.owner)
+        if new_owner != objective.owner or (
+            collaborators is not UNSET
+            and _wanted_collaborators(collaborators, new_owner)
+            != _collaborator_names(s, objective_id)
+        ):
+            require_objective_control(s, actor, objective_id)
         before = {k: getattr(objective, k) for k in changes}
         for key, value in changes.items():
             setattr(objective, key, value)
@@ -368,8 +385,11 @@ def move_objective(db: Database, actor: str, objective_id: int, parent_id: int |
     """Re-align an objective under another parent (or the top level); cycles are refused."""
     with db.write() as s:
         objective = _objective_for_write(s, objective_id)
-        # Rights on the objective only: anyone may align what they own under any objective.
-        require_objective_edit(s, actor, objective_id)
+        # Rights on the objective only: anyone may align what they hold under any objective.
+        if parent_id != objective.parent_id:
+            require_objective_control(s, actor, objective_id)
+        else:
+            require_objective_edit(s, actor, objective_id)
         if parent_id is not None:
             _check_parent(s, objective.period_id, parent_id)
             if objective_id in _ancestors(s, parent_id):

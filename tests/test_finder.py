@@ -46,6 +46,7 @@ TEXTS = [
     "o-12 launch the kr-12 programme",
     "kr-1 raise nps",
     "k r-1 2 scattered",
+    "grow mrr,kr-12 last",
 ]
 
 
@@ -53,18 +54,19 @@ def test_shortlist_puts_the_exact_reference_first_then_prefixes_then_the_rest() 
     ranked = [TEXTS[i] for i in shortlist(TEXTS, "KR-12", limit=10)]
     assert ranked[0] == "kr-12 grow mrr to $1.0m"  # starts with it, as a whole word
     assert ranked[1] == "kr-120 something else"  # starts with it
-    assert ranked.index("check in kr-12 grow mrr") < ranked.index("k r-1 2 scattered")
+    assert ranked.index("check in kr-12 grow mrr") < ranked.index("grow mrr,kr-12 last")
+    assert ranked.index("grow mrr,kr-12 last") < ranked.index("k r-1 2 scattered")
     assert "kr-1 raise nps" not in ranked  # not a match at all
     assert shortlist(TEXTS, "KR-12", limit=2) == [2, 1]
     assert shortlist(TEXTS, "   ", limit=5) == []
 
 
 def fuzzy(text: str, query: str) -> bool:
-    letters = [ch for ch in query.lower() if ch != " "]
-    return re.search(".*?".join(map(re.escape, letters)), text) is not None
+    """What Textual's matcher accepts: the query's characters in order, spaces included."""
+    return re.search(".*?".join(map(re.escape, query.lower())), text) is not None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     texts=st.lists(st.text(alphabet="abc -12", max_size=12), max_size=30),
     query=st.text(alphabet="abc -12", min_size=1, max_size=4),
@@ -74,13 +76,20 @@ def test_shortlist_keeps_every_match_it_has_room_for(texts: list[str], query: st
                                                      limit: int) -> None:  # fmt: skip
     picked = shortlist(texts, query, limit)
     assert len(picked) == len(set(picked)) <= limit
-    words = query.lower().split()
-    for i in picked:  # only texts a person could have meant
-        assert fuzzy(texts[i], query) or all(w in texts[i] for w in words)
-    if words:
+    assert all(fuzzy(texts[i], query) for i in picked)  # only what the matcher accepts
+    if query.strip():
         matches = {i for i, text in enumerate(texts) if fuzzy(text, query)}
-        if len(matches) <= limit:
-            assert matches <= set(picked)
+        assert set(picked) == matches if len(matches) <= limit else len(picked) == limit
+
+
+def test_the_shortlist_agrees_with_textuals_matcher() -> None:
+    from textual.fuzzy import Matcher
+
+    texts = [t.lower() for t in ("Grow MRR", "MRR grow", "KR-12 x", "k r 1 2", "kr 12")]
+    for query in ("mrr grow", "KR-12", "kr 12", "g m"):
+        matcher = Matcher(query)
+        accepted = {i for i, text in enumerate(texts) if matcher.match(text) > 0}
+        assert set(shortlist(texts, query, 10)) == accepted, query
 
 
 @pytest.fixture

@@ -157,6 +157,21 @@ def test_changes_need_edit_rights(demo_db: Database) -> None:
     assert dump(demo_db) == before
 
 
+def test_a_collaborator_edits_through_a_file_but_cannot_take_an_objective_over(
+    demo_db: Database,
+) -> None:
+    doc = parse_toml(export_toml(demo_db, Q4))
+    table = next(t for t in doc["objective"] if t.get("collaborators"))
+    helper = table["collaborators"][0]
+    table["title"] = "Edited by a collaborator"
+    apply_toml(demo_db, helper, doc)  # a collaborator may edit the text
+    table["owner"] = helper
+    before = dump(demo_db)
+    with pytest.raises(PermissionDenied, match="owner, collaborators or alignment"):
+        apply_toml(demo_db, helper, doc)
+    assert dump(demo_db) == before
+
+
 def test_cli_export_and_import_toml(demo_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "q4.toml"

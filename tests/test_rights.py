@@ -169,6 +169,31 @@ def test_creating_for_someone_else_needs_rights_on_the_parent(org: Org) -> None:
     service.create_objective(db, ME, period_id=p, title="By admin", owner="ic")
 
 
+def test_collaborators_edit_an_objective_but_not_who_holds_it(org: Org) -> None:
+    """Else a collaborator could take it over, or move it under an objective of theirs
+    and so gain every objective under it."""
+    db = org.db
+    mine = service.create_objective(db, "helper", period_id=org.period, title="Mine",
+                                    owner="helper").id  # fmt: skip
+    # the edit form sends every field: an unchanged owner and collaborators are fine
+    service.update_objective(db, "helper", org.team, title="Team, renamed", level="team",
+                             collaborators=["helper"], owner="lead")  # fmt: skip
+    message = refused(service.move_objective, db, "helper", org.team, mine)
+    assert message == (
+        f"@helper may not change the owner, collaborators or alignment of O-{org.team} "
+        "“Team, renamed”: its owner @lead, the owners of the objectives above it @ceo or an "
+        f"admin (@{ME}) may (collaborators edit the rest)"
+    )
+    refused(service.update_objective, db, "helper", org.team, owner="helper")
+    refused(service.update_objective, db, "helper", org.team, collaborators=["helper", "pal"])
+    refused(service.update_objective, db, "helper", org.team, collaborators=[])
+    assert not rights.can_edit_objective(db, "helper", org.personal)  # still not gained
+    for holder in ("lead", "ceo", ME):
+        service.update_objective(db, holder, org.team, collaborators=["helper", holder])
+    service.move_objective(db, "lead", org.team, mine)  # the owner may align it anywhere
+    assert rights.can_edit_objective(db, "helper", org.personal)  # and then helper rules it
+
+
 def test_moving_needs_rights_on_the_objective_any_parent_is_fine(org: Org) -> None:
     db = org.db
     service.move_objective(db, "stranger", org.stray, org.personal)
@@ -361,6 +386,7 @@ def test_tree_rights_match_the_per_item_checks(db: Database, seed: int) -> None:
         assert not batch.admin
         for oid, row in model.objectives.items():
             assert batch.objective(oid) == rights.can_edit_objective(db, who, oid), (who, oid)
+            assert batch.control(oid) == rights.can_control_objective(db, who, oid), (who, oid)
             for kr in row.key_results:
                 assert batch.key_result(kr.id) == rights.can_edit_key_result(db, who, kr.id)
     admin = rights.tree_rights(db, ME, model)

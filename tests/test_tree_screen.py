@@ -366,3 +366,34 @@ async def test_hostile_text_is_shown_literally(make_app, tester_demo_path):
         assert "[@click=app.quit]boom[/]" in drawn and "\x1b" not in drawn
         assert "[@click=app.quit]boom[/]" in detail_text(app)
         assert app.is_running
+
+
+async def test_a_collaborator_edits_an_objective_but_not_who_holds_it(
+    make_app, tester_demo_path: Path
+) -> None:
+    """farid collaborates on ana's O-7: may edit its text, may not move it or change its
+    owner and collaborators (store/rights.py)."""
+    app = make_app(tester_demo_path, "farid")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select(pilot, NodeRef("objective", 7))
+        screen = tree_screen(app)
+        assert screen.check_action("move", ()) is None  # shown, disabled
+        assert screen.check_action("edit", ()) is True
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, ObjectiveForm)
+        assert form.query_one("#owner", Input).disabled
+        assert form.query_one("#collaborators", Input).disabled
+        form.query_one("#title", Input).value = ""
+        form.query_one("#title", Input).focus()
+        await typing(pilot, "Campaigns, reworded")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+    assert rows(tester_demo_path, "SELECT title, owner FROM objective WHERE id = 7") == [
+        ("Campaigns, reworded", "ana")
+    ]

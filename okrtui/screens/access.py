@@ -32,6 +32,8 @@ def tree_action_allowed(
         return True
     if kind == "kr" and action in KEY_RESULT_ACTIONS:
         return True if rights.key_result(item_id) else None
+    if action == "move" and objective_id is not None:  # moving changes who may edit it
+        return True if rights.control(objective_id) else None
     if action in OBJECTIVE_ACTIONS and objective_id is not None:
         return True if rights.objective(objective_id) else None
     return True

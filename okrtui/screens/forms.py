@@ -165,11 +165,15 @@ class ObjectiveForm(FormScreen):
         period_id: int,
         parent: ObjectiveRow | None = None,
         existing: ObjectiveRow | None = None,
+        holds: bool = True,
     ) -> None:
+        """``holds``: the user may change who holds ``existing`` (store.rights: its owner,
+        an owner above it, an admin); a collaborator sees owner and collaborators fixed."""
         super().__init__(app)
         self.period_id = period_id
         self.parent_row = parent
         self.existing = existing
+        self.holds = holds or existing is None
         if existing:
             self.heading = f"Edit {existing.ref}"
         elif parent:
@@ -185,11 +189,13 @@ class ObjectiveForm(FormScreen):
         )  # fmt: skip
         yield _label("Title (an ambitious, qualitative goal)")
         yield Input(row.title if row else "", id="title", classes="field")
-        yield _label("Owner")
-        yield Input(row.owner if row else self.okr.username, id="owner", classes="field")
-        yield _label("Collaborators (user names, comma separated)")
+        fixed = "" if self.holds else " — set by its owner or the owners above it"
+        yield _label(f"Owner{fixed}")
+        yield Input(row.owner if row else self.okr.username, id="owner", classes="field",
+                    disabled=not self.holds)  # fmt: skip
+        yield _label(f"Collaborators (user names, comma separated){fixed}")
         yield Input(", ".join(row.collaborators) if row else "", id="collaborators",
-                    classes="field")  # fmt: skip
+                    classes="field", disabled=not self.holds)  # fmt: skip
         yield _label("Level")
         yield Select(LEVEL_OPTIONS, value=level.value, allow_blank=False, id="level",
                      classes="field")  # fmt: skip

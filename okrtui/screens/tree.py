@@ -623,8 +623,9 @@ class TreeScreen(Screen[None]):
             return
         if ref.kind == "objective":
             row = model.objectives[ref.id]
+            holds = self.rights is None or self.rights.control(row.id)
             result = await self.app.push_screen_wait(
-                ObjectiveForm(self.okr_app, period_id=row.period_id, existing=row)
+                ObjectiveForm(self.okr_app, period_id=row.period_id, existing=row, holds=holds)
             )
         else:
             kr = model.key_result(ref.id)
