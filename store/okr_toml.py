@@ -631,9 +631,10 @@ class _Planner:
             row.level = f.level
         if item.parent is not _UNSET:
             row.parent_id = parent.id if parent is not None else None
-        self.s.exec(delete(Collaborator).where(col(Collaborator.objective_id) == row.id))
-        for name in f.collaborators:
-            self.s.add(Collaborator(objective_id=row.id, username=name))
+        if tuple(sorted(self._collaborators(row.id))) != f.collaborators:  # else left alone
+            self.s.exec(delete(Collaborator).where(col(Collaborator.objective_id) == row.id))
+            for name in f.collaborators:
+                self.s.add(Collaborator(objective_id=row.id, username=name))
         row.updated_at = utcnow()
         _log(self.s, self.actor, "objective", row.id, "update", changes=diffs, source="okr file")
         return row

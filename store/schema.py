@@ -5,5 +5,5 @@ imports Alembic when they differ. ``tests/test_db.py`` checks these constants
 against the migration scripts so they cannot drift.
 """
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD: str = REVISIONS[-1]

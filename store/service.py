@@ -350,11 +350,11 @@ def update_objective(
         if level is not UNSET:
             changes["level"] = _enum(Level, level, "level")
         new_owner = changes.get("owner", objective.owner)
-        if new_owner != objective.owner or (
-            collaborators is not UNSET
-            and _wanted_collaborators(collaborators, new_owner)
-            != _collaborator_names(s, objective_id)
-        ):
+        if collaborators is not UNSET and _wanted_collaborators(
+            collaborators, new_owner
+        ) == _collaborator_names(s, objective_id):
+            collaborators = UNSET  # unchanged (the form sends every field): rows left alone
+        if new_owner != objective.owner or collaborators is not UNSET:
             require_objective_control(s, actor, objective_id)
         before = {k: getattr(objective, k) for k in changes}
         for key, value in changes.items():

@@ -380,6 +380,49 @@ def test_kpis_are_changed_by_their_owner_team_members_and_admins(
     assert _scalar(url, "SELECT count(*) FROM kpi_value") == 3
 
 
+def test_who_holds_an_objective_is_kept_for_its_holders(
+    pg_cluster: Cluster, org: tuple[str, dict[str, int]]
+) -> None:
+    """carol collaborates on alice's team objective (under boss's): she edits it, through
+    okrtui and psql alike, but cannot take it over, move it or change its collaborators
+    (migration 0004, as store/rights.py)."""
+    url, ids = org
+    team, top = ids["team"], ids["top"]
+    as_carol = open_database(url.replace("okrtui_test@", "carol@"))
+    try:  # the edit form sends every field: unchanged owner and collaborators are fine
+        service.update_objective(as_carol, "carol", team, title="Team, by carol",
+                                 owner="alice", collaborators=["carol"])  # fmt: skip
+    finally:
+        as_carol.close()
+
+    def carol(sql: str) -> subprocess.CompletedProcess[str]:
+        return _psql(pg_cluster, url, "carol", sql)
+
+    for sql in (f"UPDATE objective SET owner = 'carol' WHERE id = {team}",
+                f"UPDATE objective SET parent_id = NULL WHERE id = {team}"):  # fmt: skip
+        refused = carol(sql)
+        assert "may change its owner or alignment" in refused.stderr, refused
+    added = carol(f"INSERT INTO collaborator (objective_id, username) VALUES ({team}, 'bob')")
+    assert "violates row-level security policy" in added.stderr
+    assert carol(f"DELETE FROM collaborator WHERE objective_id = {team}").stdout.strip() == (
+        "DELETE 0"
+    )
+    assert _scalar(url, f"SELECT owner || ' ' || parent_id FROM objective WHERE id = {team}") == (
+        f"alice {top}"
+    )
+    assert _scalar(url, "SELECT string_agg(username, ',') FROM collaborator") == "carol"
+    # The holders may: the owner above, an admin.
+    sql = f"UPDATE objective SET owner = 'bob' WHERE id = {team}"
+    assert _psql(pg_cluster, url, "boss", sql).stdout.strip() == "UPDATE 1"
+    sql = f"INSERT INTO collaborator (objective_id, username) VALUES ({team}, 'alice')"
+    assert _psql(pg_cluster, url, "chief", sql).returncode == 0
+    # Deleting a parent one may delete still detaches its children (ON DELETE SET NULL).
+    sql = f"INSERT INTO collaborator (objective_id, username) VALUES ({top}, 'carol')"
+    assert _psql(pg_cluster, url, "boss", sql).returncode == 0
+    assert carol(f"DELETE FROM objective WHERE id = {top}").stdout.strip() == "DELETE 1"
+    assert _scalar(url, f"SELECT parent_id IS NULL FROM objective WHERE id = {team}") is True
+
+
 def test_okrtui_itself_is_held_to_the_role_it_connects_as(
     pg_cluster: Cluster, org: tuple[str, dict[str, int]]
 ) -> None:
