@@ -65,7 +65,7 @@ from store.rights import (
     require_objective_control,
     require_objective_edit,
 )
-from store.service import _log
+from store.service import _log, collaborator_names
 from store.textfile import read_text
 from store.validation import clean_line, parse_reference
 
@@ -288,7 +288,7 @@ class _Planner:
         ):
             raise _fail(where, 'collaborators must be a list of user names: ["ana", "ben"]')
         if names is _UNSET:
-            names = self._collaborators(existing.id) if existing and existing.id else []
+            names = collaborator_names(self.s, existing.id) if existing and existing.id else []
         base = existing
         try:
             fields = objective_fields(
@@ -326,13 +326,6 @@ class _Planner:
                 f"not {self.period.name}",
             )
         raise _fail(where, f"O-{oid} does not exist (leave out ref to create a new objective)")
-
-    def _collaborators(self, objective_id: int) -> list[str]:
-        return list(
-            self.s.exec(
-                select(Collaborator.username).where(Collaborator.objective_id == objective_id)
-            )
-        )
 
     def _key_result(self, where: str, objective: Objective | None, raw: Any) -> _KrItem:
         table = _check_keys(where, raw, ())
@@ -479,7 +472,7 @@ class _Planner:
             )
             if old != new
         ]
-        if tuple(sorted(self._collaborators(row.id))) != f.collaborators:
+        if tuple(collaborator_names(self.s, row.id)) != f.collaborators:
             diffs.append(f"collaborators → {', '.join(f.collaborators) or 'none'}")
         if item.parent is not _UNSET and self._parent_id_if_known(item) != row.parent_id:
             diffs.append(f"parent → {self._parent_text(item.parent)}")
@@ -631,7 +624,7 @@ class _Planner:
             row.level = f.level
         if item.parent is not _UNSET:
             row.parent_id = parent.id if parent is not None else None
-        if tuple(sorted(self._collaborators(row.id))) != f.collaborators:  # else left alone
+        if tuple(collaborator_names(self.s, row.id)) != f.collaborators:  # else left alone
             self.s.exec(delete(Collaborator).where(col(Collaborator.objective_id) == row.id))
             for name in f.collaborators:
                 self.s.add(Collaborator(objective_id=row.id, username=name))

@@ -25,12 +25,19 @@ from sqlmodel import Session, col, select
 from store.db import Database
 from store.enums import Direction, Kind, ObjectiveState, PeriodState
 from store.errors import DomainError, NotFoundError, ValidationError
-from store.models import Collaborator, KeyResult, KpiValue, Objective, Period
+from store.models import KeyResult, KpiValue, Objective, Period
 from store.okr_write import KrFields, ObjectiveFields, insert_key_result, insert_objective
 from store.queries import PeriodRow, list_periods, load_tree
 from store.rights import require_admin
 from store.scoring import Thresholds
-from store.service import MAX_NOTE, Saved, _log, create_period, quarter_bounds
+from store.service import (
+    MAX_NOTE,
+    Saved,
+    _log,
+    collaborator_names,
+    create_period,
+    quarter_bounds,
+)
 from store.validation import optional_text, parse_number
 
 FINISHED = 1.0
@@ -380,16 +387,13 @@ def _roll_over(
     copied = 0
     for objective in objectives:  # parents first: a rolled child re-aligns under the copy
         assert objective.id is not None
-        names = s.exec(
-            select(Collaborator.username).where(Collaborator.objective_id == objective.id)
-        )
         fields = ObjectiveFields(
             title=objective.title,
             owner=objective.owner,
             level=objective.level,
             team=objective.team,
             description=objective.description,
-            collaborators=tuple(sorted(names)),
+            collaborators=tuple(collaborator_names(s, objective.id)),
         )
         parent = copies.get(objective.parent_id) if objective.parent_id is not None else None
         copy = insert_objective(

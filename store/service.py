@@ -257,7 +257,8 @@ def _wanted_collaborators(names: Iterable[str], owner: str) -> list[str]:
     return sorted({check_username(n, "collaborator") for n in names if n.strip()} - {owner})
 
 
-def _collaborator_names(s: Session, objective_id: int) -> list[str]:
+def collaborator_names(s: Session, objective_id: int) -> list[str]:
+    """An objective's collaborators, sorted (inside a write's session)."""
     rows = s.exec(select(Collaborator.username).where(Collaborator.objective_id == objective_id))
     return sorted(rows)
 
@@ -352,7 +353,7 @@ def update_objective(
         new_owner = changes.get("owner", objective.owner)
         if collaborators is not UNSET and _wanted_collaborators(
             collaborators, new_owner
-        ) == _collaborator_names(s, objective_id):
+        ) == collaborator_names(s, objective_id):
             collaborators = UNSET  # unchanged (the form sends every field): rows left alone
         if new_owner != objective.owner or collaborators is not UNSET:
             require_objective_control(s, actor, objective_id)
