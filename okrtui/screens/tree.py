@@ -153,13 +153,6 @@ class TreeScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
 
-    # Every action whose key the footer shows, enabled or not (see refresh_bindings).
-    _SCREEN_ACTIONS: ClassVar[tuple[str, ...]] = tuple(
-        b.action.removeprefix("screen.")
-        for b in [*BINDINGS, *HistoryTable.BINDINGS]
-        if isinstance(b, Binding)
-    )
-
     mode: reactive[FilterMode] = reactive("all", init=False)
     text_filter: reactive[str] = reactive("", init=False)
     explain: reactive[bool] = reactive(False, init=False)
@@ -174,7 +167,6 @@ class TreeScreen(Screen[None]):
         self.rights: EditRights | None = None  # what the user may change, per node
         self._history: list[CheckInRow] = []
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
-        self._footer_state: tuple[bool | None, ...] | None = None  # see refresh_bindings
         self._after_move_due = False  # see _highlighted
         self._labels: dict[tuple[int, int], Text] = {}  # (node id, tree width): node_label
 
@@ -510,18 +502,7 @@ class TreeScreen(Screen[None]):
     def _after_move(self) -> None:
         self._after_move_due = False
         self._show_detail()
-        if self._bindings_state() != self._footer_state:
-            self.refresh_bindings()
-
-    def _bindings_state(self) -> tuple[bool | None, ...]:
-        """What ``check_action`` says for every key of this screen and its history table."""
-        return tuple(self.check_action(action, ()) for action in self._SCREEN_ACTIONS)
-
-    def refresh_bindings(self) -> None:
-        """Remember what the footer was told: a cursor move refreshes it only when that
-        changes (the footer rebuilds all its keys on each refresh, ≈10 ms a move)."""
-        self._footer_state = self._bindings_state()
-        super().refresh_bindings()
+        self.refresh_bindings()  # the keys follow the selection; the footer repaints on change
 
     def watch_explain(self) -> None:
         self._show_detail()
