@@ -241,13 +241,16 @@ class KpiGrid(ScrollView, can_focus=True):
 
     # --- drawing ------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
         # Panels are drawn again when their colours change (a theme switch), not on every
-        # style update (gaining the focus is one).
+        # style update (gaining the focus is one). Checked once per draw, not per line.
         colours = (self.rich_style, *map(self.get_component_rich_style, self._COMPONENTS))
         if colours != self._colours:
             self._colours = colours
             self._lines.clear()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
         spans = self._column_spans()
         width = self.scrollable_content_region.width
         row, line = divmod(y + int(self.scroll_y), self.CARD_HEIGHT)
