@@ -1,8 +1,8 @@
 """Pilot tests of check-ins: the modal on a KR, history corrections, the weekly run."""
 
-import sqlite3
 from pathlib import Path
 
+from screen_helpers import dump, rows
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
@@ -15,16 +15,6 @@ from store.queries import my_key_results
 
 SIZE = (120, 40)
 NOTE = "[bold]shipped[/] \\x1b[31m"  # markup and an escape-looking sequence, literally
-
-
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def dump(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
 
 
 async def typing(pilot: Pilot, text: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from screen_helpers import palette
 
 from okrtui import commands
 from okrtui.app import OkrApp
@@ -15,7 +16,8 @@ from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db import Database
 from store.finder import findables, shortlist
 from store.queries import default_period, load_tree
-from tests.test_palette import SIZE, palette
+
+SIZE = (120, 40)
 
 
 def test_findables_lists_the_period_depth_first_like_the_tree(demo_db: Database) -> None:

@@ -5,11 +5,11 @@ the demo people); read-only views use the fixed snapshot user.
 """
 
 import io
-import sqlite3
 from itertools import pairwise
 from pathlib import Path
 
 from rich.console import Console
+from screen_helpers import dump, rows, typing
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -28,24 +28,10 @@ SIZE = (120, 40)
 TODAY = "2026-11-23"
 
 
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def dump(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
-
-
 def text_of(renderable: object, width: int = 200) -> str:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
-
-
-async def typing(pilot: Pilot, text: str) -> None:
-    await pilot.press(*["space" if ch == " " else ch for ch in text])
 
 
 def kpi_screen(app: OkrApp) -> KpiScreen:
@@ -73,6 +59,15 @@ def drawn(grid: KpiGrid, index: int) -> list[str]:
     assert top >= 0 and top + region.height <= grid.size.height, "panel not on screen"
     lines = [grid.render_line(top + row).text for row in range(region.height)]
     return [line[region.x : region.right] for line in lines]
+
+
+async def pick_filter(pilot: Pilot, choice: str) -> None:
+    """``f``, type ``choice`` into the filter picker, take the first match."""
+    await pilot.press("f")
+    assert isinstance(pilot.app.screen, PickDialog)
+    await typing(pilot, choice)
+    await pilot.press("enter")
+    await pilot.pause()
 
 
 async def open_dashboard(pilot: Pilot) -> KpiScreen:
@@ -293,17 +288,10 @@ async def test_filter_by_category_linked_krs_and_escape(make_app, tester_demo_pa
     app = make_app(tester_demo_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dashboard(pilot)
-        await pilot.press("f")
-        assert isinstance(app.screen, PickDialog)
-        await typing(pilot, "category revenue")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_filter(pilot, "category revenue")
         assert {p.category for p in screen.shown} == {"Revenue"}
         assert len(shown(app)) == 3
-        await pilot.press("f")
-        await typing(pilot, "linked")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_filter(pilot, "linked")
         # tester collaborates on the objective holding "Raise NPS to 45"
         assert [p.name for p in screen.shown] == ["NPS"]
         await pilot.press("escape")
@@ -315,10 +303,7 @@ async def test_linked_to_my_krs_explains_an_empty_result(make_app, tester_demo_p
     app = make_app(tester_demo_path, "ghost")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dashboard(pilot)
-        await pilot.press("f")
-        await typing(pilot, "linked")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_filter(pilot, "linked")
         assert not shown(app)
         empty = screen.query_one("#kpi-empty", Static)
         assert "None of your key results" in text_of(empty.content)
@@ -328,10 +313,7 @@ async def test_linked_to_my_krs_shows_the_kpis_behind_my_key_results(make_app, t
     app = make_app(tester_demo_path, "farid")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dashboard(pilot)
-        await pilot.press("f")
-        await typing(pilot, "linked")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_filter(pilot, "linked")
         # NPS: a KR of an objective farid collaborates on; support time: his own KR
         assert [p.name for p in screen.shown] == ["NPS", "Support response time"]
 
@@ -374,10 +356,7 @@ async def test_new_edit_and_archive_a_kpi(make_app, demo_path, me):
         await pilot.pause()
         assert rows(demo_path, "SELECT archived FROM kpi WHERE id = ?", kpi_id) == [(1,)]
         assert kpi_id not in grid.keys
-        await pilot.press("f")
-        await typing(pilot, "archived")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pick_filter(pilot, "archived")
         assert grid.keys == [kpi_id]
         await pilot.press("a")  # unarchive: no confirmation needed
         await pilot.pause()

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from screen_helpers import palette
 from textual.widgets import Input
 
 from okrtui.app import OkrApp
@@ -10,17 +11,6 @@ from okrtui.screens.tree import NodeRef, TreeScreen
 from okrtui.screens.weekly import WeeklyScreen
 
 SIZE = (120, 40)
-
-
-async def palette(pilot, text: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    for ch in text:
-        await pilot.press("space" if ch == " " else ch)
-    await pilot.pause(0.3)  # the palette searches in the background
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def test_jump_to_a_key_result_by_name(make_app, tester_demo_path: Path) -> None:

@@ -1,10 +1,9 @@
 """Pilot tests of the periods screen and the close-period review: real keys, then the database."""
 
 import io
-import sqlite3
-from pathlib import Path
 
 from rich.console import Console
+from screen_helpers import dump, rows
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Static
 
@@ -14,16 +13,6 @@ from okrtui.screens.periods import ExportReportForm, NewPeriodForm, PeriodsScree
 from okrtui.screens.review import ReviewScreen
 
 SIZE = (120, 40)
-
-
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def dump(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
 
 
 def text_of(widget: Static) -> str:

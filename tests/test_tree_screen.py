@@ -1,10 +1,10 @@
 """Pilot tests of the alignment tree: real key presses, assertions on screen and database."""
 
 import io
-import sqlite3
 from pathlib import Path
 
 from rich.console import Console
+from screen_helpers import dump, rows, typing
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -15,20 +15,6 @@ from okrtui.screens.help import HelpScreen
 from okrtui.screens.tree import NodeRef, OkrTree, TreeScreen
 
 SIZE = (120, 40)
-
-
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def dump(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
-
-
-async def typing(pilot: Pilot, text: str) -> None:
-    await pilot.press(*["space" if ch == " " else ch for ch in text])
 
 
 def tree_screen(app: OkrApp) -> TreeScreen:
