@@ -51,6 +51,16 @@ class SchemaTooNewError(DatabaseError):
     """The database was written by a newer okrtui; it is left untouched."""
 
 
+def refuse_newer_schema(where: object, revision: str | None) -> None:
+    """Raise :class:`SchemaTooNewError` for a revision this okrtui does not know (a file or
+    a server, before anything is read or written)."""
+    if revision is not None and revision not in REVISIONS:
+        raise SchemaTooNewError(
+            f"{where} has schema revision {revision}, newer than this okrtui "
+            f"(which knows up to {HEAD}). Upgrade okrtui; the database was not touched."
+        )
+
+
 class WriteError(DatabaseError):
     """A write could not be made (busy, read-only, disk full); nothing was changed."""
 
@@ -383,11 +393,7 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
     read_only = read_only_reason(path)
     uri = read_only_uri(path) if read_only else None
     revision, has_tables = read_revision(path, uri)
-    if revision is not None and revision not in REVISIONS:
-        raise SchemaTooNewError(
-            f"{path} has schema revision {revision}, newer than this okrtui "
-            f"(which knows up to {HEAD}). Upgrade okrtui; the database was not touched."
-        )
+    refuse_newer_schema(path, revision)
     if revision is None and has_tables:
         raise DatabaseError(
             f"{path} is a SQLite database but not an okrtui one (no schema revision). "

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from store.schema import HEAD, REVISIONS
+from store.schema import HEAD
 
 # An arbitrary 64-bit key, "okrtui" in ASCII: the one lock every okrtui writer takes.
 WRITE_LOCK_KEY = 0x6F6B72747569
@@ -106,15 +106,11 @@ def _exists(conn: Connection, table: str) -> bool:
 
 def check_pg_schema(engine: Engine) -> str:
     """Refuse a server database whose schema is not exactly this okrtui's; returns HEAD."""
-    from store.db import DatabaseError, SchemaTooNewError
+    from store.db import DatabaseError, refuse_newer_schema
 
     where = display_url(str(engine.url))
     revision, has_tables = read_pg_revision(engine)
-    if revision is not None and revision not in REVISIONS:
-        raise SchemaTooNewError(
-            f"{where} has schema revision {revision}, newer than this okrtui "
-            f"(which knows up to {HEAD}). Upgrade okrtui; the database was not touched."
-        )
+    refuse_newer_schema(where, revision)
     if revision is None and has_tables:
         raise DatabaseError(
             f"{where} holds okrtui-like tables but no schema revision: it was not made by "
@@ -132,16 +128,12 @@ def check_pg_schema(engine: Engine) -> str:
 
 def upgrade_pg(engine: Engine) -> tuple[str | None, str]:
     """Migrate a server database to HEAD in one transaction: (revision before, after)."""
-    from store.db import DatabaseError, SchemaTooNewError
+    from store.db import DatabaseError, refuse_newer_schema
     from store.migrate import upgrade_to_head
 
     before, has_tables = read_pg_revision(engine)
     where = display_url(str(engine.url))
-    if before is not None and before not in REVISIONS:
-        raise SchemaTooNewError(
-            f"{where} has schema revision {before}, newer than this okrtui (which knows up "
-            f"to {HEAD}). Upgrade okrtui; the database was not touched."
-        )
+    refuse_newer_schema(where, before)
     if before is None and has_tables:
         raise DatabaseError(
             f"{where} holds okrtui-like tables but no schema revision; not touching it"
