@@ -63,7 +63,7 @@ class KeyFooter(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, FooterItem]] = []
-        self._shown: list[FooterItem] | None = None
+        self._shown: list[FooterItem] | None = None  # as last read: drawn from these
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -72,7 +72,9 @@ class KeyFooter(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: object) -> None:
-        if self.items() != self._shown:  # a focus change often leaves the keys as they were
+        items = self.items()
+        if items != self._shown:  # a focus change often leaves the keys as they were
+            self._shown = items
             self.refresh()
 
     def items(self) -> list[FooterItem]:
@@ -99,8 +101,9 @@ class KeyFooter(Widget, can_focus=False):
         text_style = self.get_component_rich_style("key-footer--description", partial=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, FooterItem]] = []
-        items = self.items()
-        self._shown = list(items)
+        if self._shown is None:  # drawn before the screen first told of its bindings
+            self._shown = self.items()
+        items = list(self._shown)
         palette = items.pop() if items and items[-1].palette else None
 
         def key_text(item: FooterItem) -> Text:
