@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from screen_helpers import dump, rows, typing
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from okrtui.app import OkrApp
 from okrtui.screens.dialogs import ConfirmDialog, PickDialog
@@ -232,16 +232,88 @@ async def test_the_record_form_says_what_a_same_day_value_replaces(make_app, dem
         assert '"old_value": 41.0' in detail
 
 
+def imports_folder() -> Path:
+    """Where the import form looks for files (under the test's HOME)."""
+    return Path.home() / "Documents" / "okrtui" / "imports"
+
+
 async def import_file(pilot: Pilot, path: Path) -> ImportReportDialog:
+    """Put ``path`` alone in the imports folder, then pick it with keys and save."""
+    folder = imports_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    (folder / path.name).write_bytes(path.read_bytes())
     await pilot.press("i")
+    await pilot.pause()
     assert isinstance(pilot.app.screen, ImportFileForm)
-    await typing(pilot, str(path))
-    await pilot.press("enter")
+    await pilot.press("enter", "down", "enter")  # open the file list, take the first file
+    await pilot.pause()
+    await pilot.press("ctrl+s")
     for _ in range(50):
         await pilot.pause(0.05)
         if isinstance(pilot.app.screen, ImportReportDialog):
             return pilot.app.screen
     raise AssertionError(f"no import report, screen is {pilot.app.screen}")
+
+
+async def test_import_reads_only_plain_files_of_the_imports_folder(make_app, demo_path, me):
+    """The form takes no path: a link to /etc/passwd or a dotfile in the folder is not
+    offered, and a link swapped in after listing is refused without echoing the file."""
+    folder = imports_folder()
+    folder.mkdir(parents=True)
+    (folder / "passwd.csv").symlink_to("/etc/passwd")
+    (folder / ".hidden.csv").write_text("kpi,date,value\n")
+    (folder / "real.csv").write_text("kpi,date,value\nMRR,2026-11-21,951000\n")
+    before = dump(demo_path)
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        form = pilot.app.screen
+        assert isinstance(form, ImportFileForm)
+        assert [f.name for f in form.files] == ["real.csv"]
+        assert not form.query(Input), "no field takes a path"
+        (folder / "real.csv").unlink()
+        (folder / "real.csv").symlink_to("/etc/passwd")
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert pilot.app.screen is form
+        error = text_of(form.query_one("#error", Static).content)
+        assert "real.csv" in error and "root:" not in error
+    assert dump(demo_path) == before
+
+
+async def test_pasted_csv_is_imported_after_the_dry_run(make_app, demo_path, me):
+    app = make_app(demo_path, me)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("tab")
+        await typing(pilot, "kpi,date,value")
+        await pilot.press("enter")
+        await typing(pilot, "MRR,2026-11-21,951000")
+        await pilot.press("ctrl+s")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ImportReportDialog):
+                break
+        dialog = app.screen
+        assert isinstance(dialog, ImportReportDialog)
+        assert "pasted text" in text_of(dialog.query_one("Label").content)
+        await pilot.press("y")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, KpiScreen):
+                break
+    assert rows(demo_path, "SELECT v.value FROM kpi_value v JOIN kpi k ON k.id = v.kpi_id "
+                           "WHERE k.name = 'MRR' AND v.observed_on = '2026-11-21'") == [
+        (951000.0,)
+    ]  # fmt: skip
 
 
 async def test_import_a_csv_with_a_bad_row_then_a_good_one(make_app, demo_path, me, tmp_path):

@@ -5,11 +5,12 @@ import io
 from rich.console import Console
 from screen_helpers import dump, rows
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, Input, Static
+from textual.widgets import Checkbox, DataTable, Input, Static, TextArea
 
 from okrtui.app import OkrApp
 from okrtui.screens.dialogs import ConfirmDialog
-from okrtui.screens.periods import ExportReportForm, NewPeriodForm, PeriodsScreen
+from okrtui.screens.periods import NewPeriodForm, PeriodsScreen
+from okrtui.screens.report_view import ReportScreen
 from okrtui.screens.review import ReviewScreen
 
 SIZE = (120, 40)
@@ -195,29 +196,44 @@ async def test_new_period_is_prefilled_with_the_next_quarter_and_can_be_activate
     ]
 
 
-async def test_export_writes_the_report_and_shows_where(make_app, tester_demo_path, tmp_path):
+async def test_the_report_opens_on_screen_and_saves_only_to_the_exports_folder(
+    make_app, tester_demo_path, isolated_home
+):
+    """No path is typed anywhere: `x` shows the report, `f` switches format, `s` saves it
+    under ~/Documents/okrtui/exports with a generated name, twice without overwriting."""
     app = make_app(tester_demo_path)
-    target = tmp_path / "weekly.md"
+    exports = isolated_home / "Documents" / "okrtui" / "exports"
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_periods(pilot)
+        await open_periods(pilot)
         await pilot.press("x")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        form = app.screen
-        assert isinstance(form, ExportReportForm)
-        assert form.query_one("#path", Input).value.endswith("okrtui-report-2026-Q4-2026-11-23.md")
-        await pilot.press("tab", "ctrl+u", *str(target), "ctrl+s")
+        viewer = app.screen
+        assert isinstance(viewer, ReportScreen)
+        assert not viewer.query(Input), "the report screen takes no file name"
+        shown = viewer.query_one("#report-text", TextArea).text
+        assert shown.startswith("# 2026-Q4 OKR report")
+        await pilot.press("s")
         await pilot.pause()
-        assert app.screen is screen
-        assert str(target) in text_of(screen.query_one("#periods-detail", Static))
-        # the same name again is refused in the form: never overwrite a file
-        await pilot.press("x")
+        await pilot.press("f", "s")
         await pilot.pause()
-        again = app.screen
-        assert isinstance(again, ExportReportForm)
-        await pilot.press("tab", "ctrl+u", *str(target))
+        await pilot.press("f", "f", "s")
         await pilot.pause()
-        assert "already exists" in text_of(again.query_one("#error", Static))
-    assert target.read_text(encoding="utf-8").startswith("# 2026-Q4 OKR report")
+        assert "saved to" in text_of(viewer.query_one("#report-head", Static))
+        await pilot.press("c")
+        assert app.clipboard.startswith("# 2026-Q4 OKR report")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PeriodsScreen)
+    names = sorted(p.name for p in exports.iterdir())
+    assert names == [
+        "okrtui-report-2026-Q4-2026-11-23-2.md",
+        "okrtui-report-2026-Q4-2026-11-23.csv",
+        "okrtui-report-2026-Q4-2026-11-23.md",
+    ]
+    assert (exports / names[2]).read_text(encoding="utf-8") == shown
+    assert oct(exports.stat().st_mode & 0o777) == "0o700"
+    assert oct((exports / names[0]).stat().st_mode & 0o777) == "0o600"
 
 
 async def test_enter_shows_the_chosen_period_in_the_tree(make_app, tester_demo_path):

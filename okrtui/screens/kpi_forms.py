@@ -6,7 +6,6 @@ checks, typed text kept when a save is refused) and call ``store`` for writes.
 
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -16,11 +15,12 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from okrtui.screens.forms import Check, FormScreen, input_row
 from store.enums import KpiDirection
-from store.errors import ValidationError
+from store.errors import DomainError, ValidationError
 from store.kpis import check_observed_on, kpi_value_on, update_kpi
 from store.queries import KpiPanel
 from store.scoring import format_number
 from store.service import _thresholds_ok, check_username, create_kpi, record_kpi_value
+from store.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
 from store.validation import optional_number, optional_text, parse_number, require_text
 from widgets.text import plain
 
@@ -31,7 +31,6 @@ DIRECTION_OPTIONS = [
     ("Higher is better (revenue, NPS, uptime)", KpiDirection.HIGHER.value),
     ("Lower is better (churn, cost, response time)", KpiDirection.LOWER.value),
 ]
-MAX_CSV_BYTES = 200 * 1024 * 1024
 
 
 def _label(text: str) -> Label:
@@ -219,46 +218,62 @@ class RecordValueForm(FormScreen):
         return self.panel.id
 
 
-def read_csv_file(text: str) -> bytes:
-    """The bytes of the file at ``text``, or a ValidationError saying why it cannot be read."""
-    raw = text.strip()
-    if not raw:
-        raise ValidationError("type the path of a CSV file (columns kpi,date,value[,note])")
-    path = Path(raw).expanduser()
-    if not path.is_file():
-        raise ValidationError(f"{path} is not a file")
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise ValidationError(f"{path} is {size // 1_000_000} MB: too large for a KPI import")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
-
-
 class ImportFileForm(FormScreen):
-    """Ask for a CSV file; dismisses with 1 when a readable file is named (the path is kept)."""
+    """Choose a CSV file from the imports folder, or paste CSV text; never a typed path.
 
-    heading = "Import KPI values from a CSV file (kpi,date,value[,note])"
+    On a team server a typed path would let a member read any file the account can
+    (store/userfiles.py): files are picked from ``<documents>/okrtui/imports`` only.
+    Dismisses with 1 and keeps :attr:`source` (what to call it) and :attr:`data`.
+    """
+
+    heading = "Import KPI values from CSV (columns kpi,date,value[,note])"
 
     def __init__(self, app: "OkrApp") -> None:
         super().__init__(app)
-        self.path = ""
+        self.source = ""
+        self.data = b""
+        self.files: list[ImportFile] = []
+        self.listing_error = ""
+        try:
+            self.files = list_imports()
+        except (DomainError, OSError) as exc:
+            self.listing_error = str(exc)
 
     def fields(self) -> ComposeResult:
-        yield _label("File (a dry run shows what would change before anything is written)")
-        yield Input("", id="path", classes="field", placeholder="~/Downloads/kpis.csv")
+        where = folder(IMPORTS)
+        if self.listing_error:
+            hint = f"Cannot list the imports folder: {self.listing_error}. Paste CSV below."
+        elif self.files:
+            hint = f"A file from {where}, or paste CSV below (a dry run comes first)"
+        else:
+            hint = f"No CSV file in {where} yet: put one there, or paste CSV below"
+        yield _label(hint)
+        yield Select(
+            [(f"{f.name} ({f.size:,} bytes)", f.name) for f in self.files],
+            prompt="choose a file…",
+            allow_blank=True,
+            id="file",
+            classes="field",
+        )
+        yield _label("Or paste CSV text")
+        yield TextArea("", id="pasted", classes="field")
 
     def checks(self) -> dict[str, Check]:
-        return {"path": self._path_ok}
+        return {"file": self._choice}
 
-    def _path_ok(self) -> None:
-        raw = self.value("path").strip()
-        if not raw:
-            raise ValidationError("type the path of a CSV file (columns kpi,date,value[,note])")
-        if not Path(raw).expanduser().is_file():
-            raise ValidationError(f"{raw} is not a file")
+    def _choice(self) -> None:
+        chosen, pasted = self.value("file"), self.value("pasted").strip()
+        if chosen and pasted:
+            raise ValidationError("choose a file or paste text, not both")
+        if not chosen and not pasted:
+            raise ValidationError("choose a file from the imports folder, or paste CSV text")
 
     def save(self) -> int:
-        self.path = self.value("path").strip()
+        chosen = self.value("file")
+        if chosen:
+            self.data = read_import(chosen)
+            self.source = chosen
+        else:
+            self.data = self.value("pasted").encode("utf-8")
+            self.source = "pasted text"
         return 1

@@ -98,32 +98,28 @@ class ImportReportDialog(ModalScreen[bool]):
 
 async def run_import(screen: Screen[object]) -> bool:
     """Ask for a file, show the dry run, import on confirmation. True when values were written."""
-    from okrtui.screens.kpi_forms import ImportFileForm, read_csv_file
+    from okrtui.screens.kpi_forms import ImportFileForm
 
     app: OkrApp = screen.app  # type: ignore[assignment]
     form = ImportFileForm(app)
     if await app.push_screen_wait(form) is None:
         return False
-    try:
-        data = read_csv_file(form.path)
-    except DomainError as exc:
-        app.notify(str(exc), severity="error")
-        return False
+    data = form.data
 
     def check(dry_run: bool) -> ImportReport:
         return import_kpi_values(app.db, app.username, data, dry_run=dry_run,
-                                 today=app.today(), source=form.path)  # fmt: skip
+                                 today=app.today(), source=form.source)  # fmt: skip
 
     try:
         report = await asyncio.to_thread(check, True)
-        if not await app.push_screen_wait(ImportReportDialog(form.path, report)):
+        if not await app.push_screen_wait(ImportReportDialog(form.source, report)):
             return False
         report = await asyncio.to_thread(check, False)
     except (DomainError, DatabaseError) as exc:
         app.notify(str(exc), title="Import refused", severity="error", timeout=8)
         return False
     if report.errors:
-        await app.push_screen_wait(ImportReportDialog(form.path, report))
+        await app.push_screen_wait(ImportReportDialog(form.source, report))
         return False
     app.notify(report.summary())
     return True

@@ -7,12 +7,11 @@
 | n | Create the next period (a form prefilled with the quarter after the latest) |
 | a | Make the chosen period the active one |
 | r | Review and close the chosen period (guided, one objective at a time) |
-| x | Export the chosen period's report to a file (the path is shown) |
+| x | The chosen period's report: read, copy, or save to your exports folder |
 | escape | Back |
 """
 
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -23,12 +22,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from okrtui.screens.forms import Check, FormScreen
+from okrtui.screens.report_view import ReportScreen
 from store.db import DatabaseError
 from store.enums import PeriodState
 from store.errors import DomainError, ValidationError
 from store.periods import PeriodSummary, create_next_period, period_summaries, suggest_next_period
-from store.queries import PeriodRow, list_periods
-from store.report import FORMATS, build_report, render, write_new_file
+from store.queries import list_periods
 from store.scoring import band, expected_progress, format_percent
 from store.validation import parse_date, require_text
 from widgets.footer import KeyFooter
@@ -100,64 +99,6 @@ class NewPeriodForm(FormScreen):
         ).id
 
 
-class ExportReportForm(FormScreen):
-    """Where to write a period's report, and in which format; never overwrites a file."""
-
-    def __init__(self, app: "OkrApp", period: PeriodRow) -> None:
-        super().__init__(app)
-        self.period = period
-        self.heading = f"Export the {period.name} report"
-        self.written: Path | None = None
-
-    def fields(self) -> ComposeResult:
-        stamp = self.okr.today().isoformat()
-        safe_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.period.name)
-        yield _label("Format")
-        yield Select(
-            [
-                ("Markdown: a weekly meeting agenda", "md"),
-                ("CSV: for a spreadsheet", "csv"),
-                ("JSON: for other tools", "json"),
-            ],
-            value="md",
-            allow_blank=False,
-            id="format",
-            classes="field",
-        )
-        yield _label("File (a new file; relative paths start in the folder okrtui was run from)")
-        yield Input(
-            str(Path.cwd() / f"okrtui-report-{safe_name}-{stamp}.md"), id="path", classes="field"
-        )
-
-    @on(Select.Changed, "#format")
-    def _suffix(self, event: Select.Changed) -> None:
-        box = self.query_one("#path", Input)
-        path = Path(box.value)
-        if path.suffix.lstrip(".") in FORMATS:
-            box.value = str(path.with_suffix(f".{event.value}"))
-
-    def _path(self) -> Path:
-        text = self.value("path").strip()
-        if not text:
-            raise ValidationError("give a file name")
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        if not path.parent.is_dir():
-            raise ValidationError(f"the folder {path.parent} does not exist")
-        if path.exists():
-            raise ValidationError(f"{path.name} already exists: choose a new file name")
-        return path
-
-    def checks(self) -> dict[str, Check]:
-        return {"path": self._path}
-
-    def save(self) -> int:
-        report = build_report(self.okr.db, self.period.id, self.okr.today(), self.okr.thresholds)
-        self.written = write_new_file(self._path(), render(report, self.value("format")))
-        return self.period.id
-
-
 class PeriodsScreen(Screen[None]):
     """Periods newest first: name, dates, state, objectives and average score."""
 
@@ -167,7 +108,7 @@ class PeriodsScreen(Screen[None]):
         Binding("n", "new_period", "New period", id="new_period"),
         Binding("a", "activate", "Make active", id="activate_period"),
         Binding("r", "review", "Review & close", id="review_period"),
-        Binding("x", "export", "Export report", id="export_report"),
+        Binding("x", "export", "Report", id="export_report"),
     ]
 
     def __init__(self) -> None:
@@ -341,17 +282,10 @@ class PeriodsScreen(Screen[None]):
             text += f", {len(summary.rolled)} rolled over into {summary.target_period_name}"
         self.notify(text, title="Period closed", timeout=8)
 
-    @work
-    async def action_export(self) -> None:
+    def action_export(self) -> None:
         chosen = self._selected()
-        if chosen is None:
-            return
-        form = ExportReportForm(self.okr_app, chosen.period)
-        if await self.app.push_screen_wait(form) is not None and form.written is not None:
-            self.query_one("#periods-detail", Static).update(
-                Text.assemble("Report written to ", plain(str(form.written), style="bold"))
-            )
-            self.notify(str(form.written), title="Report written", timeout=10)
+        if chosen is not None:
+            self.app.push_screen(ReportScreen(self.okr_app, chosen.period))
 
     @on(DataTable.RowSelected)
     def _show_in_tree(self) -> None:

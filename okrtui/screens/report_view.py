@@ -1,0 +1,138 @@
+"""A period's report on screen: read it, switch format, copy it, or save it.
+
+The report is never written at a path the user types (on a team server that
+would be a way round the app, see store/userfiles.py): ``c`` copies it through
+the terminal (OSC 52, so it lands on the user's own machine even over SSH) and
+``s`` saves it under the user's exports folder with a generated name. The report
+is built in a thread worker so a big period does not freeze the screen.
+
+| Key | Does |
+| --- | --- |
+| f | Next format (Markdown, CSV, JSON) |
+| c | Copy the report to your clipboard (through the terminal) |
+| s | Save it to your exports folder (the path is shown) |
+| escape | Back |
+"""
+
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static, TextArea
+
+from store.db import DatabaseError
+from store.errors import DomainError
+from store.queries import PeriodRow
+from store.report import FORMATS, Report, build_report, render
+from store.userfiles import save_export
+from store.validation import clean_multiline
+from widgets.footer import KeyFooter
+from widgets.text import plain
+from widgets.title import TitleBar
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
+
+FORMAT_NAMES = {"md": "Markdown", "csv": "CSV", "json": "JSON"}
+
+
+class ReportScreen(Screen[None]):
+    """One period's report as read-only text, in the format the user picks."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="report_back"),
+        Binding("f", "next_format", "Format", id="report_format"),
+        Binding("c", "copy", "Copy", id="report_copy"),
+        Binding("s", "save", "Save", id="report_save"),
+    ]
+    DEFAULT_CSS = """
+    ReportScreen #report-head { height: auto; padding: 0 1; }
+    ReportScreen #report-text { height: 1fr; }
+    """
+
+    def __init__(self, app: "OkrApp", period: PeriodRow) -> None:
+        super().__init__()
+        self.okr = app
+        self.period = period
+        self.fmt = "md"
+        self.report: Report | None = None
+        self.saved: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield Static(plain(f"{self.period.name} report: building…"), id="report-head")
+        yield TextArea("", id="report-text", read_only=True, soft_wrap=False)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#report-text", TextArea).focus()
+        self._build(self.okr.today())
+
+    @work(thread=True, exclusive=True, group="report")
+    def _build(self, today: date) -> None:
+        try:
+            report = build_report(self.okr.db, self.period.id, today, self.okr.thresholds)
+        except (DomainError, DatabaseError) as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._built, report)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#report-head", Static).update(
+            plain(f"{self.period.name} report: {message}", style="#ff5f5f")
+        )
+
+    def _built(self, report: Report) -> None:
+        self.report = report
+        self._show()
+
+    def text(self) -> str:
+        """The report in the chosen format, as shown (control characters removed)."""
+        if self.report is None:
+            return ""
+        return clean_multiline(render(self.report, self.fmt))
+
+    def _show(self) -> None:
+        head = (
+            f"{self.period.name} report, {FORMAT_NAMES[self.fmt]} · f next format · "
+            "c copy to your clipboard · s save to your exports folder"
+        )
+        if self.saved:
+            head += f"\nsaved to {self.saved}"
+        self.query_one("#report-head", Static).update(plain(head, multiline=True))
+        area = self.query_one("#report-text", TextArea)
+        area.load_text(self.text())
+
+    def action_next_format(self) -> None:
+        self.fmt = FORMATS[(FORMATS.index(self.fmt) + 1) % len(FORMATS)]
+        self.saved = None
+        self._show()
+
+    def action_copy(self) -> None:
+        if self.report is None:
+            return
+        self.app.copy_to_clipboard(self.text())
+        self.notify(
+            "copied through the terminal (OSC 52); if nothing arrives, your terminal "
+            "does not allow it: save with s instead",
+            title="Report copied",
+        )
+
+    def action_save(self) -> None:
+        if self.report is None:
+            return
+        stem = f"report-{self.period.name}-{self.okr.today().isoformat()}"
+        try:
+            path = save_export(stem, self.fmt, self.text())
+        except DomainError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        self.saved = str(path)
+        self._show()
+        self.notify(str(path), title="Report saved", timeout=10)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
