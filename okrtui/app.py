@@ -234,4 +234,7 @@ class OkrApp(App[None]):
 
 def run_app(ctx: AppContext, db: Database, *, demo: bool = False, start: str | None = None) -> None:
     """Open the TUI (called by the CLI after the database is ready)."""
+    from okrtui.hangup import guard_terminal  # no terminal: exit 2; terminal gone: exit
+
+    guard_terminal()
     OkrApp(ctx, db, demo=demo, start=start).run()
