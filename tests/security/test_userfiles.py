@@ -1,0 +1,111 @@
+"""The TUI's only files: the user's exports and imports folders (store/userfiles.py).
+
+Each test is an attack a team member could try through the app: a link in place of a
+folder or a file, a dotfile, a name with a path in it, a folder owned by someone else.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from store import userfiles
+from store.userfiles import UserFileError, list_imports, read_import, save_export
+
+
+@pytest.fixture
+def base(isolated_home: Path) -> Path:
+    return isolated_home / "Documents" / "okrtui"
+
+
+def test_exports_get_generated_names_and_never_overwrite(base: Path) -> None:
+    first = save_export("report-2026-Q4", "md", "one")
+    second = save_export("report-2026-Q4", "md", "two")
+    assert (first.name, second.name) == ("okrtui-report-2026-Q4.md", "okrtui-report-2026-Q4-2.md")
+    assert first.read_text() == "one" and second.read_text() == "two"
+    assert first.parent == base / "exports"
+
+
+@pytest.mark.parametrize(
+    ("stem", "name"),
+    [
+        ("../../.pam_environment", "okrtui-pam_environment.md"),
+        ("/etc/cron.d/x", "okrtui-etc_cron.d_x.md"),
+        (".bashrc", "okrtui-bashrc.md"),
+        ("\x1b]52;c;AAAA\x07", "okrtui-52_c_AAAA.md"),
+        ("", "okrtui-report.md"),
+    ],
+)
+def test_a_hostile_period_name_stays_a_plain_name_in_the_exports_folder(
+    base: Path, stem: str, name: str
+) -> None:
+    path = save_export(stem, "md", "x")
+    assert path == base / "exports" / name
+    assert not name.startswith(".") and "/" not in name.removeprefix("okrtui-")
+
+
+def test_an_exports_folder_replaced_by_a_link_is_refused(base: Path, isolated_home: Path) -> None:
+    base.mkdir(parents=True)
+    (base / "exports").symlink_to(isolated_home)
+    with pytest.raises(UserFileError, match="not a plain folder"):
+        save_export("report", "md", "PYTHONINSPECT DEFAULT=1")
+    assert not list(isolated_home.glob("okrtui-*"))
+
+
+def test_an_existing_file_name_that_is_a_link_is_skipped_not_followed(
+    base: Path, isolated_home: Path
+) -> None:
+    (base / "exports").mkdir(parents=True)
+    victim = isolated_home / ".pam_environment"
+    (base / "exports" / "okrtui-report.md").symlink_to(victim)
+    path = save_export("report", "md", "PYTHONINSPECT DEFAULT=1")
+    assert path.name == "okrtui-report-2.md"
+    assert not victim.exists()
+
+
+def test_the_suffix_is_never_taken_from_outside() -> None:
+    with pytest.raises(ValueError):
+        save_export("report", "md/../../x", "")
+
+
+def test_only_plain_visible_csv_files_are_offered_for_import(base: Path) -> None:
+    imports = base / "imports"
+    imports.mkdir(parents=True)
+    (imports / "values.csv").write_text("kpi,date,value\n")
+    (imports / "notes.txt").write_text("kpi,date,value\n")
+    (imports / ".secret.csv").write_text("x")
+    (imports / "passwd.csv").symlink_to("/etc/passwd")
+    (imports / "dir.csv").mkdir()
+    (imports / "script.sh").write_text("x")
+    assert [f.name for f in list_imports()] == ["notes.txt", "values.csv"]
+
+
+@pytest.mark.parametrize(
+    "name", ["../../../etc/passwd", "/etc/passwd", ".secret.csv", "sub/x.csv", "passwd.csv"]
+)
+def test_reading_refuses_paths_dotfiles_and_links(base: Path, name: str) -> None:
+    imports = base / "imports"
+    imports.mkdir(parents=True)
+    (imports / "passwd.csv").symlink_to("/etc/passwd")
+    (imports / ".secret.csv").write_text("secret")
+    with pytest.raises(UserFileError) as caught:
+        read_import(name)
+    assert "root:" not in str(caught.value)
+
+
+def test_reading_a_fifo_does_not_hang(base: Path) -> None:
+    imports = base / "imports"
+    imports.mkdir(parents=True)
+    os.mkfifo(imports / "pipe.csv")
+    with pytest.raises(UserFileError, match="not a plain file"):
+        read_import("pipe.csv")
+
+
+def test_a_folder_owned_by_someone_else_is_refused(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (base / "imports").mkdir(parents=True)
+    real = os.getuid()
+    monkeypatch.setattr(userfiles.os, "getuid", lambda: real + 4242)
+    with pytest.raises(UserFileError, match="belongs to another user"):
+        list_imports()
