@@ -6,11 +6,11 @@ Numbers are parsed strictly: ``float()`` happily accepts ``nan``, ``1e309``,
 ``1_000`` and Arabic-Indic digits, none of which a person means as a value.
 """
 
-import math
-import re
-from datetime import date, datetime
+from datetime import date
 
 from store.errors import ValidationError
+from store.numbers import MAX_DATE, MIN_DATE, TYPED, read_date, read_number, require_finite
+from store.numbers import optional_number as _optional_number
 
 # C0 controls except tab/newline, DEL, C1 controls.
 _CONTROL = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -28,14 +28,7 @@ _STRIP_LINE = str.maketrans(
     _BREAKS, " " * len(_BREAKS), "".join(set(_CONTROL + _C1 + _INVISIBLE) - set(_BREAKS))
 )
 _STRIP_MULTI = str.maketrans("", "", _CONTROL + _C1 + _INVISIBLE)
-# re.ASCII: a plain \d also matches Arabic-Indic, fullwidth and other Unicode digits,
-# which float() would then happily read ("١٢٣" -> 123.0).
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-MIN_DATE = date(1970, 1, 1)
-MAX_DATE = date(2200, 12, 31)
+__all__ = ["MAX_DATE", "MIN_DATE", "ValidationError", "require_finite"]
 
 
 def clean_line(text: str) -> str:
@@ -74,64 +67,33 @@ def optional_text(text: str | None, field: str, *, max_length: int, multiline: b
     return require_text(text, field, max_length=max_length, multiline=multiline)
 
 
-def parse_number(text: str | float | int, field: str = "value") -> float:
-    """A finite number from user input, refusing what people do not mean as numbers."""
-    if isinstance(text, bool):
-        raise ValidationError(f"{field} must be a number, not {text!r}")
-    if isinstance(text, int | float):
-        try:
-            number = float(text)
-        except OverflowError:  # an int beyond the float range
-            raise ValidationError(f"{field} is too large to store") from None
-        return require_finite(number, field)
-    if not isinstance(text, str):
-        raise ValidationError(f"{field} must be a number, not {type(text).__name__}")
-    raw = text.strip()
-    if not raw:
-        raise ValidationError(f"{field} is empty: type a number such as 42 or 3.5")
-    if _DECIMAL_COMMA.fullmatch(raw):
-        raise ValidationError(
-            f"{field} {raw!r} uses a comma: write decimals with a dot ({raw.replace(',', '.')})"
-        )
-    if not _NUMBER.fullmatch(raw):
-        raise ValidationError(f"{field} {raw!r} is not a number: type digits such as 42 or 3.5")
-    return require_finite(float(raw), field)
+def parse_number(
+    text: str | float | int,
+    field: str = "value",
+    *,
+    decimal: str = TYPED,
+    unit: str | None = None,
+    hint: str = "",
+) -> float:
+    """A finite number from user input (see :mod:`store.numbers` for the rules)."""
+    return read_number(text, field, decimal=decimal, unit=unit, hint=hint)
 
 
-def require_finite(value: float, field: str = "value") -> float:
-    """``value`` unless it is NaN or infinite (or overflowed to infinity)."""
-    if not math.isfinite(value):
-        raise ValidationError(f"{field} must be a finite number, got {value}")
-    return value
-
-
-def optional_number(text: str | float | int | None, field: str) -> float | None:
+def optional_number(
+    text: str | float | int | None,
+    field: str,
+    *,
+    decimal: str = TYPED,
+    unit: str | None = None,
+    hint: str = "",
+) -> float | None:
     """A finite number, or None for an empty input."""
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
-    return parse_number(text, field)
+    return _optional_number(text, field, decimal=decimal, unit=unit, hint=hint)
 
 
-def parse_date(text: str | date, field: str = "date") -> date:
-    """An ISO date (YYYY-MM-DD) within a sane range."""
-    if isinstance(text, datetime):
-        # A date subclass, but it cannot be compared with plain dates (TypeError).
-        value = text.date()
-    elif isinstance(text, date):
-        value = text
-    elif not isinstance(text, str):
-        raise ValidationError(f"{field} must be a date (YYYY-MM-DD), not {type(text).__name__}")
-    else:
-        raw = text.strip()
-        if not _DATE.fullmatch(raw):
-            raise ValidationError(f"{field} {raw!r} is not a date: use YYYY-MM-DD")
-        try:
-            value = date.fromisoformat(raw)
-        except ValueError as exc:
-            raise ValidationError(f"{field} {raw!r} is not a real date ({exc})") from exc
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise ValidationError(f"{field} {value} is outside {MIN_DATE}…{MAX_DATE}")
-    return value
+def parse_date(text: str | date, field: str = "date", *, date_format: str | None = None) -> date:
+    """An ISO date (YYYY-MM-DD), or one in ``date_format``, within a sane range."""
+    return read_date(text, field, date_format=date_format)
 
 
 def parse_reference(text: str, prefix: str) -> int | None:
