@@ -34,9 +34,22 @@ def _progress(rows: int, steps: int, label: str) -> Iterator[Callable[[int], Non
 @click.option(
     "--dry-run", is_flag=True, help="Check every row and list the changes; write nothing."
 )
+@click.option(
+    "--decimal",
+    metavar=". | ,",
+    help="The file's decimal separator (default: , for a ;-separated file, else read from "
+    "the value column; a value that reads two ways is refused).",
+)
+@click.option(
+    "--date-format",
+    metavar="FORMAT",
+    help="For dates that are not YYYY-MM-DD, e.g. DD/MM/YYYY or %m/%d/%Y.",
+)
 @db_option
 @click.pass_context
-def kpi_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
+def kpi_import(
+    ctx: click.Context, file: Path, dry_run: bool, decimal: str | None, date_format: str | None
+) -> None:
     """Import KPI values from FILE.csv (columns kpi,date,value[,note], a header row).
 
     All rows or none: every bad row is reported with its line number and nothing is
@@ -44,9 +57,15 @@ def kpi_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
     (the old value stays in the activity log). KPIs are named by name or KPI-3.
     """
     from okrtui.textout import safe
+    from store.errors import ValidationError
     from store.kpis import import_kpi_values
+    from store.numbers import convention_option, date_format_option
     from store.scoring import format_number
 
+    try:
+        decimal, date_format = convention_option(decimal), date_format_option(date_format)
+    except ValidationError as exc:
+        raise click.UsageError(str(exc)) from None
     app = _app(ctx)
     db = app.database()
     try:
@@ -58,19 +77,20 @@ def kpi_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
     label = "checking" if dry_run else "importing"
     with _progress(rows, 1 if dry_run else 2, label) as progress:
         report = import_kpi_values(db, app.user.username, data, dry_run=dry_run,
-                                   source=str(file), progress=progress)  # fmt: skip
+                                   source=str(file), progress=progress, decimal=decimal,
+                                   date_format=date_format)  # fmt: skip
     if report.errors:
         for error in report.errors:
             click.echo(f"{safe(str(file))}: {safe(str(error))}", err=True)
-        click.echo(f"okrtui: {len(report.errors)} problem(s) in {safe(str(file))}; "
-                   "nothing was imported", err=True)  # fmt: skip
+        click.echo(f"okrtui: {len(report.errors)} problem(s) on {report.problem_lines} "
+                   f"line(s) of {safe(str(file))}; nothing was imported", err=True)  # fmt: skip
         sys.exit(EXIT_REFUSED)
     for p in report.replaced:
         old, new = format_number(p.old_value, p.unit), format_number(p.value, p.unit)
         click.echo(f"line {p.line}: {safe(p.kpi_name)} {p.observed_on}: {old} → {new}")
     text = report.summary()
-    if report.decimal_comma:
-        text += " (decimal commas read as points: a ;-separated file)"
+    if dry_run or report.decimal != ".":
+        click.echo(report.numbers())
     if dry_run:
         text = f"dry run: {text}; nothing was written"
     click.echo(text)

@@ -6,18 +6,17 @@ once and nothing is written unless every row is good. Spreadsheets export in
 more than one dialect, so:
 
 * a UTF-8 byte-order mark before the header is dropped (Excel writes one);
-* the delimiter is ``,`` or ``;`` (whichever the header uses). In a ``;`` file a
-  decimal comma is a decimal point (``1,5`` is 1.5): that is what a European
-  spreadsheet means by it. In a ``,`` file "1,5" can only be two fields or a
-  quoted typo, so it is refused (never read as 15). Thousands separators
-  (``1.234,5`` or ``1,234.5``) are refused in either dialect;
+* the delimiter is ``,`` or ``;`` (whichever the header uses). The values are
+  read by :mod:`store.numbers` (see ``store.kpis.file_decimal``): a ``;`` file
+  uses a decimal comma (``956.000`` is 956000, ``2,5`` is 2.5), a ``,`` file the
+  convention its value column proves or ``--decimal`` gives; a value that reads
+  two ways is refused with both readings, never guessed;
 * NUL bytes, bad UTF-8 and an unterminated quote are errors with their line,
   not a crash or a silently shortened file.
 """
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,8 +24,6 @@ COLUMNS = ("kpi", "date", "value", "note")
 REQUIRED = ("kpi", "date", "value")
 MAX_ROWS = 1_000_000
 """More rows than five years of daily values for 500 KPIs is not a spreadsheet export."""
-
-_SEMICOLON_DECIMAL = re.compile(r"[+-]?\d+,\d+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -60,11 +57,6 @@ class ParsedCsv:
     rows: tuple[CsvRow, ...]
     errors: tuple[RowError, ...]
     delimiter: str
-
-    @property
-    def decimal_comma(self) -> bool:
-        """Whether ``1,5`` in a value means 1.5 (a ``;``-separated file)."""
-        return self.delimiter == ";"
 
 
 def decode(data: bytes) -> tuple[str | None, RowError | None]:
@@ -184,11 +176,3 @@ def _row(
     if missing:
         return None
     return CsvRow(line, cells["kpi"], cells["date"], cells["value"], cells.get("note", ""))
-
-
-def normalise_value(text: str, decimal_comma: bool) -> str:
-    """``1,5`` → ``1.5`` in a ``;`` file; anything else unchanged (the number parser judges)."""
-    raw = text.strip()
-    if decimal_comma and _SEMICOLON_DECIMAL.fullmatch(raw):
-        return raw.replace(",", ".")
-    return raw

@@ -22,8 +22,9 @@ from sqlmodel import Session
 from store.db import Database
 from store.enums import KpiDirection, PeriodState
 from store.errors import DomainError, ValidationError
-from store.kpi_csv import ParsedCsv, RowError, normalise_value, parse_kpi_csv
+from store.kpi_csv import ParsedCsv, RowError, parse_kpi_csv
 from store.models import Activity, KeyResult, Kpi, KpiValue, Objective, Period, utcnow
+from store.numbers import AUTO, describe, detect_decimal
 from store.rights import editable_kpis, require_kpi_edit
 from store.service import (
     MAX_NAME,
@@ -233,7 +234,22 @@ class ImportReport:
     planned: tuple[PlannedValue, ...] = ()
     dry_run: bool = False
     written: bool = False
-    decimal_comma: bool = False
+    decimal: str = AUTO
+    decimal_why: str = ""
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Whether values were read with a decimal comma (``1,5`` is 1.5)."""
+        return self.decimal == ","
+
+    @property
+    def problem_lines(self) -> int:
+        """How many lines have a problem (a line can have several)."""
+        return len({e.line for e in self.errors})
+
+    def numbers(self) -> str:
+        """How the values were read, for the dry run: the convention and why."""
+        return "numbers: " + describe(self.decimal, self.decimal_why)
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if p.action == action)
@@ -298,16 +314,37 @@ def _lookup(conn: Connection) -> _Lookup:
     return found
 
 
-def check_observed_on(text: str | date, today: date, field_name: str = "date") -> date:
-    """A value's date: a real ISO date, not after today (a future value would stay latest)."""
-    day = parse_date(text, field_name)
+def check_observed_on(
+    text: str | date, today: date, field_name: str = "date", date_format: str | None = None
+) -> date:
+    """A value's date: a real ISO date (or in ``date_format``), not after today (a future
+    value would stay latest)."""
+    day = parse_date(text, field_name, date_format=date_format)
     if day > today:
         raise ValidationError(f"{field_name} {day} is in the future (today is {today})")
     return day
 
 
+def file_decimal(parsed: ParsedCsv, decimal: str | None) -> tuple[str, str]:
+    """The value column's convention and why: ``--decimal``, a ``;`` file, or the column."""
+    if decimal is not None:
+        return decimal, "--decimal"
+    if parsed.delimiter == ";":
+        return ",", "the file is ;-separated"
+    found, proof = detect_decimal(row.value for row in parsed.rows)
+    return found, (f"detected from the value column: {proof!r}" if proof else "")
+
+
+_DECIMAL_HINT = " (or give the file's convention: --decimal . or --decimal ,)"
+
+
 def _check_rows(
-    parsed: ParsedCsv, lookup: _Lookup, today: date, progress: Progress | None
+    parsed: ParsedCsv,
+    lookup: _Lookup,
+    today: date,
+    progress: Progress | None,
+    decimal: str = AUTO,
+    date_format: str | None = None,
 ) -> tuple[list[PlannedValue], list[RowError]]:
     errors: list[RowError] = []
     planned: list[PlannedValue] = []
@@ -322,13 +359,17 @@ def _check_rows(
         elif ref.archived:
             errors.append(RowError(row.line, "kpi", f"KPI {ref.name!r} is archived"))
         try:
-            day: date | None = check_observed_on(row.date, today, "date")
+            day: date | None = check_observed_on(row.date, today, "date", date_format)
         except ValidationError as exc:
             errors.append(RowError(row.line, "date", str(exc)))
             day = None
         try:
             value: float | None = parse_number(
-                normalise_value(row.value, parsed.decimal_comma), "value"
+                row.value,
+                "value",
+                decimal=decimal,
+                unit=ref.unit if ref is not None else None,
+                hint=_DECIMAL_HINT,
             )
         except ValidationError as exc:
             errors.append(RowError(row.line, "value", str(exc)))
@@ -384,6 +425,8 @@ def import_kpi_values(
     today: date | None = None,
     source: str = "",
     progress: Progress | None = None,
+    decimal: str | None = None,
+    date_format: str | None = None,
 ) -> ImportReport:
     """Import ``kpi,date,value[,note]`` rows: all of them, or none when any row is bad.
 
@@ -392,20 +435,25 @@ def import_kpi_values(
     date that already has a value replaces it (the old one is kept in Activity); an
     identical row changes nothing. ``progress`` is called with the number of rows
     handled since the last call (checking, then writing), for a progress bar.
+    ``decimal`` ("." or ",") overrides the convention read from the file (a ``;``
+    file: decimal comma; otherwise detected from the value column); ``date_format``
+    (a strptime format) is for dates that are not ISO.
     """
     today = today or date.today()
     parsed = parse_kpi_csv(data)
     with db.read() as conn:
         lookup = _lookup(conn)
-    planned, row_errors = _check_rows(parsed, lookup, today, progress)
+    convention, why = file_decimal(parsed, decimal)
+    numbers: dict[str, Any] = {"decimal": convention, "decimal_why": why}
+    planned, row_errors = _check_rows(parsed, lookup, today, progress, convention, date_format)
     errors = tuple(sorted((*parsed.errors, *row_errors), key=lambda e: e.line))
     base = ImportReport(len(parsed.rows), errors, dry_run=dry_run,
-                        decimal_comma=parsed.decimal_comma)  # fmt: skip
+                        **numbers)  # fmt: skip
     if errors:
         return base
     if not planned:
         return ImportReport(0, (RowError(1, None, "the file has a header but no rows"),),
-                            dry_run=dry_run)  # fmt: skip
+                            dry_run=dry_run, **numbers)  # fmt: skip
     if dry_run:
         allowed = editable_kpis(db, actor)
         denied = tuple(
@@ -417,12 +465,12 @@ def import_kpi_values(
         with db.read() as conn:
             full = _with_existing(conn, planned)
         return ImportReport(len(parsed.rows), denied, tuple(full) if not denied else (),
-                            dry_run=True, decimal_comma=parsed.decimal_comma)  # fmt: skip
+                            dry_run=True, **numbers)  # fmt: skip
     with db.write() as s:
         denied = _rights_errors(s, actor, planned)
         if denied:
             s.rollback()
-            return ImportReport(len(parsed.rows), denied, decimal_comma=parsed.decimal_comma)
+            return ImportReport(len(parsed.rows), denied, **numbers)
         lookup_now = _lookup(s.connection())
         archived = [p for p in planned if lookup_now.by_id[p.kpi_id].archived]
         if archived:
@@ -431,7 +479,7 @@ def import_kpi_values(
         full = _with_existing(s.connection(), planned)
         _write(s, actor, full, source, progress)
     return ImportReport(len(parsed.rows), (), tuple(full), written=True,
-                        decimal_comma=parsed.decimal_comma)  # fmt: skip
+                        **numbers)  # fmt: skip
 
 
 def _rights_errors(s: Session, actor: str, planned: list[PlannedValue]) -> tuple[RowError, ...]:

@@ -74,7 +74,7 @@ def test_bad_rows_are_all_reported_by_line_and_nothing_is_written(
     assert [line.split(": ", 2)[1] for line in lines[:4]] == [
         "line 3", "line 4, column kpi", "line 5, column date", "line 6, column value",
     ]  # fmt: skip
-    assert lines[-1] == f"okrtui: 4 problem(s) in {path}; nothing was imported"
+    assert lines[-1] == f"okrtui: 4 problem(s) on 4 line(s) of {path}; nothing was imported"
     assert result.stdout == ""
     assert dump(demo_path) == before
 
@@ -109,3 +109,21 @@ def test_a_missing_file_is_a_usage_error(demo_path: Path, tmp_path: Path) -> Non
     result = invoke("--db", str(demo_path), "kpi", "import", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_decimal_and_date_format_options_and_the_dry_run_says_how(
+    demo_path: Path, tmp_path: Path
+) -> None:
+    """Finding 1/2: the import reads "$1,500"/01/31/2025 only with a known convention."""
+    path = tmp_path / "us.csv"
+    path.write_text('kpi,date,value\nMRR,01/31/2025,"1,500"\n')
+    result = invoke("--db", str(demo_path), "kpi", "import", "--dry-run", str(path))
+    assert result.exit_code == 1
+    assert "1500 or 1.500?" in result.stderr
+    assert "write 2025-01-31, or give --date-format %m/%d/%Y" in result.stderr
+    result = invoke("--db", str(demo_path), "kpi", "import", "--dry-run", "--decimal", ".",
+                    "--date-format", "MM/DD/YYYY", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "numbers: decimal point (--decimal)" in result.stdout
+    result = invoke("--db", str(demo_path), "kpi", "import", "--decimal", ";", str(path))
+    assert result.exit_code == 2 and "give . (decimal point) or ," in result.stderr

@@ -204,14 +204,57 @@ def test_import_with_one_bad_row_writes_nothing_and_names_every_bad_line(
 def test_import_reads_decimal_commas_in_a_semicolon_file(
     db: Database, kpis: dict[str, int]
 ) -> None:
-    data = b"kpi;date;value\nChurn;2026-11-02;2,25\nChurn;2026-11-03;1.234,5\n"
+    """Finding 1/4: a ;-file's 956.000 is 956000 (not 956), 2,25 is 2.25; a dotted 1.5
+    cannot be read there and is refused, not guessed."""
+    data = b"kpi;date;value\nChurn;2026-11-02;2,25\nChurn;2026-11-03;1.5\n"
     report = import_kpi_values(db, ACTOR, data, today=TODAY)
     assert [(e.line, e.column) for e in report.errors] == [(3, "value")]
-    data = b"kpi;date;value\nChurn;2026-11-02;2,25\n"
+    assert "write 1,5" in str(report.errors[0])
+    data = b"kpi;date;value\nChurn;2026-11-02;2,25\nMRR;2026-11-03;956.000\n"
     report = import_kpi_values(db, ACTOR, data, today=TODAY)
     assert report.written and report.decimal_comma
+    assert report.numbers() == "numbers: decimal comma (the file is ;-separated)"
     assert rows(db, "SELECT value FROM kpi_value WHERE observed_on = '2026-11-02' AND kpi_id = ?",
                 kpis["Churn"]) == [(2.25,)]  # fmt: skip
+    assert rows(db, "SELECT value FROM kpi_value WHERE observed_on = '2026-11-03' AND kpi_id = ?",
+                kpis["MRR"]) == [(956000.0,)]  # fmt: skip
+
+
+def test_import_reads_a_comma_file_by_its_column_or_refuses_both_readings(
+    db: Database, kpis: dict[str, int]
+) -> None:
+    """Finding 1: "1,500" in a ,-file is 1500 once the column proves a decimal point, and
+    refused with both readings when nothing does; --decimal settles it."""
+    ambiguous = b'kpi,date,value\nMRR,2026-11-02,"1,500"\n'
+    report = import_kpi_values(db, ACTOR, ambiguous, today=TODAY, dry_run=True)
+    assert "'1,500': 1500 or 1.500? write 1500 or 1.500" in str(report.errors[0])
+    assert "--decimal" in str(report.errors[0])
+    report = import_kpi_values(db, ACTOR, ambiguous, today=TODAY, dry_run=True, decimal=".")
+    assert [p.value for p in report.planned] == [1500.0]
+    proven = b'kpi,date,value\nMRR,2026-11-02,"1,500"\nMRR,2026-11-03,"1,612.5"\n'
+    report = import_kpi_values(db, ACTOR, proven, today=TODAY, dry_run=True)
+    assert [p.value for p in report.planned] == [1500.0, 1612.5]
+    assert report.numbers() == "numbers: decimal point (detected from the value column: '1,612.5')"
+
+
+def test_import_counts_problems_and_the_lines_they_are_on(
+    db: Database, kpis: dict[str, int]
+) -> None:
+    """Finding 13: five problems on four lines are counted as such (one line has two)."""
+    data = csv("kpi,date,value", "Nope,2026-13-01,1", "MRR,2026-11-02,x", "MRR,x,1",
+               "MRR,2026-11-04,1e309")  # fmt: skip
+    report = import_kpi_values(db, ACTOR, data, today=TODAY)
+    assert len(report.errors) == 5 and report.problem_lines == 4
+
+
+def test_import_reads_other_date_formats_only_when_told(
+    db: Database, kpis: dict[str, int]
+) -> None:
+    data = csv("kpi,date,value", "MRR,11/02/2026,1")
+    report = import_kpi_values(db, ACTOR, data, today=TODAY, dry_run=True)
+    assert "2026-11-02 or 2026-02-11?" in str(report.errors[0])
+    report = import_kpi_values(db, ACTOR, data, today=TODAY, dry_run=True, date_format="%m/%d/%Y")
+    assert [p.observed_on for p in report.planned] == [date(2026, 11, 2)]
 
 
 def test_import_refuses_archived_kpis_and_kpis_the_actor_may_not_change(
