@@ -42,8 +42,8 @@ def team() -> None:
 def init_team(
     ctx: click.Context, directory: Path, group: str, admins: tuple[str, ...], system_config: bool
 ) -> None:
-    """Prepare DIRECTORY for GROUP: setgid directory, okrtui.db 0660, never world-writable."""
-    from store.admins import add_admin, list_admins
+    """Prepare DIRECTORY for GROUP: directory 3770 (setgid, sticky), okrtui.db 0660."""
+    from store.admins import add_admin, list_admins, record_first_admin
     from store.db import open_database
     from store.service import ensure_period
     from store.teamfs import (
@@ -73,6 +73,10 @@ def init_team(
                 done.append("added the current quarter as the active period")
         except DomainError as exc:
             click.echo(f"okrtui: no period added: {exc}", err=True)
+        # The one running team init is the first admin, by the admin table: owning the
+        # file gives nothing (store/rights.py).
+        if record_first_admin(db, me):
+            done.append(f"recorded {me} as the first team admin")
         for name in admins:
             if add_admin(db, me, name):
                 done.append(f"recorded {name} as a team admin")
@@ -124,7 +128,10 @@ def _write_system_config(db_path: Path) -> str:
 
 def _report(problems: list) -> None:  # type: ignore[type-arg]
     if not problems:
-        click.echo("permissions: ok (group read-write, setgid directory, nothing world-writable)")
+        click.echo(
+            "permissions: ok (group read-write, setgid and sticky directory, nothing "
+            "world-writable, nothing foreign)"
+        )
         return
     for problem in problems:
         label = "problem" if problem.serious else "warning"
@@ -136,14 +143,38 @@ def _report(problems: list) -> None:  # type: ignore[type-arg]
 @click.option("--group", help="The team's group (default: the directory's group).")
 @click.pass_context
 def check_team(ctx: click.Context, database: Path | None, group: str | None) -> None:
-    """Report permissions that let non-members in or lock members out, with the fix."""
-    from store.teamfs import TeamSetupError, check_shared
+    """Report permissions that let non-members in or lock members out, with the fix.
 
+    Local and for admins (or root) only: it tells which server paths exist and who owns
+    them, so the SSH forced command refuses it, and a member gets a refusal here.
+    """
     path = database or _app(ctx).target.path
     if path is None:
         _fail("a server database (URL) has no file permissions to check", EXIT_CANNOT_RUN)
         return
     path = path.expanduser().absolute()
+    try:
+        _check_team(ctx, path, group)
+    except OSError as exc:  # e.g. another user's ~/.ssh: say so, no traceback
+        where = exc.filename or path
+        _fail(f"cannot check {where}: {exc.strerror or exc}", EXIT_CANNOT_RUN)
+
+
+def _check_team(ctx: click.Context, path: Path, group: str | None) -> None:
+    from store.teamfs import TeamSetupError, check_shared, recorded_admins, user_name
+
+    me = _app(ctx).user.username
+    admins: list[str] | None = None
+    if path.exists():
+        recorded = recorded_admins(path)
+        if recorded is None:
+            _fail(f"cannot read the admin list of {path}: is it an okrtui database?", 2)
+        admins = recorded or [user_name(path.stat().st_uid)]  # none recorded: the owner
+        if os.getuid() != 0 and me not in admins:
+            _fail(
+                f"only an admin of {path} may check it ({', '.join(sorted(admins))}) or root",
+                EXIT_REFUSED,
+            )
     parent_mode = path.parent.stat().st_mode if path.parent.exists() else 0
     if group is None and not parent_mode & stat.S_ISGID:
         click.echo(
@@ -154,7 +185,7 @@ def check_team(ctx: click.Context, database: Path | None, group: str | None) -> 
             click.echo(f"warning: {path} can be read or written by other users: chmod 600 {path}")
         return
     try:
-        problems = check_shared(path, group)
+        problems = check_shared(path, group, admins)
     except TeamSetupError as exc:
         _fail(str(exc), EXIT_CANNOT_RUN)
         return
@@ -185,7 +216,7 @@ def admin_list(ctx: click.Context) -> None:
 @click.argument("user")
 @click.pass_context
 def admin_add(ctx: click.Context, user: str) -> None:
-    """Make USER an admin (allowed to the database file's owner and admins)."""
+    """Make USER an admin (allowed to admins)."""
     from store.admins import add_admin
 
     app = _app(ctx)

@@ -48,8 +48,8 @@ class AppContext:
     def database(self, *, create: bool = False, seed: bool = True) -> Database:
         """Open the database once; a first run at the default location creates it.
 
-        A newly created database gets the current quarter as its period unless
-        ``seed`` is false (an import wants it empty).
+        A newly created database gets its creator as admin and the current quarter as
+        its period unless ``seed`` is false (an import wants it empty).
         """
         if self._db is None:
             target = self.target
@@ -57,8 +57,11 @@ class AppContext:
             allowed = create or (first_run and self.is_default_location())
             self._db = open_database(target, create=allowed)
             if first_run and allowed and seed:
+                from store.admins import record_first_admin
                 from store.service import ensure_period
 
+                # Its creator is its admin by the admin table, not by owning the file.
+                record_first_admin(self._db, self.user.username)
                 ensure_period(self._db, self.user.username)
         return self._db
 

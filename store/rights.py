@@ -17,8 +17,12 @@ Everyone reads everything (OKRs are transparent). Changes are limited:
   database (an objective's team field, say) is editable by the users themselves;
 * **periods** and the admin list by admins only.
 
-Admins are the rows of the ``admin`` table plus the owner of the database file, so a
-personal database needs no set-up: its creator owns the file and may do everything.
+Admins are the rows of the ``admin`` table, never the database file's owner: in a team
+directory whoever can replace the file (``cp`` + ``mv``) would own it. Only while the
+table is empty (a personal database made before admins were recorded, or by import) is
+the file's owner its admin, so such a database keeps working for its single user; the
+first admin change records that owner (store/admins.py), and ``okrtui init``, first
+runs and ``okrtui team init`` record their user at once.
 
 These rules are guard rails for people using okrtui, not a security boundary: whoever
 can write the database file can change it with the ``sqlite3`` shell (see README).
@@ -85,12 +89,15 @@ def _recorded_admins(conn: Connection) -> list[str]:
 
 
 def admins_of(conn: Connection, path: Path | None) -> list[str]:
-    """Everyone with admin rights: the file's owner first, then the recorded admins."""
-    return _owner_first(file_owner(path), _recorded_admins(conn))
+    """Everyone with admin rights: the recorded admins (the file's owner only while none is)."""
+    return _recorded_or_owner(_recorded_admins(conn), path)
 
 
-def _owner_first(owner: str | None, recorded: list[str]) -> list[str]:
-    return ([owner] if owner else []) + [name for name in recorded if name != owner]
+def _recorded_or_owner(recorded: list[str], path: Path | None) -> list[str]:
+    if recorded:
+        return recorded
+    owner = file_owner(path)
+    return [owner] if owner else []
 
 
 def _admins(s: Session) -> list[str]:
@@ -323,7 +330,7 @@ def require_admin(s: Session, actor: str, what: str) -> None:
     if actor not in admins:
         raise PermissionDenied(
             f"@{actor} may not {what}: only an admin may ({_names(admins)}); "
-            "the database file's owner can add admins with `okrtui team admin add USER`"
+            "an admin can add admins with `okrtui team admin add USER`"
         )
 
 
@@ -331,10 +338,10 @@ def require_admin(s: Session, actor: str, what: str) -> None:
 
 
 def admins(db: Database) -> list[str]:
-    """Everyone with admin rights on ``db``: the file owner, then the recorded admins."""
+    """Everyone with admin rights on ``db`` (see :func:`admins_of`)."""
     with db.plain_read() as fetch:  # no SQLAlchemy: the tree's first frame asks this
         recorded = [row[0] for row in fetch("SELECT username FROM admin ORDER BY username", {})]
-    return _owner_first(file_owner(db.path), recorded)
+    return _recorded_or_owner(recorded, db.path)
 
 
 def is_admin(db: Database, actor: str) -> bool:

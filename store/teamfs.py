@@ -8,20 +8,28 @@ the database's mode, and migration backups copy it, so every file stays group
 read-write and nothing is world-writable. This module prepares such a directory and
 reports (with the commands that fix it) anything that would let non-members in or
 lock members out.
+
+The directory also has the sticky bit (3770): without it any member could replace the
+database (``cp okrtui.db x && mv -f x okrtui.db``), own the new file, and lock the
+others out with its mode. With it only a file's owner (an admin, who ran ``team init``)
+or root may rename or delete it; members still create and write ``-wal``/``-shm``.
 """
 
 import grp
 import os
+import pwd
+import re
 import shlex
+import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from store.db import create_file
 
 DB_NAME = "okrtui.db"
-DIR_MODE = 0o2770  # setgid, group rwx, no access for others
+DIR_MODE = 0o3770  # setgid + sticky, group rwx, no access for others
 FILE_MODE = 0o660
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smb2", "smbfs", "sshfs", "fuse.sshfs"}
 
@@ -92,10 +100,13 @@ def _q(path: Path) -> str:
     return shlex.quote(str(path))
 
 
-def check_shared(db: Path, group: str | None = None) -> list[Problem]:
+def check_shared(
+    db: Path, group: str | None = None, admins: Collection[str] | None = None
+) -> list[Problem]:
     """What is wrong with a shared database's directory and files (empty: all good).
 
-    ``group`` is the team's group; by default the directory's group.
+    ``group`` is the team's group; by default the directory's group. ``admins``: the
+    database's admins, who should own the database file and its backups.
     """
     directory = db.parent
     problems: list[Problem] = []
@@ -121,6 +132,15 @@ def check_shared(db: Path, group: str | None = None) -> list[Problem]:
                 "has no setgid bit, so new files (-wal, -shm, backups) would "
                 "get the creator's group",
                 f"chmod g+s {_q(directory)}",
+            )
+        )
+    if not mode & stat.S_ISVTX:
+        problems.append(
+            Problem(
+                directory,
+                "has no sticky bit, so any member can replace the database with a copy "
+                "they own (cp + mv) and lock the others out",
+                f"chmod +t {_q(directory)}",
             )
         )
     if mode & 0o070 != 0o070:
@@ -155,7 +175,71 @@ def check_shared(db: Path, group: str | None = None) -> list[Problem]:
         return problems
     for path in database_files(db):
         problems += _check_file(path, gid, gname)
+    problems += _foreign_files(db, admins)
     return problems
+
+
+def user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _foreign_files(db: Path, admins: Collection[str] | None) -> list[Problem]:
+    """Files okrtui did not make, and database files owned by someone who is no admin."""
+    found: list[Problem] = []
+    expected = re.compile(
+        rf"{re.escape(db.name)}(-wal|-shm|-journal|\.bak-[0-9a-f]+-\d{{8}}T\d{{6}})?"
+    )
+    for entry in sorted(db.parent.iterdir()):
+        try:
+            owner = user_name(entry.lstat().st_uid)
+        except OSError:
+            continue
+        if not expected.fullmatch(entry.name) or entry.is_symlink():
+            found.append(
+                Problem(
+                    entry,
+                    f"was not made by okrtui (owner {owner}): nothing but the database and "
+                    "its -wal, -shm and backups belongs in a team directory",
+                    f"rm -ri {_q(entry)}   # or move it elsewhere",
+                )
+            )
+        elif (
+            admins is not None
+            and owner not in admins
+            and not entry.name.endswith(("-wal", "-shm", "-journal"))
+        ):
+            # -wal and -shm are made by whoever opens the database first: any member.
+            heir = shlex.quote(sorted(admins)[0]) if admins else "ADMIN"
+            found.append(
+                Problem(
+                    entry,
+                    f"is owned by {owner}, who is not an admin (admins: "
+                    f"{', '.join(sorted(admins)) or 'none'}): a member may have replaced it",
+                    f"check its contents, then chown {heir} {_q(entry)}",
+                )
+            )
+    return found
+
+
+def recorded_admins(db: Path) -> list[str] | None:
+    """The admin list stored in ``db``, read-only (None when it cannot be read)."""
+    from store.db import read_only_uri
+
+    for uri in (f"file:{db}?mode=ro", read_only_uri(db)):
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=5)
+        except sqlite3.Error:
+            continue
+        try:
+            return [row[0] for row in conn.execute("SELECT username FROM admin")]
+        except sqlite3.Error:
+            continue
+        finally:
+            conn.close()
+    return None
 
 
 def _check_file(path: Path, gid: int, gname: str) -> list[Problem]:
@@ -217,7 +301,10 @@ def prepare_directory(directory: Path, group: str) -> list[str]:
             done.append(f"gave {directory} to group {group}")
         if stat.S_IMODE(st.st_mode) != DIR_MODE:
             os.chmod(directory, DIR_MODE)
-            done.append(f"set {directory} to mode 2770 (setgid, group rwx, others nothing)")
+            done.append(
+                f"set {directory} to mode 3770 (setgid, sticky: members cannot replace the "
+                "database; group rwx, others nothing)"
+            )
     except PermissionError as exc:
         raise TeamSetupError(
             f"cannot change {directory} ({exc.strerror}): run this as the directory's owner "

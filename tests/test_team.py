@@ -2,6 +2,7 @@
 
 import grp
 import os
+import pwd
 import sqlite3
 import stat
 import subprocess
@@ -35,9 +36,9 @@ def team_dir(tmp_path: Path) -> Path:
     return tmp_path / "okr"
 
 
-def test_init_makes_a_setgid_group_directory_and_a_0660_database(team_dir: Path) -> None:
+def test_init_makes_a_setgid_sticky_group_directory_and_a_0660_database(team_dir: Path) -> None:
     db = team_dir / "okrtui.db"
-    assert mode(team_dir) == 0o2770
+    assert mode(team_dir) == 0o3770
     assert mode(db) == 0o660
     assert team_dir.stat().st_gid == db.stat().st_gid == grp.getgrnam(MY_GROUP).gr_gid
     database = open_database(db)
@@ -45,7 +46,7 @@ def test_init_makes_a_setgid_group_directory_and_a_0660_database(team_dir: Path)
         with database.read() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM period").scalar_one() == 1
             admins = [r[0] for r in conn.exec_driver_sql("SELECT username FROM admin")]
-        assert admins == ["ana"]
+        assert sorted(admins) == sorted([ME, "ana"])  # who ran team init, and --admin
     finally:
         database.close()
 
@@ -54,9 +55,10 @@ def test_init_prints_what_it_did(tmp_path: Path) -> None:
     result = invoke("team", "init", str(tmp_path / "okr"), "--group", MY_GROUP)
     out = result.output
     assert f"- created {tmp_path / 'okr'}" in out
-    assert "mode 2770" in out
+    assert "mode 3770" in out
+    assert f"- recorded {ME} as the first team admin" in out
     assert f"- created {tmp_path / 'okr' / 'okrtui.db'} mode 0660 for group {MY_GROUP}" in out
-    assert f"admins: {ME} (owns the database file)" in out
+    assert f"admins: {ME} (first admin, since " in out
     assert "permissions: ok" in out
     again = invoke("team", "init", str(tmp_path / "okr"), "--group", MY_GROUP)
     assert again.exit_code == 0
@@ -104,7 +106,7 @@ def test_check_reports_world_writable_and_locked_out_files_with_the_fix(team_dir
     fixed = invoke("team", "init", str(team_dir), "--group", MY_GROUP)
     assert fixed.exit_code == 0, fixed.output + fixed.stderr
     assert f"changed {db} from mode 0644 to 0660" in fixed.output
-    assert (mode(team_dir), mode(db), mode(backup)) == (0o2770, 0o660, 0o660)
+    assert (mode(team_dir), mode(db), mode(backup)) == (0o3770, 0o660, 0o660)
     assert check_shared(db) == []
 
 
@@ -118,9 +120,14 @@ def test_check_a_directory_without_setgid(tmp_path: Path) -> None:
     problems = check_shared(db, MY_GROUP)
     assert [p.issue.split(",")[0] for p in problems] == [
         "has no setgid bit",
+        "has no sticky bit",
         f"is mode 0600: {MY_GROUP} members cannot write it",
     ]
-    assert [p.fix for p in problems] == [f"chmod g+s {db_dir}", f"chmod g+rw {db}"]
+    assert [p.fix for p in problems] == [
+        f"chmod g+s {db_dir}",
+        f"chmod +t {db_dir}",
+        f"chmod g+rw {db}",
+    ]
     personal = invoke("team", "check", str(db))
     assert "not a team directory" in personal.output
 
@@ -139,7 +146,9 @@ def test_init_writes_the_system_config_once(tmp_path: Path, isolated_home: Path)
     assert mode(system) == 0o644
     assert f'path = "{tmp_path / "okr" / "okrtui.db"}"' in system.read_text()
     listed = invoke("team", "admin", "list")  # no --db: the system config names it
-    assert listed.output.splitlines() == [f"{ME}\towns the database file"]
+    assert [line.split(", since")[0] for line in listed.output.splitlines()] == [
+        f"{ME}\tfirst admin"
+    ]
     again = invoke("team", "init", str(tmp_path / "okr"), "--group", MY_GROUP, "--system-config")
     assert "already points at" in again.output
 
@@ -149,9 +158,9 @@ def test_admin_commands(team_dir: Path) -> None:
     assert invoke("--db", db, "team", "admin", "add", "ben").output == "ben is now a team admin\n"
     assert "already an admin" in invoke("--db", db, "team", "admin", "add", "ben").output
     lines = invoke("--db", db, "team", "admin", "list").output.splitlines()
-    assert lines[0] == f"{ME}\towns the database file"
-    assert [line.split("\t")[0] for line in lines[1:]] == ["ana", "ben"]
-    assert lines[1].startswith(f"ana\tadded by {ME} on ")
+    assert [line.split("\t")[0] for line in lines] == sorted([ME, "ana", "ben"])
+    assert f"ana\tadded by {ME} on " in "\n".join(lines)
+    assert f"{ME}\tfirst admin, since " in "\n".join(lines)
     assert invoke("--db", db, "team", "admin", "remove", "ana").exit_code == 0
     refused = invoke("--db", db, "team", "admin", "remove", "ana")
     assert refused.exit_code == 1 and "ana is not an admin" in refused.stderr
@@ -160,17 +169,26 @@ def test_admin_commands(team_dir: Path) -> None:
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to hand the file to another account")
-def test_admin_add_is_refused_to_non_admins(team_dir: Path) -> None:
+def test_owning_the_file_gives_no_admin_rights(team_dir: Path) -> None:
+    """Finding 5: admins come from the admin table; the file's owner is nobody special."""
     db = team_dir / "okrtui.db"
-    os.chown(db, 65534, -1)  # nobody: the current user is no longer the file's owner
-    result = invoke("--db", str(db), "team", "admin", "add", ME)
-    assert result.exit_code == 1
-    assert f"@{ME} may not add admins" in result.stderr
+    os.chown(db, 65534, -1)  # as if "nobody" had replaced the file with their own copy
+    nobody = pwd.getpwuid(65534).pw_name
+    result = invoke("--db", str(db), "team", "admin", "add", "eve")
+    assert result.exit_code == 0, result.stderr  # ME is still an admin: recorded at init
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("SELECT username FROM admin").fetchall() == [("ana",)]
+        names = sorted(row[0] for row in conn.execute("SELECT username FROM admin"))
     finally:
         conn.close()
+    assert names == sorted([ME, "ana", "eve"]) and nobody not in names
+
+
+def test_the_last_admin_cannot_be_removed(team_dir: Path) -> None:
+    db = str(team_dir / "okrtui.db")
+    assert invoke("--db", db, "team", "admin", "remove", "ana").exit_code == 0
+    refused = invoke("--db", db, "team", "admin", "remove", ME)
+    assert refused.exit_code == 1 and "last admin" in refused.stderr
 
 
 def test_filesystem_type_finds_the_mount(tmp_path: Path) -> None:
