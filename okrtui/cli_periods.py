@@ -250,9 +250,16 @@ def import_okr_file(
     period: str | None,
     dry_run: bool,
     delete_missing: bool,
+    decimal: str | None = None,
 ) -> None:
-    """``okrtui import FILE.toml|FILE.csv``: apply or add OKRs; a dry run writes nothing."""
+    """``okrtui import FILE.toml|FILE.csv``: apply or add OKRs; a dry run writes nothing.
+
+    ``decimal`` ("." or ",", from ``--decimal``) is a CSV file's decimal separator; the
+    dry run of a CSV prints a table of the key results with their direction and how
+    the numbers were read.
+    """
     from okrtui.textout import safe
+    from store.numbers import convention_option
 
     db = app.database()
     user = app.user.username
@@ -276,8 +283,13 @@ def import_okr_file(
         if delete_missing:
             raise click.UsageError("--delete-missing applies to TOML files only")
         target = resolve_period(db, period)
-        created = import_csv(db, user, target.id, read_csv_text(file), dry_run=dry_run)
+        created = import_csv(db, user, target.id, read_csv_text(file), dry_run=dry_run,
+                             decimal=convention_option(decimal))  # fmt: skip
         name, lines = created.period, list(created.lines)
+        if dry_run and created.table:
+            for row in created.table:
+                click.echo(safe(row, 240))
+            click.echo(safe(created.numbers, 200))
         summary = f"{created.objectives} objective(s) and {created.key_results} key result(s) " + (
             "to create" if dry_run else "created"
         )

@@ -3,7 +3,13 @@
 Columns (header row required, any order and case): ``objective``, ``key result``,
 ``owner``, ``start``, ``target``, ``unit``, ``parent``; optionally ``kind``
 (metric, percent, milestone) and ``direction`` (increase, decrease, stay-above,
-stay-below; by default a target below the start means decrease).
+stay-below). Without a direction, a title that says so is read (``reduce``,
+``lower``, ``cut``, ``under``, ``below``, ``less than``, ``at most``: decrease;
+``keep``, ``maintain``, ``stay``, ``hold``, ``at least``: a line to hold, below it
+when the title also says under/below/at most/less than, else above it), then a
+target below the start means decrease, else increase. The dry run shows each
+KR's direction and where it came from; a title that says both up and down, or
+contradicts its numbers, is refused naming the ``direction`` column to add.
 
 * A row with a key result adds it to the objective named in its ``objective``
   cell; ``owner`` is the key result's owner (default: the objective's).
@@ -16,9 +22,11 @@ stay-below; by default a target below the start means decrease).
 The import creates objectives; an objective title that already exists in the
 period is an error (so importing a file twice cannot duplicate it). Every row
 is checked before anything is written and every problem is reported with its
-line and column; a file with any error writes nothing. Spreadsheet exports are
-often ``;``-separated with decimal commas: the separator is detected, but
-"1,5" is refused with a hint rather than guessed at (it could be 15).
+line and column; a file with any error writes nothing. Numbers are read by
+:mod:`store.numbers`: a ``;`` file uses a decimal comma (``800.000`` is 800000),
+``--decimal`` says it for a ``,`` file, otherwise the start and target columns
+are read in the convention a value of theirs proves (``1,234.5``, ``2,5``); a
+value that reads two ways (``1,500``) is refused with both readings.
 """
 
 import csv
@@ -31,9 +39,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from store.db import Database
-from store.enums import PeriodState
+from store.enums import Kind, PeriodState
 from store.errors import DomainError, NotFoundError
 from store.models import Objective, Period
+from store.numbers import AUTO, describe, detect_decimal
 from store.okr_write import (
     KrFields,
     ObjectiveFields,
@@ -87,6 +96,51 @@ class CsvImportResult:
     key_results: int
     lines: tuple[str, ...]
     dry_run: bool
+    table: tuple[str, ...] = ()
+    numbers: str = ""
+
+
+_DOWN = re.compile(
+    r"\b(reduce[sd]?|reducing|lower|lowering|cut|cutting|decrease[sd]?|under|below|"
+    r"less than|at most|no more than|fewer than)\b"
+)
+_BELOW = re.compile(r"\b(under|below|less than|at most|no more than|fewer than)\b")
+_HOLD = re.compile(r"\b(keep|keeping|maintain|maintaining|stay|staying|hold|holding|at least)\b")
+_UP = re.compile(r"\b(increase[sd]?|grow|growing|raise|boost|double|triple|improve)\b")
+
+
+def direction_from_title(title: str) -> tuple[str | None, str]:
+    """The direction a KR's title says, and the words that say it; None when it says none.
+
+    "conflict" when it says both up and down ("grow X and cut Y").
+    """
+    text = clean_line(title).casefold()
+    hold = _HOLD.search(text)
+    if hold:
+        below = _BELOW.search(text)
+        if below:
+            return "stay-below", f"{hold.group(0)} … {below.group(0)}"
+        return "stay-above", hold.group(0)
+    down, up = _DOWN.search(text), _UP.search(text)
+    if down and up:
+        return "conflict", f"{up.group(0)} and {down.group(0)}"
+    if down:
+        return "decrease", down.group(0)
+    return None, ""
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One key result the import creates, as the dry run's table shows it."""
+
+    objective: str
+    title: str
+    kind: str
+    direction: str
+    start: float | None
+    target: float | None
+    unit: str
+    owner: str
 
 
 def _header_key(name: str) -> str:
@@ -95,6 +149,23 @@ def _header_key(name: str) -> str:
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """Rows as (line number, {column: cell}) and the problems found while reading."""
+    rows, errors, _delimiter = _read_rows(text)
+    return rows, errors
+
+
+def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str], str]:
+    """:func:`read_rows` and the file's delimiter."""
+    delimiter = _delimiter(text)
+    rows, errors = _read(text, delimiter)
+    return rows, errors, delimiter
+
+
+def _delimiter(text: str) -> str:
+    first = text.removeprefix("\ufeff").split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _read(text: str, delimiter: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     text = text.removeprefix("\ufeff")
     errors: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -102,8 +173,6 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
             errors.append(f"line {number}: contains a NUL byte (is this really a CSV file?)")
     if errors:
         return [], errors
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
@@ -142,8 +211,10 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
 class _Importer:
     """Checks the rows against the period (through ``s``), then inserts them."""
 
-    def __init__(self, s: Session, actor: str, period_id: int, rows: Any) -> None:
-        self.s, self.actor = s, actor
+    def __init__(
+        self, s: Session, actor: str, period_id: int, rows: Any, decimal: str = AUTO
+    ) -> None:
+        self.s, self.actor, self.decimal = s, actor, decimal
         period = s.get(Period, period_id)
         if period is None:
             raise NotFoundError(f"period {period_id} does not exist")
@@ -157,6 +228,7 @@ class _Importer:
         self.errors: list[str] = []
         self.refused: set[str] = set()  # existing titles, reported once
         self.objectives: dict[str, _Objective] = {}
+        self.table: list[PlanRow] = []
         for number, row in rows:
             self._row(number, row)
         self._finish()
@@ -223,18 +295,27 @@ class _Importer:
         if item.owner is None and owner:
             item.owner = owner
         values: dict[str, Any] = {}
+        bad = False
         for column in ("start", "target"):
             try:
-                values[column] = optional_number(row[column], column)
+                values[column] = optional_number(
+                    row[column], column, decimal=self.decimal, unit=row["unit"], hint=_HINT
+                )
             except DomainError as exc:
                 self._error(number, column, str(exc))
-                return
+                bad = True
+        if bad:
+            return
         kind = clean_line(row.get("kind", "")) or "metric"
-        direction = clean_line(row.get("direction", ""))
-        if not direction:
-            start, target = values["start"], values["target"]
-            falling = start is not None and target is not None and target < start
-            direction = "decrease" if falling else "increase"
+        direction = clean_line(row.get("direction", "")).lower()
+        shown = direction
+        if not direction and kind.lower() == "metric":
+            found = self._direction(number, row["key result"], values["start"], values["target"])
+            if found is None:
+                return
+            direction, shown = found
+        elif not direction:
+            direction = shown = "increase"
         try:
             fields = kr_fields(
                 title=row["key result"],
@@ -249,6 +330,41 @@ class _Importer:
             self._error(number, _column_of(str(exc)), str(exc))
             return
         item.krs.append((number, fields))
+        self.table.append(
+            PlanRow(item.title, fields.title, fields.kind.value, shown if fields.kind ==
+                    Kind.METRIC else "—", fields.start, fields.target, fields.unit,
+                    fields.owner or owner or item.owner or self.actor)
+        )  # fmt: skip
+
+    def _direction(
+        self, number: int, title: str, start: float | None, target: float | None
+    ) -> tuple[str, str] | None:
+        """(direction, how the dry run shows it) for a row without one; None if refused."""
+        said, words = direction_from_title(title)
+        by_numbers = None
+        if start is not None and target is not None and start != target:
+            by_numbers = "decrease" if target < start else "increase"
+        if said == "conflict":
+            self._error(number, "direction", f"the title says {words}: add a 'direction' "
+                        "column (increase, decrease, stay-above or stay-below)")  # fmt: skip
+            return None
+        if said in ("stay-above", "stay-below"):
+            return said, f"{said} (title: “{words}”)"
+        if said == "decrease":
+            if by_numbers == "increase":
+                self._error(number, "direction", f"the title says “{words}” but the target "
+                            f"{target:g} is above the start {start:g}: add a 'direction' "
+                            "column, or fix start/target")  # fmt: skip
+                return None
+            return "decrease", f"decrease (title: “{words}”)"
+        if start is not None and start == target:
+            self._error(number, "target", f"start and target are both {target:g}: nothing to "
+                        "move. A level to keep is a 'stay-above' or 'stay-below' key result: "
+                        "add a 'direction' column")  # fmt: skip
+            return None
+        if by_numbers == "decrease":
+            return "decrease", "decrease (target below start)"
+        return "increase", "increase"
 
     def _finish(self) -> None:
         for item in self.objectives.values():
@@ -356,27 +472,54 @@ def _column_of(message: str) -> str | None:
     return _FIELDS[found.group(1)] if found else None
 
 
+_HINT = " (or give the file's convention: --decimal . or --decimal ,)"
+
+
+def file_decimal(
+    rows: list[tuple[int, dict[str, str]]], delimiter: str, decimal: str | None
+) -> tuple[str, str]:
+    """The start/target columns' convention and why: ``--decimal``, a ``;`` file, or a value."""
+    if decimal is not None:
+        return decimal, "--decimal"
+    if delimiter == ";":
+        return ",", "the file is ;-separated"
+    found, proof = detect_decimal(row[c] for _, row in rows for c in ("start", "target"))
+    return found, (f"detected from the start/target columns: {proof!r}" if proof else "")
+
+
 def import_csv(
-    db: Database, actor: str, period_id: int, text: str, *, dry_run: bool = False
+    db: Database,
+    actor: str,
+    period_id: int,
+    text: str,
+    *,
+    dry_run: bool = False,
+    decimal: str | None = None,
 ) -> CsvImportResult:
-    """Create the file's objectives and key results in a period; all or nothing."""
-    rows, errors = read_rows(text)
+    """Create the file's objectives and key results in a period; all or nothing.
+
+    ``decimal`` ("." or ",") is the numbers' decimal separator when the caller knows it.
+    """
+    rows, errors, delimiter = _read_rows(text)
+    convention, why = file_decimal(rows, delimiter, decimal)
+    numbers = "numbers: " + describe(convention, why)
     if not rows and not errors:
         errors = ["the file has a header but no rows"]
     if errors:
         if rows:  # also report what is wrong in the rows that could be read
             with db.read() as conn:
-                errors += _Importer(Session(bind=conn), actor, period_id, rows).errors
+                errors += _Importer(Session(bind=conn), actor, period_id, rows, convention).errors
         raise CsvImportError(errors)
     if dry_run:
         with db.read() as conn:
-            return _result(_Importer(Session(bind=conn), actor, period_id, rows), True)
+            importer = _Importer(Session(bind=conn), actor, period_id, rows, convention)
+            return _result(importer, True, numbers)
     with db.write() as s:
-        importer = _Importer(s, actor, period_id, rows)
+        importer = _Importer(s, actor, period_id, rows, convention)
         if importer.errors:
             raise CsvImportError(importer.errors)
         importer.insert()
-        return _result(importer, False)
+        return _result(importer, False, numbers)
 
 
 def _line_number(error: str) -> int:
@@ -384,7 +527,7 @@ def _line_number(error: str) -> int:
     return int(head.removeprefix("line ")) if head.startswith("line ") else 0
 
 
-def _result(importer: _Importer, dry_run: bool) -> CsvImportResult:
+def _result(importer: _Importer, dry_run: bool, numbers: str) -> CsvImportResult:
     if importer.errors:
         raise CsvImportError(importer.errors)
     return CsvImportResult(
@@ -393,7 +536,34 @@ def _result(importer: _Importer, dry_run: bool) -> CsvImportResult:
         sum(len(item.krs) for item in importer.objectives.values()),
         tuple(importer.plan()),
         dry_run,
+        tuple(plan_table(importer.table)),
+        numbers,
     )
+
+
+def _cell(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else f"{value:.10g}"
+
+
+def plan_table(rows: list[PlanRow]) -> list[str]:
+    """The dry run's table: one line per key result, columns aligned, long titles cut."""
+    head = ("objective", "key result", "kind", "direction", "start", "target", "unit", "owner")
+    cells = [head] + [
+        (_cut(r.objective, 30), _cut(r.title, 40), r.kind, r.direction, _cell(r.start),
+         _cell(r.target), _cut(r.unit, 12), "@" + r.owner)
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def read_csv_text(path: str | Path) -> str:

@@ -247,9 +247,7 @@ def test_import_counts_problems_and_the_lines_they_are_on(
     assert len(report.errors) == 5 and report.problem_lines == 4
 
 
-def test_import_reads_other_date_formats_only_when_told(
-    db: Database, kpis: dict[str, int]
-) -> None:
+def test_import_reads_other_date_formats_only_when_told(db: Database, kpis: dict[str, int]) -> None:
     data = csv("kpi,date,value", "MRR,11/02/2026,1")
     report = import_kpi_values(db, ACTOR, data, today=TODAY, dry_run=True)
     assert "2026-11-02 or 2026-02-11?" in str(report.errors[0])

@@ -81,7 +81,7 @@ MALFORMED = HEADER + (
     "Bad owner,KR,two words,0,1,,\n"
     "Bad parent,KR,ana,0,1,,O-999\n"
     "Become the No. 1 standalone goal management product,Dup,ana,0,1,,\n"
-    'Decimal comma,KR,ana,"1,5",3,,\n'
+    'Two readings,KR,ana,"1,500",3000,,\n'
     "No target,KR,ana,0,,,\n"
 )
 
@@ -100,7 +100,8 @@ def test_a_malformed_import_reports_every_line_and_leaves_the_database_unchanged
         "line 7, column 'parent': 'O-999' is neither an objective of 2026-Q4 nor one in this file",
         "line 8, column 'objective': 'Become the No. 1 standalone goal management product' "
         "already exists in 2026-Q4 as O-6: the CSV import only creates new objectives",
-        "line 9, column 'start': start '1,5' uses a comma: write decimals with a dot (1.5)",
+        "line 9, column 'start': start '1,500': 1500 or 1.500? write 1500 or 1.500 "
+        "(or give the file's convention: --decimal . or --decimal ,)",
         "line 10, column 'target': a metric key result needs a target value",
     ]
     assert str(caught.value).startswith("7 problem(s), nothing was imported:\nline 4, ")
@@ -156,3 +157,100 @@ def test_cli_import_csv(demo_path: Path, tmp_path: Path) -> None:
     assert "nothing was imported" in refused.output
     done = runner.invoke(main, ["--db", str(demo_path), "import", str(good), "-p", "2026-Q4"])
     assert done.exit_code == 0 and "2 objective(s) and 3 key result(s) created" in done.output
+
+
+SAYS = HEADER + (
+    "Spend wisely,Keep burn rate under $3M,ana,,3000000,$,\n"
+    "Spend wisely,Reduce DSO below 30 days,ana,,30,days,\n"
+    "Spend wisely,Maintain 98% retention,ana,,98,%,\n"
+    "Spend wisely,Hold NPS at least 40,ana,40,40,,\n"
+    "Spend wisely,Sign 20 logos,ana,,20,logos,\n"
+)
+
+
+def test_directions_said_by_the_title_are_read_and_shown(demo_db: Database, me: str) -> None:
+    """Finding 3: no direction column, no start: the title's reduce/keep/under is read
+    (never a silent increase) and the dry run's table shows it per row."""
+    result = import_csv(demo_db, me, Q4, SAYS, dry_run=True)
+    table = "\n".join(result.table)
+    header = "objective key result kind direction start target unit owner"
+    assert result.table[0].split() == header.split()
+    assert "stay-below (title: “keep … under”)" in table
+    assert "decrease (title: “reduce”)" in table
+    assert "stay-above (title: “maintain”)" in table
+    assert "stay-above (title: “hold”)" in table
+    sign = next(line for line in result.table if "Sign 20 logos" in line)
+    assert sign.split()[5:10] == ["metric", "increase", "—", "20", "logos"]
+    import_csv(demo_db, me, Q4, SAYS)
+    spend = next(o for o in load_tree(demo_db, Q4).objectives.values() if o.title == "Spend wisely")
+    assert [k.direction for k in spend.key_results] == [
+        Direction.STAY_BELOW, Direction.DECREASE, Direction.STAY_ABOVE, Direction.STAY_ABOVE,
+        Direction.INCREASE]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("O,Grow revenue and cut costs,ana,,10,,", "the title says grow and cut: add a "
+         "'direction' column"),
+        ("O,Reduce churn,ana,2,5,%,", "the title says “reduce” but the target 5 is above the "
+         "start 2: add a 'direction' column"),
+        ("O,Retention,ana,98,98,%,", "nothing to move. A level to keep is a 'stay-above' or "
+         "'stay-below' key result: add a 'direction' column"),
+    ],
+)  # fmt: skip
+def test_a_direction_that_cannot_be_read_names_the_column_to_add(
+    demo_db: Database, me: str, row: str, message: str
+) -> None:
+    """Finding 3/5: refused, never imported as an increase."""
+    with pytest.raises(CsvImportError) as caught:
+        import_csv(demo_db, me, Q4, HEADER + row + "\n")
+    assert message in caught.value.errors[0]
+
+
+def test_an_explicit_direction_column_wins_over_the_title(demo_db: Database, me: str) -> None:
+    text = HEADER.replace("\n", ",direction\n") + "O,Reduce nothing,ana,0,10,,,increase\n"
+    import_csv(demo_db, me, Q4, text)
+    o = next(o for o in load_tree(demo_db, Q4).objectives.values() if o.title == "O")
+    assert o.key_results[0].direction == Direction.INCREASE
+
+
+def test_a_semicolon_file_reads_thousands_and_decimal_commas(demo_db: Database, me: str) -> None:
+    """Finding 1/4: 800.000 in a ;-file is 800000 (not 800) and 2,5 is 2.5."""
+    text = (
+        HEADER.replace(",", ";")
+        + "Grow;Raise ARR;ana;800.000;1.040.000,50;€;\nGrow;NPS;ana;2,5;4;;\n"
+    )
+    result = import_csv(demo_db, me, Q4, text, dry_run=True)
+    assert result.numbers == "numbers: decimal comma (the file is ;-separated)"
+    import_csv(demo_db, me, Q4, text)
+    grow = next(o for o in load_tree(demo_db, Q4).objectives.values() if o.title == "Grow")
+    assert [(k.start, k.target) for k in grow.key_results] == [(800_000, 1_040_000.5), (2.5, 4)]
+
+
+def test_a_comma_file_reads_grouped_numbers_in_the_convention_it_proves(
+    demo_db: Database, me: str
+) -> None:
+    """Finding 1/2: "$1,200" with unit $ is 1200 once "4.5" proves a decimal point;
+    with --decimal . too; alone it is refused with both readings."""
+    ambiguous = HEADER + 'O,Revenue,ana,"$1,200","$3,000",$,\n'
+    with pytest.raises(CsvImportError, match=r"1200 or 1\.200"):
+        import_csv(demo_db, me, Q4, ambiguous)
+    assert import_csv(demo_db, me, Q4, ambiguous, dry_run=True, decimal=".").key_results == 1
+    proven = ambiguous + "O,Conversion,ana,4.5%,6,%,\n"
+    result = import_csv(demo_db, me, Q4, proven, dry_run=True)
+    assert "detected from the start/target columns: '4.5%'" in result.numbers
+    assert "1200" in result.table[1] and "3000" in result.table[1]
+    with pytest.raises(CsvImportError, match=r"remove the '\$' \(the unit here is 'days'\)"):
+        import_csv(demo_db, me, Q4, HEADER + "O,Cycle,ana,$5,3,days,\n")
+
+
+def test_cli_dry_run_prints_the_table_and_the_number_convention(
+    demo_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "says.csv"
+    path.write_text(SAYS, encoding="utf-8")
+    dry = CliRunner().invoke(main, ["--db", str(demo_path), "import", str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "decrease (title: “reduce”)" in dry.output
+    assert "numbers: convention unknown" in dry.output
