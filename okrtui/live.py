@@ -1,10 +1,12 @@
 """Live updates: when anyone commits to the database, the open screens re-read it.
 
 The app polls :class:`store.watch.ChangeWatcher` about once a second (a pragma read,
-microseconds) and posts :class:`DatabaseChanged` to every screen of the current
-mode; a screen that shows data handles it by re-reading from its usual query while
-keeping its cursor, expansions and any open form. Screens of other modes re-read
-when they are shown again.
+microseconds) in a thread worker, so a slow or lost server never holds up a key, and
+posts :class:`DatabaseChanged` to every screen of the current mode; a screen that shows
+data handles it by re-reading from its usual query while keeping its cursor, expansions
+and any open form. Screens of other modes re-read when they are shown again. When the
+check fails (a stopped server, a vanished file) the user is told "database unavailable,
+retrying"; when it succeeds again every screen re-reads.
 """
 
 from textual.app import App
@@ -30,6 +32,8 @@ class LiveUpdates:
         self._watcher = ChangeWatcher(db)
         self._again = False
         self._retries = 0
+        self._checking = False
+        self.available = True
         self._timer: Timer = app.set_interval(interval, self.poll, name="okrtui-live-updates")
 
     def again(self) -> None:
@@ -41,7 +45,40 @@ class LiveUpdates:
             self._again = True
 
     def poll(self) -> None:
-        changed = self._watcher.changed()
+        """Start a check off the UI thread (one at a time: the watcher has one connection)."""
+        if self._checking:
+            return
+        self._checking = True
+        self._app.run_worker(
+            self._check, thread=True, group="okrtui-live", exit_on_error=False,
+            name="okrtui-live-check",
+        )  # fmt: skip
+
+    def _check(self) -> None:
+        try:
+            changed, available = self._watcher.changed(), self._watcher.available
+        except Exception:
+            self._checking = False
+            raise
+        try:
+            self._app.call_from_thread(self._report, changed, available)
+        except RuntimeError:  # the app is shutting down
+            self._checking = False
+
+    def _report(self, changed: bool, available: bool) -> None:
+        self._checking = False
+        if available != self.available:
+            self.available = available
+            if available:
+                self._app.notify("the database is reachable again", title="Database back")
+                changed = True  # whatever failed while it was away is read again now
+            else:
+                self._app.notify(
+                    "database unavailable, retrying every second; nothing you typed is lost",
+                    title="Database unavailable",
+                    severity="error",
+                    timeout=10,
+                )
         if changed:
             self._retries = 0
         if changed or self._again:

@@ -61,6 +61,22 @@ def refuse_newer_schema(where: object, revision: str | None) -> None:
         )
 
 
+class DatabaseUnavailable(DatabaseError):
+    """A read failed because the database cannot be reached or is busy: try again later.
+
+    Raised instead of the driver's own error so every screen that already handles
+    :class:`DatabaseError` shows a message and goes on, rather than losing its message
+    loop to an exception it did not expect (a stopped PostgreSQL froze the app).
+    """
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailable:
+    """The user's message for a read that failed at the driver."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return DatabaseUnavailable(f"database unavailable ({first}); retrying")
+
+
 class WriteError(DatabaseError):
     """A write could not be made (busy, read-only, disk full); nothing was changed."""
 
@@ -267,12 +283,18 @@ class Database:
                 yield lambda sql, params: [tuple(r) for r in conn.execute(text(sql), params)]
             return
         with self._plain_lock:
-            conn = self._plain_connection()
-            conn.execute("BEGIN")
+            try:
+                conn = self._plain_connection()
+                conn.execute("BEGIN")
+            except sqlite3.OperationalError as exc:
+                raise unavailable(exc) from exc
             try:
                 yield lambda sql, params: conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise unavailable(exc) from exc
             finally:
-                conn.execute("COMMIT")
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("COMMIT")
 
     def _plain_connection(self) -> sqlite3.Connection:
         if self._plain is None:
@@ -291,9 +313,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A Core connection in one short read transaction."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A Core connection in one short read transaction.
+
+        A lost or busy database (the driver's OperationalError, InterfaceError) becomes
+        :class:`DatabaseUnavailable`; other errors (a bug in a query) pass unchanged.
+        """
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except (OperationalError, InterfaceError) as exc:
+            raise unavailable(exc) from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -10,7 +10,7 @@ newest activity row stands in, since every write logs one.
 import sqlite3
 from typing import Any
 
-from store.db import Database
+from store.db import Database, DatabaseError
 
 _FALLBACK = "SELECT coalesce(max(id), 0) FROM activity"
 
@@ -22,7 +22,12 @@ class ChangeWatcher:
         self._db = db
         self._conn: Any = None
         self._last: object = None
-        self._last = self._read()
+        self.available = True
+        """False while the last check failed (a lost server, a vanished file)."""
+        try:
+            self._last = self._read()
+        except (DatabaseError, sqlite3.Error, OSError):
+            self.available = False
 
     def _read(self) -> object:
         if not self._db.target.is_sqlite:
@@ -39,11 +44,13 @@ class ChangeWatcher:
             cursor.close()
 
     def changed(self) -> bool:
-        """Whether someone committed since the last call (False if the check itself fails)."""
+        """Whether someone committed since the last call (False if the check itself fails,
+        with :attr:`available` False until a check succeeds again)."""
         try:
             current = self._read()
-        except (sqlite3.Error, OSError):  # a busy or vanished file: next time
+        except (sqlite3.Error, OSError, DatabaseError):  # busy, vanished or lost: next time
             self.close()
+            self.available = False
             return False
         except Exception as exc:  # a server database's error (SQLAlchemy's): next time
             from sqlalchemy.exc import SQLAlchemyError
@@ -51,7 +58,9 @@ class ChangeWatcher:
             if not isinstance(exc, SQLAlchemyError):
                 raise
             self.close()
+            self.available = False
             return False
+        self.available = True
         if current == self._last:
             return False
         self._last = current

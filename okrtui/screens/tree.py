@@ -56,6 +56,7 @@ class NodeRef(NamedTuple):
 
 
 LAZY_LABEL = Text("")
+UNAVAILABLE_LABEL = Text("… (database unavailable, retrying)", style="dim")
 """The label every node is created with; :meth:`OkrTree.render_label` builds the real one."""
 
 
@@ -169,6 +170,7 @@ class TreeScreen(Screen[None]):
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
         self._after_move_due = False  # see _highlighted
         self._labels: dict[tuple[int, int], Text] = {}  # (node id, tree width): node_label
+        self._detail_failed = False  # the detail pane shows a database error: fill it again
 
     @property
     def okr_app(self) -> "OkrApp":
@@ -199,13 +201,15 @@ class TreeScreen(Screen[None]):
             return self.reload()
         try:
             fresh = load_tree(db, period.id, self.okr_app.thresholds)
+            if not self.model.same_as_read(fresh):  # not ==: that would read every KR of both
+                return self.reload()
+            self.rights = tree_rights(db, self.okr_app.username, fresh)
         except DatabaseError:
             self.okr_app.reread_soon()  # a busy or unreadable database: try again soon
             return None
-        if not self.model.same_as_read(fresh):  # not ==: that would read every KR of both
-            return self.reload()
-        self.rights = tree_rights(db, self.okr_app.username, fresh)
         self.refresh_bindings()
+        if self._detail_failed:
+            self._show_detail()
         return None
 
     def compose(self) -> ComposeResult:
@@ -254,8 +258,12 @@ class TreeScreen(Screen[None]):
             self.okr_app.reread_soon()
             return
         self.model, self.rights, self.kpi_warnings = model, rights, warnings
-        self._compute_visible()
-        self._rebuild(select)
+        try:  # a filter and the first lines read objectives' KRs
+            self._compute_visible()
+            self._rebuild(select)
+        except DatabaseError as exc:
+            self.notify(str(exc), severity="error")
+            self.okr_app.reread_soon()
 
     def _expanded_keys(self) -> set[str]:
         return {k for k, n in self._tree_nodes.items() if n.is_expanded}
@@ -319,7 +327,12 @@ class TreeScreen(Screen[None]):
         if label is None:
             if len(self._labels) > 4096:
                 self._labels.clear()
-            label = self._labels[node.id, width] = self._make_label(node, width)
+            try:
+                label = self._make_label(node, width)
+            except DatabaseError:  # an objective's KRs are read when first drawn
+                self.okr_app.reread_soon()
+                return UNAVAILABLE_LABEL  # not kept: drawn properly once it is back
+            self._labels[node.id, width] = label
         return label
 
     def _make_label(self, node: TreeNode[NodeRef], tree_width: int) -> Text:
@@ -511,6 +524,20 @@ class TreeScreen(Screen[None]):
         self.explain = not self.explain
 
     def _show_detail(self) -> None:
+        """Fill the detail pane; a lost database says so there and is retried (the live
+        updates re-read every screen when it is back)."""
+        try:
+            self._fill_detail()
+        except DatabaseError as exc:
+            self.query_one("#detail-body", Static).update(plain(str(exc), style="#ff5f5f"))
+            self.query_one("#spark", Sparkline).display = False
+            self.query_one("#history", DataTable).display = False
+            self._detail_failed = True
+            self.okr_app.reread_soon()
+        else:
+            self._detail_failed = False
+
+    def _fill_detail(self) -> None:
         ref, model, period = self.selected(), self.model, self.okr_app.period
         body = self.query_one("#detail-body", Static)
         spark = self.query_one("#spark", Sparkline)
