@@ -205,13 +205,53 @@ def read_revision(path: Path, uri: str | None = None) -> tuple[str | None, bool]
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return (row[0] if row else None), True
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(
-            f"{path} is not a usable okrtui database ({exc}). Nothing was written to it; "
-            "restore it from a backup (okrtui keeps *.bak-* copies beside it) or point "
-            "okrtui at another file with --db."
-        ) from exc
+        raise DatabaseError(unreadable_message(path, exc)) from exc
     finally:
         conn.close()
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def is_damaged(path: Path) -> bool | None:
+    """Whether SQLite's ``quick_check`` finds the file damaged (None: it could not tell).
+
+    Opened ``immutable``: no ``-wal``/``-shm`` is made, so this works on a full disk.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        return True if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) else None
+    finally:
+        conn.close()
+    return rows != [("ok",)]
+
+
+def unreadable_message(path: Path, exc: Exception) -> str:
+    """Why ``path`` could not be read, and what to do.
+
+    Restoring a backup loses every change since it was made, so it is advised only when
+    ``quick_check`` says the file itself is damaged; a full disk or an I/O error (say,
+    no room for the ``-shm`` a WAL database needs) leaves the file intact.
+    """
+    damaged = is_damaged(path)
+    if damaged:
+        return (
+            f"{path} is not a usable okrtui database ({exc}): SQLite finds it damaged. "
+            "Nothing was written to it; restore it from a backup (okrtui keeps *.bak-* "
+            "copies beside it) or point okrtui at another file with --db."
+        )
+    state = "the file itself is intact" if damaged is False else "the file was not changed"
+    return (
+        f"{path} could not be read ({exc}): the disk is full or failing, or the -wal/-shm "
+        f"files beside it cannot be made; {state} and nothing was changed. Free some space "
+        f"(df -h {path.parent}) and try again."
+    )
 
 
 def backup_file(path: Path, revision: str) -> Path:

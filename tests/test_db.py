@@ -250,3 +250,60 @@ def test_read_only_connection_reports_and_changes_nothing(db) -> None:
         assert conn.execute(text("SELECT count(*) FROM period")).scalar() == 0
     ro.close()
     assert digest(path) == before
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 512 KiB tmpfs (root only) with an okrtui database, then filled to the last byte."""
+    if os.getuid() != 0:
+        pytest.skip("mounting a tiny filesystem needs root")
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace')}")
+    try:
+        path = mount / "okrtui.db"
+        open_database(path, create=True).close()  # closed cleanly: no -wal, no -shm left
+        assert not (mount / "okrtui.db-shm").exists()
+        try:
+            with open(mount / "filler", "wb") as filler:
+                while True:
+                    filler.write(b"\0" * 4096)
+                    filler.flush()
+        except OSError:
+            pass
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_never_advises_restoring_a_backup(full_disk: Path) -> None:
+    """Finding 7: no room for the -shm of a WAL database is an I/O error, not damage."""
+    before = digest(full_disk)
+    with pytest.raises(DatabaseError) as raised:
+        open_database(full_disk)
+    message = str(raised.value)
+    assert "backup" not in message and "not a usable" not in message
+    assert "disk is full or failing" in message and "the file itself is intact" in message
+    assert "nothing was changed" in message and "Free some space" in message
+    assert digest(full_disk) == before
+
+
+def test_a_damaged_file_still_gets_the_restore_advice(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    db = open_database(path, create=True)
+    from store.service import ensure_period
+
+    ensure_period(db, current_username())
+    db.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page, len(data)):  # every page after the header page: garbage
+        data[offset] = 0xA5
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError, match="restore it from a backup") as raised:
+        open_database(path)
+    assert "damaged" in str(raised.value)
