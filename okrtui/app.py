@@ -237,4 +237,7 @@ def run_app(ctx: AppContext, db: Database, *, demo: bool = False, start: str | N
     from okrtui.hangup import guard_terminal  # no terminal: exit 2; terminal gone: exit
 
     guard_terminal()
-    OkrApp(ctx, db, demo=demo, start=start).run()
+    app = OkrApp(ctx, db, demo=demo, start=start)
+    app.run()
+    if app.return_code:  # an unhandled error (Textual printed it): say so to the shell
+        raise SystemExit(app.return_code)
