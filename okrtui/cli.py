@@ -171,6 +171,7 @@ def init(ctx: click.Context) -> None:
 @click.option("--note", "-n", default="", help="What happened since the last check-in.")
 @click.option("--list", "list_", is_flag=True, help="List my key results and exit.")
 @click.option("--weekly", is_flag=True, help="Open the app in the guided weekly check-in.")
+@click.option("--yes", "-y", is_flag=True, help="Record a value far outside the KR's range.")
 @db_option
 @click.pass_context
 def checkin(
@@ -181,11 +182,13 @@ def checkin(
     note: str,
     list_: bool,
     weekly: bool,
+    yes: bool,
 ) -> None:
     """Record a key result's new VALUE: okrtui checkin KR-12 42 --note "…".
 
     A KR driven by a KPI takes no VALUE (its value is the KPI's): give
-    --confidence and --note only.
+    --confidence and --note only. A value more than 10x the KR's range beyond its
+    start or target, or of the opposite sign, needs --yes (a typo is likelier).
     """
     app = _app(ctx)
     if list_:
@@ -202,7 +205,7 @@ def checkin(
     from okrtui.textout import checkin_line
     from store.errors import NotFoundError
     from store.queries import resolve_key_result
-    from store.service import check_in
+    from store.service import FarOutside, check_in
 
     try:
         kr_id = resolve_key_result(db, key_result)
@@ -212,10 +215,14 @@ def checkin(
         fail(f"{exc}; `okrtui checkin --list` shows your key results", EXIT_REFUSED)
     if value is None and not _kpi_driven(db, kr_id):
         raise click.UsageError(f"give KR-{kr_id} a value, e.g. okrtui checkin KR-{kr_id} 42")
-    result = check_in(
-        db, app.user.username, kr_id, value, confidence=confidence, note=note,
-        thresholds=app.thresholds,
-    )  # fmt: skip
+    try:
+        result = check_in(
+            db, app.user.username, kr_id, value, confidence=confidence, note=note,
+            thresholds=app.thresholds, confirmed=yes,
+        )  # fmt: skip
+    except FarOutside as exc:
+        fail(f"KR-{kr_id}: {exc.reason}; nothing was recorded. If it is right, run it again "
+             "with --yes", EXIT_REFUSED)  # fmt: skip
     click.echo(checkin_line(result))
 
 

@@ -227,6 +227,40 @@ def kr_progress(
     return None if raw is None else _floor0(raw)
 
 
+# --------------------------------------------------------------------------- plausibility
+
+FAR = 10.0
+"""A check-in more than this many spans beyond start or target needs a confirmation."""
+
+
+def far_outside(
+    kind: Kind,
+    direction: Direction,
+    start: float | None,
+    target: float | None,
+    value: float,
+) -> str | None:
+    """Why ``value`` looks like a typo for this metric KR, or None when it is plausible.
+
+    Far means more than :data:`FAR` times the start–target span beyond either end (the
+    target alone when there is no start), or of the opposite sign to both: an extra
+    zero or a stray minus wrecks the score, the sparkline and the forecast.
+    """
+    if kind != Kind.METRIC or target is None or not math.isfinite(value):
+        return None
+    refs = [target] if start is None else [start, target]
+    if (all(r > 0 for r in refs) and value < 0) or (all(r < 0 for r in refs) and value > 0):
+        names = ("target",) if start is None else ("start", "target")
+        ends = " and ".join(f"{n} {_num(r)}" for n, r in zip(names, refs, strict=True))
+        return f"{_num(value)} has the opposite sign of {ends}"
+    low, high = min(refs), max(refs)
+    span = high - low or abs(target) or 1.0
+    if value > high + FAR * span or value < low - FAR * span:
+        where = f"{_num(low)}–{_num(high)}" if start is not None else f"target {_num(target)}"
+        return f"{_num(value)} is more than {FAR:g}× the key result's range ({where}) away from it"
+    return None
+
+
 # --------------------------------------------------------------------------- bands
 
 

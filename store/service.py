@@ -48,7 +48,7 @@ from store.rights import (
     require_objective_control,
     require_objective_edit,
 )
-from store.scoring import Thresholds, band, kr_progress
+from store.scoring import Thresholds, band, far_outside, kr_progress
 from store.validation import (
     optional_number,
     optional_text,
@@ -611,9 +611,20 @@ def delete_key_result(db: Database, actor: str, kr_id: int) -> int:
 # --- check-ins -------------------------------------------------------------
 
 
-def validate_check_in_value(kind: Kind, value: float | str) -> float:
-    """The value a KR of ``kind`` accepts, or a ValidationError saying why not."""
-    number = parse_number(value, "value")
+class FarOutside(ValidationError):
+    """A check-in value far outside its KR's range: recorded only once confirmed."""
+
+    def __init__(self, kr_id: int, reason: str) -> None:
+        super().__init__(f"KR-{kr_id}: {reason}; is that a typo? Confirm to record it anyway")
+        self.reason = reason
+
+
+def validate_check_in_value(kind: Kind, value: float | str, unit: str | None = None) -> float:
+    """The value a KR of ``kind`` accepts, or a ValidationError saying why not.
+
+    ``unit`` is the KR's unit: a typed ``$``/``%``/``€`` that matches it is accepted.
+    """
+    number = parse_number(value, "value", unit="%" if kind == Kind.PERCENT else unit)
     if kind == Kind.PERCENT and not 0 <= number <= 100:
         raise ValidationError(f"a percent key result takes 0–100, got {number:g}")
     if kind == Kind.MILESTONE and number not in (0.0, 1.0):
@@ -671,11 +682,14 @@ def check_in(
     note: str = "",
     at: datetime | None = None,
     thresholds: Thresholds | None = None,
+    confirmed: bool = False,
 ) -> CheckInResult:
     """Record a KR's new value; the KR's current value moves in the same transaction.
 
     A KR driven by a KPI takes no value (``None``): its check-in records the
-    KPI's latest value with the owner's confidence and note.
+    KPI's latest value with the owner's confidence and note. A value far outside
+    the KR's range (:func:`store.scoring.far_outside`) raises :class:`FarOutside`
+    with nothing written unless ``confirmed``.
     """
     note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
     conf = _enum(Confidence, confidence, "confidence") if confidence is not None else None
@@ -689,7 +703,10 @@ def check_in(
         else:
             if value is None:
                 raise ValidationError(f"KR-{kr_id} needs a value (a number)")
-            number = validate_check_in_value(kr.kind, value)
+            number = validate_check_in_value(kr.kind, value, kr.unit)
+            far = far_outside(kr.kind, kr.direction, kr.start_value, kr.target_value, number)
+            if far is not None and not confirmed:
+                raise FarOutside(kr_id, far)
         entry = CheckIn(
             key_result_id=kr_id,
             value=number,
@@ -817,11 +834,12 @@ def record_kpi_value(
     Returns (replaced value or None, new value). The replaced value stays in
     the Activity log.
     """
-    number = parse_number(value, "value")
+    parse_number(value, "value", unit="$€£%")  # refuse a bad number before opening a write
     day = parse_date(observed_on, "date") if observed_on is not None else date.today()
     note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
     with db.write() as s:
         kpi = _get(s, Kpi, kpi_id, "KPI")
+        number = parse_number(value, "value", unit=kpi.unit)  # a "$" only for a $ KPI
         require_kpi_edit(s, actor, kpi_id)
         if kpi.archived:
             raise DomainError(f"KPI {kpi.name!r} is archived: unarchive it to record values")

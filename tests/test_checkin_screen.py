@@ -12,6 +12,7 @@ from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
 from store.enums import Kind
 from store.queries import my_key_results
+from store.scoring import far_outside
 
 SIZE = (120, 40)
 NOTE = "[bold]shipped[/] \\x1b[31m"  # markup and an escape-looking sequence, literally
@@ -207,7 +208,9 @@ async def test_weekly_run_over_demo_data(make_app, tester_demo_path: Path) -> No
                     await pilot.press("space")
             else:
                 value = float(n)
-                await typing(pilot, str(n))
+                if far_outside(kr.kind, kr.direction, kr.start, kr.target, value) is not None:
+                    value = float(kr.target)  # 7 for a KR from 0.5 to 0.2 asks to confirm
+                await typing(pilot, f"{value:g}")
             confidence, note = "on_track", ""
             if n == 3:
                 confidence, note = "off_track", NOTE + "\nline two"
@@ -302,3 +305,33 @@ async def test_closed_period_is_read_only_in_the_tree(make_app, tester_demo_path
         bindings = {b.binding.action: b.enabled for b in screen.active_bindings.values()}
         assert bindings["check_in"] is False and bindings["new_objective"] is False
     assert dump(tester_demo_path) == before
+
+
+async def test_a_value_far_outside_the_range_asks_first(make_app, tester_demo_path: Path) -> None:
+    """Finding 10: an extra zero or a stray minus is not saved without a confirmation."""
+    from okrtui.screens.dialogs import ConfirmDialog
+
+    app: OkrApp = make_app(tester_demo_path)
+    before = check_ins(tester_demo_path, 22)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_kr(pilot, 22)
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CheckInForm)
+        await typing(pilot, "1000")  # a KR from 0 to 10
+        assert "saving asks to confirm" in str(form.query_one("#ci-preview", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is form
+        assert check_ins(tester_demo_path, 22) == before
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+    assert check_ins(tester_demo_path, 22)[-1][0] == 1000.0

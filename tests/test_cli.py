@@ -229,10 +229,12 @@ def test_checkin_bad_value_is_refused_and_writes_nothing(demo_path: Path, value:
     ],
 )
 def test_checkin_negative_value(demo_path: Path, args: list[str], value: float, note: str) -> None:
-    """A negative VALUE used to be read as an unknown option (usage error, exit 2)."""
+    """A negative VALUE used to be read as an unknown option (usage error, exit 2).
+
+    (--yes: a negative value for a KR from 900 to 1500 needs the confirmation.)"""
     kr = metric_kr(demo_path)
     argv = [a.format(kr=f"KR-{kr}") for a in args]
-    result = invoke("--db", str(demo_path), "checkin", *argv)
+    result = invoke("--db", str(demo_path), "checkin", "--yes", *argv)
     assert result.exit_code == 0, result.output
     stored = query(
         demo_path,
@@ -246,6 +248,36 @@ def test_checkin_decimal_comma_suggests_the_dot(demo_path: Path) -> None:
     result = invoke("--db", str(demo_path), "checkin", f"KR-{metric_kr(demo_path)}", "1,5")
     assert result.exit_code == 1
     assert "1.5" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-1", "16000"])
+def test_checkin_far_outside_the_range_needs_yes(demo_path: Path, value: str) -> None:
+    """Finding 10: 1e20 (or a stray minus) for a KR from 900 to 1500 is not stored silently."""
+    kr = metric_kr(demo_path)
+    before = dump(demo_path)
+    result = invoke("--db", str(demo_path), "checkin", f"KR-{kr}", value)
+    assert result.exit_code == 1
+    assert "nothing was recorded. If it is right, run it again with --yes" in result.stderr
+    assert dump(demo_path) == before
+    result = invoke("--db", str(demo_path), "checkin", f"KR-{kr}", value, "--yes")
+    assert result.exit_code == 0, result.output
+    assert query(demo_path, "SELECT current_value FROM key_result WHERE id = ?", kr) == [
+        (float(value),)
+    ]
+
+
+def test_checkin_plausible_values_and_unit_symbols_need_no_yes(demo_path: Path) -> None:
+    """1000 for 900→1500 is fine; "1,200.50" is read, "1,200" is refused with both readings,
+    a "$" for a KR counted in MQLs names what to remove (finding 1/2)."""
+    kr = metric_kr(demo_path)
+    (unit,) = query(demo_path, "SELECT unit FROM key_result WHERE id = ?", kr)[0]
+    assert invoke("--db", str(demo_path), "checkin", f"KR-{kr}", "1 000").exit_code == 0
+    ambiguous = invoke("--db", str(demo_path), "checkin", f"KR-{kr}", "1,200")
+    assert ambiguous.exit_code == 1 and "1200 or 1.200? write 1200 or 1.200" in ambiguous.stderr
+    assert unit == "MQLs"
+    symbol = invoke("--db", str(demo_path), "checkin", f"KR-{kr}", "$1,200.50")
+    assert symbol.exit_code == 1 and "remove the '$' (the unit here is 'MQLs')" in symbol.stderr
+    assert invoke("--db", str(demo_path), "checkin", f"KR-{kr}", "1,200.50").exit_code == 0
 
 
 def test_checkin_unknown_kr_suggests_close_matches(demo_path: Path) -> None:

@@ -19,14 +19,22 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
 
+from okrtui.screens.dialogs import ConfirmDialog
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from store.checkins import correct_check_in
 from store.db import Database, DatabaseError
 from store.enums import Confidence, Kind
 from store.errors import DomainError
 from store.queries import CheckInRow, KrRow
-from store.scoring import Thresholds, band, format_number, format_percent, kr_progress
-from store.service import check_in, validate_check_in_value
+from store.scoring import (
+    Thresholds,
+    band,
+    far_outside,
+    format_number,
+    format_percent,
+    kr_progress,
+)
+from store.service import FarOutside, check_in, validate_check_in_value
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain
 
@@ -233,7 +241,7 @@ class CheckInPanel(Vertical):
                 float(self.query_one("#ci-toggle", ToggleField).done), self.confidence, note
             )
         raw = self.query_one("#ci-value", ValueInput).value
-        return Entry(validate_check_in_value(kr.kind, raw), self.confidence, note)
+        return Entry(validate_check_in_value(kr.kind, raw, kr.unit), self.confidence, note)
 
     def refresh_preview(self) -> None:
         """Show the score and band the value would give, or why it cannot be saved."""
@@ -257,12 +265,24 @@ class CheckInPanel(Vertical):
         text.append(format_percent(progress), "bold")
         text.append("  ")
         text.append_text(band_text(new_band))
+        if entry.value is not None:
+            far = far_outside(kr.kind, kr.direction, kr.start, kr.target, entry.value)
+            if far is not None:
+                text.append(f"\n⚠ {far}: saving asks to confirm", "bold #ffaf00")
         preview.update(text)
 
-    def save(self, db: Database, user: str, thresholds: Thresholds, correcting: int | None) -> int:
+    def save(
+        self,
+        db: Database,
+        user: str,
+        thresholds: Thresholds,
+        correcting: int | None,
+        confirmed: bool = False,
+    ) -> int:
         """Write what was entered: a new check-in, or a correction of check-in ``correcting``.
 
-        Raises DomainError/DatabaseError/ValueError with nothing written; returns the id.
+        Raises DomainError/DatabaseError/ValueError with nothing written (FarOutside for
+        a value far outside the KR's range unless ``confirmed``); returns the id.
         """
         kr = self.kr
         assert kr is not None
@@ -281,6 +301,7 @@ class CheckInPanel(Vertical):
             confidence=entry.confidence,
             note=entry.note,
             thresholds=thresholds,
+            confirmed=confirmed,
         )
         return result.check_in_id
 
@@ -360,17 +381,33 @@ class CheckInForm(ModalScreen[int | None]):
     @on(CheckInPanel.Submit)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
+        self._save(confirmed=False)
+
+    def _save(self, *, confirmed: bool) -> None:
+        """Save; a value far outside the KR's range asks first (``confirmed`` once it did)."""
         panel = self.query_one(CheckInPanel)
         error = self.query_one("#ci-error", Static)
         okr = self.okr
         correcting = self.existing.id if self.existing else None
         try:
-            saved = panel.save(okr.db, okr.username, okr.thresholds, correcting)
+            saved = panel.save(okr.db, okr.username, okr.thresholds, correcting, confirmed)
+        except FarOutside as exc:
+            question = f"{exc.reason}.\n\nIs that right, or a typo? Record it anyway?"
+            self.app.push_screen(ConfirmDialog(question, "Record"), self._far_answered)
+            return
         except (DomainError, DatabaseError, ValueError) as exc:
             error.update(plain(f"Not saved: {exc}"))
             panel.focus_value()
             return
         self.dismiss(saved)
+
+    def _far_answered(self, record: bool | None) -> None:
+        """The confirm dialog closed: save after all, or go back to the value."""
+        if record:
+            self._save(confirmed=True)
+            return
+        self.query_one("#ci-error", Static).update("Not saved: check the value")
+        self.query_one(CheckInPanel).focus_value()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
