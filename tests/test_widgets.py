@@ -6,7 +6,7 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 
-from widgets.footer import KeyFooter
+from widgets.footer import ESSENTIAL, FooterItem, KeyFooter, fitting
 from widgets.kpi_panel import KpiGrid, PanelData
 from widgets.title import TitleBar
 
@@ -90,13 +90,31 @@ async def test_a_narrow_footer_draws_whole_keys_only_and_clicks_hit_what_is_draw
         await pilot.pause()
         footer = app.query_one(KeyFooter)
         line = footer_line(app)
-        assert line.startswith("a Hello b Locked ") and "Next" not in line and "→" not in line
+        # Not all fit: the disabled key goes first, the usable ones stay in order.
+        assert line.startswith("a Hello → Next ") and "Locked" not in line
         assert line.rstrip().endswith("^p palette") and len(line) == 30
         drawn = {footer.item_at(x) for x in range(30)} - {None}
-        assert {item.description for item in drawn if item} == {"Hello", "Locked", "palette"}
+        assert {item.description for item in drawn if item} == {"Hello", "Next", "palette"}
         await pilot.click(KeyFooter, offset=(line.index("^p"), 0))
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette) and app.done == []
+
+
+def test_a_short_footer_keeps_help_and_the_screens_essentials_in_place() -> None:
+    def item(action: str, enabled: bool = True) -> FooterItem:
+        return FooterItem(action[0], action[0], action, enabled, action=action)
+
+    items = [item("check_in"), item("new"), item("edit", False), item("delete"),
+             item("toggle_details"), item("help"), item("weekly")]  # fmt: skip
+
+    def width(i: FooterItem) -> int:
+        return len(i.display) + 1 + len(i.description) + 1
+
+    total = sum(width(i) for i in items)
+    assert fitting(items, total, width) == items  # everything fits: nothing dropped
+    kept = fitting(items, 41, width, ESSENTIAL | {"toggle_details"})
+    assert [i.action for i in kept] == ["check_in", "new", "toggle_details", "help"]
+    assert [i.action for i in fitting(items, 12, width)] == ["help"]
 
 
 # --------------------------------------------------------------------------- title bar

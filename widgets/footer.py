@@ -8,6 +8,7 @@ keys, enabled or dimmed, the command palette key on the right) as a single line,
 so a change costs one repaint. A click on a key presses it, as in Textual's.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -30,6 +31,36 @@ class FooterItem:
     enabled: bool
     tooltip: str = ""
     palette: bool = False
+    action: str = ""
+
+
+ESSENTIAL = frozenset({"help", "app.help"})
+"""Actions kept on a narrow footer whatever else is dropped: help lists every key. A
+screen adds its own with a ``FOOTER_ESSENTIAL`` class attribute (a set of actions)."""
+
+
+def fitting(
+    items: list[FooterItem],
+    room: int,
+    width: Callable[[FooterItem], int],
+    essential: frozenset[str] = ESSENTIAL,
+) -> list[FooterItem]:
+    """The keys to draw in ``room`` cells, whole keys only (a key cut in half could not be
+    read or clicked). When not all fit, disabled keys are left out, the others are kept in
+    order while they fit, and the essential keys (help) always stay, in their place."""
+    if sum(width(item) for item in items) <= room:
+        return items
+    kept_always = [item for item in items if item.action in essential]
+    left = room - sum(width(item) for item in kept_always)
+    kept: set[int] = {id(item) for item in kept_always}
+    for item in items:
+        if item.action in essential or not item.enabled:
+            continue
+        if width(item) > left:
+            break
+        kept.add(id(item))
+        left -= width(item)
+    return [item for item in items if id(item) in kept and width(item) <= room]
 
 
 class KeyFooter(Widget, can_focus=False):
@@ -87,13 +118,14 @@ class KeyFooter(Widget, can_focus=False):
             if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 display = app.get_key_display(binding)
                 palette = FooterItem(binding.key, display, binding.description, enabled,
-                                     tooltip, palette=True)  # fmt: skip
+                                     tooltip, palette=True, action=binding.action)  # fmt: skip
                 continue
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
             shown.append(FooterItem(binding.key, app.get_key_display(binding),
-                                    binding.description, enabled, tooltip))  # fmt: skip
+                                    binding.description, enabled, tooltip,
+                                    action=binding.action))  # fmt: skip
         return shown + ([palette] if palette else [])
 
     def render(self) -> RenderResult:
@@ -122,10 +154,9 @@ class KeyFooter(Widget, can_focus=False):
             )
         width = self.size.width or 10_000
         room = max(width - tail.cell_len, 0)
-        for item in items:  # only whole keys: a key cut in half could not be read or clicked
+        essential = ESSENTIAL | getattr(self.screen, "FOOTER_ESSENTIAL", frozenset())
+        for item in fitting(items, room, lambda item: key_text(item).cell_len + 1, essential):
             text = key_text(item)
-            if line.cell_len + text.cell_len > room:
-                break
             spans.append((line.cell_len, line.cell_len + text.cell_len, item))
             line.append_text(text)
             line.append(" ")

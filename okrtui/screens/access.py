@@ -25,11 +25,14 @@ def tree_action_allowed(
     """True when allowed, None (shown disabled) when the user may not, per the selection.
 
     ``objective_id`` is the selected item's objective (itself for an objective node).
-    Without rights loaded yet, or nothing selected, everything stays enabled: the
-    action itself explains what to select and the service still checks.
+    Without rights loaded yet everything stays enabled (the action itself explains and
+    the service still checks); with nothing selected (an empty period) the keys that act
+    on a selection are disabled, so a narrow footer keeps room for the ones that work.
     """
-    if rights is None or kind is None or item_id is None:
+    if rights is None:
         return True
+    if kind is None or item_id is None:
+        return None if action in OBJECTIVE_ACTIONS | KEY_RESULT_ACTIONS else True
     if kind == "kr" and action in KEY_RESULT_ACTIONS:
         return True if rights.key_result(item_id) else None
     if action == "move" and objective_id is not None:  # moving changes who may edit it

@@ -5,9 +5,9 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from widgets.footer import KeyFooter
@@ -31,8 +31,11 @@ class ConfirmDialog(ModalScreen[bool]):
         self.verb = verb
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(plain(self.question, multiline=True), id="question")
+        # The whole question, wrapped: it often ends with what else the action does
+        # ("its 2 aligned objectives become top-level"); a long one scrolls.
+        with Vertical(classes="dialog confirm"):
+            with VerticalScroll(classes="question"):
+                yield Static(plain(self.question, multiline=True), id="question")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.verb} (y)", variant="error", id="confirm")
                 yield Button("Cancel (n)", id="cancel")

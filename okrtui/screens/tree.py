@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, cast
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -56,6 +56,12 @@ class NodeRef(NamedTuple):
 
 
 LAZY_LABEL = Text("")
+NARROW_WIDTH = 100  # below it the detail pane is hidden behind i (the tree needs ~60)
+WELCOME_KEYS = (
+    "n  new objective     ?  every key\n"
+    "K  KPIs              P  periods\n"
+    "w  weekly check-in   q  quit"
+)
 UNAVAILABLE_LABEL = Text("… (database unavailable, retrying)", style="dim")
 """The label every node is created with; :meth:`OkrTree.render_label` builds the real one."""
 
@@ -140,6 +146,7 @@ class HistoryTable(DataTable[object]):
 class TreeScreen(Screen[None]):
     """Objectives aligned company → team → personal, KRs as leaves, details beside."""
 
+    FOOTER_ESSENTIAL = frozenset({"toggle_details"})  # the narrow footer keeps i Details
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check_in", "Check in", id="check_in"),
         Binding("n", "new_objective", "New", id="new_objective"),
@@ -150,6 +157,7 @@ class TreeScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("f", "cycle_mode", "Scope", id="cycle_mode"),
         Binding("p", "pick_period", "Period", id="pick_period"),
+        Binding("i", "toggle_details", "Details", id="toggle_details"),
         Binding("x", "toggle_explain", "Explain", show=False, id="toggle_explain"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
@@ -181,6 +189,8 @@ class TreeScreen(Screen[None]):
 
         A closed period is read-only: every editing key shows disabled.
         """
+        if action == "toggle_details":  # only a narrow terminal hides the detail pane
+            return self.has_class("-narrow")
         period = self.okr_app.period
         if period is not None and period.state == PeriodState.CLOSED and action in EDIT_ACTIONS:
             return None
@@ -218,6 +228,7 @@ class TreeScreen(Screen[None]):
             yield Input(placeholder="filter: text in titles, owners, refs", id="filter")
             yield Static(id="mode-line")
             yield OkrTree("objectives", id="tree")
+            yield Static(id="welcome")
         with VerticalScroll(id="detail"):
             yield Static(id="detail-body")
             yield Sparkline([], id="spark")
@@ -281,6 +292,8 @@ class TreeScreen(Screen[None]):
         if model is None or not model.objectives:
             self._show_empty()
             return
+        self.query_one("#welcome", Static).display = False
+        tree.display = True
         with tree.prevent(Tree.NodeExpanded):
             for oid in model.roots:
                 if self._shows(oid):
@@ -391,6 +404,7 @@ class TreeScreen(Screen[None]):
         return kr.objective_id if kr else None
 
     def _show_empty(self) -> None:
+        """Say what to do where the tree would be (the detail pane may be hidden)."""
         period = self.okr_app.period
         if period is None:
             text = "There is no period yet. Run `okrtui init`, or press p."
@@ -399,7 +413,30 @@ class TreeScreen(Screen[None]):
         else:
             text = f"{period.name} has no objectives yet. Press n to create the first one."
         self.query_one("#detail-body", Static).update(plain(text))
+        welcome = self.query_one("#welcome", Static)
+        welcome.update(plain(f"{text}\n\n{WELCOME_KEYS}", multiline=True))
+        welcome.display = True
+        self.query_one(OkrTree).display = False
         self._update_mode_line()
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW_WIDTH
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            if not narrow:
+                self._show_details(False)
+            self.refresh_bindings()
+
+    def action_toggle_details(self) -> None:
+        self._show_details(not self.has_class("-details"))
+
+    def _show_details(self, show: bool) -> None:
+        """On a narrow terminal the detail pane takes the tree's place until i or escape."""
+        self.set_class(show, "-details")
+        if show:
+            self.query_one("#detail", VerticalScroll).focus()
+        else:
+            self.query_one(OkrTree).focus()
 
     # --- filtering ----------------------------------------------------------------
 
@@ -484,6 +521,9 @@ class TreeScreen(Screen[None]):
         self._rebuild(None, restore)
 
     def action_clear_filter(self) -> None:
+        if self.has_class("-details"):  # escape first leaves the detail pane
+            self._show_details(False)
+            return
         box = self.query_one("#filter", Input)
         if box.value:
             box.value = ""

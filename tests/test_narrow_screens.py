@@ -1,0 +1,108 @@
+"""The tree at 80×24 (tmux's default): everything a new user needs is on screen.
+
+Found by trying it: an empty database showed a blank screen (the hint sat in the detail
+pane, off the edge), the footer ended at `f Scope` so `?` was never seen, and a
+confirmation dialog cut its question to one line, never showing its last sentence.
+"""
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+from screen_helpers import rows
+from textual.widgets import Static
+
+from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.screens.tree import OkrTree, TreeScreen
+from widgets.footer import KeyFooter
+
+SMALL = (80, 24)
+
+
+def footer(app) -> str:  # type: ignore[no-untyped-def]
+    return app.screen.query_one(KeyFooter).render_line(0).text
+
+
+def text_of(widget: Static) -> str:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def visible(widget) -> bool:  # type: ignore[no-untyped-def]
+    """Shown and inside the screen (a widget pushed off the edge has an empty region)."""
+    region = widget.region
+    width = widget.screen.size.width
+    return widget.display and region.width > 0 and region.height > 0 and region.x < width
+
+
+async def test_an_empty_period_welcomes_in_the_main_area_and_keeps_help_in_reach(
+    make_app, tmp_path: Path
+) -> None:
+    from store.db import open_database
+    from store.identity import current_username
+    from store.service import ensure_period
+
+    path = tmp_path / "empty.db"
+    db = open_database(path, create=True)
+    ensure_period(db, current_username())
+    db.close()
+    app = make_app(path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        welcome = app.screen.query_one("#welcome", Static)
+        assert visible(welcome)
+        text = text_of(welcome)
+        assert "Press n to create the first one" in text and "?  every key" in text
+        line = footer(app)
+        for key in ("n New", "? Help", "K KPIs"):
+            assert key in line, line
+        assert "c Check in" not in line  # nothing selected: it cannot act
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"First goal", "ctrl+s")
+        await pilot.pause()
+        assert not app.screen.query_one("#welcome", Static).display
+        assert app.screen.query_one(OkrTree).display
+    assert rows(path, "SELECT title FROM objective") == [("First goal",)]
+
+
+async def test_at_80_columns_the_detail_pane_comes_on_i_and_goes_on_escape(
+    make_app, tester_demo_path: Path
+) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TreeScreen)
+        detail, tree = screen.query_one("#detail"), screen.query_one(OkrTree)
+        assert not visible(detail) and visible(tree)
+        assert "i Details" in footer(app) and "? Help" in footer(app)
+        await pilot.press("down", "i")
+        await pilot.pause()
+        assert visible(detail) and not visible(tree)
+        assert "KR-" in text_of(screen.query_one("#detail-body", Static))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not visible(detail) and visible(tree) and tree.has_focus
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        assert visible(detail) and visible(tree) and "i Details" not in footer(app)
+
+
+async def test_a_long_confirmation_shows_its_whole_question_and_its_buttons(
+    make_app, tester_demo_path: Path
+) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await pilot.press("d")  # the first objective: it has aligned objectives below
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "become top-level" in dialog.question
+        shown = dialog.query_one("#question", Static)
+        lines = [strip.text.strip() for strip in shown.render_lines(shown.region.reset_offset)]
+        assert "become top-level." in " ".join(lines)
+        assert visible(dialog.query_one("#confirm")) and visible(dialog.query_one("#cancel"))
+        await pilot.press("n")
