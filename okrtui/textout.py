@@ -10,9 +10,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from store.enums import BAND_LABEL
 from store.queries import KrRow, ObjectiveRow, TreeModel
-from store.scoring import format_number, format_percent
+from store.scoring import format_number, format_percent, status_label
 from store.validation import clean_line
 
 if TYPE_CHECKING:  # store.service imports the ORM: not needed to start the TUI
@@ -71,7 +70,7 @@ def _objective_line(depth: int, row: ObjectiveRow) -> str:
     title = safe(row.title, max(20, 58 - len(pad)))
     return (
         f"{pad}{row.ref:<7} {title:<{max(20, 58 - len(pad))}} {safe(row.owner, 10):<10} "
-        f"{format_percent(row.score):>5}  {BAND_LABEL[row.band]}"
+        f"{format_percent(row.score):>5}  {status_label(row.band, row.score)}"
     )
 
 
@@ -81,7 +80,8 @@ def _kr_line(depth: int, kr: KrRow) -> str:
     title = safe(kr.title, width)
     return (
         f"{pad}{kr.ref:<7} {title:<{width}} {safe(kr_value_text(kr), 22):>22}  "
-        f"{format_percent(kr.progress):>5}  {BAND_LABEL[kr.band]}"
+        f"{format_percent(kr.progress):>5}  "
+        f"{status_label(kr.band, kr.progress, kr.kind, kr.direction)}"
     )
 
 
@@ -95,5 +95,6 @@ def checkin_line(result: CheckInResult) -> str:
     target = format_number(result.target, result.unit)
     return (
         f"KR-{result.key_result_id} {safe(result.title, 60)}: {moved} "
-        f"(target {target}) score {format_percent(result.progress)} {BAND_LABEL[result.band]}"
+        f"(target {target}) score {format_percent(result.progress)} "
+        f"{status_label(result.band, result.progress, result.kind, result.direction)}"
     )

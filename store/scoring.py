@@ -28,25 +28,34 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
-from store.enums import Band, Direction, Kind, KpiDirection
+from store.enums import BAND_LABEL, Band, Direction, Kind, KpiDirection
 
 __all__ = [
+    "ACHIEVED",
     "Explanation",
     "Thresholds",
     "band",
     "expected_progress",
     "explain_kr",
     "explain_objective",
+    "far_outside",
     "forecast",
     "format_number",
+    "format_percent",
+    "grade_of",
+    "is_achieved",
     "is_behind_pace",
     "kpi_delta_is_good",
     "kpi_health",
     "kr_progress",
     "objective_score",
     "pace_gap",
+    "round_score",
+    "snap",
+    "status_label",
     "trending_wrong_way",
 ]
 
@@ -264,17 +273,61 @@ def far_outside(
 # --------------------------------------------------------------------------- bands
 
 
+PRECISION = 9
+"""Decimals a score is compared at: (0.31 − 0.1) / (0.4 − 0.1) is 0.6999999999999998 in
+floating point, and must band as the 0.7 it is."""
+
+
+def snap(score: float) -> float:
+    """``score`` at the precision bands are decided at (float noise removed)."""
+    return round(score, PRECISION) if math.isfinite(score) else score
+
+
 def band(score: float | None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Band:
-    """Status band of a score; each threshold is the inclusive lower bound of its band."""
+    """Status band of a score; each threshold is the inclusive lower bound of its band.
+
+    Compared at :data:`PRECISION` decimals, so k/10 lands in the band that starts at k/10.
+    Exactly 1.0 is the target reached, never "overperforming" (that is above it): it
+    is on track, and reads "achieved" (or "done"/"held", see :func:`status_label`).
+    """
     if score is None or score != score:
         return Band.NO_DATA
-    if score >= thresholds.overperforming:
+    value = snap(score)
+    if value >= thresholds.overperforming and value != 1.0:
         return Band.OVERPERFORMING
-    if score >= thresholds.on_track:
+    if value >= thresholds.on_track or value == 1.0:
         return Band.ON_TRACK
-    if score >= thresholds.at_risk:
+    if value >= thresholds.at_risk:
         return Band.AT_RISK
     return Band.OFF_TRACK
+
+
+ACHIEVED = "achieved"
+"""How a score of exactly 1.0 reads (config ``scoring.achieved_label``)."""
+
+
+def is_achieved(score: float | None) -> bool:
+    """Whether ``score`` is exactly the target (1.0 at the banding precision)."""
+    return score is not None and score == score and snap(score) == 1.0
+
+
+def status_label(
+    band_: Band,
+    score: float | None,
+    kind: Kind | None = None,
+    direction: Direction | None = None,
+    achieved: str = ACHIEVED,
+) -> str:
+    """How a band reads to people: exactly 1.0 is "achieved" ("done" for a milestone,
+    "held" for a stay-above/below line), not "overperforming"; else the band's label."""
+    if band_ != Band.NO_DATA and is_achieved(score):
+        if kind == Kind.MILESTONE:
+            return "done"
+        if kind in (None, Kind.METRIC) and direction in (Direction.STAY_ABOVE,
+                                                         Direction.STAY_BELOW):  # fmt: skip
+            return "held"
+        return achieved
+    return BAND_LABEL[band_]
 
 
 # --------------------------------------------------------------------------- objectives
@@ -746,10 +799,30 @@ def format_number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}"
 
 
-def format_percent(score: float | None) -> str:
-    """A score as a whole percentage ("62%"); "—" when there is no data."""
+def round_score(score: float, places: int) -> float:
+    """The one rounding rule for every score and grade shown: half up, on the decimal
+    the score reads as, so 0.925 is 93 % and grade 0.93 alike (never 92 % beside 0.93)."""
+    if not math.isfinite(score):
+        return score
+    exact = Decimal(repr(snap(score)))
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def grade_of(score: float | None) -> float:
+    """The grade a score proposes: between 0 and 1, two decimals, by :func:`round_score`."""
+    if score is None or score != score:
+        return 0.0
+    return round_score(min(max(score, 0.0), 1.0), 2)
+
+
+def format_percent(score: float | None, decimals: int = 0) -> str:
+    """A score as a percentage ("62%", or "62.4%" with ``decimals``); "—" without data.
+
+    Rounded by :func:`round_score`, like grades, so both always agree.
+    """
     if score is None or not math.isfinite(score):
         return "—"
     if score >= 100:
         return ">9999%"
-    return f"{score * 100:.0f}%"
+    percent = round_score(score, 2 + decimals) * 100
+    return f"{percent + 0.0 if percent else 0.0:.{decimals}f}%"  # never "-0%"

@@ -97,6 +97,8 @@ class CheckInResult:
     progress: float | None
     band: Band
     kpi_driven: bool = False  # the value is the KPI's, recorded with confidence and note
+    kind: Kind = Kind.METRIC
+    direction: Direction = Direction.INCREASE
 
 
 @dataclass(frozen=True)
@@ -747,6 +749,8 @@ def check_in(
             progress,
             band(progress, thresholds or Thresholds()),
             kr.kpi_id is not None,
+            kr.kind,
+            kr.direction,
         )
 
 

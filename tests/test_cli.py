@@ -1250,3 +1250,20 @@ def test_version_and_help() -> None:
     helptext = invoke("--help").stdout
     for name in ("checkin", "kpi", "status", "export", "import", "config", "demo", "init"):
         assert name in helptext
+
+
+def test_checkin_of_a_done_milestone_reads_done_not_overperforming(demo_path: Path) -> None:
+    """Finding 7: exactly 1.0 is its own state: a milestone is "done", a metric "achieved"."""
+    rows = query(
+        demo_path,
+        "SELECT k.id FROM key_result k JOIN objective o ON o.id = k.objective_id "
+        "JOIN period p ON p.id = o.period_id WHERE p.state = 'active' AND k.kind = 'milestone' "
+        "AND k.kpi_id IS NULL ORDER BY k.id",
+    )
+    result = invoke("--db", str(demo_path), "checkin", f"KR-{rows[0][0]}", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("score 100% done")
+    kr = metric_kr(demo_path)
+    (target,) = query(demo_path, "SELECT target_value FROM key_result WHERE id = ?", kr)[0]
+    result = invoke("--db", str(demo_path), "checkin", f"KR-{kr}", f"{target:g}")
+    assert result.stdout.rstrip().endswith("score 100% achieved")

@@ -16,14 +16,18 @@ from store.scoring import (
     expected_progress,
     explain_kr,
     explain_objective,
+    far_outside,
     forecast,
     format_number,
+    format_percent,
+    grade_of,
     is_behind_pace,
     kpi_delta_is_good,
     kpi_health,
     kr_progress,
     objective_score,
     pace_gap,
+    status_label,
     trending_wrong_way,
 )
 
@@ -162,7 +166,8 @@ def test_huge_magnitudes_stay_finite() -> None:
 
 class TestBand:
     def test_boundaries_inclusive(self) -> None:
-        assert band(1.0) is Band.OVERPERFORMING
+        assert band(1.0) is Band.ON_TRACK  # exactly the target: achieved, not overperforming
+        assert band(1.0001) is Band.OVERPERFORMING
         assert band(0.9999) is Band.ON_TRACK
         assert band(0.7) is Band.ON_TRACK
         assert band(0.6999) is Band.AT_RISK
@@ -558,3 +563,83 @@ def test_kpi_health_total(
     direction: KpiDirection, value: float | None, green: float | None, red: float | None
 ) -> None:
     assert kpi_health(direction, value, green, red) in {"green", "amber", "red", "none"}
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def test_a_boundary_computed_in_floating_point_bands_exactly() -> None:
+    """Finding 6: (0.31 − 0.1) / (0.4 − 0.1) is 0.6999999999999998: on track, not at risk."""
+    progress = kr_progress(Kind.METRIC, Direction.INCREASE, 0.1, 0.4, 0.31)
+    assert progress is not None and progress < 0.7
+    assert band(progress) is Band.ON_TRACK
+
+
+@given(
+    k=st.integers(0, 12),
+    start=st.integers(-1000, 1000).map(lambda n: n / 10),
+    span=st.integers(1, 1000).map(lambda n: n / 10),
+)
+def test_k_tenths_band_exactly(k: int, start: float, span: float) -> None:
+    """A KR exactly k/10 of the way lands in the band starting at k/10 (both directions)."""
+    target = start + span
+    current = start + span * k / 10
+    up = kr_progress(Kind.METRIC, Direction.INCREASE, start, target, current)
+    down = kr_progress(Kind.METRIC, Direction.DECREASE, target, start, target - span * k / 10)
+    for progress in (up, down):
+        assert band(progress) is band(k / 10)
+    assert band(k / 10) is (
+        Band.OFF_TRACK if k < 3 else Band.AT_RISK if k < 7 else Band.ON_TRACK if k <= 10
+        else Band.OVERPERFORMING
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "direction", "start", "target", "current", "label"),
+    [
+        (Kind.MILESTONE, Direction.INCREASE, None, None, 1.0, "done"),
+        (Kind.PERCENT, Direction.INCREASE, None, None, 100.0, "achieved"),
+        (Kind.METRIC, Direction.STAY_ABOVE, None, 98.0, 98.5, "held"),
+        (Kind.METRIC, Direction.STAY_BELOW, None, 30.0, 31.0, "off track"),
+        (Kind.METRIC, Direction.INCREASE, 0.0, 10.0, 10.0, "achieved"),
+        (Kind.METRIC, Direction.INCREASE, 0.0, 10.0, 11.0, "overperforming"),
+        (Kind.METRIC, Direction.INCREASE, 0.0, 10.0, 9.0, "on track"),
+    ],
+)
+def test_exactly_one_is_achieved_done_or_held_never_overperforming(
+    kind: Kind, direction: Direction, start: float | None, target: float | None,
+    current: float, label: str,
+) -> None:  # fmt: skip
+    """Finding 7: a done milestone, a 100 % percent KR and a held line are not overperforming."""
+    progress = kr_progress(kind, direction, start, target, current)
+    assert status_label(band(progress), progress, kind, direction) == label
+    assert status_label(band(1.0), 1.0, achieved="reached") == "reached"  # configurable
+
+
+@pytest.mark.parametrize(
+    ("score", "percent", "grade"),
+    [(0.925, "93%", 0.93), (0.125, "13%", 0.13), (0.6999999999999998, "70%", 0.7),
+     (0.004, "0%", 0.0), (-0.004, "0%", 0.0), (1.0, "100%", 1.0)],
+)  # fmt: skip
+def test_one_rounding_rule_for_percent_and_grade(score: float, percent: str, grade: float) -> None:
+    """Finding 6: the review showed 92 % beside grade 0.93 for 0.925."""
+    assert format_percent(score) == percent
+    assert grade_of(score) == grade
+
+
+@given(st.floats(0, 1, allow_nan=False))
+def test_percent_and_grade_always_agree(score: float) -> None:
+    assert format_percent(score) == f"{grade_of(score) * 100:.0f}%"
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "value", "far"),
+    [(40, 100, 99999999999999999999, True), (40, 100, 700, False), (40, 100, 701, True),
+     (5, 3, -1, True), (5, 3, 0, False), (None, 30, -2, True), (None, 30, 301, False),
+     (-10, -5, 3, True), (0, 10, -5, False)],
+)  # fmt: skip
+def test_far_outside_the_range(start: float | None, target: float, value: float, far: bool):
+    """Finding 10: 1e20 for 40→100 teams, or churn −1 % for 5 %→3 %, is flagged."""
+    found = far_outside(Kind.METRIC, Direction.INCREASE, start, target, value)
+    assert (found is not None) is far
+    assert far_outside(Kind.PERCENT, Direction.INCREASE, 0, 100, 1e20) is None

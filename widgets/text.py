@@ -7,7 +7,8 @@ User text is never parsed as markup: titles like ``[bold]x[/]`` or
 
 from rich.text import Text
 
-from store.enums import BAND_LABEL, Band
+from store.enums import BAND_LABEL, Band, Direction, Kind
+from store.scoring import status_label
 from store.validation import clean_line, clean_multiline
 
 BAND_STYLE: dict[Band, str] = {
@@ -43,5 +44,12 @@ def progress_bar(progress: float | None, width: int = 8, band: Band = Band.NO_DA
     return Text.assemble((bar, BAND_STYLE[band]), ("·" * (width - len(bar)), "dim"))
 
 
-def band_text(band: Band) -> Text:
-    return Text(f"● {BAND_LABEL[band]}", style=BAND_STYLE[band])
+def band_text(
+    band: Band,
+    score: float | None = None,
+    kind: Kind | None = None,
+    direction: Direction | None = None,
+) -> Text:
+    """The band as a coloured word; with the score, exactly 1.0 reads achieved/done/held."""
+    label = status_label(band, score, kind, direction) if score is not None else BAND_LABEL[band]
+    return Text(f"● {label}", style=BAND_STYLE[band])

@@ -224,7 +224,7 @@ class CheckInPanel(Vertical):
         facts.append("score ")
         facts.append_text(Text(format_percent(kr.progress), "bold"))
         facts.append(" ")
-        facts.append_text(band_text(kr.band))
+        facts.append_text(band_text(kr.band, kr.progress, kr.kind, kr.direction))
         return facts
 
     # --- reading what was entered ---------------------------------------------
@@ -264,7 +264,7 @@ class CheckInPanel(Vertical):
         text.append(" → ")
         text.append(format_percent(progress), "bold")
         text.append("  ")
-        text.append_text(band_text(new_band))
+        text.append_text(band_text(new_band, progress, kr.kind, kr.direction))
         if entry.value is not None:
             far = far_outside(kr.kind, kr.direction, kr.start, kr.target, entry.value)
             if far is not None:

@@ -6,7 +6,7 @@ from datetime import date
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from store.enums import BAND_LABEL, Direction, Kind, Level
+from store.enums import Band, Direction, Kind, Level
 from store.queries import KrRow, ObjectiveRow, PeriodRow
 from store.scoring import (
     expected_progress,
@@ -15,6 +15,7 @@ from store.scoring import (
     format_number,
     format_percent,
     is_behind_pace,
+    status_label,
 )
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
@@ -94,10 +95,13 @@ def _pace(score: float | None, period: PeriodRow, today: date) -> Text:
                 "#ffaf00" if behind else "#5fd75f")  # fmt: skip
 
 
-def score_text(score: float | None, band: object) -> Text:
+def score_text(
+    score: float | None, band: Band, kind: Kind | None = None, direction: Direction | None = None
+) -> Text:
+    """A score and its band; exactly 1.0 reads "achieved" (a milestone "done", a line "held")."""
     return Text.assemble(
         (f"{format_percent(score)}  ", "bold"),
-        (f"● {BAND_LABEL[band]}", BAND_STYLE[band]),  # type: ignore[index]
+        (f"● {status_label(band, score, kind, direction)}", BAND_STYLE[band]),
     )
 
 
@@ -134,7 +138,7 @@ def objective_detail(
     for kr in row.key_results:
         parts.append(Text.assemble(
             (f"{kr.ref:<7}", "dim"), plain(truncate(kr.title, 40)), "  ",
-            (kr_value_text(kr), ""), "  ", score_text(kr.progress, kr.band),
+            (kr_value_text(kr), ""), "  ", score_text(kr.progress, kr.band, kr.kind, kr.direction),
         ))  # fmt: skip
     if not row.key_results:
         parts.append(Text("none yet: press a to add one", "dim"))
@@ -180,7 +184,7 @@ def kr_detail(
         _field("Start", format_number(kr.start, unit)),
         _field("Current", kr_value_text(kr).split(" / ")[0]),
         _field("Target", format_number(kr.target, unit)),
-        _field("Score", score_text(kr.progress, kr.band)),
+        _field("Score", score_text(kr.progress, kr.band, kr.kind, kr.direction)),
         _field("Pace", _pace(kr.progress, period, today)),
     ]
     if kr.kpi_id is not None:

@@ -38,21 +38,19 @@ from textual.widgets import (
 
 from okrtui.screens.dialogs import ConfirmDialog
 from store.db import DatabaseError
-from store.enums import BAND_LABEL
 from store.errors import DomainError
 from store.periods import (
     CloseSummary,
     ObjectiveReview,
     RollTarget,
     close_period,
-    default_grade,
     is_unfinished,
     parse_grade,
     roll_target,
 )
 from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
 from store.report import value_text
-from store.scoring import format_percent
+from store.scoring import format_percent, grade_of, status_label
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 from widgets.title import TitleBar
@@ -138,7 +136,7 @@ class ReviewScreen(Screen[CloseSummary | None]):
             self.dismiss(None)
             return
         self.items = list(tree.walk())
-        self.drafts = [Draft(f"{default_grade(row.score):.2f}") for _, row in self.items]
+        self.drafts = [Draft(f"{grade_of(row.score):.2f}") for _, row in self.items]
         table = self.query_one("#review-table", DataTable)
         table.add_columns("Objective", "Score", "Grade", "Decision", "Note")
         if self.items:
@@ -168,7 +166,7 @@ class ReviewScreen(Screen[CloseSummary | None]):
         grade = self.query_one("#review-grade", Input)
         grade.value = draft.grade
         self.query_one("#review-grade-hint", Static).update(
-            plain(f"proposed from its score: {default_grade(row.score):.2f}", style="dim")
+            plain(f"proposed from its score: {grade_of(row.score):.2f}", style="dim")
         )
         self.query_one("#review-note", Input).value = draft.note
         roll = self.query_one("#review-roll", Checkbox)
@@ -195,7 +193,10 @@ class ReviewScreen(Screen[CloseSummary | None]):
             f" · {row.level.value}" + (f" · {row.team}" if row.team else ""),
             "  ",
             progress_bar(row.score, 10, row.band),
-            (f" {format_percent(row.score)} {BAND_LABEL[row.band]}", BAND_STYLE[row.band]),
+            (
+                f" {format_percent(row.score)} {status_label(row.band, row.score)}",
+                BAND_STYLE[row.band],
+            ),
         )
         parts: list[Text] = [title, facts]
         if row.parent_id is not None:
