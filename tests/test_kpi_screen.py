@@ -22,6 +22,7 @@ from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.scoring import kr_progress
 from widgets.chart import HistoryChart
+from widgets.footer import KeyFooter
 from widgets.kpi_panel import BAD, GOOD, KpiGrid, PanelData, card_title, delta_text
 
 SIZE = (120, 40)
@@ -330,6 +331,8 @@ async def test_import_a_csv_with_a_bad_row_then_a_good_one(make_app, demo_path, 
         assert "line 3: has 4 fields, the header 3" in shown
         assert "Nothing was written" in text_of(dialog.query_one("#import-head", Static).content)
         assert not dialog.query("#confirm")
+        keys = dialog.query_one(KeyFooter).render_line(0).text
+        assert "y Import" not in keys and "Close" in keys  # only Close works here
         await pilot.press("y")  # nothing to confirm: stays open
         assert app.screen is dialog
         await pilot.press("n")
@@ -339,9 +342,10 @@ async def test_import_a_csv_with_a_bad_row_then_a_good_one(make_app, demo_path, 
         dialog = await import_file(pilot, good)
         head = text_of(dialog.query_one("#import-head", Static).content)
         assert "would import 1 new and 1 replaced value(s) for 2 KPI(s)" in head
-        assert "line 3: NPS 2026-11-20: 41 → 42" in text_of(
-            dialog.query_one("#import-lines Static", Static).content
-        )
+        listed = text_of(dialog.query_one("#import-lines Static", Static).content)
+        assert "line 3: NPS 2026-11-20: 41 → 42" in listed
+        assert "line 2: MRR 2026-11-21: $951K (new)" in listed  # every row, not only replacements
+        assert "y Import" in dialog.query_one(KeyFooter).render_line(0).text
         await pilot.press("y")
         for _ in range(50):
             await pilot.pause(0.05)

@@ -46,6 +46,7 @@ class FormScreen(ModalScreen[int | None]):
         Binding("ctrl+s", "save", "Save"),
     ]
     heading = "Form"
+    save_label = "Save"  # what the primary button says (e.g. "Preview" before an import)
 
     def __init__(self, app: "OkrApp") -> None:
         super().__init__()
@@ -73,7 +74,7 @@ class FormScreen(ModalScreen[int | None]):
                 yield from self.fields()
             yield Static(id="error", classes="error")
             with Horizontal(classes="buttons"):
-                yield Button("Save", variant="primary", id="save")
+                yield Button(self.save_label, variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
         yield KeyFooter()
 

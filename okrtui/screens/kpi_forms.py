@@ -227,6 +227,7 @@ class ImportFileForm(FormScreen):
     """
 
     heading = "Import KPI values from CSV (columns kpi,date,value[,note])"
+    save_label = "Preview"  # nothing is written until the dry run's report is confirmed
 
     def __init__(self, app: "OkrApp") -> None:
         super().__init__(app)

@@ -31,18 +31,24 @@ SHOWN_LINES = 100
 
 
 def report_lines(report: ImportReport, limit: int = SHOWN_LINES) -> list[str]:
-    """The report as lines of plain text: the errors, else the values it replaces."""
+    """The report as lines of plain text: the errors, else every row and what it does."""
     if report.errors:
         lines = [str(error) for error in report.errors[:limit]]
         if len(report.errors) > limit:
             lines.append(f"… and {len(report.errors) - limit} more")
         return lines
     lines = []
-    for p in report.replaced[:limit]:
-        old, new = format_number(p.old_value, p.unit), format_number(p.value, p.unit)
-        lines.append(f"line {p.line}: {p.kpi_name} {p.observed_on}: {old} → {new}")
-    if len(report.replaced) > limit:
-        lines.append(f"… and {len(report.replaced) - limit} more replacements")
+    for p in report.planned[:limit]:
+        new = format_number(p.value, p.unit)
+        head = f"line {p.line}: {p.kpi_name} {p.observed_on}:"
+        if p.action == "replace":
+            lines.append(f"{head} {format_number(p.old_value, p.unit)} → {new}")
+        elif p.action == "add":
+            lines.append(f"{head} {new} (new)")
+        else:
+            lines.append(f"{head} {new} (already there: unchanged)")
+    if len(report.planned) > limit:
+        lines.append(f"… and {len(report.planned) - limit} more rows")
     return lines
 
 
@@ -51,7 +57,7 @@ class ImportReportDialog(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Import"),
-        Binding("n,escape", "cancel", "Cancel"),
+        Binding("n,escape", "cancel", "Close"),
     ]
 
     def __init__(self, source: str, report: ImportReport) -> None:
@@ -68,9 +74,7 @@ class ImportReportDialog(ModalScreen[bool]):
                         "written: fix the file and import it again.")  # fmt: skip
                 yield Static(Text(head, "#ff5f5f"), id="import-head")
             else:
-                head = report.summary() + "."
-                if report.decimal_comma:
-                    head += " Values such as 1,5 were read as 1.5 (a ;-separated file)."
+                head = f"{report.summary()}.\n{report.numbers()}."
                 yield Static(Text(head), id="import-head")
             with VerticalScroll(id="import-lines"):
                 yield Static(plain("\n".join(report_lines(report)), multiline=True))
@@ -85,6 +89,12 @@ class ImportReportDialog(ModalScreen[bool]):
 
     def _can_import(self) -> bool:
         return not self.report.errors and bool(self.query("#confirm"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``y Import`` is offered only when there is something to import."""
+        if action == "confirm":
+            return self._can_import() if self.is_mounted else True
+        return True
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
