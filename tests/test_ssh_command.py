@@ -224,7 +224,10 @@ def _forced(
     *,
     flags: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m okrtui ssh-command` as sshd would (not isolated, dirty environment)."""
+    """Run `python -m okrtui ssh-command` as sshd would (not isolated, dirty environment),
+    stdin a terminal (Python's inspect prompt only appears on one) fed ``stdin``."""
+    import pty
+
     from store.db import open_database
     from store.identity import current_username
     from store.service import ensure_period
@@ -237,15 +240,21 @@ def _forced(
     system.write_text(f'[database]\npath = "{path}"\n')
     # The test venv finds okrtui through its editable-install .pth, as -I requires.
     env = {**os.environ, "SSH_ORIGINAL_COMMAND": original, **extra_env}
-    return subprocess.run(
-        [sys.executable, *flags, "-m", "okrtui", "ssh-command", "--system-config", str(system)],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    master, slave = pty.openpty()
+    try:
+        os.write(master, (stdin + "\x04").encode())  # typed ahead, then end of input
+        return subprocess.run(
+            [sys.executable, *flags, "-m", "okrtui", "ssh-command", "--system-config", str(system)],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
 
 
 PROBE = "import os; print('PROMPT-REACHED', os.getuid())\n"
