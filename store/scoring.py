@@ -426,12 +426,30 @@ def _days(t: datetime | date, ref: datetime) -> float:
     return ((naive - ref) - offset).total_seconds() / 86400.0
 
 
-def forecast(points: Sequence[tuple[datetime | date, float]], period_end: date) -> float | None:
-    """Least-squares straight line through the check-ins, read at ``period_end``.
+FORECAST_MIN_DAYS = 7.0
+"""Check-ins must span this many days (or a tenth of the period) before a forecast."""
 
+
+def forecast_span(period_start: date | None, period_end: date) -> float:
+    """The days check-ins must span for a forecast: a week, or a tenth of a shorter period."""
+    if period_start is None:
+        return FORECAST_MIN_DAYS
+    days = (_as_date(period_end) - _as_date(period_start)).days
+    return min(FORECAST_MIN_DAYS, max(days, 0) / 10)
+
+
+def forecast(
+    points: Sequence[tuple[datetime | date, float]],
+    period_end: date,
+    period_start: date | None = None,
+) -> float | None:
+    """Least-squares straight line (a rate per day) through the check-ins, read at ``period_end``.
+
+    Only from check-ins on at least two distinct days spanning at least
+    :func:`forecast_span` days: two check-ins minutes apart make a rate per day out of
+    noise (40 → 100 teams "forecast" 421K). None otherwise ("not enough data yet").
     ``period_end`` as a date means its midnight (the same point ``expected_progress``
-    uses). Naive datetimes are taken as UTC, as the database stores them. None with
-    fewer than two usable points or when all points share one instant. Values are
+    uses). Naive datetimes are taken as UTC, as the database stores them. Values are
     scaled by their largest magnitude first so sums of squares cannot overflow; the
     result is clamped to the finite range.
     """
@@ -440,6 +458,10 @@ def forecast(points: Sequence[tuple[datetime | date, float]], period_end: date) 
         return None
     ref = datetime(2000, 1, 1)
     xs = [_days(t, ref) for t, _ in usable]
+    if len({math.floor(x) for x in xs}) < 2 or max(xs) - min(xs) < forecast_span(
+        period_start, period_end
+    ):
+        return None
     scale = max(abs(v) for _, v in usable)
     if scale == 0.0:
         # Every value is 0: the line is flat at 0 if the instants differ.

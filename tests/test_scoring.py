@@ -285,8 +285,9 @@ class TestForecast:
 
     def test_least_squares(self) -> None:
         pts = [(date(2025, 1, 1), 0.0), (date(2025, 1, 2), 2.0), (date(2025, 1, 3), 1.0)]
-        # slope 0.5/day, mean 1 at day 1 -> day 4 gives 2.5
-        assert forecast(pts, date(2025, 1, 5)) == pytest.approx(2.5)
+        # slope 0.5/day, mean 1 at day 1 -> day 4 gives 2.5 (two days: a tenth of the period)
+        assert forecast(pts, date(2025, 1, 5), date(2025, 1, 1)) == pytest.approx(2.5)
+        assert forecast(pts, date(2025, 1, 5)) is None  # less than a week, period unknown
 
     def test_datetimes_and_timezones(self) -> None:
         plus2 = timezone(timedelta(hours=2))
@@ -295,7 +296,7 @@ class TestForecast:
             (datetime(2025, 1, 2, tzinfo=UTC), 110.0),
             (datetime(2025, 1, 3), 120.0),  # naive = UTC
         ]
-        assert forecast(pts, date(2025, 1, 10)) == pytest.approx(190.0)
+        assert forecast(pts, date(2025, 1, 10), date(2025, 1, 1)) == pytest.approx(190.0)
 
     def test_too_few_or_same_instant(self) -> None:
         d = date(2025, 1, 1)
@@ -304,12 +305,12 @@ class TestForecast:
         assert forecast([(d, 1.0), (d, 5.0)], d) is None
 
     def test_flat_zero(self) -> None:
-        pts = [(date(2025, 1, 1), 0.0), (date(2025, 1, 2), 0.0)]
+        pts = [(date(2025, 1, 1), 0.0), (date(2025, 1, 9), 0.0)]
         assert forecast(pts, date(2025, 2, 1)) == 0.0
 
     def test_overflow_is_clamped(self) -> None:
         big = sys.float_info.max
-        pts = [(date(2025, 1, 1), -big), (date(2025, 1, 2), big)]
+        pts = [(date(2025, 1, 1), -big), (date(2025, 1, 9), big)]
         assert forecast(pts, date(9999, 12, 31)) == big
 
     def test_extreme_dates(self) -> None:
@@ -643,3 +644,23 @@ def test_far_outside_the_range(start: float | None, target: float, value: float,
     found = far_outside(Kind.METRIC, Direction.INCREASE, start, target, value)
     assert (found is not None) is far
     assert far_outside(Kind.PERCENT, Direction.INCREASE, 0, 100, 1e20) is None
+
+
+def test_check_ins_minutes_apart_give_no_forecast() -> None:
+    """Finding 8: 40 → 100 teams minutes apart forecast 421K; now not enough data yet."""
+    t = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    pts = [(t, 40.0), (t + timedelta(minutes=3), 100.0)]
+    assert forecast(pts, date(2026, 12, 31), date(2026, 10, 1)) is None
+    week = [(t, 40.0), (t + timedelta(days=7), 47.0)]
+    assert forecast(week, date(2026, 10, 19), date(2026, 10, 1)) == pytest.approx(53.625)
+
+
+@given(
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    times=st.lists(st.integers(0, 86_399), min_size=2, max_size=8),
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=8, max_size=8),
+)
+def test_same_day_check_ins_give_no_forecast(day: date, times: list[int], values: list[float]):
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    pts = [(start + timedelta(seconds=s), v) for s, v in zip(times, values, strict=False)]
+    assert forecast(pts, day + timedelta(days=90), day) is None

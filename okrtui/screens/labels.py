@@ -195,6 +195,9 @@ def kr_detail(
     if forecast is not None:
         parts.append(_field("Forecast", f"{format_number(forecast, unit)} at {period.ends_on} "
                                         "(linear, from the check-ins)"))  # fmt: skip
+    elif kr.kind != Kind.MILESTONE and kr.kpi_id is None:
+        parts.append(_field("Forecast", Text("not enough data yet (check-ins on two or more "
+                                             "days, a week apart)", "dim")))  # fmt: skip
     expl = explain_kr(kr.kind, kr.direction, kr.start, kr.target, kr.current)
     parts += [Text(""), Text("How the score is computed", "bold underline"), Text(str(expl))]
     if kr.weight != 1:
