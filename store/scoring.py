@@ -295,7 +295,7 @@ def band(score: float | None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Ba
     value = snap(score)
     if value >= thresholds.overperforming and value != 1.0:
         return Band.OVERPERFORMING
-    if value >= thresholds.on_track or value == 1.0:
+    if value >= thresholds.on_track:
         return Band.ON_TRACK
     if value >= thresholds.at_risk:
         return Band.AT_RISK
@@ -351,10 +351,11 @@ def objective_score(
 ) -> float | None:
     """Weighted mean of KR progress, each capped at 1.0, in [0, 1]; None when no data.
 
-    Capping stops one overperforming KR from hiding a lagging one. A KR with no data
-    counts as 0 (an unstarted KR is not progress), but if no KR has data the objective
-    has no score. Only when the objective has no KR with a positive weight does it take
-    the mean of its children's scores (each capped at 1.0, missing ones left out).
+    Capping stops one overperforming KR from hiding a lagging one. One roll-up rule:
+    a KR with no data counts as 0 (an unstarted KR is not progress), and so does a
+    child objective with no score; only when nothing has data is there no score. Only
+    when the objective has no KR with a positive weight does it take the mean of its
+    children's scores (each capped at 1.0).
     """
     usable = [(p, w) for p, w in kr_scores if _usable_weight(w)]
     if usable:
@@ -369,9 +370,9 @@ def objective_score(
             if p is not None:
                 total += share * _cap01(p)
         return _cap01(total / weight_sum)
-    children = [_cap01(s) for s in child_scores if s is not None and s == s]
-    if not children:
+    if all(s is None or s != s for s in child_scores):
         return None
+    children = [0.0 if s is None or s != s else _cap01(s) for s in child_scores]
     return _cap01(math.fsum(children) / len(children))
 
 
@@ -676,7 +677,7 @@ def explain_objective(
         notes.insert(
             0,
             "Each key result counts at most 1.0, so overperforming on one cannot hide "
-            "another that lags.",
+            "another that lags; one with no data yet counts as 0.",
         )
         terms: list[str] = []
         for label, p, w in usable:
@@ -702,12 +703,15 @@ def explain_objective(
     notes.insert(
         0,
         "No key result with a positive weight: the objective takes the mean of its "
-        "aligned children.",
+        "aligned children; a child with no score yet counts as 0, as a key result with no "
+        "data does.",
     )
     shown_scores: list[str] = []
     for label, s in child_scores:
         if s is None or s != s:
-            notes.append(f"{label}: no score yet, left out.")
+            if value is not None:
+                notes.append(f"{label}: no score yet, counts as 0 (as a key result with no data).")
+                shown_scores.append(_res(0.0))
             continue
         if s > 1.0:
             notes.append(f"{label}: score {_res(s)} capped at 1.")

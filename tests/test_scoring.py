@@ -229,7 +229,9 @@ class TestObjectiveScore:
         assert objective_score([(None, 1)], [0.9]) is None
 
     def test_children_mean_when_no_krs(self) -> None:
-        assert objective_score([], [0.5, 1.5, None]) == 0.75
+        # Finding 9: a child with no data counts as 0, like a KR with no data.
+        assert objective_score([], [0.5, 1.5, None]) == 0.5
+        assert objective_score([], [None, None]) is None
         assert objective_score([(1.0, 0)], [0.2, 0.4]) == pytest.approx(0.3)
 
     def test_children_ignored_when_krs(self) -> None:
@@ -367,8 +369,9 @@ class TestExplanations:
 
     def test_objective_children(self) -> None:
         e = explain_objective([], [("Team A", 0.5), ("Team B", None), ("Team C", 1.2)])
-        assert e.value == 0.75
-        assert e.substituted == "(0.5 + 1) / 2 = 0.75"
+        assert e.value == 0.5
+        assert e.substituted == "(0.5 + 0 + 1) / 3 = 0.5"
+        assert "Team B: no score yet, counts as 0 (as a key result with no data)." in e.notes
         assert "children" in e.formula
 
     def test_objective_nothing(self) -> None:
