@@ -47,7 +47,7 @@ import tomli_w
 from sqlmodel import Session, col, delete, func, select
 
 from store.db import Database
-from store.enums import PeriodState
+from store.enums import Direction, Kind, PeriodState
 from store.errors import DomainError, ValidationError
 from store.models import CheckIn, Collaborator, KeyResult, Kpi, Objective, Period, utcnow
 from store.okr_write import (
@@ -65,7 +65,7 @@ from store.rights import (
     require_objective_control,
     require_objective_edit,
 )
-from store.service import _log, collaborator_names
+from store.service import _enum, _log, check_weight, collaborator_names
 from store.textfile import read_text
 from store.validation import clean_line, parse_reference
 
@@ -87,7 +87,24 @@ _OBJECTIVE_REF = re.compile(r"\s*[Oo]-?\d+\s*")
 
 
 class OkrFileError(DomainError):
-    """A TOML file that cannot be applied; the message names the item and the field."""
+    """A TOML file that cannot be applied; the message names the item and the field.
+
+    ``errors`` lists every problem found (the whole file is checked in one run).
+    """
+
+    def __init__(self, message: str, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors if errors is not None else [message]
+
+
+def _all_problems(errors: list[str]) -> OkrFileError:
+    """One error for every problem of the file, each on its own line."""
+    errors = list(dict.fromkeys(errors))
+    if len(errors) == 1:
+        return OkrFileError(errors[0], errors)
+    return OkrFileError(
+        f"{len(errors)} problems, nothing was changed:\n" + "\n".join(errors), errors
+    )
 
 
 # --- export -------------------------------------------------------------------------------
@@ -258,8 +275,20 @@ class _Planner:
         raw_items = doc.get("objective", [])
         if not isinstance(raw_items, list):
             raise OkrFileError("objective must be a list of [[objective]] tables")
-        self.items = [self._objective(i, raw) for i, raw in enumerate(raw_items)]
+        self.errors: list[str] = []
+        items = [self._collect(self._objective, i, raw) for i, raw in enumerate(raw_items)]
+        if self.errors:  # parents are resolved once every objective could be read
+            raise _all_problems(self.errors)
+        self.items = [item for item in items if item is not None]
         self._resolve_parents(raw_items)
+
+    def _collect(self, check: Any, *args: Any) -> Any:
+        """``check(*args)``, or None with its problem noted (to report all in one run)."""
+        try:
+            return check(*args)
+        except OkrFileError as exc:
+            self.errors.extend(exc.errors)
+            return None
 
     def _period(self, name: Any) -> Period:
         if not isinstance(name, str) or not name.strip():
@@ -290,6 +319,7 @@ class _Planner:
         if names is _UNSET:
             names = collaborator_names(self.s, existing.id) if existing and existing.id else []
         base = existing
+        problems: list[str] = []
         try:
             fields = objective_fields(
                 title=table.get("title", base.title if base else None),
@@ -300,15 +330,24 @@ class _Planner:
                 collaborators=names,
             )
         except DomainError as exc:
-            raise _fail(where, str(exc)) from None
-        item = _ObjItem(where, existing, fields, table.get("parent", _UNSET))
+            problems.append(str(_fail(where, str(exc))))
         krs = table.get("key_result", [])
         if not isinstance(krs, list):
-            raise _fail(where, "key_result must be a list of [[objective.key_result]] tables")
-        item.krs = [
-            self._key_result(f"{where}.key_result[{i + 1}]", existing, kr)
+            problems.append(
+                str(_fail(where, "key_result must be a list of [[objective.key_result]] tables"))
+            )
+            krs = []
+        before = len(self.errors)
+        kr_items = [
+            self._collect(self._key_result, f"{where}.key_result[{i + 1}]", existing, kr)
             for i, kr in enumerate(krs)
         ]
+        problems += self.errors[before:]
+        del self.errors[before:]
+        if problems:
+            raise _all_problems(problems)
+        item = _ObjItem(where, existing, fields, table.get("parent", _UNSET))
+        item.krs = kr_items
         return item
 
     def _existing_objective(self, where: str, ref: Any) -> Objective:
@@ -351,6 +390,11 @@ class _Planner:
         if existing is None and "title" not in table:
             raise _fail(where, "a new key result needs a title")
         base = existing
+        problems = [
+            str(_fail(where, message)) for message in _field_problems(table) if message
+        ]  # every bad field at once (kind "milestne" and weight = -1 in one run)
+        if problems:
+            raise _all_problems(problems)
         try:
             kpi_id = self._kpi(table["kpi"]) if "kpi" in table else (base.kpi_id if base else None)
             fields = kr_fields(
@@ -652,6 +696,28 @@ class _Planner:
             changes=_kr_diffs(kr, f),
             source="okr file",
         )
+
+
+def _field_problems(table: dict[str, Any]) -> list[str]:
+    """What is wrong with each of a key result's fields on its own (an empty list if nothing)."""
+    checks: list[tuple[str, Any]] = [
+        ("kind", lambda v: _enum(Kind, v if isinstance(v, str) else repr(v), "kind")),
+        (
+            "direction",
+            lambda v: _enum(Direction, v if isinstance(v, str) else repr(v), "direction"),
+        ),
+        ("start", lambda v: _numeric(v, "start")),
+        ("target", lambda v: _numeric(v, "target")),
+        ("weight", lambda v: check_weight(_numeric(v, "weight"))),
+    ]
+    problems = []
+    for key, check in checks:
+        if key in table:
+            try:
+                check(table[key])
+            except DomainError as exc:
+                problems.append(str(exc))
+    return problems
 
 
 def _numeric(value: Any, name: str) -> Any:

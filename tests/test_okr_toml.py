@@ -191,3 +191,22 @@ def test_cli_export_and_import_toml(demo_path: Path, tmp_path: Path) -> None:
     )
     refused = runner.invoke(main, ["--db", str(demo_path), "import", str(bad)])
     assert refused.exit_code == 1 and "objective[1]: ref must be" in refused.output
+
+
+def test_every_problem_of_the_file_is_reported_in_one_run(demo_db: Database, me: str) -> None:
+    """Finding 11: kind "milestne" and weight = -1 (and a bad owner elsewhere) in one run."""
+    doc = parse_toml(export_toml(demo_db, Q4))
+    doc["objective"][0]["key_result"][0].update(kind="milestne", weight=-1)
+    doc["objective"][1]["owner"] = "two words"
+    doc["objective"][1]["key_result"][0]["target"] = "ten"
+    before = dump(demo_db)
+    with pytest.raises(OkrFileError) as caught:
+        apply_toml(demo_db, me, doc, dry_run=True)
+    errors = caught.value.errors
+    assert len(errors) == 4, errors
+    assert str(caught.value).startswith("4 problems, nothing was changed:\n")
+    assert "objective[1]" in errors[0] and "kind" in errors[0] and "milestne" in errors[0]
+    assert "objective[1]" in errors[1] and "weight must be above 0" in errors[1]
+    assert any("objective[2]" in e and "two words" in e for e in errors)
+    assert any("objective[2]" in e and "target must be a number, got 'ten'" in e for e in errors)
+    assert dump(demo_db) == before
