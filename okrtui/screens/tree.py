@@ -200,6 +200,36 @@ class TreeScreen(Screen[None]):
                                    ref.id if ref else None, objective.id if objective else None,
                                    action)  # fmt: skip
 
+    def on_key(self, event: events.Key) -> None:
+        """An editing key that is disabled says why, instead of doing nothing."""
+        if not isinstance(self.focused, OkrTree):
+            return
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.binding.action not in EDIT_ACTIONS:
+            return
+        event.stop()
+        self.notify(self.why_disabled(), title="Not yours to change", severity="warning")
+
+    def why_disabled(self) -> str:
+        """Why the selected item may not be changed (closed period, or someone else's)."""
+        period = self.okr_app.period
+        if period is not None and period.state == PeriodState.CLOSED:
+            return f"{period.name} is closed: its objectives and key results are read-only"
+        objective, ref = self._selected_objective(), self.selected()
+        if objective is None or ref is None:
+            return "select an objective or a key result first"
+        who = [f"its owner @{objective.owner}"]
+        if objective.collaborators:
+            who.append("collaborators " + ", ".join(f"@{c}" for c in objective.collaborators))
+        kr = self.model.key_result(ref.id) if self.model and ref.kind == "kr" else None
+        what = kr.ref if kr is not None else objective.ref
+        if kr is not None and kr.owner and kr.owner != objective.owner:
+            who.insert(0, f"the key result's owner @{kr.owner}")
+        return (
+            f"{what} (of {objective.ref}) may be changed by {', '.join(who)}, the owners of "
+            "the objectives above it and admins"
+        )
+
     def on_database_changed(self, _event: DatabaseChanged) -> None:
         """Someone wrote (maybe in another session): re-read, keeping cursor and expansions.
 
@@ -299,10 +329,21 @@ class TreeScreen(Screen[None]):
                 if self._shows(oid):
                     self._add_objective(tree.root, model.objectives[oid])
             self._restore(expanded, first_time or bool(self.text_filter))
+        if not tree.root.children:  # a filter hides everything: say so, not a stale detail
+            self._show_empty()
+            return
         self._update_mode_line()
         if cursor is not None:
             self._reveal(cursor)
+        self.call_after_refresh(self._cursor_somewhere)
         self.call_after_refresh(self._show_detail)
+
+    def _cursor_somewhere(self) -> None:
+        """A tree with lines always has a cursor (after a filter that matched nothing, or a
+        deleted item, it had none: the detail pane and the keys had nothing to act on)."""
+        tree = self.query_one(OkrTree)
+        if tree.cursor_line < 0 and tree.root.children:
+            tree.cursor_line = 0
 
     def _restore(self, expanded: set[str], expand_default: bool) -> None:
         """Re-expand what was open (or the top levels on first show / everything matched)."""

@@ -1,0 +1,89 @@
+"""The tree says what is going on: a disabled key explains itself, a filter that hides
+everything says so instead of leaving a stale detail pane (issue 16 items 8 and 13)."""
+
+from pathlib import Path
+from typing import Any
+
+from screen_helpers import dump, typing
+from textual.widgets import Static
+
+from okrtui.screens.dialogs import PickDialog
+from okrtui.screens.tree import TreeScreen
+
+SIZE = (120, 40)
+
+
+def recording(app: Any) -> list[str]:
+    told: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kw: Any) -> None:
+        told.append(message)
+        notify(message, **kw)
+
+    app.notify = record
+    return told
+
+
+def text_of(widget: Static) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_an_editing_key_in_a_closed_period_says_it_is_read_only(
+    make_app, tester_demo_path: Path
+) -> None:
+    app = make_app(tester_demo_path)
+    told = recording(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        assert isinstance(app.screen, PickDialog)
+        await typing(pilot, "Q3")
+        await pilot.press("enter")
+        await pilot.pause()
+        before = dump(tester_demo_path)
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+        assert any("2026-Q3 is closed" in t and "read-only" in t for t in told), told
+    assert dump(tester_demo_path) == before
+
+
+async def test_a_key_on_someone_elses_key_result_names_who_may(
+    make_app, tester_demo_path: Path
+) -> None:
+    app = make_app(tester_demo_path, "nobody-here")
+    told = recording(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, TreeScreen)
+        assert told and "may be changed by" in told[-1] and "@" in told[-1], told
+
+
+async def test_a_filter_that_hides_everything_says_so_and_leaves_no_stale_detail(
+    make_app, tester_demo_path: Path
+) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TreeScreen)
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.press("slash", *"no-such-thing-anywhere")
+        await pilot.pause()
+        assert screen.selected() is None
+        detail = text_of(screen.query_one("#detail-body", Static))
+        assert "Nothing matches the filter" in detail and "KR-" not in detail
+        assert "Nothing matches" in text_of(screen.query_one("#welcome", Static))
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert screen.query_one("#tree").display and screen.selected() is not None
