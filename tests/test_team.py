@@ -194,3 +194,33 @@ def test_the_last_admin_cannot_be_removed(team_dir: Path) -> None:
 def test_filesystem_type_finds_the_mount(tmp_path: Path) -> None:
     assert filesystem_type(tmp_path) is not None
     assert filesystem_type(Path("/")) is not None
+
+
+def test_init_and_first_run_record_their_user_as_admin(tmp_path: Path) -> None:
+    """A new personal database lists its creator in the admin table (not by file owner)."""
+    path = tmp_path / "mine.db"
+    assert invoke("--db", str(path), "init").exit_code == 0
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT username, added_by FROM admin").fetchall() == [(ME, ME)]
+    finally:
+        conn.close()
+
+
+def test_an_older_database_without_admins_keeps_working_for_its_owner(tmp_path: Path) -> None:
+    """No admin recorded: the file's owner stands in, and is recorded at the first change."""
+    from store.admins import add_admin, list_admins
+    from store.rights import admins
+
+    path = tmp_path / "old.db"
+    open_database(path, create=True).close()  # as before admins were recorded: none
+    db = open_database(path)
+    try:
+        assert admins(db) == [ME]
+        assert [(a.username, a.added_by) for a in list_admins(db)] == [(ME, None)]
+        assert add_admin(db, ME, "ben") is True
+        assert sorted((a.username, a.added_by) for a in list_admins(db)) == sorted(
+            [(ME, ME), ("ben", ME)]
+        )
+    finally:
+        db.close()
