@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from store.db import Database
-from store.enums import BAND_LABEL, Band, Confidence, Direction, Kind, KpiDirection
+from store.enums import BAND_LABEL, Band, Confidence, Direction, Kind, KpiDirection, PeriodState
 from store.errors import DomainError
 from store.models import CheckIn
 from store.queries import (
@@ -48,11 +48,13 @@ from store.scoring import (
     band,
     expected_progress,
     format_number,
+    format_pair,
     format_percent,
     kpi_delta_is_good,
     kpi_health,
     kr_progress,
     objective_score,
+    percent_pair,
     trending_wrong_way,
 )
 from store.validation import clean_line, clean_multiline
@@ -179,10 +181,16 @@ def build_report(
     today: date | None = None,
     thresholds: Thresholds | None = None,
 ) -> Report:
-    """Read a period's report as seen on ``today`` (default: the local date)."""
+    """Read a period's report as seen on ``today`` (default: the local date).
+
+    A closed or ended period is reported as of its last day: its "what changed" is
+    its own last week, never the current one's.
+    """
     th = thresholds or Thresholds()
     today = today or date.today()
     tree = load_tree(db, period_id, th)
+    if tree.period.state == PeriodState.CLOSED or today > tree.period.ends_on:
+        today = tree.period.ends_on
     cutoff = datetime.combine(today - WEEK, time.min, UTC)
     kpi_day = min(today - WEEK, tree.period.ends_on)
     latest: dict[int, Any] = {}
@@ -293,7 +301,9 @@ def _kpi_lines(db: Database) -> Iterator[KpiLine]:
             panel.target,
             latest,
             panel.previous,
-            kpi_health(panel.direction, latest[1] if latest else None, panel.green, panel.red),
+            kpi_health(
+                panel.direction, latest[1] if latest else None, panel.green, panel.red, panel.target
+            ),
             trending_wrong_way(panel.direction, [v for _, v in panel.values]),
         )
 
@@ -375,8 +385,13 @@ def render_markdown(report: Report) -> str:
     out = [
         f"# {md(p.name)} OKR report",
         "",
-        f"Week of {report.today.isoformat()} · {p.starts_on} → {p.ends_on} ({p.state.value}) · "
-        f"{format_percent(report.elapsed)} of the period elapsed",
+        (
+            f"Final report, as of its last day {p.ends_on} · {p.starts_on} → {p.ends_on} "
+            f"({p.state.value})"
+            if report.today >= p.ends_on
+            else f"Week of {report.today.isoformat()} · {p.starts_on} → {p.ends_on} "
+            f"({p.state.value}) · {format_percent(report.elapsed)} of the period elapsed"
+        ),
         "",
         f"{len(report.objectives)} objectives · average score {format_percent(report.average)} · "
         + " · ".join(f"{counts[b]} {BAND_LABEL[b]}" for b in SEVERITY if counts[b]),
@@ -407,8 +422,9 @@ def _md_changes(report: Report) -> list[str]:
     lines = []
     for _o, kr in report.moved_key_results():
         row = kr.row
-        before = format_number(kr.week_ago, row.unit) if kr.week_ago is not None else "no value"
-        move = f"{before} → {format_number(row.current, row.unit)}"
+        old, new = format_pair(kr.week_ago, row.current, row.unit)
+        before = old if kr.week_ago is not None else "no value"
+        move = f"{before} → {new}"
         if row.kind == Kind.MILESTONE:
             move = f"{'not done' if not kr.week_ago else 'done'} → {value_text(row)}"
         pts = _points(row.progress, kr.week_ago_progress)
@@ -422,8 +438,9 @@ def _md_changes(report: Report) -> list[str]:
         if o.row.band != was and o.row.score is not None:
             lines.append(
                 f"- {o.row.ref} {md(o.row.title)} moved from {BAND_LABEL[was]} to "
-                f"{BAND_LABEL[o.row.band]} ({format_percent(o.week_ago_score)} → "
-                f"{format_percent(o.row.score)})"
+                f"{BAND_LABEL[o.row.band]} ("
+                + " → ".join(percent_pair(o.week_ago_score, o.row.score))
+                + ")"
             )
     recent = [k for k in report.kpis if k.latest and k.latest[0] >= report.since and k.delta]
     better = sum(1 for k in recent if k.delta_good)

@@ -741,22 +741,29 @@ def kpi_delta_is_good(
 
 
 def kpi_health(
-    direction: KpiDirection, value: float | None, green: float | None, red: float | None
+    direction: KpiDirection,
+    value: float | None,
+    green: float | None,
+    red: float | None,
+    target: float | None = None,
 ) -> str:
     """Threshold colour of a KPI value: "green", "amber", "red" or "none".
 
     Higher-is-better: ``value >= green`` is green, ``value <= red`` red, else amber
     (lower-is-better mirrors this). Green wins if misconfigured thresholds overlap.
     With only a green line: green at or beyond it, else amber (no red line was set).
-    With only a red line: red at or beyond it, else green. No value or no threshold:
-    "none".
+    With only a red line: red at or beyond it, else green. With no threshold but a
+    target, the target is the green line: green once met, else amber. No value, or
+    neither a threshold nor a target: "none".
     """
     if not _is_num(value):
         return "none"
     assert value is not None
     has_green, has_red = _is_num(green), _is_num(red)
     if not has_green and not has_red:
-        return "none"
+        if not _is_num(target):
+            return "none"
+        green, has_green = target, True
     higher = direction == KpiDirection.HIGHER
     if has_green:
         assert green is not None
@@ -786,25 +793,44 @@ def trending_wrong_way(direction: KpiDirection, values: Sequence[float], n: int 
 # --------------------------------------------------------------------------- formatting
 
 
-def _compact(value: float) -> str:
-    """Three significant digits with K/M/B/T suffixes; rounding carries to the next one."""
+def _compact(value: float, digits: int = 3) -> str:
+    """``digits`` significant digits with K/M/B/T suffixes; rounding carries to the next one."""
     if abs(value) >= 1e15:
         # Beyond trillions: scientific notation, formatted directly (rounding
         # 1.795e308 through float() would overflow to inf).
-        return f"{value:.3g}"
-    rounded = float(f"{value:.3g}")
+        return f"{value:.{digits}g}"
+    rounded = float(f"{value:.{digits}g}")
     if rounded == 0.0:
         return "0"
     magnitude = abs(rounded)
     if magnitude >= 1e15:
-        return f"{rounded:.3g}"
+        return f"{rounded:.{digits}g}"
     for scale, suffix in _SUFFIXES:
         if magnitude >= scale:
-            return f"{rounded / scale:.3g}{suffix}"
-    return f"{rounded:.3g}"
+            return f"{rounded / scale:.{digits}g}{suffix}"
+    return f"{rounded:.{digits}g}"
 
 
-def format_number(value: float | None, unit: str = "") -> str:
+def format_pair(before: float | None, after: float | None, unit: str = "") -> tuple[str, str]:
+    """Two values of one quantity, with as many digits as it takes to show they differ
+    ("101%" → "108%", or "107.6%" → "108.4%", never "108%" → "108%")."""
+    for digits in range(3, 10):
+        old, new = format_number(before, unit, digits), format_number(after, unit, digits)
+        if old != new or before == after or before is None or after is None:
+            return old, new
+    return old, new
+
+
+def percent_pair(before: float | None, after: float | None) -> tuple[str, str]:
+    """Two scores as percentages, with decimals when whole percents would look the same."""
+    for decimals in range(0, 4):
+        old, new = format_percent(before, decimals), format_percent(after, decimals)
+        if old != new or before == after or before is None or after is None:
+            return old, new
+    return old, new
+
+
+def format_number(value: float | None, unit: str = "", digits: int = 3) -> str:
     """Compact human form for panels and trees: 1234567 -> "1.23M", 0.356 -> "0.356".
 
     "%" is appended without a space, currency symbols ($ € £ ¥) are prefixed after
@@ -812,7 +838,7 @@ def format_number(value: float | None, unit: str = "") -> str:
     """
     if value is None or value != value:
         return "—"
-    text = ("∞" if value > 0 else "-∞") if math.isinf(value) else _compact(value)
+    text = ("∞" if value > 0 else "-∞") if math.isinf(value) else _compact(value, digits)
     unit = unit.strip()
     if not unit:
         return text

@@ -258,3 +258,34 @@ def test_report_command_writes_each_format(demo_path: Path, tmp_path: Path) -> N
     shown = runner.invoke(main, ["--db", str(demo_path), "report", "--period", "2026-Q3"])
     assert shown.exit_code == 0 and shown.output.startswith("# 2026-Q3 OKR report")
     assert format_percent(0.38) in shown.output and format_number(864000, "$") in shown.output
+
+
+def test_a_change_is_shown_at_a_precision_that_makes_it_visible(demo_db: Database, me: str) -> None:
+    """Finding 14: "108% → 108% (+7 pts)" hid the change."""
+    from datetime import UTC, datetime
+
+    oid = create_objective(demo_db, me, period_id=Q4, title="Precise", owner=me).id
+    kr = create_key_result(
+        demo_db, me, objective_id=oid, title="Uptime", start=100, target=110, unit="%"
+    )
+    check_in(demo_db, me, kr.id, 101.2, at=datetime(2026, 11, 10, 12, tzinfo=UTC))
+    check_in(demo_db, me, kr.id, 108.4, at=datetime(2026, 11, 20, 12, tzinfo=UTC))
+    text = section(render_markdown(build_report(demo_db, Q4, TODAY)), "2. What changed")
+    line = next(line for line in text.splitlines() if "Uptime" in line)
+    assert "101% → 108%" in line and "(+72 pts)" in line
+    check_in(demo_db, me, kr.id, 108.44, at=datetime(2026, 11, 21, 12, tzinfo=UTC))
+    check_in(demo_db, me, kr.id, 107.6, at=datetime(2026, 11, 15, 12, tzinfo=UTC))
+    text = section(render_markdown(build_report(demo_db, Q4, TODAY)), "2. What changed")
+    line = next(line for line in text.splitlines() if "Uptime" in line)
+    assert "107.6% → 108.4%" in line
+
+
+def test_a_closed_periods_report_speaks_of_its_own_dates(demo_db: Database) -> None:
+    """Finding 14: a closed quarter's report had "Week of <today>" and this week's changes."""
+    report = build_report(demo_db, Q3, TODAY)
+    assert report.today == report.period.ends_on
+    text = render_markdown(report)
+    assert f"Final report, as of its last day {report.period.ends_on}" in text
+    assert TODAY.isoformat() not in text and "2026-11-16" not in text
+    assert f"## 2. What changed since {report.since}" in text
+    assert report.since < report.period.ends_on

@@ -667,3 +667,14 @@ def test_same_day_check_ins_give_no_forecast(day: date, times: list[int], values
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     pts = [(start + timedelta(seconds=s), v) for s, v in zip(times, values, strict=False)]
     assert forecast(pts, day + timedelta(days=90), day) is None
+
+
+def test_a_kpi_with_only_a_target_is_coloured_by_it() -> None:
+    """Finding 12: a target and no thresholds gave no colour at all."""
+    higher, lower = KpiDirection.HIGHER, KpiDirection.LOWER
+    assert kpi_health(higher, 120.0, None, None, 100.0) == "green"
+    assert kpi_health(higher, 80.0, None, None, 100.0) == "amber"
+    assert kpi_health(lower, 2.0, None, None, 3.0) == "green"
+    assert kpi_health(lower, 4.0, None, None, 3.0) == "amber"
+    assert kpi_health(higher, 80.0, None, None, None) == "none"
+    assert kpi_health(higher, 80.0, 90.0, 50.0, 200.0) == "amber"  # thresholds win

@@ -79,7 +79,9 @@ def panel_data(panel: KpiPanel, links: KpiLinks) -> PanelData:
         previous=previous[1] if previous else None,
         direction=panel.direction,
         target=panel.target,
-        health=kpi_health(panel.direction, latest[1] if latest else None, panel.green, panel.red),
+        health=kpi_health(
+            panel.direction, latest[1] if latest else None, panel.green, panel.red, panel.target
+        ),
         series=tuple(v for _, v in panel.values),
         caption=caption,
         warning=warning.reason if warning else None,
