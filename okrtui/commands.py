@@ -7,13 +7,14 @@ queries), not on every keystroke; on a big organisation only a shortlist of them
 fuzzy-scored per keystroke.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Literal, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from store.db import DatabaseError
+from store.enums import PeriodState
 from store.finder import findables, shortlist
 from store.queries import PeriodRow
 
@@ -71,9 +72,10 @@ class OkrCommands(Provider):
         if period is None:
             return []
         try:
-            found = findables(self.okr.db, period.id)
+            found = findables(self.okr.db, period.id, self.okr.username)
         except DatabaseError:
             return []
+        open_period = period.state != PeriodState.CLOSED
         items: list[Command] = []
         for item in found:
             label = f"{item.ref} {item.title}"
@@ -81,7 +83,8 @@ class OkrCommands(Provider):
                 items.append((label, f"objective · @{item.owner}", ("objective", item.id, False)))
                 continue
             items.append((label, f"key result · @{item.owner}", ("kr", item.id, False)))
-            items.append((f"Check in {label}", f"@{item.owner}", ("kr", item.id, True)))
+            if open_period and item.editable:  # only what the user may check in
+                items.append((f"Check in {label}", f"@{item.owner}", ("kr", item.id, True)))
         return items
 
     async def discover(self) -> Hits:
@@ -89,11 +92,18 @@ class OkrCommands(Provider):
             yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
+        """Hits whose title holds every word typed (in any order), ranked by Textual's
+        fuzzy matcher: "churn" no longer finds "Check in KR-3 Migrate…" through letters
+        scattered over three words."""
         matcher = self.matcher(query)
-        items = self.items
-        if len(items) > FUZZY_ALL:  # a big organisation: fuzzy-score a shortlist only
-            items = [items[i] for i in shortlist(self._lowered, query, SHORTLIST)]
-        for title, help_text, target in items:
+        indexes: Iterable[int] = range(len(self.items))
+        if len(self.items) > FUZZY_ALL:  # a big organisation: fuzzy-score a shortlist only
+            indexes = shortlist(self._lowered, query, SHORTLIST)
+        words = query.lower().split()
+        for index in indexes:
+            if not all(word in self._lowered[index] for word in words):
+                continue
+            title, help_text, target = self.items[index]
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), self._callback(target), help=help_text)

@@ -9,7 +9,7 @@ person typing that text most likely wants; only those are fuzzy-scored.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +18,10 @@ from store.db import Database
 OBJECTIVES = (
     "SELECT id, parent_id, title, owner FROM objective WHERE period_id = :period "
     "ORDER BY position, id"
+)
+COLLABORATORS = (
+    "SELECT c.objective_id, c.username FROM collaborator c JOIN objective o "
+    "ON o.id = c.objective_id WHERE o.period_id = :period"
 )
 KEY_RESULTS = (
     "SELECT k.id, k.objective_id, k.title, k.owner FROM key_result k JOIN objective o "
@@ -33,26 +37,47 @@ class Findable:
     id: int
     title: str
     owner: str
+    editable: bool = True  # the user may check it in (with an actor given to findables)
 
     @property
     def ref(self) -> str:
         return f"O-{self.id}" if self.kind == "objective" else f"KR-{self.id}"
 
 
-def findables(db: Database, period_id: int) -> list[Findable]:
+def findables(db: Database, period_id: int, actor: str | None = None) -> list[Findable]:
     """A period's objectives, each followed by its key results, depth first as the tree
-    shows them (children of a missing parent come last): two queries, nothing scored."""
+    shows them (children of a missing parent come last): two queries, nothing scored.
+
+    With ``actor``, each key result says whether that user may change it (the palette
+    offers "Check in" only for those): one more query and the admin check.
+    """
     params = {"period": period_id}
     with db.plain_read() as fetch:
         objectives = fetch(OBJECTIVES, params)
         key_results = fetch(KEY_RESULTS, params)
+        collaborators = fetch(COLLABORATORS, params) if actor is not None else []
+    editable: Container[int] = _AnyId()
+    if actor is not None:
+        from store.rights import is_admin, rights_in
+
+        people: dict[int, list[str]] = {row[0]: [row[3]] for row in objectives}
+        for oid, name in collaborators:
+            people.setdefault(oid, []).append(name)
+        rights = rights_in(
+            actor,
+            is_admin(db, actor),
+            {row[0]: row[1] for row in objectives},
+            people,
+            {kid: (oid, owner) for kid, oid, _title, owner in key_results},
+        )
+        editable = _AnyId() if rights.admin else rights.key_results
     ids = {row[0] for row in objectives}
     children: dict[int | None, list[tuple[int, str, str]]] = {}
     for oid, parent, title, owner in objectives:
         children.setdefault(parent if parent in ids else None, []).append((oid, title, owner))
     krs: dict[int, list[Findable]] = {}
     for kid, oid, title, owner in key_results:
-        krs.setdefault(oid, []).append(Findable("kr", kid, title, owner))
+        krs.setdefault(oid, []).append(Findable("kr", kid, title, owner, kid in editable))
     found: list[Findable] = []
     stack = list(reversed(children.get(None, [])))
     while stack:
@@ -61,6 +86,13 @@ def findables(db: Database, period_id: int) -> list[Findable]:
         found.extend(krs.get(oid, ()))
         stack.extend(reversed(children.get(oid, [])))
     return found
+
+
+class _AnyId:
+    """Contains every id (an admin may change every key result)."""
+
+    def __contains__(self, _item: object) -> bool:
+        return True
 
 
 def shortlist(texts: Sequence[str], query: str, limit: int) -> list[int]:
