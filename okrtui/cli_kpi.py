@@ -89,7 +89,7 @@ def kpi_import(
         old, new = format_number(p.old_value, p.unit), format_number(p.value, p.unit)
         click.echo(f"line {p.line}: {safe(p.kpi_name)} {p.observed_on}: {old} → {new}")
     text = report.summary()
-    if dry_run or report.decimal != ".":
+    if dry_run or report.decimal_why:
         click.echo(report.numbers())
     if dry_run:
         text = f"dry run: {text}; nothing was written"

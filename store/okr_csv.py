@@ -143,8 +143,49 @@ class PlanRow:
     owner: str
 
 
+# Column names of other tools' upload templates (Betterworks, Peoplebox, PeopleCues style),
+# so their files import without renaming the header by hand.
+ALIASES = {
+    "objective title": "objective",
+    "objective name": "objective",
+    "goal": "objective",
+    "goal title": "objective",
+    "key result title": "key result",
+    "key result name": "key result",
+    "kr": "key result",
+    "kr title": "key result",
+    "kr name": "key result",
+    "kr owner": "owner",
+    "owner username": "owner",
+    "assignee": "owner",
+    "start value": "start",
+    "starting value": "start",
+    "baseline": "start",
+    "target value": "target",
+    "unit of measure": "unit",
+    "measurement unit": "unit",
+    "metric unit": "unit",
+    "parent objective": "parent",
+    "aligned to": "parent",
+    "type": "kind",
+    "kr type": "kind",
+    "metric type": "kind",
+    "measure type": "kind",
+}
+KIND_ALIASES = {
+    "number": "metric",
+    "numeric": "metric",
+    "currency": "metric",
+    "percentage": "percent",
+    "binary": "milestone",
+    "boolean": "milestone",
+    "task": "milestone",
+}
+
+
 def _header_key(name: str) -> str:
-    return " ".join(clean_line(name).lower().replace("_", " ").replace("-", " ").split())
+    key = " ".join(clean_line(name).lower().replace("_", " ").replace("-", " ").split())
+    return ALIASES.get(key, key)
 
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
@@ -306,7 +347,8 @@ class _Importer:
                 bad = True
         if bad:
             return
-        kind = clean_line(row.get("kind", "")) or "metric"
+        kind = clean_line(row.get("kind", "")).lower() or "metric"
+        kind = KIND_ALIASES.get(kind, kind)
         direction = clean_line(row.get("direction", "")).lower()
         shown = direction
         if not direction and kind.lower() == "metric":

@@ -127,3 +127,46 @@ def test_decimal_and_date_format_options_and_the_dry_run_says_how(
     assert "numbers: decimal point (--decimal)" in result.stdout
     result = invoke("--db", str(demo_path), "kpi", "import", "--decimal", ";", str(path))
     assert result.exit_code == 2 and "give . (decimal point) or ," in result.stderr
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def value_on(path: Path, name: str, day: str) -> float:
+    return next(v for d, v, _ in values(path, name) if d == day)
+
+
+def test_data_a_european_semicolon_export(demo_path: Path) -> None:
+    """tests/data: 1.040.000,50 and 956.000 (thousands) and 2,5 (a decimal comma) in a ;-file."""
+    file = DATA / "kpi_export_european.csv"
+    dry = invoke("--db", str(demo_path), "kpi", "import", "--dry-run", str(file))
+    assert dry.exit_code == 0, dry.output
+    assert "numbers: decimal comma (the file is ;-separated)" in dry.stdout
+    result = invoke("--db", str(demo_path), "kpi", "import", str(file))
+    assert result.exit_code == 0, result.output
+    assert value_on(demo_path, "MRR", "2026-11-02") == 1_040_000.5
+    assert value_on(demo_path, "MRR", "2026-11-01") == 956_000.0
+    assert value_on(demo_path, "Churn rate", "2026-11-02") == 2.5
+    assert value_on(demo_path, "NPS", "2026-11-02") == 41.0
+
+
+def test_data_a_us_export_with_symbols_groupings_and_us_dates(demo_path: Path) -> None:
+    """tests/data: "$1,200", 4.5% and 11/02/2026: the dates need --date-format, the numbers
+    are read as the column's $1,250.75 and 4.5% prove (a decimal point)."""
+    file = DATA / "kpi_export_us.csv"
+    before = dump(demo_path)
+    refused = invoke("--db", str(demo_path), "kpi", "import", str(file))
+    assert refused.exit_code == 1
+    assert "'11/02/2026' is not a date: use YYYY-MM-DD (2026-11-02 or 2026-02-11?" in (
+        refused.stderr
+    )
+    assert "4 problem(s) on 4 line(s)" in refused.stderr
+    assert dump(demo_path) == before
+    result = invoke("--db", str(demo_path), "kpi", "import", "--date-format", "%m/%d/%Y",
+                    str(file))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "numbers: decimal point (detected from the value column: '$1,250.75')" in result.stdout
+    assert value_on(demo_path, "MRR", "2026-11-02") == 1200.0
+    assert value_on(demo_path, "MRR", "2026-11-03") == 1250.75
+    assert value_on(demo_path, "Churn rate", "2026-11-02") == 4.5
+    assert value_on(demo_path, "Site traffic", "2026-11-02") == 12_400.0

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from okrtui.cli import main
 from store.db import Database
 from store.enums import Direction, Kind
-from store.okr_csv import CsvImportError, import_csv, read_rows
+from store.okr_csv import CsvImportError, import_csv, read_csv_text, read_rows
 from store.queries import load_tree
 
 Q4 = 2
@@ -254,3 +254,43 @@ def test_cli_dry_run_prints_the_table_and_the_number_convention(
     assert dry.exit_code == 0, dry.output
     assert "decrease (title: “reduce”)" in dry.output
     assert "numbers: convention unknown" in dry.output
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_data_a_template_in_another_tools_column_style(demo_db: Database, me: str) -> None:
+    """tests/data: a Betterworks/Peoplebox-style upload (Title Case headers, "Start Value",
+    "KR Type" = Number/Currency/Binary/Percentage) imports with the directions its titles say."""
+    text = (DATA / "okr_template_betterworks_style.csv").read_text(encoding="utf-8")
+    result = import_csv(demo_db, me, Q4, text, dry_run=True)
+    assert (result.objectives, result.key_results) == (1, 6)
+    assert "detected from the start/target columns: '3,000,000.00'" in result.numbers
+    rows = {line.split("  ")[1].strip(): line for line in result.table[1:]}
+    assert "decrease (title: “reduce”)" in rows["Reduce sales cycle below 40 days"]
+    assert "stay-below (title: “keep … under”)" in rows["Keep burn rate under $3M"]
+    assert "3000000" in rows["Keep burn rate under $3M"]
+    assert "stay-above (title: “maintain”)" in rows["Maintain 98% gross retention"]
+    import_csv(demo_db, me, Q4, text)
+    win = next(o for o in load_tree(demo_db, Q4).objectives.values() if o.title == "Win mid-market")
+    assert win.parent_id == 6 and win.owner == "ben"
+    assert [(k.kind, k.direction, k.target) for k in win.key_results] == [
+        (Kind.METRIC, Direction.INCREASE, 25),
+        (Kind.METRIC, Direction.DECREASE, 40),
+        (Kind.METRIC, Direction.STAY_BELOW, 3_000_000),
+        (Kind.METRIC, Direction.STAY_ABOVE, 98),
+        (Kind.MILESTONE, Direction.INCREASE, 1),
+        (Kind.PERCENT, Direction.INCREASE, 100),
+    ]
+
+
+def test_data_a_bom_and_crlf_file(demo_db: Database, me: str) -> None:
+    """tests/data: Excel's "CSV UTF-8" (a byte-order mark) with Windows line ends."""
+    raw = (DATA / "okr_bom_crlf.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    import_csv(demo_db, me, Q4, read_csv_text(DATA / "okr_bom_crlf.csv"))
+    ship = next(o for o in load_tree(demo_db, Q4).objectives.values() if o.title == "Ship v3")
+    assert [(k.title, k.direction, k.start, k.target) for k in ship.key_results] == [
+        ("Cut p95 latency", Direction.DECREASE, 800, 300),
+        ("Docs, complete", Direction.INCREASE, 0, 100),
+    ]
