@@ -738,9 +738,10 @@ class TreeScreen(Screen[None]):
                         severity="warning")  # fmt: skip
             return
         row = model.objectives[ref.id]
+        below = _descendants(model, row.id)  # a move under them would make a loop
         choices = [(None, "— top level (no parent) —")] + [
             (o.id, f"{o.ref}  {o.title}  @{o.owner}")
-            for _, o in model.walk() if o.id != row.id
+            for _, o in model.walk() if o.id != row.id and o.id not in below
         ]  # fmt: skip
         picked = await self.app.push_screen_wait(
             PickDialog(f"Align {row.ref} under…", choices, current=row.parent_id)
@@ -883,3 +884,15 @@ class TreeScreen(Screen[None]):
         if self._run("Remove", remove_check_in, entry.id) is not None:
             self.notify(f"removed the check-in of {local_date(entry)} on {kr.ref}")
             self.reload(NodeRef("kr", kr.id))
+
+
+def _descendants(model: TreeModel, oid: int) -> set[int]:
+    """Every objective aligned under ``oid``, however deep."""
+    found: set[int] = set()
+    stack = list(model.objectives[oid].children)
+    while stack:
+        child = stack.pop()
+        if child not in found and child in model.objectives:
+            found.add(child)
+            stack.extend(model.objectives[child].children)
+    return found
