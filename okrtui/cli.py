@@ -10,6 +10,7 @@ written; 2 cannot run (usage, config or database problem).
 
 import atexit
 import gc
+import os
 import re
 import shutil
 import tempfile
@@ -382,12 +383,21 @@ def export_cmd(ctx: click.Context, fmt: str, period: str | None, output: Path | 
 
 
 def _write_output(text: str, output: Path | None) -> None:
+    """Print, or write a new file: never over an existing file or through a symlink
+    (created exclusively, so nothing can slip in between the check and the write).
+    Over SSH ``-o`` never gets here: okrtui/ssh_command.py refuses every path option."""
     if output is None:
         click.echo(text, nl=False)
         return
-    if output.exists():
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(output, flags, 0o666)
+    except FileExistsError:
         fail(f"{output} already exists; choose a new file name", EXIT_REFUSED)
-    output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}", EXIT_CANNOT_RUN)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
     click.echo(f"wrote {output}", err=True)
 
 
