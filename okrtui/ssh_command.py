@@ -10,14 +10,14 @@ command is the only thing a member runs, and it offers no way out:
   ``click.Path``/``click.File``, ``--db``) may be given, whatever its spelling
   (``-o/x``, ``-ox``, ``--output=x``, repeated options). ``export`` and ``report``
   therefore print to the member's terminal only.
-* The interpreter runs isolated (``python -I``) with an environment built from a short
-  allow-list: no ``PYTHON*`` (``PYTHONINSPECT`` would leave a Python prompt at exit),
-  ``TEXTUAL*`` (devtools socket), ``OKRTUI_*`` (another database or config), editor,
-  pager, shell or loader variables, whatever sshd's ``AcceptEnv`` or PAM's
-  ``~/.pam_environment`` let through. When started otherwise the command re-executes
-  itself that way first.
-* The app itself needs a terminal (``okrtui.cli._open_tui``) and exits when it goes
-  away (``okrtui.hangup``).
+* The interpreter runs isolated (``python -I``) with an environment rebuilt from a
+  short allow-list before anything reads it: no ``PYTHON*`` (``PYTHONINSPECT`` would
+  leave a Python prompt at exit), ``TEXTUAL*`` (devtools socket), ``OKRTUI_*`` (another
+  database or config), editor, pager, shell or loader variables, whatever sshd's
+  ``AcceptEnv`` or PAM's ``~/.pam_environment`` let through. Started without ``-I``
+  the command re-executes itself that way first.
+* The app itself needs a terminal (``okrtui.hangup``, from ``run_app``) and exits when it goes
+  away.
 """
 
 import os
@@ -187,12 +187,15 @@ def isolated_argv(system_config: str | None) -> list[str]:
     return [sys.executable, "-I", "-m", "okrtui", "ssh-command", *extra]
 
 
-def needs_reexec(system_config: str | None) -> bool:
-    """Whether this interpreter was started with more than ``-I`` and the clean environment
-    allow (then PYTHONINSPECT, PYTHONPATH, a startup file… may already act)."""
-    return not sys.flags.isolated or dict(os.environ) != clean_environment(
-        os.environ, system_config
-    )
+def needs_reexec() -> bool:
+    """Whether this interpreter was started without ``-I``: then PYTHONINSPECT (a prompt
+    at exit), PYTHONPATH, a startup file… may act, so the command starts over isolated.
+
+    Started with ``-I`` (as deploy/sshd_config does) the interpreter ignores them and
+    :func:`harden_environment` cleans the rest in-process, before Textual or the app
+    reads any of it: no second interpreter start for every check-in.
+    """
+    return not sys.flags.isolated
 
 
 def run(
@@ -221,7 +224,7 @@ def run(
 )
 def ssh_command(system_config: str | None) -> None:
     """Run SSH_ORIGINAL_COMMAND if it is an okrtui command (sshd ForceCommand)."""
-    if needs_reexec(system_config):
+    if needs_reexec():
         env = clean_environment(os.environ, system_config)
         sys.stdout.flush()
         sys.stderr.flush()
