@@ -291,3 +291,13 @@ def test_the_app_runs_isolated_with_the_clean_environment(
     assert done.returncode == 0, done.stderr
     assert "(active)" in done.stdout
     assert done.stdout.count("SITECUSTOMIZE-RAN") == runs
+
+
+@pytest.mark.parametrize(
+    "original",
+    ["export --out /x", "export --out=/x", "export --outp=/x", "status --d /x", "--d=/x status"],
+)
+def test_abbreviated_options_are_refused_too(original: str) -> None:
+    """Click does not expand abbreviations today; if it ever did, the parse would show it."""
+    with pytest.raises(Refused):
+        parse(original)
