@@ -65,6 +65,8 @@ class ScoringSettings:
     """Score from which it is on track."""
     at_risk: float = 0.3
     """Score from which it is at risk; below this it is off track."""
+    achieved_label: str = "achieved"
+    """How a score of exactly 1.0 (the target reached, not overperforming) reads."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,9 @@ overperforming = 1.0
 on_track = 0.7
 # Score from which it is at risk; below this it is off track.
 at_risk = 0.3
+# How a score of exactly 1.0 reads: the target reached (above 1.0 is overperforming;
+# a done milestone reads "done", a held stay-above/below line "held").
+# achieved_label = "achieved"
 
 [ui]
 # Textual theme name; ctrl+p -> "Change theme" lists them.
@@ -268,6 +273,14 @@ def _text(key: str, value: Any, path: Path) -> str:
     return value
 
 
+def _label(key: str, value: Any, path: Path) -> str:
+    """A band's name: short text on one line (it sits in tables and trees)."""
+    text = _text(key, value, path)
+    if len(text.strip()) > 24 or "\n" in text:
+        raise _fail(key, "a short name on one line (at most 24 characters)", value, path)
+    return text.strip()
+
+
 def _threshold(key: str, value: Any, path: Path) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(key, "a number", value, path)
@@ -311,7 +324,7 @@ def _optional_text(key: str, value: Any, path: Path) -> str | None:
 _Validator = Callable[[str, Any, Path], Any]
 _SCHEMA: dict[str, dict[str, _Validator]] = {
     "database": {"path": _db_path, "url": _db_url},
-    "scoring": dict.fromkeys(_THRESHOLDS, _threshold),
+    "scoring": {**dict.fromkeys(_THRESHOLDS, _threshold), "achieved_label": _label},
     "ui": {"theme": _text, "sparkline_length": _sparkline},
     "user": {"display_name": _optional_text},
 }
@@ -601,6 +614,8 @@ def render_settings(settings: Settings) -> str:
     }
     for section, table in optional.items():
         doc[section] = {k: str(v) for k, v in table.items() if v is not None}
+    if settings.scoring.achieved_label != ScoringSettings.achieved_label:
+        doc["scoring"]["achieved_label"] = settings.scoring.achieved_label
     doc = {name: table for name, table in doc.items() if table}
     sources = ", ".join(map(str, settings.source_files)) or "none (built-in defaults)"
     notes = [f"files read: {sources}", f"database in use: {settings.database_target()}"]

@@ -54,6 +54,7 @@ __all__ = [
     "objective_score",
     "pace_gap",
     "round_score",
+    "set_achieved_label",
     "snap",
     "status_label",
     "trending_wrong_way",
@@ -303,7 +304,16 @@ def band(score: float | None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Ba
 
 
 ACHIEVED = "achieved"
-"""How a score of exactly 1.0 reads (config ``scoring.achieved_label``)."""
+"""How a score of exactly 1.0 reads by default (config ``scoring.achieved_label``)."""
+_labels = {"achieved": ACHIEVED}
+
+
+def set_achieved_label(label: str) -> None:
+    """Use ``label`` (config ``scoring.achieved_label``) wherever exactly 1.0 is shown."""
+    text = " ".join(label.split())
+    if not text or len(text) > 24:
+        raise ValueError(f"achieved label must be 1–24 characters, got {label!r}")
+    _labels["achieved"] = text
 
 
 def is_achieved(score: float | None) -> bool:
@@ -316,7 +326,7 @@ def status_label(
     score: float | None,
     kind: Kind | None = None,
     direction: Direction | None = None,
-    achieved: str = ACHIEVED,
+    achieved: str | None = None,
 ) -> str:
     """How a band reads to people: exactly 1.0 is "achieved" ("done" for a milestone,
     "held" for a stay-above/below line), not "overperforming"; else the band's label."""
@@ -326,7 +336,7 @@ def status_label(
         if kind in (None, Kind.METRIC) and direction in (Direction.STAY_ABOVE,
                                                          Direction.STAY_BELOW):  # fmt: skip
             return "held"
-        return achieved
+        return achieved or _labels["achieved"]
     return BAND_LABEL[band_]
 
 

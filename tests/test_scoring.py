@@ -678,3 +678,23 @@ def test_a_kpi_with_only_a_target_is_coloured_by_it() -> None:
     assert kpi_health(lower, 4.0, None, None, 3.0) == "amber"
     assert kpi_health(higher, 80.0, None, None, None) == "none"
     assert kpi_health(higher, 80.0, 90.0, 50.0, 200.0) == "amber"  # thresholds win
+
+
+def test_the_achieved_label_is_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Config scoring.achieved_label names the 1.0 band everywhere status_label is used."""
+    from store.config import ConfigError, load_settings
+    from store.scoring import set_achieved_label
+
+    path = tmp_path / "config.toml"
+    path.write_text('[scoring]\nachieved_label = "target met"\n')
+    label = load_settings(path, system_path=tmp_path / "none.toml").scoring.achieved_label
+    assert label == "target met"
+    try:
+        set_achieved_label(label)
+        assert status_label(Band.ON_TRACK, 1.0) == "target met"
+        assert status_label(Band.ON_TRACK, 1.0, Kind.MILESTONE) == "done"
+    finally:
+        set_achieved_label("achieved")
+    path.write_text('[scoring]\nachieved_label = "a very long name for a band, really"\n')
+    with pytest.raises(ConfigError, match="at most 24 characters"):
+        load_settings(path, system_path=tmp_path / "none.toml")
