@@ -22,10 +22,9 @@ EXIT_HANGUP = 128 + signal.SIGHUP
 _POLL_MS = 500
 _GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
-NO_TERMINAL = (
-    "okrtui: the app needs a terminal (stdin and stdout): use `ssh -t HOST`, or run one "
-    "command, e.g. okrtui checkin KR-12 42, okrtui status"
-)
+NO_TERMINAL = "okrtui: the app needs a terminal (stdin and stdout): {how}"
+OVER_SSH = "use `ssh -t HOST`, or run one command, e.g. ssh HOST okrtui checkin KR-12 42"
+LOCAL = "run it in a terminal, or use a command, e.g. okrtui checkin KR-12 42, okrtui status"
 
 
 def has_terminal() -> bool:
@@ -54,7 +53,8 @@ def _watch(fds: tuple[int, ...]) -> None:
 def guard_terminal() -> None:
     """Refuse (exit 2) without a terminal; otherwise exit when it hangs up or closes."""
     if not has_terminal():
-        print(NO_TERMINAL, file=sys.stderr, flush=True)
+        how = OVER_SSH if os.environ.get("SSH_CONNECTION") else LOCAL
+        print(NO_TERMINAL.format(how=how), file=sys.stderr, flush=True)
         raise SystemExit(EXIT_CANNOT_RUN)
     # Explicit, so an inherited "ignore SIGHUP" (nohup, some session managers) cannot
     # keep an orphan alive.

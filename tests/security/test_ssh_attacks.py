@@ -143,7 +143,7 @@ def test_the_app_without_a_terminal_exits_at_once(server: Server, remote: list[s
         out, err = client.communicate()
         raise AssertionError(f"still running after 30 s: {out} {err}") from None
     assert client.returncode == 2, out + err
-    assert "needs a terminal" in err
+    assert "needs a terminal" in err and "ssh -t HOST" in err
     assert time.monotonic() - started < 30
     _no_okrtui_left(server, a)
 
