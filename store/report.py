@@ -55,6 +55,7 @@ from store.scoring import (
     kr_progress,
     objective_score,
     percent_pair,
+    status_label,
     trending_wrong_way,
 )
 from store.validation import clean_line, clean_multiline
@@ -351,7 +352,7 @@ def md(text: str) -> str:
 
 def _md_objective(o: ObjectiveLine, indent: int) -> str:
     row = o.row
-    parts = [f"@{md(row.owner)}", format_percent(row.score), BAND_LABEL[row.band]]
+    parts = [f"@{md(row.owner)}", format_percent(row.score), status_label(row.band, row.score)]
     if row.grade is not None:
         parts.append(f"final grade {row.grade:.2f}")
     line = f"{'  ' * indent}- **{row.ref} {md(row.title)}** · " + " · ".join(parts)
@@ -366,7 +367,7 @@ def _md_kr(kr: KrLine, indent: int) -> str:
         f"@{md(row.owner)}",
         md(value_text(row)),
         format_percent(row.progress),
-        BAND_LABEL[row.band],
+        status_label(row.band, row.progress, row.kind, row.direction),
     ]
     if row.kpi_name:
         parts.append(f"follows KPI {md(row.kpi_name)}")
@@ -429,7 +430,7 @@ def _md_changes(report: Report) -> list[str]:
             move = f"{'not done' if not kr.week_ago else 'done'} → {value_text(row)}"
         pts = _points(row.progress, kr.week_ago_progress)
         line = f"- {row.ref} {md(row.title)}: {md(move)}" + (f" ({pts})" if pts else "")
-        line += f" · {BAND_LABEL[row.band]}"
+        line += f" · {status_label(row.band, row.progress, row.kind, row.direction)}"
         if kr.note and kr.checked_at is not None and kr.checked_at.date() >= report.since:
             line += f" — “{md(kr.note)}”"
         lines.append(line)

@@ -289,3 +289,11 @@ def test_a_closed_periods_report_speaks_of_its_own_dates(demo_db: Database) -> N
     assert TODAY.isoformat() not in text and "2026-11-16" not in text
     assert f"## 2. What changed since {report.since}" in text
     assert report.since < report.period.ends_on
+
+
+def test_a_done_milestone_reads_done_not_overperforming(report: Report) -> None:
+    """Finding 7: the beta dashboard milestone (KR-24) shipped: "done", in both sections."""
+    text = render_markdown(report)
+    lines = [line for line in text.splitlines() if "KR-24 " in line]
+    assert len(lines) == 2 and all(" · done" in line for line in lines), lines
+    assert "overperforming" not in "".join(lines)
