@@ -170,3 +170,15 @@ def test_data_a_us_export_with_symbols_groupings_and_us_dates(demo_path: Path) -
     assert value_on(demo_path, "MRR", "2026-11-03") == 1250.75
     assert value_on(demo_path, "Churn rate", "2026-11-02") == 4.5
     assert value_on(demo_path, "Site traffic", "2026-11-02") == 12_400.0
+
+
+def test_kpi_record_reads_the_kpis_own_unit_symbol(demo_path: Path) -> None:
+    """Finding 2: "$1,200.50" for the $ KPI MRR is 1200.5; a "$" for NPS (no unit) names what
+    to remove; "1,200" alone reads two ways and is refused with both."""
+    ok = invoke("--db", str(demo_path), "kpi", "record", "MRR", "$1,200.50", "--date", "2026-11-04")
+    assert ok.exit_code == 0, ok.output
+    assert value_on(demo_path, "MRR", "2026-11-04") == 1200.5
+    bad = invoke("--db", str(demo_path), "kpi", "record", "NPS", "$5")
+    assert bad.exit_code == 1 and "remove the '$'" in bad.stderr
+    two = invoke("--db", str(demo_path), "kpi", "record", "MRR", "1,200")
+    assert two.exit_code == 1 and "1200 or 1.200? write 1200 or 1.200" in two.stderr
