@@ -203,6 +203,7 @@ def create_period(
         # "2026-Q4" would make that lookup ambiguous.
         if _name_taken(s, Period.name, name):
             raise ValidationError(f"a period named {name!r} already exists")
+        _refuse_overlap(s, start, end)
         if state == PeriodState.ACTIVE:
             _deactivate_others(s, None)
         period = Period(name=name, starts_on=start, ends_on=end, state=state)
@@ -211,6 +212,18 @@ def create_period(
         assert period.id is not None
         _log(s, actor, "period", period.id, "create", name=name, starts_on=start, ends_on=end)
         return Saved(period.id)
+
+
+def _refuse_overlap(s: Session, start: date, end: date) -> None:
+    """Periods follow one another: a day in two periods would make "the current period",
+    the weekly check-in and roll-over ambiguous (closing one activated the other)."""
+    clash = s.exec(select(Period).where(Period.starts_on <= end, Period.ends_on >= start)).first()
+    if clash is not None:
+        raise ValidationError(
+            f"{start} → {end} overlaps {clash.name} ({clash.starts_on} → {clash.ends_on}): "
+            f"start it on {clash.ends_on + timedelta(days=1)} or later, or end it before "
+            f"{clash.starts_on}"
+        )
 
 
 def _name_taken(s: Session, column: Any, name: str) -> bool:

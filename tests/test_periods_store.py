@@ -62,6 +62,29 @@ def test_a_taken_name_moves_the_suggestion_on(demo_db: Database, me: str) -> Non
     assert name == "2027-Q2" and start == date(2027, 4, 1)
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-12-15", "2027-03-31"),  # starts inside 2026-Q4
+        ("2026-09-01", "2026-10-15"),  # ends inside it (and covers Q3's end)
+        ("2026-11-01", "2026-11-30"),  # inside it
+        ("2026-01-01", "2027-12-31"),  # around every period
+    ],
+)
+def test_a_period_overlapping_another_is_refused_naming_it(
+    demo_db: Database, me: str, start: str, end: str
+) -> None:
+    before = list_periods(demo_db)
+    with pytest.raises(ValidationError, match=r"overlaps 2026-Q[34] \(2026-"):
+        create_period(demo_db, me, "Overlap", start, end)
+    assert list_periods(demo_db) == before
+
+
+def test_a_period_right_after_the_last_one_is_fine(demo_db: Database, me: str) -> None:
+    create_period(demo_db, me, "Next", "2027-01-01", "2027-03-31")
+    assert "Next" in {p.name for p in list_periods(demo_db)}
+
+
 def test_create_next_period_uses_the_suggestion_and_can_activate(demo_db: Database, me: str):
     saved = create_next_period(demo_db, me, activate=True)
     period = next(p for p in list_periods(demo_db) if p.id == saved.id)

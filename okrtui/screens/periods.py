@@ -280,6 +280,8 @@ class PeriodsScreen(Screen[None]):
         text = f"closed {summary.period_name}: {summary.graded} objective(s) graded"
         if summary.rolled:
             text += f", {len(summary.rolled)} rolled over into {summary.target_period_name}"
+        if summary.activated:
+            text += f"; {summary.target_period_name} is now the active period"
         self.notify(text, title="Period closed", timeout=8)
 
     def action_export(self) -> None:
