@@ -25,6 +25,20 @@ SIZE = (120, 40)
 ME = current_username()
 
 
+@pytest.fixture
+def tester_demo_path(tester_demo_path: Path) -> Path:
+    """The demo, with whoever runs the tests an admin too: their writes (in-process and
+    through the CLI, whose identity is the Unix account) play "someone else"."""
+    from store.admins import add_admin
+
+    db = open_database(tester_demo_path)
+    try:
+        add_admin(db, "tester", ME)
+    finally:
+        db.close()
+    return tester_demo_path
+
+
 def one(path: Path, sql: str, *args: object) -> object:
     with sqlite3.connect(path) as conn:
         return conn.execute(sql, args).fetchone()[0]
@@ -111,7 +125,7 @@ async def test_another_writers_check_in_appears_without_a_keypress(
         assert cursor is not None
         other = open_database(tester_demo_path)
         try:
-            service.check_in(other, ME, kr, 424242)
+            service.check_in(other, ME, kr, 424242, confirmed=True)
         finally:
             other.close()
         took = await wait_for(pilot, lambda: current(app, kr) == 424242)
@@ -146,7 +160,7 @@ async def test_a_failed_re_read_changes_nothing_and_is_tried_again(
         monkeypatch.setattr(tree_module, "objective_kpi_warnings", busy)
         other = open_database(tester_demo_path)
         try:
-            service.check_in(other, ME, kr, 424242)
+            service.check_in(other, ME, kr, 424242, confirmed=True)
         finally:
             other.close()
         screen.reload()
