@@ -120,6 +120,11 @@ class OkrApp(App[None]):
             self.notify(warning, title="Config", severity="warning", timeout=8)
         if self.db.read_only:
             self.notify(self.db.read_only, title="Read-only", severity="warning", timeout=10)
+        if self.ctx.created is not None:
+            self.notify(
+                f"your OKRs and KPIs are kept in {self.ctx.created}", title="New database",
+                timeout=10,
+            )  # fmt: skip
         self.switch_mode("tree")
         if self.start == "weekly":
             self.call_after_refresh(self.action_weekly)

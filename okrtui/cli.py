@@ -95,7 +95,8 @@ class ValueCommand(click.Command):
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
     """OKRs and KPIs in the terminal. Without a command, opens the app."""
-    app = AppContext(db_override=db)
+    # The demo leaves no trace: not even the config file a first run writes.
+    app = AppContext(db_override=db, write_config=ctx.invoked_subcommand != "demo")
     ctx.obj = app
     ctx.call_on_close(app.close)
     if ctx.invoked_subcommand is None:
@@ -106,6 +107,8 @@ def _open_tui(app: AppContext, *, demo: bool = False, start: str | None = None) 
     for warning in app.settings.warnings:
         click.echo(f"okrtui: warning: {warning}", err=True)
     db = app.database()
+    if app.created is not None:  # stays on the terminal after the app has gone
+        click.echo(f"okrtui: created a new database at {app.created}", err=True)
     from okrtui.app import run_app  # Textual is imported only here
 
     run_app(app, db, demo=demo, start=start)
@@ -137,7 +140,7 @@ def demo(ctx: click.Context, create_db: Path | None) -> None:
         db = _open_new(workdir / "demo.db")
         build_demo(db, me)
         db.close()
-        demo_app = AppContext(db_override=str(workdir / "demo.db"))
+        demo_app = AppContext(db_override=str(workdir / "demo.db"), write_config=False)
         try:
             _open_tui(demo_app, demo=True)
         finally:

@@ -20,11 +20,13 @@ class AppContext:
 
     db_override: str | None = None
     config_path: Path | None = None
+    write_config: bool = True  # False: a missing config is not written (the demo's)
+    created: Path | None = None  # the database file this process created on first run
     _db: Database | None = field(default=None, repr=False)
 
     @cached_property
     def settings(self) -> Settings:
-        return load_settings(self.config_path)
+        return load_settings(self.config_path, create=self.write_config)
 
     @cached_property
     def user(self) -> User:
@@ -56,6 +58,8 @@ class AppContext:
             first_run = target.path is not None and not target.path.exists()
             allowed = create or (first_run and self.is_default_location())
             self._db = open_database(target, create=allowed)
+            if first_run and allowed:
+                self.created = target.path
             if first_run and allowed and seed:
                 from store.admins import record_first_admin
                 from store.service import ensure_period
