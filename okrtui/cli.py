@@ -410,10 +410,12 @@ def _write_output(text: str, output: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="TOML/CSV: list the changes, write nothing.")
 @click.option("--delete-missing", is_flag=True,
               help="TOML: delete the period's objectives and KRs the file leaves out.")  # fmt: skip
+@click.option("--decimal", type=click.Choice([".", ","]), metavar=". | ,",
+              help="CSV: the file's decimal separator (default: from the file).")  # fmt: skip
 @db_option
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path, period: str | None, dry_run: bool,
-               delete_missing: bool) -> None:  # fmt: skip
+               delete_missing: bool, decimal: str | None) -> None:  # fmt: skip
     """Import a JSON export into an empty database, or apply OKRs from a .toml or .csv file."""
     from store.transfer import TransferError, import_document, read_document
 
@@ -421,9 +423,10 @@ def import_cmd(ctx: click.Context, file: Path, period: str | None, dry_run: bool
     if file.suffix.lower() in (".toml", ".csv"):
         from okrtui.cli_periods import import_okr_file
 
-        import_okr_file(app, file, period=period, dry_run=dry_run, delete_missing=delete_missing)
+        import_okr_file(app, file, period=period, dry_run=dry_run,
+                        delete_missing=delete_missing, decimal=decimal)  # fmt: skip
         return
-    if period is not None or dry_run or delete_missing:
+    if period is not None or dry_run or delete_missing or decimal is not None:
         raise click.UsageError("--period, --dry-run and --delete-missing are for .toml/.csv files")
     try:
         document = read_document(file)

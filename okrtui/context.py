@@ -26,7 +26,11 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        return load_settings(self.config_path, create=self.write_config)
+        from store.scoring import set_achieved_label
+
+        settings = load_settings(self.config_path, create=self.write_config)
+        set_achieved_label(settings.scoring.achieved_label)
+        return settings
 
     @cached_property
     def user(self) -> User:

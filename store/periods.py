@@ -29,7 +29,7 @@ from store.models import KeyResult, KpiValue, Objective, Period
 from store.okr_write import KrFields, ObjectiveFields, insert_key_result, insert_objective
 from store.queries import PeriodRow, list_periods, load_tree
 from store.rights import require_admin
-from store.scoring import Thresholds
+from store.scoring import Thresholds, grade_of
 from store.service import (
     MAX_NOTE,
     Saved,
@@ -148,10 +148,9 @@ def parse_grade(value: float | str, field: str = "grade") -> float:
 
 
 def default_grade(score: float | None) -> float:
-    """The grade a review proposes: the score rounded to two decimals, capped to 0–1."""
-    if score is None or not math.isfinite(score):
-        return 0.0
-    return round(min(max(score, 0.0), 1.0), 2)
+    """The grade a review proposes: the score rounded to two decimals, capped to 0–1, by
+    the one rounding rule every score display uses (0.925 is 93 % and grade 0.93)."""
+    return grade_of(score if score is None or math.isfinite(score) else None)
 
 
 def is_unfinished(score: float | None) -> bool:

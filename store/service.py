@@ -489,7 +489,10 @@ def check_kr_values(
         raise ValidationError("a metric key result needs a target value")
     if direction in (Direction.INCREASE, Direction.DECREASE) and start is not None:
         if start == target:
-            raise ValidationError(f"start and target are both {target:g}: nothing to move")
+            raise ValidationError(
+                f"start and target are both {target:g}: nothing to move; a level to keep is "
+                "a 'stay above' or 'stay below' key result"
+            )
         if direction == Direction.INCREASE and target < start:
             raise ValidationError(
                 f"target {target:g} is below start {start:g}: choose direction 'decrease'"

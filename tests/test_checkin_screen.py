@@ -335,3 +335,39 @@ async def test_a_value_far_outside_the_range_asks_first(make_app, tester_demo_pa
         await pilot.pause()
         assert isinstance(app.screen, TreeScreen)
     assert check_ins(tester_demo_path, 22)[-1][0] == 1000.0
+
+
+async def test_the_weekly_run_asks_before_a_value_far_outside_the_range(
+    make_app, tester_demo_path: Path
+) -> None:
+    """As the check-in form does: no "Confirm to record it anyway" with no way to confirm."""
+    from okrtui.screens.dialogs import ConfirmDialog
+
+    app: OkrApp = make_app(tester_demo_path)
+    start = rows(tester_demo_path, "SELECT max(id) FROM check_in")[0][0]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        weekly = app.screen
+        assert isinstance(weekly, WeeklyScreen)
+        index = next(i for i, item in enumerate(weekly.items)
+                     if item.kr.kind == "metric" and item.kr.kpi_id is None)  # fmt: skip
+        kr = weekly.items[index].kr
+        for _ in range(index):
+            await pilot.press("tab")  # skip the ones before it
+        await pilot.pause()
+        far = abs(kr.target or 0) * 1000 + 10**6
+        await pilot.press("ctrl+u", *str(int(far)), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is weekly
+        assert rows(tester_demo_path, "SELECT count(*) FROM check_in WHERE id > ?", start) == [(0,)]
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    saved = rows(tester_demo_path, "SELECT key_result_id, value FROM check_in WHERE id > ?", start)
+    assert saved == [(kr.id, float(int(far)))]

@@ -116,11 +116,11 @@ def test_same_as_read_compares_only_what_was_read(org: tuple[Database, int]) -> 
     assert shown.same_as_read(load_tree(db, pid))
 
     hidden_kr = load_tree(db, pid).objectives[unread].key_results[0]
-    service.check_in(db, ACTOR, hidden_kr.id, "12345")
+    service.check_in(db, ACTOR, hidden_kr.id, "12345", confirmed=True)
     assert shown.same_as_read(load_tree(db, pid))  # not shown: read fresh when it is
     assert shown.objectives[unread].key_results[0].current == 12345
 
-    service.check_in(db, ACTOR, seen_kr.id, "54321")
+    service.check_in(db, ACTOR, seen_kr.id, "54321", confirmed=True)
     assert not shown.same_as_read(load_tree(db, pid))
     assert shown != load_tree(db, pid)  # == compares everything
 

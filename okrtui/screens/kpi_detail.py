@@ -19,11 +19,11 @@ from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
 from store.db import DatabaseError
-from store.enums import BAND_LABEL, KpiDirection
+from store.enums import KpiDirection
 from store.errors import DomainError
 from store.kpi_queries import KpiDetail, kpi_detail
 from store.queries import kpi_panels
-from store.scoring import format_number, format_percent, kpi_health
+from store.scoring import format_number, format_percent, kpi_health, status_label
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
@@ -44,7 +44,7 @@ def facts(d: KpiDetail) -> RenderableType:
     """The left column: what the KPI is, its latest value, health and any warning."""
     latest, previous = d.latest, d.previous
     value = latest.value if latest else None
-    health = kpi_health(d.direction, value, d.green, d.red)
+    health = kpi_health(d.direction, value, d.green, d.red, d.target)
     data = PanelData(d.id, d.name, d.unit, value, latest.observed_on if latest else None,
                      previous.value if previous else None, d.direction)  # fmt: skip
     better = "higher" if d.direction == KpiDirection.HIGHER else "lower"
@@ -87,7 +87,8 @@ def links(d: KpiDetail) -> RenderableType:
         parts.append(Text.assemble(
             (f"{kr.ref:<7}", "dim"), plain(truncate(kr.title, 28)), "  ",
             (f"{value} / {format_number(kr.target, kr.unit)}  ", ""),
-            (f"{format_percent(kr.progress)} ● {BAND_LABEL[kr.band]}", BAND_STYLE[kr.band]),
+            (f"{format_percent(kr.progress)} ● "
+             f"{status_label(kr.band, kr.progress, kr.kind, kr.direction)}", BAND_STYLE[kr.band]),
             (f"  {kr.period_name}", "dim"),
         ))  # fmt: skip
     if not d.krs:

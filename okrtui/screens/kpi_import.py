@@ -70,8 +70,8 @@ class ImportReportDialog(ModalScreen[bool]):
         with Vertical(classes="dialog import-report"):
             yield Label(plain(f"Import {self.source}", style="bold"))
             if report.errors:
-                head = (f"{len(report.errors)} problem(s) in {report.rows} row(s). Nothing was "
-                        "written: fix the file and import it again.")  # fmt: skip
+                head = (f"{len(report.errors)} problem(s) on {report.problem_lines} line(s). "
+                        "Nothing was written: fix the file and import it again.")  # fmt: skip
                 yield Static(Text(head, "#ff5f5f"), id="import-head")
             else:
                 head = f"{report.summary()}.\n{report.numbers()}."

@@ -642,8 +642,8 @@ class TreeScreen(Screen[None]):
         rows = kr_history(self.okr_app.db, kr.id)
         self._history = rows
         points = [(r.created_at, r.value) for r in rows]
-        body.update(kr_detail(kr, model.objectives[kr.objective_id], period, today,
-                              forecast(points, period.ends_on) if points else None))  # fmt: skip
+        projected = forecast(points, period.ends_on, period.starts_on) if points else None
+        body.update(kr_detail(kr, model.objectives[kr.objective_id], period, today, projected))
         spark.data = [v for _, v in points][-self.okr_app.sparkline_length :]
         spark.display = len(points) > 1
         self._fill_history(history, kr, rows)

@@ -20,12 +20,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from okrtui.screens.checkin import CheckInPanel
+from okrtui.screens.dialogs import ConfirmDialog
 from store.checkins import last_check_in_times
 from store.db import DatabaseError
 from store.enums import Band
 from store.errors import DomainError
 from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
 from store.scoring import format_percent
+from store.service import FarOutside
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate
 from widgets.title import TitleBar
@@ -168,19 +170,35 @@ class WeeklyScreen(Screen[None]):
 
     @on(CheckInPanel.Submit)
     def save(self) -> None:
+        self._save(confirmed=False)
+
+    def _save(self, *, confirmed: bool) -> None:
+        """Save this KR's check-in; a value far outside its range asks first, as the
+        check-in form does."""
         if not self.items:
             return
         item = self.items[self.index]
         panel = self.query_one("#panel", CheckInPanel)
         okr = self.okr
         try:
-            item.saved = panel.save(okr.db, okr.username, okr.thresholds, item.saved)
+            item.saved = panel.save(okr.db, okr.username, okr.thresholds, item.saved, confirmed)
+        except FarOutside as exc:
+            question = f"{exc.reason}.\n\nIs that right, or a typo? Record it anyway?"
+            self.app.push_screen(ConfirmDialog(question, "Record"), self._far_answered)
+            return
         except (DomainError, DatabaseError, ValueError) as exc:
             self.query_one("#wk-error", Static).update(plain(f"Not saved: {exc}"))
             panel.focus_value()
             return
         item.skipped = False
         self._advance()
+
+    def _far_answered(self, record: bool | None) -> None:
+        if record:
+            self._save(confirmed=True)
+            return
+        self.query_one("#wk-error", Static).update("Not saved: check the value")
+        self.query_one("#panel", CheckInPanel).focus_value()
 
     def action_finish(self) -> None:
         period = self.okr.period
