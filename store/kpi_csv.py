@@ -139,9 +139,15 @@ def parse_kpi_csv(data: bytes) -> ParsedCsv:
 
 def _header(line: int, fields: list[str]) -> tuple[dict[str, int], list[RowError]]:
     names = [f.strip().lower() for f in fields]
+    if not any(name in COLUMNS for name in names):
+        # Not a KPI file at all (a typo'd path, another file): nothing of it is repeated
+        # back, since on a shared server it could be someone else's secret.
+        return {}, [RowError(line, None, f"the first line is not a header: {len(names)} "
+                                         "column(s), none of them kpi, date, value or note "
+                                         "(is this the right file?)")]  # fmt: skip
     errors = [
-        RowError(line, name or f"#{i + 1}", f"unknown column {name!r} (expected kpi, date, "
-                                            "value and optionally note)")
+        RowError(line, _shown(name) or f"#{i + 1}", f"unknown column {_shown(name)!r} (expected "
+                                    "kpi, date, value and optionally note)")
         for i, name in enumerate(names)
         if name not in COLUMNS
     ]  # fmt: skip
@@ -157,6 +163,12 @@ def _header(line: int, fields: list[str]) -> tuple[dict[str, int], list[RowError
                                  "the columns kpi,date,value[,note]")
         )  # fmt: skip
     return {name: i for i, name in enumerate(names) if name in COLUMNS}, errors
+
+
+def _shown(name: str, limit: int = 24) -> str:
+    """A column name as a message repeats it: short, one line."""
+    flat = " ".join(name.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _row(

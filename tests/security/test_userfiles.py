@@ -109,3 +109,16 @@ def test_a_folder_owned_by_someone_else_is_refused(
     monkeypatch.setattr(userfiles.os, "getuid", lambda: real + 4242)
     with pytest.raises(UserFileError, match="belongs to another user"):
         list_imports()
+
+
+def test_a_file_that_is_no_kpi_csv_is_never_repeated_back() -> None:
+    """Issue 13 finding 2: importing /etc/passwd showed its first line in the error."""
+    from store.kpi_csv import parse_kpi_csv
+
+    secret = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n"
+    for data in (secret, secret.replace(b":", b","), b"a;b;c\nsecret;values;here\n"):
+        parsed = parse_kpi_csv(data)
+        shown = " ".join(str(e) for e in parsed.errors)
+        assert parsed.errors and "not a header" in shown, shown
+        for word in ("root", "bash", "daemon", "secret"):
+            assert word not in shown, shown
