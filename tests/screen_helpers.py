@@ -1,10 +1,15 @@
 """Helpers the screen and command-line tests share: the database file as rows or a dump,
-typing into the app, and the ctrl+p palette."""
+typing into the app, the ctrl+p palette, what a widget shows and what the app told."""
 
+import io
 import sqlite3
 from pathlib import Path
+from typing import Any
 
+from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 
 def rows(path: Path, sql: str, *args: object) -> list[tuple]:
@@ -33,3 +38,24 @@ async def palette(pilot: Pilot, text: str) -> None:
     await pilot.press("enter")
     await pilot.pause()
     await pilot.pause()
+
+
+def text_of(widget: Static) -> str:
+    """What a Static shows, as plain text (its content may be any Rich renderable)."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def notifications(app: App[Any]) -> list[str]:
+    """A list that collects every message ``app.notify`` shows from now on, as
+    "title: message" (the title empty when none was given)."""
+    told: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kw: Any) -> None:
+        told.append(f"{kw.get('title', '')}: {message}")
+        notify(message, **kw)
+
+    app.notify = record  # type: ignore[method-assign]
+    return told

@@ -12,10 +12,10 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pg_cluster import Cluster
+from screen_helpers import notifications
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -86,14 +86,7 @@ async def test_a_stopped_server_keeps_keys_answering_and_the_app_recovers(
     ctx = AppContext(db_override=pg_url)
     ctx.__dict__["user"] = User(ME, ME)
     app = OkrApp(ctx, ctx.database())
-    told: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kw: Any) -> None:
-        told.append(f"{kw.get('title', '')}: {message}")
-        notify(message, **kw)
-
-    app.notify = record  # type: ignore[method-assign]
+    told = notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
         screen = app.screen

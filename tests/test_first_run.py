@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from screen_helpers import notifications
 
 from okrtui import cli
 from okrtui.app import OkrApp
@@ -40,14 +41,7 @@ async def test_the_app_tells_a_new_user_where_their_data_is(isolated_home: Path)
     db = ctx.database()
     assert ctx.created == default_db_path()
     app = OkrApp(ctx, db)
-    told: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kw: Any) -> None:
-        told.append(message)
-        notify(message, **kw)
-
-    app.notify = record  # type: ignore[method-assign]
+    told = notifications(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
     assert any(str(default_db_path()) in t for t in told), told

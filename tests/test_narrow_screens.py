@@ -5,11 +5,9 @@ pane, off the edge), the footer ended at `f Scope` so `?` was never seen, and a
 confirmation dialog cut its question to one line, never showing its last sentence.
 """
 
-import io
 from pathlib import Path
 
-from rich.console import Console
-from screen_helpers import rows
+from screen_helpers import rows, text_of
 from textual.widgets import Static
 
 from okrtui.screens.dialogs import ConfirmDialog
@@ -21,12 +19,6 @@ SMALL = (80, 24)
 
 def footer(app) -> str:  # type: ignore[no-untyped-def]
     return app.screen.query_one(KeyFooter).render_line(0).text
-
-
-def text_of(widget: Static) -> str:
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(widget.content)
-    return console.export_text()
 
 
 def visible(widget) -> bool:  # type: ignore[no-untyped-def]

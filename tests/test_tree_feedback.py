@@ -2,9 +2,8 @@
 everything says so instead of leaving a stale detail pane (issue 16 items 8 and 13)."""
 
 from pathlib import Path
-from typing import Any
 
-from screen_helpers import dump, typing
+from screen_helpers import dump, notifications, text_of, typing
 from textual.widgets import Static
 
 from okrtui.screens.dialogs import PickDialog
@@ -13,33 +12,11 @@ from okrtui.screens.tree import TreeScreen
 SIZE = (120, 40)
 
 
-def recording(app: Any) -> list[str]:
-    told: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kw: Any) -> None:
-        told.append(message)
-        notify(message, **kw)
-
-    app.notify = record
-    return told
-
-
-def text_of(widget: Static) -> str:
-    import io
-
-    from rich.console import Console
-
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(widget.content)
-    return console.export_text()
-
-
 async def test_an_editing_key_in_a_closed_period_says_it_is_read_only(
     make_app, tester_demo_path: Path
 ) -> None:
     app = make_app(tester_demo_path)
-    told = recording(app)
+    told = notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("p")
@@ -59,7 +36,7 @@ async def test_a_key_on_someone_elses_key_result_names_who_may(
     make_app, tester_demo_path: Path
 ) -> None:
     app = make_app(tester_demo_path, "nobody-here")
-    told = recording(app)
+    told = notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("down", "c")
