@@ -18,14 +18,10 @@ BOTH_BACKENDS = frozenset(
     {
         "test_checkins",
         "test_kpis_store",
-        "test_okr_csv",
-        "test_okr_toml",
         "test_periods_store",
         "test_queries",
-        "test_report",
         "test_rights",
         "test_service",
-        "test_transfer",
     }
 )
 
