@@ -41,17 +41,20 @@ def db_upgrade(ctx: click.Context) -> None:
         open_database(target, create=False).close()  # migrates, with a backup beside it
         click.echo(_report(str(target.path), before, HEAD))
         return
-    from store.pg import display_url, make_pg_engine, upgrade_pg
+    from store.pg import display_url, make_pg_engine, security_warnings, upgrade_pg
 
     engine = make_pg_engine(target.url)
     try:
         before, after = upgrade_pg(engine)
         first = _record_first_admin(engine, app.user.username)
+        warnings = security_warnings(engine)
     finally:
         engine.dispose()
     click.echo(_report(display_url(target.url), before, after))
     if first:
         click.echo(f"{first} is its first admin (`okrtui team admin add USER` adds more)")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _report(where: str, before: str | None, after: str) -> str:
@@ -65,19 +68,30 @@ def _report(where: str, before: str | None, after: str) -> str:
 def _record_first_admin(engine: Any, username: str) -> str | None:
     """With no admin listed yet, the one who set the database up becomes the first."""
     from sqlalchemy import func, insert, select
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from store.db import DatabaseError
     from store.models import Activity, Admin, utcnow
 
-    with engine.begin() as conn:
-        if conn.execute(select(func.count()).select_from(Admin)).scalar_one():
-            return None
-        conn.execute(insert(Admin).values(username=username, added_by=username, added_at=utcnow()))
-        conn.execute(
-            insert(Activity).values(
-                at=utcnow(), author=username, entity="admin", action="add",
-                detail=json.dumps({"username": username, "reason": "ran okrtui db upgrade"}),
+    try:
+        with engine.begin() as conn:
+            if conn.execute(select(func.count()).select_from(Admin)).scalar_one():
+                return None
+            conn.execute(
+                insert(Admin).values(username=username, added_by=username, added_at=utcnow())
             )
-        )  # fmt: skip
+            conn.execute(
+                insert(Activity).values(
+                    at=utcnow(), author=username, entity="admin", action="add",
+                    detail=json.dumps({"username": username, "reason": "ran okrtui db upgrade"}),
+                )
+            )  # fmt: skip
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(
+            f"the schema is ready, but {username} could not be recorded as its first admin "
+            f"({reason}): run `okrtui db upgrade` again as the role that owns the database"
+        ) from exc
     return username
 
 
@@ -89,7 +103,7 @@ def _record_first_admin(engine: Any, username: str) -> str | None:
 def db_copy(ctx: click.Context, to: str) -> None:
     """Copy the whole database to TO (SQLite ↔ PostgreSQL), losslessly, and verify it."""
     from store.db import open_database, resolve_target
-    from store.transfer import TransferError, dumps, export_document, import_document
+    from store.transfer import TransferError, export_admins, export_document, import_document
 
     app = _app(ctx)
     source_target = app.target
@@ -111,22 +125,42 @@ def db_copy(ctx: click.Context, to: str) -> None:
 
         engine = make_pg_engine(dest_target.url)
         try:
-            upgrade_pg(engine)  # an empty database gets the schema; an older one is refused
+            # No schema yet: created; `db upgrade` already run: fine; older: upgraded.
+            upgrade_pg(engine)
         finally:
             engine.dispose()
         dest = open_database(dest_target)
     try:
+        # The admins `db upgrade` (or `team admin add`) listed stay admins of the copy.
+        listed = export_admins(dest)
         try:
             counts = import_document(dest, document)
         except TransferError as exc:
             fail(f"{exc}; nothing was copied", EXIT_REFUSED)
-        if dumps(export_document(dest)) != dumps(document):
+        if not _same_copy(export_document(dest), document, listed):
             fail("the copy does not export the same as the original: do not use it", 2)
     finally:
         dest.close()
     summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     where = dest_target.path or _shown(dest_target.url)
     click.echo(f"copied {summary or 'an empty database'} to {where}; both export the same")
+    kept = sorted({a["username"] for a in listed} - {a["username"] for a in document["admins"]})
+    if kept:
+        click.echo(f"kept the admins {where} already listed: {', '.join(kept)}")
+
+
+def _same_copy(
+    copied: dict[str, Any], document: dict[str, Any], listed: list[dict[str, Any]]
+) -> bool:
+    """Whether the copy exports as the document, but for the admins the destination
+    already listed (``import_document`` keeps their rows). Admins are compared by name,
+    not in order: a server sorts names by its collation."""
+    from store.transfer import dumps
+
+    expected = {a["username"]: a for a in document["admins"]}
+    expected.update({a["username"]: a for a in listed})
+    got = {a["username"]: a for a in copied["admins"]}
+    return got == expected and dumps({**copied, "admins": []}) == dumps({**document, "admins": []})
 
 
 def _shown(url: str) -> str:

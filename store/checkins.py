@@ -7,6 +7,7 @@ same transaction, so the tree never shows a value that no longer exists.
 """
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from store.db import Database
 from store.enums import Confidence
 from store.errors import NotFoundError, PermissionDenied
-from store.models import Activity, CheckIn, KeyResult
+from store.models import CheckIn, KeyResult
 from store.service import (
     MAX_NOTE,
     UNSET,
@@ -128,35 +129,114 @@ def remove_check_in(db: Database, actor: str, check_in_id: int) -> CheckInChange
         return CheckInChange(check_in_id, kr.id or 0, old, None)
 
 
+UNREADABLE = "unreadable"
+"""The action of a :class:`CheckInEvent` whose activity row okrtui could not read."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CONFIDENCES = frozenset(c.value for c in Confidence)
+
+
 @dataclass(frozen=True)
 class CheckInEvent:
-    """A correction or removal of one of a KR's check-ins, as the history shows it."""
+    """A correction or removal of one of a KR's check-ins, as the history shows it.
+
+    An activity row okrtui did not write (a malformed detail, a time without a time
+    zone: someone with direct access to the database) is returned with the action
+    :data:`UNREADABLE`, ``problem`` saying what is wrong and an empty detail, so that
+    a screen shows it as unreadable instead of failing on it.
+    """
 
     check_in_id: int
-    action: str  # CORRECTED or REMOVED
+    action: str  # CORRECTED, REMOVED or UNREADABLE
     author: str
     at: datetime
     detail: dict[str, Any]
+    problem: str | None = None
 
 
 def check_in_events(db: Database, kr_id: int) -> list[CheckInEvent]:
     """Corrections and removals of a KR's check-ins, oldest first (one indexed query)."""
-    stmt = (
-        select(Activity.action, Activity.author, Activity.at, Activity.detail)
-        .where(
-            Activity.entity == "key_result",
-            Activity.entity_id == kr_id,
-            col(Activity.action).in_((CORRECTED, REMOVED)),
-        )
-        .order_by(col(Activity.at), col(Activity.id))
+    sql = (
+        "SELECT action, author, at, detail FROM activity "
+        "WHERE entity = 'key_result' AND entity_id = :kr AND action IN (:corrected, :removed) "
+        "ORDER BY at, id"
     )
-    with db.read() as conn:
-        rows = conn.execute(stmt).all()
-    events = []
-    for action, author, at, detail in rows:
-        data = json.loads(detail)
-        events.append(CheckInEvent(data["check_in_id"], action, author, at, data))
-    return events
+    with db.plain_read() as fetch:  # raw values: a malformed row must not fail the read
+        rows = fetch(sql, {"kr": kr_id, "corrected": CORRECTED, "removed": REMOVED})
+    return [_event(*row) for row in rows]
+
+
+def _event(action: str, author: object, at: object, detail: object) -> CheckInEvent:
+    """One activity row as an event, or as an UNREADABLE one saying what is wrong."""
+    who = author if isinstance(author, str) else str(author)
+    when = _aware(at)
+    data, problem = _read_detail(action, detail)
+    if when is None:
+        problem = problem or f"its time {at!r} is not a timestamp"
+    if problem is not None:
+        check_in_id = data.get("check_in_id") if isinstance(data, dict) else None
+        return CheckInEvent(
+            check_in_id if _is_id(check_in_id) else 0, UNREADABLE, who, when or _EPOCH, {},
+            f"unreadable {action} entry: {problem}",
+        )  # fmt: skip
+    assert when is not None
+    return CheckInEvent(data["check_in_id"], action, who, when, data)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _aware(value: object) -> datetime | None:
+    """A stored UTC time (text on SQLite, naive on PostgreSQL) made aware; None when it is
+    not a time at all."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _read_detail(action: str, raw: object) -> tuple[dict[str, Any], str | None]:
+    """The detail of a correction or removal as okrtui writes it, checked field by field:
+    (detail, None), or (what could be read, the problem)."""
+    if not isinstance(raw, str):
+        return {}, "its detail is not text"
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}, "its detail is not JSON"
+    if not isinstance(data, dict):
+        return {}, "its detail is not a JSON object"
+    if not _is_id(data.get("check_in_id")):
+        return data, "it names no check-in"
+    if action == CORRECTED:
+        changes = data.get("changes", {})
+        return (data, None) if isinstance(changes, dict) else (data, "its changes are garbled")
+    created = data.get("created_at")
+    try:
+        moment = datetime.fromisoformat(created) if isinstance(created, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        return data, f"its check-in time {created!r} has no time zone or is not a time"
+    value, confidence, note = data.get("value"), data.get("confidence"), data.get("note", "")
+    if value is not None and not _is_number(value):
+        return data, f"its value {value!r} is not a number"
+    if confidence is not None and (
+        not isinstance(confidence, str) or confidence not in _CONFIDENCES
+    ):
+        return data, f"its confidence {confidence!r} is unknown"
+    if note is not None and not isinstance(note, str):
+        return data, "its note is not text"
+    clean = dict(data, created_at=moment.astimezone(UTC).isoformat(), note=note or "")
+    return clean, None
 
 
 def last_check_in_times(db: Database, kr_ids: list[int]) -> dict[int, datetime]:

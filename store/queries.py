@@ -637,22 +637,54 @@ class CheckInRow:
     created_at: datetime
 
 
+KR_HISTORY = (
+    "SELECT id, key_result_id, value, confidence, note, author, created_at FROM check_in "
+    "WHERE key_result_id = :kr ORDER BY created_at DESC, id DESC"
+)
+_CONFIDENCES = {c.value: c for c in Confidence}
+
+
 def kr_history(db: Database, kr_id: int, limit: int | None = None) -> list[CheckInRow]:
-    """A KR's check-ins, oldest first (the last ``limit`` when given)."""
-    from sqlalchemy import select
+    """A KR's check-ins, oldest first (the last ``limit`` when given).
 
-    from store.tables import CI
+    Read raw and checked row by row: a row okrtui did not write (a time that is not one,
+    a value that is not a number: someone with direct access to the database) is left
+    out rather than failing the read; an unknown confidence reads as none.
+    """
+    sql = KR_HISTORY if limit is None else f"{KR_HISTORY} LIMIT {max(0, int(limit))}"
+    with db.plain_read() as fetch:
+        rows = fetch(sql, {"kr": kr_id})
+    out = []
+    for row_id, kr, value, confidence, note, author, created_at in rows:
+        when = _readable_time(created_at)
+        number = _readable_number(value)
+        if when is None or number is None or not isinstance(row_id, int):
+            continue
+        out.append(
+            CheckInRow(
+                row_id, kr, number, _CONFIDENCES.get(confidence) if confidence else None,
+                note if isinstance(note, str) else "", str(author), when,
+            )
+        )  # fmt: skip
+    return out[::-1]
 
-    stmt = (
-        select(CI.id, CI.key_result_id, CI.value, CI.confidence, CI.note, CI.author, CI.created_at)
-        .where(CI.key_result_id == kr_id)
-        .order_by(CI.created_at.desc(), CI.id.desc())
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    with db.read() as conn:
-        rows = [CheckInRow(*r) for r in conn.execute(stmt)]
-    return rows[::-1]
+
+def _readable_time(value: object) -> datetime | None:
+    """Like :func:`_when`, but None for a value that is not a time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _readable_number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

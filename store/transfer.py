@@ -28,7 +28,11 @@ Choices worth knowing:
 * Import only goes into a database with no data: ids are kept, and merging two
   histories is not something a backup format should guess at. ``admin`` is the
   exception, because a freshly initialised database may already list its
-  creator: admins present on both sides keep the database's row.
+  creator: admins present on both sides keep the database's row. The activity
+  rows that log the admin list (``okrtui db upgrade`` naming the first admin,
+  ``okrtui team admin add``) are set-up, not data: a database holding only those
+  counts as empty, and they make way for the document's activity (whose ids they
+  would otherwise take).
 * All rows go in with Core ``executemany`` in one ``BEGIN IMMEDIATE`` transaction;
   any failure rolls everything back. Self-references (objective parent and
   rolled-from, KPI parent) are inserted as NULL and set afterwards, so a parent
@@ -62,6 +66,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -84,7 +89,7 @@ from store.models import (
     Period,
     UTCDateTime,
 )
-from store.schema import HEAD, REVISIONS
+from store.schema import HEAD, REVISIONS, SAME_DATA
 from store.textfile import read_text
 
 FORMAT = "okrtui"
@@ -368,6 +373,12 @@ def export_document(db: Database) -> dict[str, Any]:
     return document
 
 
+def export_admins(db: Database) -> list[dict[str, Any]]:
+    """The ``admins`` records alone, as :func:`export_document` writes them."""
+    with db.read() as conn:
+        return _export_table(conn, _SPECS["admins"])
+
+
 def _export_table(conn: Connection, spec: _Spec) -> list[dict[str, Any]]:
     table = spec.table
     result = conn.execute(select(table).order_by(*table.primary_key.columns))
@@ -473,7 +484,7 @@ def _check_header(document: Any) -> None:
 
 
 def _check_schema(schema: Any) -> None:
-    if schema == HEAD:
+    if isinstance(schema, str) and (schema == HEAD or schema in SAME_DATA):
         return
     if not isinstance(schema, str):
         raise TransferError(f'"schema" must be a revision string, got {_show(schema)}')
@@ -586,18 +597,31 @@ def import_document(db: Database, document: Mapping[str, Any]) -> dict[str, int]
 
 
 def _refuse_non_empty(conn: Connection) -> None:
+    """Refuse a database that holds data; clear the admin list's own activity rows."""
+    activity = _SPECS["activity"].table
+    setup = activity.c.entity == "admin"
     held = []
     for key, _model in TABLES:
         if key == "admins":
             continue
-        count = conn.execute(select(func.count()).select_from(_SPECS[key].table)).scalar_one()
+        table = _SPECS[key].table
+        count_rows = select(func.count()).select_from(table)
+        if key == "activity":
+            count_rows = count_rows.where(~setup)
+        count = conn.execute(count_rows).scalar_one()
         if count:
             held.append(f"{count} {key}")
     if held:
-        raise TransferError(
-            f"the database is not empty (it holds {', '.join(held)}): import into a new "
-            "database instead (`okrtui --db NEW.db import FILE` creates it)"
-        )
+        raise TransferError(f"the database is not empty (it holds {', '.join(held)}): " + (
+            "import into a new database instead (`okrtui --db NEW.db import FILE` creates it)"
+            if conn.dialect.name == "sqlite" else
+            "use a PostgreSQL database with no okrtui data instead: `createdb NEW` (as a "
+            "PostgreSQL admin), then `okrtui db copy --to postgresql:///NEW`, or "
+            "`okrtui --db postgresql:///NEW db upgrade` and `okrtui --db postgresql:///NEW "
+            "import FILE`"
+        ))  # fmt: skip
+    if conn.execute(select(func.count()).select_from(activity).where(setup)).scalar_one():
+        conn.execute(delete(activity).where(setup))
 
 
 def _new_admins(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from store import service
 from store.counters import add_to_key_result
 from store.db import Database, DatabaseError, SchemaTooNewError, WriteError, open_database
 from store.identity import current_username
-from store.pg import make_pg_engine, upgrade_pg
+from store.pg import make_pg_engine, migration_engine, upgrade_pg
 from store.schema import HEAD
 from store.watch import ChangeWatcher
 
@@ -56,7 +56,7 @@ def _upgrade(url: str, revision: str = "head") -> None:
 
     engine = make_pg_engine(url)
     try:
-        upgrade_to_head(engine, revision)
+        upgrade_to_head(migration_engine(engine), revision)
     finally:
         engine.dispose()
 
@@ -206,9 +206,12 @@ def test_a_writer_that_waits_too_long_gets_busy_and_writes_nothing(
     with psycopg.connect(
         f"host=127.0.0.1 port={pg_cluster.port} user=okrtui_test dbname={pg_url.rsplit('/', 1)[1]}"
     ) as blocker:
-        blocker.execute(f"SELECT pg_advisory_xact_lock({store.pg.WRITE_LOCK_KEY})")
-        with pytest.raises(WriteError, match="stayed busy"):
+        blocker.execute(f"SELECT {store.pg.WRITE_LOCK}()")
+        blocker_pid = blocker.info.backend_pid
+        with pytest.raises(WriteError, match="stayed busy") as refused:
             service.create_objective(db, ME, period_id=pid, title="Blocked", owner=ME)
+    # The refusal says whose session holds the lock.
+    assert f"held by role okrtui_test (pid {blocker_pid})" in str(refused.value)
     with db.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM objective")).scalar_one() == 0
 
@@ -330,14 +333,14 @@ def test_psql_as_another_role_cannot_change_someone_elses_objective(
                      "INSERT INTO check_in (key_result_id, value, note, author, created_at) "
                      f"VALUES ({ids['kr']}, 99, '', 'alice', now())")  # fmt: skip
     assert inserted.returncode != 0
-    assert "violates row-level security policy" in inserted.stderr
+    assert "a check-in's author is the role that writes it (bob)" in inserted.stderr
     assert _scalar(url, "SELECT count(*) FROM check_in") == 0
     deleted = _psql(pg_cluster, url, "bob", f"DELETE FROM key_result WHERE id = {ids['kr']}")
     assert deleted.stdout.strip() == "DELETE 0"
     forged = _psql(pg_cluster, url, "bob",
                    "INSERT INTO activity (at, author, entity, action, detail) "
                    "VALUES (now(), 'alice', 'x', 'y', '{}')")  # fmt: skip
-    assert "violates row-level security policy" in forged.stderr
+    assert "an activity row's author is the role that writes it (bob)" in forged.stderr
     wiped = _psql(pg_cluster, url, "bob", "DELETE FROM activity")
     assert "permission denied" in wiped.stderr
     promoted = _psql(pg_cluster, url, "bob", "INSERT INTO admin VALUES ('bob', 'bob', now())")

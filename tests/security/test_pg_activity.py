@@ -1,0 +1,150 @@
+"""Issue 13, finding 10: activity rows are checked when written, and read defensively.
+
+Before 0005 a member could append any activity row signed with their own name: a forged
+``check_in_removed`` row whose time had no time zone crashed every other user's app when
+they opened that key result (``TypeError: can't compare offset-naive and offset-aware
+datetimes``). Now a trigger refuses what okrtui would never write, and the reader
+returns a row it cannot read as an "unreadable" event instead of failing: on SQLite
+(where anyone with the file can write anything) and on PostgreSQL (where the owner still
+can).
+"""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import TeamDb
+
+from okrtui.screens.format import history_rows
+from store import checkins, service
+from store.checkins import REMOVED, check_in_events, remove_check_in
+from store.db import Database, open_database
+from store.queries import kr_history
+
+UNREADABLE = "unreadable"  # store.checkins.UNREADABLE (checked below)
+REMOVED_DETAIL = {"check_in_id": 1, "value": 5, "confidence": None, "note": "",
+                  "created_at": "2026-11-20 10:00:00+00:00"}  # fmt: skip
+
+
+def _activity(kr: int, action: str, detail: object, at: str = "now() AT TIME ZONE 'UTC'",
+              entity: str = "key_result", author: str = "bob") -> str:  # fmt: skip
+    text = detail if isinstance(detail, str) else json.dumps(detail)
+    quoted = text.replace("'", "''")
+    return (
+        "INSERT INTO activity (at, author, entity, entity_id, action, detail) "
+        f"VALUES ({at}, '{author}', '{entity}', {kr}, '{action}', '{quoted}')"
+    )
+
+
+FORGED = {
+    "the issue's row: a removal dated without a time zone": (
+        "check_in_removed", {**REMOVED_DETAIL, "created_at": "2026-11-20 10:00:00"}, None),
+    "an unknown action": ("pwned", {}, None),
+    "a detail that is not JSON": ("update", "{not json", None),
+    "a detail that is not an object": ("update", "[1, 2]", None),
+    "a removal naming no check-in": (
+        "check_in_removed", {**REMOVED_DETAIL, "check_in_id": "x"}, None),
+    "a removal whose value is text": ("check_in_removed", {**REMOVED_DETAIL, "value": "5"}, None),
+    "a correction without a check-in": ("check_in_corrected", {"changes": {}}, None),
+    "a row dated next week": ("update", {}, "(now() + interval '7 days') AT TIME ZONE 'UTC'"),
+    "a row dated last year": ("update", {}, "(now() - interval '1 year') AT TIME ZONE 'UTC'"),
+}  # fmt: skip
+
+
+@pytest.mark.usefixtures("pg_cluster")
+@pytest.mark.parametrize("forgery", list(FORGED))
+def test_a_member_cannot_append_what_okrtui_would_never_write(
+    team_db: TeamDb, forgery: str
+) -> None:
+    action, detail, at = FORGED[forgery]
+    before = team_db.scalar("SELECT count(*) FROM activity")
+    sql = _activity(team_db.ids["kr"], action, detail, *([at] if at else []))
+    done = team_db.psql("bob", sql)
+    assert "ERROR" in done.stderr, (forgery, done.stderr)
+    assert team_db.scalar("SELECT count(*) FROM activity") == before
+
+
+@pytest.mark.usefixtures("pg_cluster")
+def test_unknown_entities_and_other_authors_are_refused_too(team_db: TeamDb) -> None:
+    kr = team_db.ids["kr"]
+    for sql in (_activity(kr, "update", {}, entity="x"),
+                _activity(kr, "update", {}, author="alice")):  # fmt: skip
+        assert "ERROR" in team_db.psql("bob", sql).stderr
+    # What okrtui writes is still accepted (a member's own, well-formed row).
+    done = team_db.psql("bob", _activity(kr, "check_in_removed", REMOVED_DETAIL))
+    assert done.stderr == ""
+
+
+def _removed_once(db: Database, me: str) -> int:
+    period = service.create_period(db, me, "Q4", "2026-10-01", "2026-12-31", "active").id
+    objective = service.create_objective(db, me, period_id=period, title="O", owner=me).id
+    kr = service.create_key_result(db, me, objective_id=objective, title="KR", target=10).id
+    service.check_in(db, me, kr, 2)
+    remove_check_in(db, me, service.check_in(db, me, kr, 3).check_in_id)
+    return kr
+
+
+BAD_ROWS = [  # (at, detail) of check_in_removed rows nobody's okrtui wrote
+    ("2026-11-21 10:00:00.000000", json.dumps({**REMOVED_DETAIL, "created_at": "2026-11-20"})),
+    ("2026-11-21 10:00:00.000000", "{not json"),
+    ("2026-11-21 10:00:00.000000", json.dumps({**REMOVED_DETAIL, "check_in_id": "7"})),
+    ("2026-11-21 10:00:00.000000", json.dumps({**REMOVED_DETAIL, "confidence": ["x"]})),
+    ("2026-11-21 10:00:00.000000", json.dumps({**REMOVED_DETAIL, "value": "NaN"})),
+    ("2026-11-21 10:00:00.000000", "[" * 100_000),
+    ("not a time at all", json.dumps(REMOVED_DETAIL)),
+]
+
+
+def test_on_sqlite_malformed_rows_read_as_unreadable(tmp_path: Path, me: str) -> None:
+    """Rows written into the file directly: each one is an UNREADABLE event saying why,
+    the good one still reads, and the history table is drawn from all of them."""
+    db = open_database(tmp_path / "team.db", create=True)
+    try:
+        kr = _removed_once(db, me)
+        raw = sqlite3.connect(tmp_path / "team.db")
+        with raw:
+            raw.executemany(
+                "INSERT INTO activity (at, author, entity, entity_id, action, detail) "
+                "VALUES (?, 'mallory', 'key_result', ?, 'check_in_removed', ?)",
+                [(at, kr, detail) for at, detail in BAD_ROWS],
+            )
+            raw.execute(
+                "INSERT INTO check_in (key_result_id, value, note, author, created_at) "
+                "VALUES (?, 'abc', '', 'mallory', 'yesterday')", (kr,)
+            )  # fmt: skip
+        raw.close()
+        events = check_in_events(db, kr)
+        history = kr_history(db, kr)
+        rows = history_rows(history, events, "")
+    finally:
+        db.close()
+    assert checkins.UNREADABLE == UNREADABLE
+    assert [e.action for e in events].count(REMOVED) == 1
+    unreadable = [e for e in events if e.action == UNREADABLE]
+    assert len(unreadable) == len(BAD_ROWS)
+    assert all(e.problem and e.problem.startswith("unreadable check_in_removed entry")
+               for e in unreadable)  # fmt: skip
+    assert any("no time zone" in (e.problem or "") for e in unreadable)
+    assert [h.value for h in history] == [2]  # the garbled check-in is left out
+    assert len(rows) == 2  # the check-in and the removed one
+
+
+@pytest.mark.usefixtures("pg_cluster")
+def test_on_postgres_the_owner_s_malformed_row_reads_as_unreadable(team_db: TeamDb) -> None:
+    """The trigger refuses it from members; the owner (exempt) can still write it, as the
+    issue's attacker did, and whoever opens the KR next reads it as unreadable."""
+    kr = team_db.ids["kr"]
+    naive = {**REMOVED_DETAIL, "created_at": "2026-11-20 10:00:00"}
+    done = team_db.psql("okrtui_owner", _activity(kr, "check_in_removed", naive,
+                                                  author="okrtui_owner"))  # fmt: skip
+    assert done.stderr == ""
+    db = open_database(team_db.url("alice"))
+    try:
+        events = check_in_events(db, kr)
+        rows = history_rows(kr_history(db, kr), events, "")
+    finally:
+        db.close()
+    assert [e.action for e in events] == [UNREADABLE]
+    assert "no time zone" in (events[0].problem or "")
+    assert len(rows) == 2  # alice's and carol's check-ins
