@@ -171,7 +171,7 @@ def _event(action: str, author: object, at: object, detail: object) -> CheckInEv
     when = _aware(at)
     data, problem = _read_detail(action, detail)
     if when is None:
-        problem = problem or f"its time {at!r} is not a timestamp"
+        problem = problem or f"its time {_shown(at)} is not a timestamp"
     if problem is not None:
         check_in_id = data.get("check_in_id") if isinstance(data, dict) else None
         return CheckInEvent(
@@ -180,6 +180,13 @@ def _event(action: str, author: object, at: object, detail: object) -> CheckInEv
         )  # fmt: skip
     assert when is not None
     return CheckInEvent(data["check_in_id"], action, who, when, data)
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value from the row for the message: repr (control and bidi characters escaped),
+    cut short."""
+    text = ascii(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _is_id(value: object) -> bool:
@@ -225,14 +232,14 @@ def _read_detail(action: str, raw: object) -> tuple[dict[str, Any], str | None]:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
-        return data, f"its check-in time {created!r} has no time zone or is not a time"
+        return data, f"its check-in time {_shown(created)} has no time zone or is not a time"
     value, confidence, note = data.get("value"), data.get("confidence"), data.get("note", "")
     if value is not None and not _is_number(value):
-        return data, f"its value {value!r} is not a number"
+        return data, f"its value {_shown(value)} is not a number"
     if confidence is not None and (
         not isinstance(confidence, str) or confidence not in _CONFIDENCES
     ):
-        return data, f"its confidence {confidence!r} is unknown"
+        return data, f"its confidence {_shown(confidence)} is unknown"
     if note is not None and not isinstance(note, str):
         return data, "its note is not text"
     clean = dict(data, created_at=moment.astimezone(UTC).isoformat(), note=note or "")
