@@ -189,7 +189,7 @@ def _latest_of(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[date, fl
 
 
 def _member(row: object, latest: dict[int, tuple[date, float]]) -> KpiFamilyMember:
-    day, value = latest.get(row.id, (None, None))  # type: ignore[attr-defined]
+    day, value = latest.get(row.id) or (None, None)  # type: ignore[attr-defined]  # a Core row
     return KpiFamilyMember(row.id, row.name, row.unit, bool(row.archived), value, day)  # type: ignore[attr-defined]
 
 

@@ -261,8 +261,10 @@ class _Planner:
             raise OkrFileError(f"unsupported version {doc.get('version')!r}; this okrtui reads 1")
         self.period = self._period(doc.get("period"))
         assert self.period.id is not None
-        self.objectives = {
-            o.id: o for o in s.exec(select(Objective).where(Objective.period_id == self.period.id))
+        self.objectives: dict[int, Objective] = {
+            o.id: o
+            for o in s.exec(select(Objective).where(Objective.period_id == self.period.id))
+            if o.id is not None  # always, for a stored row
         }
         self.krs: dict[int, KeyResult] = {
             kr.id: kr
@@ -619,12 +621,13 @@ class _Planner:
             if change.action != "delete":
                 continue
             kind, key = change.ref.split("-")
-            model = Objective if kind == "O" else KeyResult
-            row = self.s.get(model, int(key))
+            row: Objective | KeyResult | None = (
+                self.s.get(Objective, int(key)) if kind == "O" else self.s.get(KeyResult, int(key))
+            )
             if row is not None:
-                require_objective_edit(
-                    self.s, self.actor, row.id if isinstance(row, Objective) else row.objective_id
-                )
+                oid = row.id if isinstance(row, Objective) else row.objective_id
+                assert oid is not None
+                require_objective_edit(self.s, self.actor, oid)
                 _log(
                     self.s,
                     self.actor,

@@ -233,7 +233,8 @@ def build_report(
             )
             .select_from(
                 KR_T.join(OBJECTIVE_T, OB.id == KR.objective_id).outerjoin(
-                    CheckIn.__table__, CI.id == last_id
+                    CheckIn.__table__,  # type: ignore[attr-defined]  # SQLModel sets it at run time
+                    CI.id == last_id,
                 )
             )
             .where(OB.period_id == period_id)
