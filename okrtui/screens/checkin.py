@@ -14,12 +14,11 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
 
-from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.screens.dialogs import ConfirmDialog, FitsScreen
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from store.checkins import correct_check_in
 from store.db import Database, DatabaseError
@@ -341,7 +340,7 @@ class CheckInPanel(Vertical):
         self.query_one("#ci-confidence", Static).update(line)
 
 
-class CheckInForm(ModalScreen[int | None]):
+class CheckInForm(FitsScreen[int | None]):
     """Check in one KR, or correct one of its check-ins (``existing``).
 
     Dismisses with the check-in's id once it is saved; escape writes nothing.
@@ -366,8 +365,9 @@ class CheckInForm(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog checkin"):
-            yield CheckInPanel(self.okr.thresholds, id="panel")
-            yield Static(id="ci-error", classes="error")
+            with VerticalScroll(classes="fits", id="ci-scroll"):
+                yield CheckInPanel(self.okr.thresholds, id="panel")
+                yield Static(id="ci-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (⏎)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")

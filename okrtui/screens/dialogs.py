@@ -1,20 +1,67 @@
 """Generic modal dialogs: confirm, and pick one item from a searchable list."""
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from widgets.footer import KeyFooter
 from widgets.text import plain
 
+SHORT_HEIGHT = 32
+"""Below this many lines a dialog drops its padding and spacing (the ``-short`` class)."""
 
-class ConfirmDialog(ModalScreen[bool]):
+
+def fit_dialog(screen: Screen[Any]) -> None:
+    """Cap the dialog's scrolling part (``.fits``) so the dialog, its buttons and the footer
+    all fit on the screen.
+
+    A dialog is ``height: auto``: a part taller than the screen pushed the buttons off the
+    bottom (the check-in form at 80×24 ended after the score preview). What the part may
+    take is what the screen leaves after the footer, the dialog's border and padding and
+    the dialog's other children; focus moving into the part scrolls it into view.
+    """
+    screen.set_class(screen.size.height < SHORT_HEIGHT, "-short")
+    for part in screen.query(".fits"):
+        dialog = part.parent
+        if not isinstance(dialog, Widget):
+            continue
+        others = sum(
+            child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+            for child in dialog.children
+            if child is not part and child.display
+        )
+        footers = sum(w.outer_size.height for w in screen.query(KeyFooter) if w.display)
+        chrome = dialog.styles.gutter.height + dialog.styles.margin.height
+        height = screen.size.height - footers
+        if not screen.has_class("-short"):  # a tall screen: the dialog's max-height of 90%
+            height = height * 9 // 10
+        room = height - chrome - others
+        part.styles.max_height = max(3, room - part.styles.margin.height)
+
+
+T = TypeVar("T")
+
+
+class FitsScreen(ModalScreen[T]):
+    """A modal whose dialog keeps its buttons on screen at any terminal height (see
+    :func:`fit_dialog`); the part that may scroll has the ``fits`` class."""
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(fit_dialog, self)
+
+    def on_show(self) -> None:
+        fit_dialog(self)
+        self.call_after_refresh(fit_dialog, self)
+
+
+class ConfirmDialog(FitsScreen[bool]):
     """Ask before something that cannot be undone: y confirms; n or escape cancels.
 
     Cancel has the focus, so a stray enter never deletes anything.
@@ -34,7 +81,7 @@ class ConfirmDialog(ModalScreen[bool]):
         # The whole question, wrapped: it often ends with what else the action does
         # ("its 2 aligned objectives become top-level"); a long one scrolls.
         with Vertical(classes="dialog confirm"):
-            with VerticalScroll(classes="question"):
+            with VerticalScroll(classes="question fits"):
                 yield Static(plain(self.question, multiline=True), id="question")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.verb} (y)", variant="error", id="confirm")

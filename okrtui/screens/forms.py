@@ -12,9 +12,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from okrtui.screens.dialogs import FitsScreen
 from store.db import DatabaseError
 from store.enums import Direction, Kind, Level
 from store.errors import DomainError
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 Check = Callable[[], object]
 
 
-class FormScreen(ModalScreen[int | None]):
+class FormScreen(FitsScreen[int | None]):
     """A modal form: fields, an error line, Save/Cancel; ctrl+s or enter saves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,7 +70,7 @@ class FormScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
             yield Label(plain(self.heading, style="bold"), id="heading")
-            with VerticalScroll(classes="fields"):
+            with VerticalScroll(classes="fields fits"):
                 yield from self.fields()
             yield Static(id="error", classes="error")
             with Horizontal(classes="buttons"):

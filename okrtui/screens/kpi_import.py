@@ -14,9 +14,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
+from okrtui.screens.dialogs import FitsScreen
 from store.db import DatabaseError
 from store.errors import DomainError
 from store.kpis import ImportReport, import_kpi_values
@@ -52,7 +53,7 @@ def report_lines(report: ImportReport, limit: int = SHOWN_LINES) -> list[str]:
     return lines
 
 
-class ImportReportDialog(ModalScreen[bool]):
+class ImportReportDialog(FitsScreen[bool]):
     """The dry run's findings; y imports (only when there are no errors), n/escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,7 +77,7 @@ class ImportReportDialog(ModalScreen[bool]):
             else:
                 head = f"{report.summary()}.\n{report.numbers()}."
                 yield Static(Text(head), id="import-head")
-            with VerticalScroll(id="import-lines"):
+            with VerticalScroll(id="import-lines", classes="fits"):
                 yield Static(plain("\n".join(report_lines(report)), multiline=True))
             with Horizontal(classes="buttons"):
                 if not report.errors and (report.count("add") or report.count("replace")):
