@@ -1,8 +1,8 @@
 """The ``okrtui`` command: the TUI by default, and quick subcommands for the shell.
 
-This module must not import Textual (a test asserts it): ``okrtui checkin``
-has to start as fast as importing the ORM allows. The TUI is imported only
-when it is opened.
+This module must not import Textual (a test asserts it), and ``okrtui checkin``
+imports neither SQLAlchemy nor SQLModel (store/checkin_write.py writes in plain
+SQL; tests/test_cli.py asserts it). The TUI is imported only when it is opened.
 
 Exit codes: 0 done; 1 refused (bad value, unknown KR, rule broken), nothing
 written; 2 cannot run (usage, config or database problem).
@@ -29,9 +29,9 @@ from store.db import DatabaseError
 from store.errors import DomainError
 from store.identity import IdentityError
 
-# Interpreter shutdown collects the ORM's whole object graph: ≈170 ms after a check-in,
-# a third of the command's time (bench/README.md). By exit the database is closed (the
-# command's context closes it), so freezing the heap skips that work and loses nothing.
+# Interpreter shutdown collects the whole object graph: ≈170 ms after a command that
+# imported the ORM (bench/README.md). By exit the database is closed (the command's
+# context closes it), so freezing the heap skips that work and loses nothing.
 atexit.register(gc.freeze)
 
 CONFIDENCE = click.Choice(["on-track", "at-risk", "off-track"], case_sensitive=False)
@@ -207,9 +207,9 @@ def checkin(
         raise click.UsageError("give a key result and a value, e.g. okrtui checkin KR-12 42")
     db = app.database()
     from okrtui.textout import checkin_line
+    from store.checkin_write import FarOutside, check_in  # = store.service's, without the ORM
     from store.errors import NotFoundError
-    from store.queries import resolve_key_result
-    from store.service import FarOutside, check_in
+    from store.queries import kpi_driven, resolve_key_result
 
     try:
         kr_id = resolve_key_result(db, key_result)
@@ -217,7 +217,7 @@ def checkin(
         if exc.suggestions:
             raise
         fail(f"{exc}; `okrtui checkin --list` shows your key results", EXIT_REFUSED)
-    if value is None and not _kpi_driven(db, kr_id):
+    if value is None and not kpi_driven(db, kr_id):
         raise click.UsageError(f"give KR-{kr_id} a value, e.g. okrtui checkin KR-{kr_id} 42")
     try:
         result = check_in(
@@ -228,16 +228,6 @@ def checkin(
         fail(f"KR-{kr_id}: {exc.reason}; nothing was recorded. If it is right, run it again "
              "with --yes", EXIT_REFUSED)  # fmt: skip
     click.echo(checkin_line(result))
-
-
-def _kpi_driven(db: Any, kr_id: int) -> bool:
-    from sqlalchemy import select
-
-    from store.models import KeyResult
-
-    with db.read() as conn:
-        kpi_id = conn.execute(select(KeyResult.kpi_id).where(KeyResult.id == kr_id)).scalar()
-    return kpi_id is not None
 
 
 def _print_my_krs(app: AppContext) -> None:

@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.schema import HEAD, REVISIONS
+from store.sql import Fetch, PlainWrite
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first frame of a
     # SQLite database reads through ``plain_read`` and never needs it (bench/README.md).
     from sqlalchemy import Connection, Engine
     from sqlmodel import Session
-
-Fetch = Callable[[str, Mapping[str, object]], list[tuple[Any, ...]]]
 
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "okrtui_write"
@@ -349,7 +348,36 @@ class Database:
                                check_same_thread=False)  # fmt: skip
         conn.isolation_level = None
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")  # as the engine's: plain writes need them
+        conn.execute("PRAGMA synchronous = NORMAL")
         return conn
+
+    @contextmanager
+    def plain_write(self) -> Iterator[PlainWrite]:
+        """One write transaction in plain DB-API SQL (store/sql.py): committed on success,
+        rolled back on error, failures to write as :class:`WriteError`.
+
+        SQLite: ``BEGIN IMMEDIATE`` on the kept ``sqlite3`` connection, no SQLAlchemy
+        import (the CLI check-in's whole point). PostgreSQL: a psycopg connection from
+        the engine's pool, READ COMMITTED and okrtui's write lock (``store.pg``).
+        """
+        if not self.target.is_sqlite:
+            from store.pg import plain_pg_write
+
+            with plain_pg_write(self.engine) as fetch:
+                yield PlainWrite(fetch, None, sqlite=False)
+            return
+        if self.path is None:  # an in-memory database lives in the engine's connection
+            with _plain_engine_write(self.engine) as fetch:
+                yield PlainWrite(fetch, None, sqlite=True)
+            return
+        with self._plain_lock:
+            try:
+                conn = self._plain_connection()
+            except sqlite3.Error as exc:
+                raise WriteError(explain_write_failure(exc, self.path)) from exc
+            with _sqlite_write(conn, self.path) as fetch:
+                yield PlainWrite(fetch, self.path, sqlite=True)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -410,6 +438,39 @@ class Database:
                 self._plain = None
         if self._engine is not None:
             self._engine.dispose()
+
+
+@contextmanager
+def _sqlite_write(conn: sqlite3.Connection, path: Path | None) -> Iterator[Fetch]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on an autocommit ``sqlite3`` connection."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise WriteError(explain_write_failure(exc, path)) from exc
+    try:
+        yield lambda sql, params: conn.execute(sql, params).fetchall()
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise WriteError(explain_write_failure(exc, path)) from exc
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _plain_engine_write(engine: Engine) -> Iterator[Fetch]:
+    """A plain SQLite write on one of the engine's own connections (in-memory databases)."""
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        with _sqlite_write(conn, None) as fetch:
+            yield fetch
+    finally:
+        raw.close()
 
 
 def explain_write_failure(exc: Exception, path: Path | None) -> str:

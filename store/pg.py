@@ -49,14 +49,17 @@ Why it looks like this:
   any other scheme is named as unknown.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from store.db import DatabaseError, DatabaseUnavailable, WriteError
+from store.db import DatabaseError, DatabaseUnavailable, WriteError, explain_write_failure
 from store.schema import HEAD
+from store.sql import Fetch, pyformat
 
 LOCK_TIMEOUT_MS = 10_000
 """How long a writer waits for okrtui's write lock (or any lock) before "busy"."""
@@ -227,6 +230,65 @@ def make_pg_engine(url: str) -> Engine:
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "handle_error", _on_error)
     return engine
+
+
+@contextmanager
+def plain_pg_write(engine: Engine) -> Iterator[Fetch]:
+    """A write transaction in plain psycopg on one of the engine's pooled connections.
+
+    The same discipline as the engine's writes (:func:`_on_begin`): READ COMMITTED,
+    the writer's lock timeout, okrtui's write lock first; and the same refusals as
+    :func:`_on_error` and ``Database.write`` (busy, too slow, row security, a lost
+    server), since no SQLAlchemy event sees these statements.
+    """
+    import psycopg
+
+    try:
+        raw = engine.raw_connection()
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None) or exc
+        raise WriteError(explain_write_failure(orig, None)) from exc
+    conn: Any = raw.driver_connection
+    try:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()  # e.g. the pool's ping: the lock must open our transaction
+        if conn.isolation_level != psycopg.IsolationLevel.READ_COMMITTED:
+            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+        with conn.cursor() as cur:
+
+            def fetch(sql: str, params: Any) -> list[tuple[Any, ...]]:
+                cur.execute(pyformat(sql), params)
+                return cur.fetchall() if cur.description is not None else []
+
+            cur.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            cur.execute(f"SELECT {WRITE_LOCK}()")
+            yield fetch
+        conn.commit()
+    except psycopg.Error as exc:
+        _rollback(conn)
+        state = getattr(exc, "sqlstate", None)
+        if state in (LOCK_NOT_AVAILABLE, QUERY_CANCELED):
+            raise _busy(True, state, _reason(exc)) from exc
+        if state == INSUFFICIENT_PRIVILEGE:
+            raise WriteError(
+                f"the database refused the change ({_reason(exc)}): nothing was changed"
+            ) from exc
+        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            raise WriteError(explain_write_failure(exc, None)) from exc
+        raise
+    except BaseException:
+        _rollback(conn)
+        raise
+    finally:
+        raw.close()
+
+
+def _rollback(conn: Any) -> None:
+    """Roll back; on a lost connection the server has done it already."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        conn.rollback()
 
 
 def migration_engine(engine: Engine) -> Engine:

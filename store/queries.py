@@ -773,11 +773,11 @@ def kpi_panels(db: Database, last: int = 26, include_archived: bool = False) -> 
     ]
 
 
-def _suggest(conn: Connection, stmt: object, prefix: str, wanted: str) -> tuple[str, ...]:
-    """Close matches for a mistyped reference, as "REF (title)"."""
+def _suggest(rows: Iterable[tuple[Any, ...]], prefix: str, wanted: str) -> tuple[str, ...]:
+    """Close matches for a mistyped reference among (id, label) rows, as "REF (title)"."""
     import difflib
 
-    labels = {label: f"{prefix}-{key}" for key, label in conn.execute(stmt)}  # type: ignore[call-overload]
+    labels = {label: f"{prefix}-{key}" for key, label in rows}
     lowered = {label.lower(): label for label in labels}
     key = clean_line(wanted).lower()
     hits = difflib.get_close_matches(key, list(lowered), n=5, cutoff=0.4)
@@ -785,36 +785,41 @@ def _suggest(conn: Connection, stmt: object, prefix: str, wanted: str) -> tuple[
     return tuple(f"{labels[lowered[h]]} ({lowered[h]})" for h in hits[:5])
 
 
-def _same_name(conn: Connection, stmt: object, text: str) -> list[int]:
-    """Ids whose title/name equals ``text`` ignoring case, in id order.
+def _same_name(rows: Iterable[tuple[Any, ...]], text: str) -> list[int]:
+    """Ids of (id, label) rows whose label equals ``text`` ignoring case, in id order.
 
     Compared in Python: SQLite's lower() folds ASCII only ("ÄRGER" != "ärger").
     """
     wanted = clean_line(text).casefold()
     if not wanted:
         return []
-    rows = conn.execute(stmt)  # type: ignore[call-overload]
     return sorted(key for key, label in rows if clean_line(label).casefold() == wanted)
 
 
 def resolve_key_result(db: Database, text: str) -> int:
-    """A KR id from ``KR-12``/``12`` or a unique title; else NotFoundError with suggestions."""
-    from sqlalchemy import select
+    """A KR id from ``KR-12``/``12`` or a unique title; else NotFoundError with suggestions.
 
-    from store.tables import KR
-
-    with db.read() as conn:
+    Plain SQL (``plain_read``): ``okrtui checkin`` resolves its KR without SQLAlchemy.
+    """
+    with db.plain_read() as fetch:
         kr_id = parse_reference(text, "KR")
-        if kr_id is not None and conn.execute(select(KR.id).where(KR.id == kr_id)).first():
+        if kr_id is not None and fetch("SELECT id FROM key_result WHERE id = :id", {"id": kr_id}):
             return kr_id
-        pool = select(KR.id, KR.title)
-        matches = _same_name(conn, pool, text)
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            refs = tuple(f"KR-{m}" for m in matches[:5])
-            raise NotFoundError(f"{clean_line(text)!r} names {len(matches)} key results", refs)
-        raise NotFoundError(f"no key result {clean_line(text)!r}", _suggest(conn, pool, "KR", text))
+        pool = fetch("SELECT id, title FROM key_result", {})
+    matches = _same_name(pool, text)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        refs = tuple(f"KR-{m}" for m in matches[:5])
+        raise NotFoundError(f"{clean_line(text)!r} names {len(matches)} key results", refs)
+    raise NotFoundError(f"no key result {clean_line(text)!r}", _suggest(pool, "KR", text))
+
+
+def kpi_driven(db: Database, kr_id: int) -> bool:
+    """Whether the KR follows a KPI (its check-in then takes no value)."""
+    with db.plain_read() as fetch:
+        rows = fetch("SELECT kpi_id FROM key_result WHERE id = :id", {"id": kr_id})
+    return bool(rows) and rows[0][0] is not None
 
 
 def resolve_kpi(db: Database, text: str) -> int:
@@ -827,8 +832,8 @@ def resolve_kpi(db: Database, text: str) -> int:
         kpi_id = parse_reference(text, "KPI")
         if kpi_id is not None and conn.execute(select(K.id).where(K.id == kpi_id)).first():
             return kpi_id
-        pool = select(K.id, K.name)
-        matches = _same_name(conn, pool, text)
-        if matches:
-            return matches[0]
-        raise NotFoundError(f"no KPI {clean_line(text)!r}", _suggest(conn, pool, "KPI", text))
+        pool = [tuple(row) for row in conn.execute(select(K.id, K.name))]
+    matches = _same_name(pool, text)
+    if matches:
+        return matches[0]
+    raise NotFoundError(f"no KPI {clean_line(text)!r}", _suggest(pool, "KPI", text))

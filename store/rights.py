@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from store.db import Database
 from store.errors import NotFoundError, PermissionDenied
 from store.queries import TreeModel
+from store.sql import Fetch
 
 if TYPE_CHECKING:  # not imported at run time: the tree's first frame needs no SQLAlchemy
     from sqlalchemy import URL, Connection
@@ -83,14 +84,28 @@ def _session_path(s: Session) -> Path | None:
     return _url_path(s.connection().engine.url)
 
 
-def _recorded_admins(conn: Connection) -> list[str]:
-    rows = conn.exec_driver_sql("SELECT username FROM admin ORDER BY username")
-    return [row[0] for row in rows]
+def fetch_of(conn: Connection) -> Fetch:
+    """A SQLAlchemy connection as a plain ``fetch(sql, params)``: each rule below is
+    written once in plain SQL, for the ORM's sessions and for store/sql.py's writes."""
+    return lambda sql, params: [tuple(row) for row in conn.execute(text(sql), params)]
+
+
+def _session_fetch(s: Session) -> Fetch:
+    return fetch_of(s.connection())
+
+
+def _recorded_admins(fetch: Fetch) -> list[str]:
+    return [row[0] for row in fetch("SELECT username FROM admin ORDER BY username", {})]
 
 
 def admins_of(conn: Connection, path: Path | None) -> list[str]:
     """Everyone with admin rights: the recorded admins (the file's owner only while none is)."""
-    return _recorded_or_owner(_recorded_admins(conn), path)
+    return admins_in(fetch_of(conn), path)
+
+
+def admins_in(fetch: Fetch, path: Path | None) -> list[str]:
+    """:func:`admins_of` through a plain ``fetch``."""
+    return _recorded_or_owner(_recorded_admins(fetch), path)
 
 
 def _recorded_or_owner(recorded: list[str], path: Path | None) -> list[str]:
@@ -101,7 +116,7 @@ def _recorded_or_owner(recorded: list[str], path: Path | None) -> list[str]:
 
 
 def _admins(s: Session) -> list[str]:
-    return admins_of(s.connection(), _session_path(s))
+    return admins_in(_session_fetch(s), _session_path(s))
 
 
 def _names(names: Iterable[str]) -> str:
@@ -128,11 +143,10 @@ class Editors:
         return actor == self.owner or actor in self.above
 
 
-def _objective_editors(conn: Connection, objective_id: int) -> tuple[str, Editors]:
+def _objective_editors(fetch: Fetch, objective_id: int) -> tuple[str, Editors]:
     """(title, editors) of an objective: one recursive query up the alignment chain."""
-    rows = list(
-        conn.execute(
-            text("""
+    rows = fetch(
+        """
             WITH RECURSIVE up(id, parent_id, owner, title, depth) AS (
                 SELECT id, parent_id, owner, title, 0 FROM objective WHERE id = :id
                 UNION ALL
@@ -140,16 +154,15 @@ def _objective_editors(conn: Connection, objective_id: int) -> tuple[str, Editor
                 FROM objective o JOIN up ON o.id = up.parent_id
                 WHERE up.depth < 1000
             ) SELECT id, owner, title FROM up ORDER BY depth
-            """),
-            {"id": objective_id},
-        )
+            """,
+        {"id": objective_id},
     )
     if not rows:
         raise NotFoundError(f"objective O-{objective_id} does not exist")
     collaborators = tuple(
         row[0]
-        for row in conn.execute(
-            text("SELECT username FROM collaborator WHERE objective_id = :id ORDER BY username"),
+        for row in fetch(
+            "SELECT username FROM collaborator WHERE objective_id = :id ORDER BY username",
             {"id": objective_id},
         )
     )
@@ -200,29 +213,32 @@ def _objective_refusal(
 ) -> tuple[str, Editors, list[str]] | None:
     """None when ``rule`` or admin rights allow ``actor``; else what the refusal names:
     (title, editors, admins)."""
-    conn = s.connection()
-    title, editors = _objective_editors(conn, objective_id)
+    fetch = _session_fetch(s)
+    title, editors = _objective_editors(fetch, objective_id)
     if rule(editors, actor):
         return None
-    admins = admins_of(conn, _session_path(s))
+    admins = admins_in(fetch, _session_path(s))
     return None if actor in admins else (title, editors, admins)
 
 
 def require_key_result_edit(s: Session, actor: str, kr_id: int) -> None:
     """Refuse unless ``actor`` may change the key result or check in on it."""
-    conn = s.connection()
-    row = conn.execute(
-        text("SELECT objective_id, owner, title FROM key_result WHERE id = :id"), {"id": kr_id}
-    ).first()
-    if row is None:
+    check_key_result_edit(_session_fetch(s), _session_path(s), actor, kr_id)
+
+
+def check_key_result_edit(fetch: Fetch, path: Path | None, actor: str, kr_id: int) -> None:
+    """:func:`require_key_result_edit` inside any transaction (``fetch``; ``path`` the
+    SQLite file whose owner is admin while none is recorded): the check-in's rule."""
+    row = fetch("SELECT objective_id, owner, title FROM key_result WHERE id = :id", {"id": kr_id})
+    if not row:
         raise NotFoundError(f"key result KR-{kr_id} does not exist")
-    objective_id, kr_owner, title = row
+    objective_id, kr_owner, title = row[0]
     if actor == kr_owner:
         return
-    _, editors = _objective_editors(conn, objective_id)
+    _, editors = _objective_editors(fetch, objective_id)
     if editors.allows(actor):
         return
-    admins = admins_of(conn, _session_path(s))
+    admins = admins_in(fetch, path)
     if actor in admins:
         return
     raise PermissionDenied(
@@ -245,7 +261,7 @@ def require_new_objective(s: Session, actor: str, owner: str, parent_id: int | N
     if actor in admins:
         return
     if parent_id is not None:
-        _, editors = _objective_editors(s.connection(), parent_id)
+        _, editors = _objective_editors(_session_fetch(s), parent_id)
         if editors.allows(actor):
             return
     where = f"under O-{parent_id}" if parent_id is not None else "at the top level"
@@ -363,7 +379,7 @@ def _objective_check(
 ) -> bool:
     with db.read() as conn:
         try:
-            _, editors = _objective_editors(conn, objective_id)
+            _, editors = _objective_editors(fetch_of(conn), objective_id)
         except NotFoundError:
             return False
         return rule(editors, actor) or actor in admins_of(conn, db.path)
@@ -379,7 +395,7 @@ def can_edit_key_result(db: Database, actor: str, kr_id: int) -> bool:
             return False
         if row[1] == actor:
             return True
-        _, editors = _objective_editors(conn, row[0])
+        _, editors = _objective_editors(fetch_of(conn), row[0])
         return editors.allows(actor) or actor in admins_of(conn, db.path)
 
 

@@ -6,19 +6,26 @@ raises (``DomainError`` for refused input, ``WriteError`` when the database
 cannot be written) with nothing changed.
 """
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, col, delete, func, select
 
+# The check-in is written once, in plain DB-API SQL (store/checkin_write.py), so the CLI's
+# check-in imports no ORM; ``store.service.check_in`` is that same function.
+from store.checkin_write import MAX_NOTE as MAX_NOTE
+from store.checkin_write import CheckInResult as CheckInResult
+from store.checkin_write import FarOutside as FarOutside
+from store.checkin_write import activity_detail
+from store.checkin_write import check_in as check_in
+from store.checkin_write import check_in_time as check_in_time
+from store.checkin_write import enum_value as _enum
+from store.checkin_write import validate_check_in_value as validate_check_in_value
 from store.db import Database
 from store.enums import (
-    Band,
-    Confidence,
     Direction,
     Kind,
     KpiDirection,
@@ -48,7 +55,6 @@ from store.rights import (
     require_objective_control,
     require_objective_edit,
 )
-from store.scoring import Thresholds, band, far_outside, kr_progress
 from store.validation import (
     optional_number,
     optional_text,
@@ -58,7 +64,6 @@ from store.validation import (
 )
 
 MAX_TITLE = 300
-MAX_NOTE = 10_000
 MAX_NAME = 64
 RECOMMENDED_MAX_KRS = 5
 
@@ -84,24 +89,6 @@ class Saved:
 
 
 @dataclass(frozen=True)
-class CheckInResult:
-    """What a check-in changed, for a one-line confirmation."""
-
-    check_in_id: int
-    key_result_id: int
-    title: str
-    previous: float | None
-    value: float
-    unit: str
-    target: float | None
-    progress: float | None
-    band: Band
-    kpi_driven: bool = False  # the value is the KPI's, recorded with confidence and note
-    kind: Kind = Kind.METRIC
-    direction: Direction = Direction.INCREASE
-
-
-@dataclass(frozen=True)
 class DeleteSummary:
     """What a delete took with it, so the confirmation can name it."""
 
@@ -123,7 +110,7 @@ def _log(
             entity=entity,
             entity_id=entity_id,
             action=action,
-            detail=json.dumps(detail, default=str, ensure_ascii=False, allow_nan=False),
+            detail=activity_detail(**detail),
         )
     )
 
@@ -142,14 +129,6 @@ def check_username(value: str, field: str = "owner") -> str:
     if any(ch.isspace() for ch in name) or name.startswith("-"):
         raise ValidationError(f"{field} {name!r} is not a user name (no spaces, no leading '-')")
     return name
-
-
-def _enum(enum: type[Any], value: Any, field: str) -> Any:
-    try:
-        return enum(value.value if hasattr(value, "value") else str(value).replace("-", "_"))
-    except ValueError:
-        allowed = ", ".join(m.value.replace("_", "-") for m in enum)
-        raise ValidationError(f"{field} {value!r} is not one of: {allowed}") from None
 
 
 def _open_period(s: Session, period_id: int) -> Period:
@@ -627,147 +606,6 @@ def delete_key_result(db: Database, actor: str, kr_id: int) -> int:
 
 
 # --- check-ins -------------------------------------------------------------
-
-
-class FarOutside(ValidationError):
-    """A check-in value far outside its KR's range: recorded only once confirmed."""
-
-    def __init__(self, kr_id: int, reason: str) -> None:
-        super().__init__(f"KR-{kr_id}: {reason}; is that a typo? Confirm to record it anyway")
-        self.reason = reason
-
-
-def validate_check_in_value(kind: Kind, value: float | str, unit: str | None = None) -> float:
-    """The value a KR of ``kind`` accepts, or a ValidationError saying why not.
-
-    ``unit`` is the KR's unit: a typed ``$``/``%``/``€`` that matches it is accepted.
-    """
-    number = parse_number(value, "value", unit="%" if kind == Kind.PERCENT else unit)
-    if kind == Kind.PERCENT and not 0 <= number <= 100:
-        raise ValidationError(f"a percent key result takes 0–100, got {number:g}")
-    if kind == Kind.MILESTONE and number not in (0.0, 1.0):
-        raise ValidationError(f"a milestone is 1 (done) or 0 (not done), got {number:g}")
-    return number
-
-
-def _check_in_time(at: datetime) -> datetime:
-    """A back-dated check-in time: timezone-aware, in the sane range, not in the future.
-
-    A naive time would be stored as if it were UTC (shifting it by the user's offset),
-    and a future one would stay "the latest" and hide every real check-in after it.
-    """
-    if not isinstance(at, datetime):
-        raise ValidationError(f"check-in time must be a date and time, not {at!r}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValidationError(f"check-in time {at} has no time zone")
-    parse_date(at, "check-in date")
-    if at > utcnow() + timedelta(days=1):
-        raise ValidationError(f"check-in time {at} is in the future")
-    return at
-
-
-def _kpi_snapshot(s: Session, kr: KeyResult, value: float | str | None) -> float:
-    """For a KPI-driven KR: the KPI's latest value in the KR's period, recorded as is.
-
-    The owner only confirms confidence and adds a note; a typed value would
-    disagree with the KPI, so it is refused with the command that changes the KPI.
-    """
-    kpi = s.get(Kpi, kr.kpi_id)
-    name = kpi.name if kpi else f"KPI-{kr.kpi_id}"
-    if value is not None and str(value).strip() != "":
-        raise DomainError(
-            f"KR-{kr.id} follows the KPI {name!r}: record the KPI's value instead "
-            f'(okrtui kpi record "{name}" VALUE), or check in without a value'
-        )
-    objective = s.get(Objective, kr.objective_id)
-    period = s.get(Period, objective.period_id) if objective else None
-    stmt = select(KpiValue.value).where(KpiValue.kpi_id == kr.kpi_id)
-    if period is not None:
-        stmt = stmt.where(KpiValue.observed_on <= period.ends_on)
-    latest = s.exec(stmt.order_by(col(KpiValue.observed_on).desc()).limit(1)).first()
-    if latest is None:
-        raise DomainError(f"the KPI {name!r} has no value yet: record one first")
-    return latest
-
-
-def check_in(
-    db: Database,
-    actor: str,
-    kr_id: int,
-    value: float | str | None,
-    *,
-    confidence: Confidence | str | None = None,
-    note: str = "",
-    at: datetime | None = None,
-    thresholds: Thresholds | None = None,
-    confirmed: bool = False,
-) -> CheckInResult:
-    """Record a KR's new value; the KR's current value moves in the same transaction.
-
-    A KR driven by a KPI takes no value (``None``): its check-in records the
-    KPI's latest value with the owner's confidence and note. A value far outside
-    the KR's range (:func:`store.scoring.far_outside`) raises :class:`FarOutside`
-    with nothing written unless ``confirmed``.
-    """
-    note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
-    conf = _enum(Confidence, confidence, "confidence") if confidence is not None else None
-    when = utcnow() if at is None else _check_in_time(at)
-    with db.write() as s:
-        kr = _get(s, KeyResult, kr_id, "key result KR-")
-        _objective_for_write(s, kr.objective_id)
-        require_key_result_edit(s, actor, kr_id)
-        if kr.kpi_id is not None:
-            number = _kpi_snapshot(s, kr, value)
-        else:
-            if value is None:
-                raise ValidationError(f"KR-{kr_id} needs a value (a number)")
-            number = validate_check_in_value(kr.kind, value, kr.unit)
-            far = far_outside(kr.kind, kr.direction, kr.start_value, kr.target_value, number)
-            if far is not None and not confirmed:
-                raise FarOutside(kr_id, far)
-        entry = CheckIn(
-            key_result_id=kr_id,
-            value=number,
-            confidence=conf,
-            note=note,
-            author=actor,
-            created_at=when,
-        )
-        s.add(entry)
-        previous = kr.current_value
-        if kr.kpi_id is None and (kr.current_at is None or when >= kr.current_at):
-            kr.current_value, kr.current_at = number, when
-        elif kr.kpi_id is not None:
-            previous = None  # the KR's value is the KPI's; the check-in only records it
-        s.flush()
-        assert entry.id is not None
-        _log(
-            s,
-            actor,
-            "check_in",
-            entry.id,
-            "create",
-            key_result_id=kr_id,
-            value=number,
-            previous=previous,
-            confidence=conf,
-        )
-        current = number if kr.kpi_id is not None else kr.current_value
-        progress = kr_progress(kr.kind, kr.direction, kr.start_value, kr.target_value, current)
-        return CheckInResult(
-            entry.id,
-            kr_id,
-            kr.title,
-            previous,
-            number,
-            kr.unit,
-            kr.target_value,
-            progress,
-            band(progress, thresholds or Thresholds()),
-            kr.kpi_id is not None,
-            kr.kind,
-            kr.direction,
-        )
 
 
 # --- KPIs ------------------------------------------------------------------

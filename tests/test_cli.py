@@ -451,6 +451,49 @@ def test_shell_commands_import_no_textual(demo_path: Path, args: list[str]) -> N
     assert result[1] == ("1" if "oops" in argv else "0"), proc.stderr
 
 
+NO_ORM = (
+    "import sys, okrtui.cli\n"
+    "rc = okrtui.cli.run(sys.argv[1:])\n"
+    "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+    "{'sqlalchemy', 'sqlmodel', 'alembic', 'textual', 'pydantic'})\n"
+    "print('RESULT', rc, ','.join(heavy) or '-', flush=True)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["checkin", "KR-{kr}", "7", "--note", "n", "--confidence", "at-risk"], 0),
+        (["checkin", "{kr}", "oops"], 1),
+        (["checkin", "KR-{kr}", "7000000"], 1),  # far outside: refused until --yes
+        (["checkin", "KR-{kr}", "7000000", "--yes"], 0),
+        (["checkin", "KR-{driven}", "--confidence", "on-track"], 0),
+        (["checkin", "KR-{driven}", "5"], 1),
+        (["checkin", "KR-99999", "5"], 1),
+        (["checkin", "{title}", "8"], 0),
+        (["checkin", "no such key result anywhere", "8"], 1),
+    ],
+)
+def test_checkin_imports_no_orm(demo_path: Path, args: list[str], code: int) -> None:
+    """Issue 17: `okrtui checkin KR VALUE` writes in plain sqlite3 (store/checkin_write.py);
+    SQLAlchemy, SQLModel (pydantic), Alembic and Textual were ≈470 ms of its start."""
+    kr = metric_kr(demo_path)
+    title = query(demo_path, "SELECT title FROM key_result WHERE id = ?", kr)[0][0]
+    driven, _kpi = kpi_driven_kr(demo_path)
+    argv = [a.format(kr=kr, driven=driven, title=title) for a in args]
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_ORM, "--db", str(demo_path), *argv],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    result = proc.stdout.splitlines()[-1].split()
+    assert result[0] == "RESULT", proc.stdout + proc.stderr
+    assert result[2] == "-", f"{argv} imported {result[2]}"
+    assert result[1] == str(code), proc.stdout + proc.stderr
+
+
 def test_run_returns_the_exit_code(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kr = metric_kr(demo_path)
     assert run(["--db", str(demo_path), "checkin", f"KR-{kr}", "9"]) == 0

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -1252,4 +1252,92 @@ def test_enums_round_trip_through_service(world: World) -> None:
     result = service.check_in(world.db, ACTOR, kr.id, 97.9)
     assert result.progress == 0.0 and result.band == Band.OFF_TRACK
     result = service.check_in(world.db, ACTOR, kr.id, 98)
-    assert result.progress == 1.0 and result.band == Band.ON_TRACK  # held: exactly 1.0
+    assert result.progress == 1.0 and result.band == Band.ACHIEVED  # held: exactly 1.0
+
+
+# --- the check-in in plain DB-API SQL (issue 17) -----------------------------------------
+
+
+def test_a_plain_check_in_reads_back_through_the_orm_as_written(world: World) -> None:
+    """store/checkin_write.py writes without the ORM: the ORM must read the same values
+    (aware UTC times, the confidence by value, the Activity row) on both backends."""
+    from sqlmodel import Session, select
+
+    from store.models import Activity, CheckIn, KeyResult
+
+    db = world.db
+    at = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    result = service.check_in(
+        db, ACTOR, world.metric, "42.5", confidence="at-risk", note="ü note", at=at
+    )
+    with Session(db.engine) as s:
+        kr = s.get(KeyResult, world.metric)
+        entry = s.get(CheckIn, result.check_in_id)
+        log = s.exec(select(Activity).order_by(Activity.id.desc())).first()  # type: ignore[union-attr]
+    assert kr is not None and entry is not None and log is not None
+    assert (kr.current_value, kr.current_at) == (42.5, at.astimezone(UTC))
+    assert (entry.value, entry.confidence, entry.note, entry.author) == (
+        42.5, Confidence.AT_RISK, "ü note", ACTOR,
+    )  # fmt: skip
+    assert entry.created_at == at.astimezone(UTC)
+    assert (log.entity, log.entity_id, log.action, log.author) == (
+        "check_in", result.check_in_id, "create", ACTOR,
+    )  # fmt: skip
+    assert json.loads(log.detail) == {
+        "key_result_id": world.metric, "value": 42.5, "previous": None, "confidence": "at_risk",
+    }  # fmt: skip
+    assert abs((log.at - datetime.now(UTC)).total_seconds()) < 60
+
+
+def test_a_check_in_queues_behind_another_writer_and_gives_up_writing_nothing(
+    world: World, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain check-in keeps the write discipline: BEGIN IMMEDIATE on SQLite, okrtui's
+    write lock on PostgreSQL; a writer holding it makes the check-in wait, then refuse."""
+    db = world.db
+    before = dump(db)
+    if backend == "postgresql":
+        import psycopg
+
+        import store.pg
+
+        monkeypatch.setattr(store.pg, "LOCK_TIMEOUT_MS", 300)
+        blocker: Any = psycopg.connect(request.getfixturevalue("pg_url").replace("+psycopg", ""))
+        blocker.execute(f"SELECT {store.pg.WRITE_LOCK}()")
+        held = f"pid {blocker.info.backend_pid}"
+    else:
+        monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
+        db.close()  # its kept sqlite3 connection is opened again with the short timeout
+        assert db.path is not None
+        blocker = sqlite3.connect(db.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        held = "busy"
+    try:
+        started = time.perf_counter()
+        with pytest.raises(WriteError, match="nothing was changed") as refused:
+            service.check_in(db, ACTOR, world.metric, 7)
+        assert held in str(refused.value)
+        assert 0.25 < time.perf_counter() - started < 5
+    finally:
+        blocker.rollback() if backend == "postgresql" else blocker.execute("ROLLBACK")
+        blocker.close()
+    assert dump(db) == before
+    assert service.check_in(db, ACTOR, world.metric, 7).value == 7.0  # the lock is free again
+
+
+def test_a_check_in_that_fails_half_way_leaves_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check-in row, the KR's value and the Activity row are one transaction."""
+    import store.checkin_write as checkin_write
+
+    db = world.db
+    before = dump(db)
+
+    def broken(**detail: Any) -> str:
+        raise RuntimeError("disk gone while logging")
+
+    monkeypatch.setattr(checkin_write, "activity_detail", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        service.check_in(db, ACTOR, world.metric, 9)
+    assert dump(db) == before
