@@ -66,7 +66,7 @@ async def test_check_in_modal_saves_value_confidence_and_note(
         await typing(pilot, "7.5")  # replaces the selected prefill
         preview = str(form.query_one("#ci-preview", Static).render())
         assert "75%" in preview and "on track" in preview
-        await pilot.press("a")  # at risk, typed while the value has focus
+        await pilot.press("tab", "a")  # at risk, on the confidence field after the value
         assert value.value == "7.5"
         assert form.query_one(CheckInPanel).confidence == "at_risk"
         await pilot.press("n")
@@ -214,11 +214,11 @@ async def test_weekly_run_over_demo_data(make_app, tester_demo_path: Path) -> No
             confidence, note = "on_track", ""
             if n == 3:
                 confidence, note = "off_track", NOTE + "\nline two"
-                await pilot.press("r", "n")
+                await pilot.press("down", "r", "n")  # tab skips in the run
                 await typing(pilot, note)
                 await pilot.press("ctrl+s")
             else:
-                await pilot.press("g", "enter")
+                await pilot.press("down", "g", "enter")  # down: value → confidence
             await pilot.pause()
             expected[kr.id] = (value, confidence, note, "tester")
         summary = app.screen

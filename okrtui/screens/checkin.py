@@ -2,16 +2,16 @@
 
 The same panel drives the guided weekly check-in (``weekly.py``), so both
 behave alike: the value is prefilled with the last one and selected (typing
-replaces it), ``enter`` saves, ``g``/``a``/``r`` set the confidence without
-leaving the value, ``n`` jumps to the note, and what the score and band will
-become is shown as you type.
+replaces it), ``enter`` saves, ``down`` (or ``tab`` in the modal) moves to the
+confidence (``g``/``a``/``r`` or left/right) and on to the note (``n`` from the
+confidence jumps there), and what the score and band will become is shown as you type.
 """
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
 
 from okrtui.screens.dialogs import ConfirmDialog, FitsScreen
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
+from okrtui.screens.labels import current_value
 from store.checkins import correct_check_in
 from store.db import Database, DatabaseError
 from store.enums import Confidence, Kind
@@ -53,27 +54,26 @@ class Entry:
 
 
 class ValueInput(Input):
-    """A number field that passes the panel's letter keys on instead of typing them.
-
-    A value is a number, so letters are free to act as shortcuts while the
-    cursor stays here: one hand on the keyboard, no tabbing around.
+    """The number field: every key typed here is text, so ``abc`` reads "not a number"
+    (letters used to act as confidence keys here: ``abc`` set "at risk" and left ``bc``, and
+    the ``n`` of ``nan`` jumped into the note). The confidence has its own field, next on tab.
     """
 
-    PASS_THROUGH: ClassVar[frozenset[str]] = frozenset({*CONFIDENCE_KEYS, "n"})
 
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        """Tell Textual these letters are not typed here, so the bindings above stay live."""
-        if character in self.PASS_THROUGH:
-            return False
-        return super().check_consume_key(key, character)
+class ConfidenceField(Static, can_focus=True):
+    """The confidence, chosen with g/a/r (the panel's keys) or left/right; enter saves."""
 
-    async def _on_key(self, event: events.Key) -> None:
-        if event.character in self.PASS_THROUGH:
-            # Keep Input's own handler from typing it; not stopped, so the key
-            # still bubbles to the panel's bindings.
-            event.prevent_default()
-            return
-        await super()._on_key(event)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "step(-1)", "Previous", show=False),
+        Binding("right", "step(1)", "Next", show=False),
+    ]
+
+    def action_step(self, step: int) -> None:
+        panel = next(a for a in self.ancestors if isinstance(a, CheckInPanel))
+        order = list(CONFIDENCE_KEYS.values())
+        index = order.index(panel.confidence) + step if panel.confidence in order else 0
+        panel.confidence = order[index % len(order)]
+        panel._show_confidence()
 
 
 class ToggleField(Static, can_focus=True):
@@ -115,10 +115,12 @@ class CheckInPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Save", key_display="⏎"),
-        Binding("g", "confidence('g')", "On track", show=False),
+        Binding("g", "confidence('g')", "On track", show=False),  # not typed in the value
         Binding("a", "confidence('a')", "At risk", show=False),
         Binding("r", "confidence('r')", "Off track", show=False),
         Binding("n", "note", "Note"),
+        Binding("down", "move(1)", "Next field", show=False),  # value → confidence → note
+        Binding("up", "move(-1)", "Previous field", show=False),
         Binding("ctrl+s", "submit", "Save", show=False),
     ]
 
@@ -130,6 +132,7 @@ class CheckInPanel(Vertical):
         self.thresholds = thresholds
         self.kr: KrRow | None = None
         self.confidence: Confidence | None = None
+        self.tried = False  # a save was tried: an empty value is now an error, not a hint
 
     def compose(self) -> ComposeResult:
         yield Static(id="ci-heading")
@@ -140,7 +143,7 @@ class CheckInPanel(Vertical):
         yield ToggleField(False, id="ci-toggle", classes="field")
         yield FixedField(id="ci-fixed", classes="field")
         yield Static(id="ci-preview")
-        yield Static(id="ci-confidence")
+        yield ConfidenceField(id="ci-confidence", classes="field")
         yield Label("Note  (n)", classes="field-label")
         yield TextArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
 
@@ -154,6 +157,7 @@ class CheckInPanel(Vertical):
     ) -> None:
         """Show ``kr``; prefill from ``existing`` (a correction) or the last check-in."""
         self.kr = kr
+        self.tried = False
         last = history[-1] if history else None
         source = existing or last
         self.confidence = source.confidence if source else None
@@ -188,12 +192,12 @@ class CheckInPanel(Vertical):
             )
         elif kr.kind == Kind.MILESTONE:
             label.update("Milestone")
-            current = source.value if source else kr.current
+            current = source.value if source else current_value(kr)
             toggle.set_done(bool(current))
         else:
             unit = f" ({kr.unit})" if kr.unit else ""
             label.update("New value" + (" 0–100 %" if kr.kind == Kind.PERCENT else unit))
-            prefill = source.value if source else kr.current
+            prefill = source.value if source else current_value(kr)
             value_input.value = "" if prefill is None else f"{prefill:g}"
         self.query_one("#ci-note", TextArea).text = existing.note if existing else ""
         self._show_confidence()
@@ -216,6 +220,9 @@ class CheckInPanel(Vertical):
             facts.append_text(plain(last.author))
         else:
             facts.append("no check-in yet", "dim")
+            start = current_value(kr)
+            if start is not None and kr.kind != Kind.MILESTONE:
+                facts.append(f" · current {format_number(start, kr.unit)} (its start)", "dim")
         facts.append("\n")
         if kr.kind == Kind.METRIC:
             facts.append(f"start {format_number(kr.start, kr.unit)} · ")
@@ -251,6 +258,11 @@ class CheckInPanel(Vertical):
         try:
             entry = self.entry()
         except (DomainError, ValueError) as exc:
+            if not self.tried and not self.query_one("#ci-value", ValueInput).value.strip():
+                # nothing typed yet: a hint, not a complaint
+                preview.update(Text("→ type the new value", "dim"))
+                self.set_class(False, "-invalid")
+                return
             preview.update(Text(f"✗ {exc}", "bold #ff5f5f"))
             self.set_class(True, "-invalid")
             return
@@ -285,6 +297,8 @@ class CheckInPanel(Vertical):
         """
         kr = self.kr
         assert kr is not None
+        self.tried = True
+        self.refresh_preview()
         entry = self.entry()
         if correcting is not None:
             value = {} if entry.value is None else {"value": entry.value}
@@ -323,6 +337,14 @@ class CheckInPanel(Vertical):
     def action_confidence(self, key: str) -> None:
         self.confidence = CONFIDENCE_KEYS[key]
         self._show_confidence()
+
+    def action_move(self, step: int) -> None:
+        """Up/down between value, confidence and note: the weekly run's tab skips the KR,
+        so these are how the confidence is reached there (the note's own arrows stay its)."""
+        order = [w for w in self.query(".field") if w.display]
+        focused = self.screen.focused
+        index = order.index(focused) if focused in order else 0
+        order[max(0, min(len(order) - 1, index + step))].focus()
 
     def action_note(self) -> None:
         self.query_one("#ci-note", TextArea).focus()

@@ -59,10 +59,21 @@ def objective_label(row: ObjectiveRow, width: int = 48, kpi_warning: bool = Fals
     return text
 
 
+def current_value(kr: KrRow) -> float | None:
+    """What a KR stands at: its last value, or before any check-in where it starts (a metric
+    at its start, a percent at 0, a milestone not done); None only for a KPI with no value."""
+    if kr.current is not None or kr.kpi_id is not None:
+        return kr.current
+    if kr.kind == Kind.METRIC:
+        return kr.start
+    return 0.0
+
+
 def kr_value_text(kr: KrRow) -> str:
+    current = current_value(kr)
     if kr.kind == Kind.MILESTONE:
-        return "—" if kr.current is None else ("done" if kr.current >= 1 else "not done")
-    return f"{format_number(kr.current, kr.unit)} / {format_number(kr.target, kr.unit)}"
+        return "—" if current is None else ("done" if current >= 1 else "not done")
+    return f"{format_number(current, kr.unit)} / {format_number(kr.target, kr.unit)}"
 
 
 def kr_label(kr: KrRow, width: int = 44) -> Text:
