@@ -42,6 +42,7 @@ class Band(StrEnum):
     """Status band derived from a score (thresholds are configurable)."""
 
     OVERPERFORMING = "overperforming"
+    ACHIEVED = "achieved"  # exactly the target: 1.0
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
@@ -74,6 +75,7 @@ class Level(StrEnum):
 
 BAND_LABEL: dict[Band, str] = {
     Band.OVERPERFORMING: "overperforming",
+    Band.ACHIEVED: "achieved",
     Band.ON_TRACK: "on track",
     Band.AT_RISK: "at risk",
     Band.OFF_TRACK: "off track",

@@ -68,7 +68,8 @@ SEVERITY = {
     Band.AT_RISK: 1,
     Band.NO_DATA: 2,
     Band.ON_TRACK: 3,
-    Band.OVERPERFORMING: 4,
+    Band.ACHIEVED: 4,
+    Band.OVERPERFORMING: 5,
 }
 CONFIDENCE_LABEL = {c: c.value.replace("_", " ") for c in Confidence}
 

@@ -288,13 +288,15 @@ def band(score: float | None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Ba
     """Status band of a score; each threshold is the inclusive lower bound of its band.
 
     Compared at :data:`PRECISION` decimals, so k/10 lands in the band that starts at k/10.
-    Exactly 1.0 is the target reached, never "overperforming" (that is above it): it
-    is on track, and reads "achieved" (or "done"/"held", see :func:`status_label`).
+    Exactly 1.0 is the target reached, a band of its own: never "overperforming" (that
+    is above it); it reads "achieved" (or "done"/"held", see :func:`status_label`).
     """
     if score is None or score != score:
         return Band.NO_DATA
     value = snap(score)
-    if value >= thresholds.overperforming and value != 1.0:
+    if value == 1.0:
+        return Band.ACHIEVED
+    if value >= thresholds.overperforming:
         return Band.OVERPERFORMING
     if value >= thresholds.on_track:
         return Band.ON_TRACK

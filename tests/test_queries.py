@@ -276,7 +276,7 @@ def test_rollup_through_objectives_without_krs(db: Database) -> None:
     service.check_in(db, ACTOR, b.id, 40)
     tree = load_tree(db, pid)
     assert tree.key_result(a.id).progress == pytest.approx(2.0)  # type: ignore[union-attr]
-    assert tree.objectives[kids[0]].band == Band.ON_TRACK  # capped at exactly 1.0: achieved
+    assert tree.objectives[kids[0]].band == Band.ACHIEVED  # capped at exactly 1.0
     assert tree.objectives[kids[0]].score == pytest.approx(1.0)
     assert tree.objectives[kids[1]].score == pytest.approx(0.4)
     assert tree.objectives[top].score == pytest.approx(0.7)

@@ -166,7 +166,8 @@ def test_huge_magnitudes_stay_finite() -> None:
 
 class TestBand:
     def test_boundaries_inclusive(self) -> None:
-        assert band(1.0) is Band.ON_TRACK  # exactly the target: achieved, not overperforming
+        assert band(1.0) is Band.ACHIEVED  # exactly the target: its own band
+        assert band(0.1 + 0.2 + 0.7) is Band.ACHIEVED  # 1.0000000000000002: still exactly it
         assert band(1.0001) is Band.OVERPERFORMING
         assert band(0.9999) is Band.ON_TRACK
         assert band(0.7) is Band.ON_TRACK
@@ -178,7 +179,8 @@ class TestBand:
 
     def test_custom_thresholds(self) -> None:
         t = Thresholds(overperforming=1.2, on_track=0.6, at_risk=0.4)
-        assert band(1.0, t) is Band.ON_TRACK
+        assert band(1.0, t) is Band.ACHIEVED
+        assert band(1.1, t) is Band.ON_TRACK
         assert band(1.2, t) is Band.OVERPERFORMING
         assert band(0.6, t) is Band.ON_TRACK
         assert band(0.5, t) is Band.AT_RISK
@@ -593,8 +595,8 @@ def test_k_tenths_band_exactly(k: int, start: float, span: float) -> None:
     for progress in (up, down):
         assert band(progress) is band(k / 10)
     assert band(k / 10) is (
-        Band.OFF_TRACK if k < 3 else Band.AT_RISK if k < 7 else Band.ON_TRACK if k <= 10
-        else Band.OVERPERFORMING
+        Band.OFF_TRACK if k < 3 else Band.AT_RISK if k < 7 else Band.ON_TRACK if k < 10
+        else Band.ACHIEVED if k == 10 else Band.OVERPERFORMING
     )  # fmt: skip
 
 

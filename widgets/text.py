@@ -13,6 +13,7 @@ from store.validation import clean_line, clean_multiline
 
 BAND_STYLE: dict[Band, str] = {
     Band.OVERPERFORMING: "bold #5fafff",
+    Band.ACHIEVED: "#5fd75f",  # green as on track; its label says achieved/done/held
     Band.ON_TRACK: "#5fd75f",
     Band.AT_RISK: "#ffaf00",
     Band.OFF_TRACK: "#ff5f5f",
