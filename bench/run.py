@@ -199,12 +199,96 @@ class Bench:
                       "screen yet)", median(times) * 1000, "ms", max_value=150)  # fmt: skip
 
     def checkin(self) -> Figure:
-        self.log("okrtui checkin KR-1 42 vs python -c 'import sqlmodel'")
+        """The whole ``okrtui checkin`` process against ``python -c`` connecting to SQLite,
+        inserting one row and committing (issue 17: ≤ 5×)."""
+        self.log("okrtui checkin KR-1 42 vs python -c: raw sqlite3 connect + insert + commit")
+        raw_db = self.tmp / "raw.db"
+        with sqlite3.connect(raw_db) as conn:
+            conn.execute("CREATE TABLE t (x REAL, at TEXT)")
+        conn.close()
+        raw = (
+            f"import sqlite3; c = sqlite3.connect({str(raw_db)!r}); "
+            "c.execute(\"INSERT INTO t VALUES (42, datetime('now'))\"); c.commit()"
+        )
         checkin = [*okrtui_command(), "--db", str(self.db_path), "checkin", "KR-1", "42"]
-        runs, base = self.paired(checkin, [python(), "-c", "import sqlmodel"], tty=False)
+        runs, base = self.paired(checkin, [python(), "-c", raw], tty=False)
         return Figure("okrtui checkin KR-1 42, whole process", median([r.wall_s * 1000
                       for r in runs]), "ms", median([r.wall_s * 1000 for r in base]),
-                      "python -c 'import sqlmodel'", max_ratio=1.3)  # fmt: skip
+                      "python -c: sqlite3 connect, insert, commit", max_ratio=5)  # fmt: skip
+
+    def concurrent_checkins(self, loops: int = 16, each: int = 30) -> list[Figure]:
+        """``loops`` shell loops, each running ``okrtui checkin`` ``each`` times on its own
+        KR, all at once on one SQLite file: per check-in p95 and how many landed."""
+        self.log(f"{loops} concurrent check-in loops × {each} through the CLI")
+        import threading
+
+        from store.identity import current_user
+
+        me = current_user().username
+        with sqlite3.connect(self.db_path) as conn:
+            krs = [row[0] for row in conn.execute(
+                "SELECT id FROM key_result WHERE kpi_id IS NULL AND kind = 'metric' "
+                "ORDER BY id LIMIT ?", (loops,))]  # fmt: skip
+            conn.executemany("UPDATE key_result SET owner = ? WHERE id = ?",
+                             [(me, kr) for kr in krs])  # fmt: skip
+            before = conn.execute("SELECT count(*) FROM check_in").fetchone()[0]
+        conn.close()
+        times: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def loop(kr: int) -> None:
+            for n in range(each):
+                argv = [*okrtui_command(), "--db", str(self.db_path), "checkin",
+                        f"KR-{kr}", str(n), "--yes"]  # fmt: skip
+                try:
+                    run = run_process(argv, self.env)
+                except ProbeError as exc:
+                    with lock:
+                        errors.append(str(exc))
+                    continue
+                with lock:
+                    times.append(run.wall_s)
+
+        run_process([*okrtui_command(), "--db", str(self.db_path), "checkin", "--list"],
+                    self.env)  # warm-up: bytecode  # fmt: skip
+        threads = [threading.Thread(target=loop, args=(kr,)) for kr in krs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with sqlite3.connect(self.db_path) as conn:
+            landed = conn.execute("SELECT count(*) FROM check_in").fetchone()[0] - before
+        conn.close()
+        if errors:
+            raise ProbeError(f"{len(errors)} concurrent check-ins failed, e.g. {errors[0]}")
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)] * 1000
+        return [
+            Figure(f"{loops} concurrent check-in loops × {each} (CLI, SQLite), p95 per "
+                   "check-in", p95, "ms", max_value=1500),
+            Figure("  same, p50 per check-in (info)", median(times) * 1000, "ms"),
+            Figure(f"  same, check-ins lost of {loops * each}", float(loops * each - landed),
+                   "", max_value=0),
+        ]  # fmt: skip
+
+    def status_json(self) -> Figure:
+        """``okrtui status --json`` against a ``python -c`` that reads the same rows with
+        plain sqlite3 (store.queries' own SQL) and ``json.dumps`` them, one object per row
+        keyed by column (issue 17: ≤ 2×). Whole processes both."""
+        self.log("okrtui status --json vs raw sqlite3 read + json.dumps")
+        from store import queries
+
+        raw = RAW_STATUS.format(db=str(self.db_path), sql=[
+            queries.TREE_OBJECTIVES, queries.TREE_COLLABORATORS, queries.TREE_KRS])  # fmt: skip
+        status = [*okrtui_command(), "--db", str(self.db_path), "status", "--json"]
+        runs, base = self.paired(status, [python(), "-c", raw], tty=False)
+        json.loads(runs[0].output)  # the figure is only worth something if the JSON is whole
+        return Figure("okrtui status --json, large organisation, whole process",
+                      median([r.wall_s * 1000 for r in runs]), "ms",
+                      median([r.wall_s * 1000 for r in base]),
+                      "python -c: raw sqlite3 read of the rows + json.dumps",
+                      max_ratio=2)  # fmt: skip
 
     def tree_read(self) -> list[Figure]:
         self.log("tree read model: store.queries.load_tree vs raw sqlite3")
@@ -235,6 +319,21 @@ class Bench:
             Figure("  same, every KR read and every objective scored (info)",
                    median(full_times) * 1000, "ms", raw_ms, "same rows with raw sqlite3"),
         ]  # fmt: skip
+
+
+RAW_STATUS = """
+import json, sqlite3, sys
+conn = sqlite3.connect({db!r})
+params = dict(zip(("id", "name", "starts_on", "end", "state"), conn.execute(
+    "SELECT id, name, starts_on, ends_on, state FROM period WHERE id = 1").fetchone()))
+params["period"] = 1
+out = {{}}
+for n, sql in enumerate({sql!r}):
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    out[n] = [dict(zip(names, row)) for row in cur]
+sys.stdout.write(json.dumps(out, ensure_ascii=False))
+"""
 
 
 def raw_tree(conn: sqlite3.Connection, period_id: int) -> int:
@@ -323,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             lambda: bench.start_up(bare_runs),
             lambda: bench.interactive(bare_runs),
             lambda: [bench.checkin()],
+            lambda: [bench.status_json()],
+            lambda: bench.concurrent_checkins(*((4, 3) if args.quick else (16, 30))),
             bench.tree_read,
         ]
         for step in steps:
