@@ -515,3 +515,63 @@ def test_empty_document_round_trips(empty: Database, tmp_path: Path) -> None:
     assert all(blank[key] == [] for key, _ in TABLES)
     assert import_document(empty, blank) == dict.fromkeys((key for key, _ in TABLES), 0)
     assert FORMAT_VERSION == 1
+
+
+def test_db_copy_streams_rows_in_batches_without_a_whole_document(
+    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: `db copy` of the large organisation built the whole export in memory
+    (3.3 GB); now rows go across in batches and are compared row by row."""
+    from click.testing import CliRunner
+
+    from okrtui.cli import main
+
+    export = transfer.export_document
+    sizes: list[int] = []
+    real_insert = transfer._insert
+
+    def whole_document(*_args: Any) -> Any:
+        raise AssertionError("db copy built the whole document")
+
+    def insert(conn: Any, spec: Any, rows: list[dict[str, Any]]) -> None:
+        sizes.append(len(rows))
+        real_insert(conn, spec, rows)
+
+    monkeypatch.setattr(transfer, "export_document", whole_document)
+    monkeypatch.setattr(transfer, "import_document", whole_document)
+    monkeypatch.setattr(transfer, "COPY_BATCH", 7)
+    monkeypatch.setattr(transfer, "_insert", insert)
+    target = tmp_path / "copy.db"
+    result = CliRunner().invoke(main, ["--db", str(demo_path), "db", "copy", "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "both export the same" in result.output
+    assert sizes and max(sizes) <= 7 and sum(sizes) > 100
+    original, copied = open_database(demo_path), open_database(target)
+    try:
+        assert export(copied) == export(original)
+    finally:
+        original.close()
+        copied.close()
+
+
+def test_same_rows_notices_one_changed_or_missing_row(demo_path: Path, tmp_path: Path) -> None:
+    """The row-by-row comparison `db copy` verifies with must see a single difference."""
+    import sqlite3
+
+    source = open_database(demo_path)
+    target = tmp_path / "copy.db"
+    dest = open_database(target, create=True)
+    try:
+        transfer.copy_database(source, dest)
+        assert transfer.same_rows(source, dest)
+        with sqlite3.connect(target) as conn:
+            conn.execute("UPDATE check_in SET note = note || '.' WHERE id = 3")
+        assert not transfer.same_rows(source, dest)
+        with sqlite3.connect(target) as conn:
+            conn.execute("UPDATE check_in SET note = substr(note, 1, length(note) - 1) "
+                         "WHERE id = 3")  # fmt: skip
+            conn.execute("DELETE FROM check_in WHERE id = (SELECT max(id) FROM check_in)")
+        assert not transfer.same_rows(source, dest)
+    finally:
+        source.close()
+        dest.close()
