@@ -258,3 +258,64 @@ async def test_a_resize_redraws_panels_at_the_new_width_and_drops_the_old_ones()
         after = {width for _key, width, _selected in grid._lines}
         assert grid.columns() == 3 and after and not after & before
         assert all(len(card_text(grid, i)[0]) == grid.card_region(i).width for i in range(3))
+
+
+def test_the_sparkline_keeps_the_newest_value_as_its_own_bar() -> None:
+    """Issue 16 item 4: 26 values in 25 columns merged the last two (their maximum), so
+    churn falling 2.06 → 1.8 drew a last bar that rose."""
+    import io
+
+    from rich.console import Console
+    from textual.renderables.sparkline import Sparkline as SparklineRenderable
+
+    from widgets.kpi_panel import spark_buckets
+
+    series = [2.0 + i * 0.01 for i in range(24)] + [2.06, 1.8]
+    assert len(series) == 26
+    bars = spark_buckets(series, 25)
+    assert len(bars) == 25
+    assert bars[-1] == 1.8 and bars[-2] == 2.06
+    assert bars[0] == (series[0] + series[1]) / 2  # the oldest two share a bar
+    assert spark_buckets(series[:10], 25) == series[:10]  # fewer values than columns
+    console = Console(width=25, file=io.StringIO(), color_system=None)
+    drawn = console.render_lines(SparklineRenderable(bars, width=25), pad=False)[0]
+    text = "".join(segment.text for segment in drawn)
+    assert len(text) == 25 and text[-1] < text[-2], text  # the last bar falls
+
+
+def test_the_chart_axis_names_each_level_at_its_value() -> None:
+    from widgets.chart import Level, y_axis
+
+    levels = [Level("target", 1.5), Level("green", 2.0), Level("red", 3.0)]
+    ticks, labels = y_axis(1.5, 3.0, levels, "%")
+    assert labels == ["target 1.5%", "green 2%", "2.5%", "red 3%"]
+    assert ticks == [1.5, 2.0, 2.5, 3.0]
+    same = [Level("target", 8.0), Level("green", 8.0), Level("red", 12.0)]
+    assert y_axis(7.0, 12.0, same, "hours")[1][0] == "target/green 8 hours"
+
+
+async def test_the_chart_draws_no_legend_over_its_plot() -> None:
+    """Issue 16 item 5: plotext's legend covered half the plot at 80×24, and at 120
+    columns its "target" label sat on the red threshold line at the top."""
+    from widgets.chart import HistoryChart, Level
+
+    levels = [Level("target", 1.5), Level("green", 2.0), Level("red", 3.0)]
+
+    class ChartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield HistoryChart(id="chart")
+
+    points = [(date(2026, 6, 1 + i), 2.0 + (i % 5) / 10) for i in range(26)]
+    for size in ((40, 14), (70, 20)):
+        app = ChartApp()
+        async with app.run_test(size=size) as pilot:
+            chart = app.query_one(HistoryChart)
+            chart.show_history(points, levels, "%")
+            await pilot.pause()
+            lines = [chart.render_line(y).text for y in range(chart.size.height)]
+            axis = [min((i for i in (ln.find("┤"), ln.find("│")) if i >= 0), default=-1)
+                    for ln in lines]  # fmt: skip
+            plot = [ln[i + 1 :] for ln, i in zip(lines, axis, strict=True) if i >= 0]
+            assert plot, lines
+            for word in ("target", "green", "red", "value"):
+                assert not any(word in row for row in plot), (word, "\n".join(lines))

@@ -117,12 +117,32 @@ class HistoryChart(PlotextPlot):
         xs = [d.isoformat() for d, _ in self._points]
         ys = [v for _, v in self._points]
         first, last = xs[0], xs[-1]
+        # No legend: plotext draws it inside the plot, where it covered half the lines at
+        # 80×24 and put "target" on the threshold line at the top. Each level is named on
+        # the y axis at its own height instead, in place of the nearby round ticks.
         for level in self._levels:
             plt.plot([first, last], [level.value, level.value], marker="braille",
-                     color=LINE_COLOURS.get(level.name, "gray"), label=level.name)  # fmt: skip
-        plt.plot(xs, ys, marker="braille", color="cyan+", label="value")
+                     color=LINE_COLOURS.get(level.name, "gray"))  # fmt: skip
+        plt.plot(xs, ys, marker="braille", color="cyan+")
         low = min([*ys, *(lv.value for lv in self._levels)])
         high = max([*ys, *(lv.value for lv in self._levels)])
-        ticks = nice_ticks(low, high)
-        plt.yticks(ticks, [format_number(t, self._unit) for t in ticks])
+        ticks, labels = y_axis(low, high, self._levels, self._unit)
+        plt.yticks(ticks, labels)
         self.refresh()
+
+
+def y_axis(
+    low: float, high: float, levels: Sequence[Level], unit: str
+) -> tuple[list[float], list[str]]:
+    """Round ticks between ``low`` and ``high``, and each level named at its value ("target
+    1.5%"); a round tick within an eighth of the range of a level is left out (same row)."""
+    near = (high - low) / 8 if high > low else 0.0
+    names: dict[float, list[str]] = {}
+    for level in levels:  # a target equal to a threshold: "target/green 8 hours"
+        names.setdefault(level.value, []).append(level.name)
+    marks = {value: f"{'/'.join(n)} {format_number(value, unit)}" for value, n in names.items()}
+    for tick in nice_ticks(low, high):
+        if all(abs(tick - value) > near for value in marks):
+            marks.setdefault(tick, format_number(tick, unit))
+    ordered = sorted(marks)
+    return ordered, [marks[value] for value in ordered]

@@ -61,6 +61,28 @@ class PanelData:
     archived: bool = False
 
 
+def spark_buckets(series: list[float], width: int) -> list[float]:
+    """``series`` fitted into ``width`` bars, bucketed from the newest value backwards.
+
+    Textual's sparkline buckets from the oldest value and shows each bucket's maximum: 26
+    values in 25 columns merged the last two, so churn falling 2.06 → 1.8 drew a last bar
+    that rose. Here the newest value is always its own bar; older values share bars (their
+    mean), the oldest buckets taking the remainder.
+    """
+    if width < 2 or len(series) <= width:
+        return series
+    older, buckets = series[:-1], width - 1
+    base, extra = divmod(len(older), buckets)
+    bars: list[float] = []
+    start = 0
+    for index in range(buckets):
+        size = base + (1 if index < extra else 0)
+        chunk = older[start : start + size]
+        bars.append(sum(chunk) / len(chunk))
+        start += size
+    return [*bars, series[-1]]
+
+
 def delta_text(data: PanelData) -> Text:
     """``▲ $8.2K +0.9%`` coloured by whether the move is good for this KPI."""
     if data.value is None:
@@ -344,7 +366,7 @@ class KpiGrid(ScrollView, can_focus=True):
         low = self.get_component_rich_style("kpi-grid--spark-min")
         high = self.get_component_rich_style("kpi-grid--spark-max")
         spark = SparklineRenderable(
-            list(data.series), width=width, height=self.SPARK_HEIGHT,
+            spark_buckets(list(data.series), width), width=width, height=self.SPARK_HEIGHT,
             min_color=low.color or background, max_color=high.color or background,
         )  # fmt: skip
         console = self.app.console
