@@ -714,8 +714,11 @@ class KpiPanel:
         return self.values[-2] if len(self.values) > 1 else None
 
 
-def kpi_panels(db: Database, last: int = 26, include_archived: bool = False) -> list[KpiPanel]:
-    """Every KPI with only its last ``last`` values, never the whole history.
+def kpi_panels(
+    db: Database, last: int = 26, include_archived: bool = False, as_of: date | None = None
+) -> list[KpiPanel]:
+    """Every KPI with only its last ``last`` values (up to ``as_of``, when given: a closed
+    period's report shows the KPIs as they stood at its end), never the whole history.
 
     One indexed ``ORDER BY observed_on DESC LIMIT n`` per KPI (≈0.1 ms each): joining the
     values to a per-KPI cutoff made SQLite evaluate the cutoff for every stored value,
@@ -747,6 +750,8 @@ def kpi_panels(db: Database, last: int = 26, include_archived: bool = False) -> 
         .order_by(KV.observed_on.desc())
         .limit(max(last, 1))
     )
+    if as_of is not None:
+        latest = latest.where(KV.observed_on <= as_of)
     with db.read() as conn:
         kpis = conn.execute(kpis_stmt).all()
         values: dict[int, list[tuple[date, float]]] = {}

@@ -248,7 +248,7 @@ def build_report(
         ):
             notes[oid] = note or ""
     lines = _objective_lines(tree.walk(), tree.objectives, latest, week_ago, notes, th)
-    return Report(tree.period, today, tuple(lines), tuple(_kpi_lines(db)))
+    return Report(tree.period, today, tuple(lines), tuple(_kpi_lines(db, today)))
 
 
 def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:
@@ -292,8 +292,9 @@ def _objective_lines(
     ]
 
 
-def _kpi_lines(db: Database) -> Iterator[KpiLine]:
-    for panel in kpi_panels(db, last=4):
+def _kpi_lines(db: Database, as_of: date) -> Iterator[KpiLine]:
+    """The KPIs as they stood on ``as_of`` (a closed period's last day, or today)."""
+    for panel in kpi_panels(db, last=4, as_of=as_of):
         latest = panel.latest
         yield KpiLine(
             panel.id,

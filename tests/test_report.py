@@ -289,6 +289,11 @@ def test_a_closed_periods_report_speaks_of_its_own_dates(demo_db: Database) -> N
     assert TODAY.isoformat() not in text and "2026-11-16" not in text
     assert f"## 2. What changed since {report.since}" in text
     assert report.since < report.period.ends_on
+    # Its KPIs as they stood at its end, not today's values (the demo records MRR weekly).
+    assert report.kpis and all(k.latest is None or k.latest[0] <= report.period.ends_on
+                               for k in report.kpis)  # fmt: skip
+    now = build_report(demo_db, Q4, TODAY)  # the current quarter's shows later values
+    assert any(k.latest and k.latest[0] > report.period.ends_on for k in now.kpis)
 
 
 def test_a_done_milestone_reads_done_not_overperforming(report: Report) -> None:
