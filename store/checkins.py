@@ -18,9 +18,11 @@ from store.db import Database
 from store.enums import Confidence
 from store.errors import NotFoundError, PermissionDenied
 from store.models import CheckIn, KeyResult
+from store.scoring import far_outside
 from store.service import (
     MAX_NOTE,
     UNSET,
+    FarOutside,
     _enum,
     _log,
     _objective_for_write,
@@ -80,8 +82,13 @@ def correct_check_in(
     value: float | str | Any = UNSET,
     confidence: Confidence | str | Any | None = UNSET,
     note: str | Any = UNSET,
+    confirmed: bool = False,
 ) -> CheckInChange:
-    """Change a check-in's value, confidence or note; its time and author stay."""
+    """Change a check-in's value, confidence or note; its time and author stay.
+
+    A new value far outside the KR's range raises :class:`FarOutside` with nothing
+    changed unless ``confirmed``, as a new check-in does.
+    """
     with db.write() as s:
         entry, kr = _own_check_in(s, actor, check_in_id)
         old = {"value": entry.value, "confidence": entry.confidence, "note": entry.note}
@@ -90,7 +97,11 @@ def correct_check_in(
                 raise PermissionDenied(
                     f"KR-{kr.id} follows a KPI: its value comes from the KPI, not the check-in"
                 )
-            entry.value = validate_check_in_value(kr.kind, value)
+            number = validate_check_in_value(kr.kind, value, kr.unit)
+            far = far_outside(kr.kind, kr.direction, kr.start_value, kr.target_value, number)
+            if far is not None and not confirmed and number != entry.value:
+                raise FarOutside(kr.id or 0, far)
+            entry.value = number
         if confidence is not UNSET:
             entry.confidence = (
                 None if confidence is None else _enum(Confidence, confidence, "confidence")

@@ -303,8 +303,9 @@ class CheckInPanel(Vertical):
         if correcting is not None:
             value = {} if entry.value is None else {"value": entry.value}
             correct_check_in(
-                db, user, correcting, confidence=entry.confidence, note=entry.note, **value
-            )
+                db, user, correcting, confidence=entry.confidence, note=entry.note,
+                confirmed=confirmed, **value,
+            )  # fmt: skip
             return correcting
         result = check_in(
             db,
