@@ -279,10 +279,17 @@ class _Planner:
             raise OkrFileError("objective must be a list of [[objective]] tables")
         self.errors: list[str] = []
         items = [self._collect(self._objective, i, raw) for i, raw in enumerate(raw_items)]
-        if self.errors:  # parents are resolved once every objective could be read
-            raise _all_problems(self.errors)
         self.items = [item for item in items if item is not None]
-        self._resolve_parents(raw_items)
+        # Parents too are checked in the same run; a title that names an objective which
+        # could not be read is not a second problem (only the objective's own is).
+        unread = {
+            clean_line(raw["title"]).casefold()
+            for raw, item in zip(raw_items, items, strict=True)
+            if item is None and isinstance(raw, dict) and isinstance(raw.get("title"), str)
+        }
+        self._collect(self._resolve_parents, unread)
+        if self.errors:
+            raise _all_problems(self.errors)
 
     def _collect(self, check: Any, *args: Any) -> Any:
         """``check(*args)``, or None with its problem noted (to report all in one run)."""
@@ -428,48 +435,60 @@ class _Planner:
                 return key
         raise ValidationError(f"there is no KPI {clean_line(value)!r}")
 
-    def _resolve_parents(self, raw_items: list[Any]) -> None:
+    def _resolve_parents(self, unread: set[str]) -> None:
+        """Each objective's parent as an id or an item; every problem noted, then raised."""
+        problems: list[str] = []
         seen: dict[int, str] = {}
         titles: dict[str, list[_ObjItem]] = {}
         for item in self.items:
             if item.existing is not None and item.existing.id is not None:
                 if item.existing.id in seen:
-                    raise _fail(
-                        item.where,
-                        f"O-{item.existing.id} appears twice (first in {seen[item.existing.id]})",
+                    problems.append(
+                        f"{item.where}: O-{item.existing.id} appears twice "
+                        f"(first in {seen[item.existing.id]})"
                     )
                 seen[item.existing.id] = item.where
             titles.setdefault(item.fields.title.casefold(), []).append(item)
         for item in self.items:
-            if item.parent is _UNSET or item.parent in ("", None):
-                item.parent = _UNSET if item.parent is _UNSET else None
-                continue
-            if not isinstance(item.parent, str):
-                raise _fail(
-                    item.where, f"parent must be a reference or a title, got {item.parent!r}"
-                )
-            if _OBJECTIVE_REF.fullmatch(item.parent):
-                pid = parse_reference(item.parent, "O")
-                if pid not in self.objectives:
-                    raise _fail(
-                        item.where,
-                        f"parent {item.parent.strip()} is not an objective of {self.period.name}",
-                    )
-                if self.delete_missing and pid not in seen:
-                    raise _fail(
-                        item.where,
-                        f"parent O-{pid} is not in the file, so --delete-missing would delete it",
-                    )
-                item.parent = pid
-                continue
-            matches = titles.get(clean_line(item.parent).casefold(), [])
-            if len(matches) != 1:
-                what = "no objective" if not matches else f"{len(matches)} objectives"
-                raise _fail(item.where, f"parent {item.parent!r} names {what} in the file")
-            target = matches[0]
-            pid = target.existing.id if target.existing else None
-            item.parent = pid if pid is not None else target
+            problem = self._resolve_parent(item, seen, titles, unread)
+            if problem:
+                problems.append(f"{item.where}: {problem}")
+        if problems:
+            raise OkrFileError(problems[0], problems)
         self._refuse_cycles()
+
+    def _resolve_parent(
+        self,
+        item: _ObjItem,
+        seen: dict[int, str],
+        titles: dict[str, list[_ObjItem]],
+        unread: set[str],
+    ) -> str | None:
+        """Resolve ``item.parent`` in place; the problem with it, if any."""
+        if item.parent is _UNSET or item.parent in ("", None):
+            item.parent = _UNSET if item.parent is _UNSET else None
+            return None
+        if not isinstance(item.parent, str):
+            return f"parent must be a reference or a title, got {item.parent!r}"
+        if _OBJECTIVE_REF.fullmatch(item.parent):
+            pid = parse_reference(item.parent, "O")
+            if pid not in self.objectives:
+                return f"parent {item.parent.strip()} is not an objective of {self.period.name}"
+            if self.delete_missing and pid not in seen:
+                return f"parent O-{pid} is not in the file, so --delete-missing would delete it"
+            item.parent = pid
+            return None
+        wanted = clean_line(item.parent).casefold()
+        matches = titles.get(wanted, [])
+        if len(matches) != 1:
+            if not matches and wanted in unread:
+                return None  # an objective that could not be read: its problem is reported
+            what = "no objective" if not matches else f"{len(matches)} objectives"
+            return f"parent {item.parent!r} names {what} in the file"
+        target = matches[0]
+        pid = target.existing.id if target.existing else None
+        item.parent = pid if pid is not None else target
+        return None
 
     def _final_parent(self, item: _ObjItem) -> Any:
         """The parent after applying: an objective id, an _ObjItem, or None."""

@@ -210,3 +210,21 @@ def test_every_problem_of_the_file_is_reported_in_one_run(demo_db: Database, me:
     assert any("objective[2]" in e and "two words" in e for e in errors)
     assert any("objective[2]" in e and "target must be a number, got 'ten'" in e for e in errors)
     assert dump(demo_db) == before
+
+
+def test_parent_problems_come_in_the_same_run_as_the_others(demo_db: Database, me: str) -> None:
+    """A bad parent was reported only on the run after the items' own problems were fixed."""
+    doc = parse_toml(export_toml(demo_db, Q4))
+    doc["objective"][0]["key_result"][0]["kind"] = "milestne"
+    doc["objective"][1]["parent"] = "O-999"
+    doc["objective"][2]["parent"] = "No such objective"
+    doc["objective"][3]["parent"] = doc["objective"][0]["title"]  # unread: no second problem
+    before = dump(demo_db)
+    with pytest.raises(OkrFileError) as caught:
+        apply_toml(demo_db, me, doc, dry_run=True)
+    errors = caught.value.errors
+    assert len(errors) == 3, errors
+    assert "objective[1]" in errors[0] and "milestne" in errors[0]
+    assert any("objective[2]" in e and "parent O-999 is not an objective" in e for e in errors)
+    assert any("objective[3]" in e and "names no objective in the file" in e for e in errors)
+    assert dump(demo_db) == before
