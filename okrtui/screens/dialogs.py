@@ -168,3 +168,37 @@ class PickDialog(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCELLED)
+
+
+class NoteViewer(FitsScreen[None]):
+    """A note in full, as plain text (markup shown literally), scrolling when long.
+
+    The history table shows a note's first characters; before this the only way to read
+    one whole was to open the correction form.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "close", "Close"),
+    ]
+
+    def __init__(self, title: str, note: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog note-viewer"):
+            yield Label(plain(self.title_text, style="bold"))
+            with VerticalScroll(classes="fits", id="note-scroll"):
+                text = self.note or "(no note)"
+                yield Static(plain(text, multiline=True), id="note")
+            with Horizontal(classes="buttons"):
+                yield Button("Close (esc)", id="close")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#note-scroll").focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)

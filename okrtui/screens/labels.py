@@ -1,12 +1,13 @@
 """Tree-line and detail-pane renderings of the read models (pure: Text in, Text out)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from store.enums import Band, Direction, Kind, Level
+from store.enums import Band, Direction, Kind, Level, PeriodState
 from store.queries import KrRow, ObjectiveRow, PeriodRow
 from store.scoring import (
     expected_progress,
@@ -116,6 +117,15 @@ def score_text(
     )
 
 
+@dataclass(frozen=True)
+class ObjectiveReview:
+    """What a period's close recorded on an objective, and the one it was rolled over from."""
+
+    grade: float | None
+    retro_note: str
+    rolled_from: str | None  # 'O-3 "title" (2026-Q3)'
+
+
 def objective_detail(
     row: ObjectiveRow,
     children: list[ObjectiveRow],
@@ -123,8 +133,14 @@ def objective_detail(
     today: date,
     explain: bool,
     kpi_warnings: Sequence[str] = (),
+    review: ObjectiveReview | None = None,
 ) -> RenderableType:
-    """The detail pane of an objective; ``kpi_warnings`` are the KPI early-warning reasons."""
+    """The detail pane of an objective; ``kpi_warnings`` are the KPI early-warning reasons.
+
+    A closed period's objective shows its final grade and retro note instead of a pace
+    (which means nothing once the period is over); a rolled-over one names its original.
+    """
+    closed = period.state == PeriodState.CLOSED
     parts: list[RenderableType] = [
         Text.assemble((f"{row.ref}  ", "bold"), plain(row.title, style="bold")),
         Text(""),
@@ -133,8 +149,16 @@ def objective_detail(
         _field("Level / team", plain(f"{row.level.value} · {row.team or '—'}")),
         _field("Period", f"{period.name}  {period.starts_on} → {period.ends_on}"),
         _field("Score", score_text(row.score, row.band)),
-        _field("Pace", _pace(row.score, period, today)),
     ]
+    if not closed:
+        parts.append(_field("Pace", _pace(row.score, period, today)))
+    if review is not None and (closed or review.grade is not None):
+        grade = "not graded" if review.grade is None else f"{review.grade:.2f}"
+        parts.append(_field("Final grade", Text(grade, "bold")))
+        parts.append(_field("Retro note", plain(review.retro_note or "—", multiline=True)))
+    if review is not None and review.rolled_from:
+        parts.append(_field("Rolled over", Text.assemble(("from ", "dim"),
+                                                         plain(review.rolled_from))))  # fmt: skip
     if is_orphan(row):
         parts.append(Text("⊘ not aligned under any objective: press m to align it", "#ffaf00"))
     warning = kr_count_warning(row)

@@ -17,8 +17,14 @@ from textual.widgets.tree import TreeNode
 from okrtui.live import DatabaseChanged
 from okrtui.screens.access import tree_action_allowed
 from okrtui.screens.format import local_date
-from okrtui.screens.labels import kr_detail, kr_label, objective_detail, objective_label
-from store.db import DatabaseError
+from okrtui.screens.labels import (
+    ObjectiveReview,
+    kr_detail,
+    kr_label,
+    objective_detail,
+    objective_label,
+)
+from store.db import Database, DatabaseError
 from store.enums import PeriodState
 from store.errors import DomainError
 from store.kpi_warnings import KpiWarning, objective_kpi_warnings
@@ -37,6 +43,28 @@ FilterMode = Literal["all", "mine", "team"]
 EDIT_ACTIONS = frozenset({"new_objective", "add_kr", "edit", "move", "delete", "check_in",
                           "correct_check_in", "remove_check_in"})  # fmt: skip
 FILTER_MODES: tuple[FilterMode, ...] = ("all", "mine", "team")
+
+
+OBJECTIVE_REVIEW = (
+    "SELECT o.grade, o.retro_note, src.id, src.title, p.name FROM objective o "
+    "LEFT JOIN objective src ON src.id = o.rolled_from_id "
+    "LEFT JOIN period p ON p.id = src.period_id WHERE o.id = :oid"
+)
+
+
+def objective_review(db: Database, objective_id: int) -> ObjectiveReview | None:
+    """The final grade, retro note and roll-over origin of an objective (the tree's rows
+    carry none of them: read only for the objective in the detail pane)."""
+    with db.plain_read() as fetch:
+        rows = fetch(OBJECTIVE_REVIEW, {"oid": objective_id})
+    if not rows:
+        return None
+    grade, note, source_id, source_title, source_period = rows[0]
+    origin = None
+    if isinstance(source_id, int):
+        origin = f"O-{source_id} “{source_title}” ({source_period})"
+    number = grade if isinstance(grade, (int, float)) else None
+    return ObjectiveReview(number, note if isinstance(note, str) else "", origin)
 
 
 class NodeRef(NamedTuple):
@@ -133,6 +161,7 @@ class HistoryTable(DataTable[object]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "screen.correct_check_in", "Correct check-in", id="correct_check_in"),
         Binding("d", "screen.remove_check_in", "Remove check-in", id="remove_check_in"),
+        Binding("enter", "screen.view_note", "Read note", id="view_note"),
     ]
 
     def selected_check_in(self) -> int | None:
@@ -633,7 +662,9 @@ class TreeScreen(Screen[None]):
                 return
             children = [model.objectives[c] for c in row.children]
             reasons = [w.reason for w in self.kpi_warnings.get(row.id, [])]
-            body.update(objective_detail(row, children, period, today, self.explain, reasons))
+            review = objective_review(self.okr_app.db, row.id)
+            body.update(objective_detail(row, children, period, today, self.explain, reasons,
+                                         review))  # fmt: skip
             spark.display = history.display = False
             return
         kr = model.key_result(ref.id)
@@ -851,6 +882,19 @@ class TreeScreen(Screen[None]):
                         severity="error")  # fmt: skip
             return None
         return kr, entry
+
+    def action_view_note(self) -> None:
+        """The selected check-in's note in full (the table shows its first characters)."""
+        check_in_id = self.query_one(HistoryTable).selected_check_in()
+        row = next((r for r in self._history if r.id == check_in_id), None)
+        kr = self._selected_kr()
+        if row is None or kr is None:
+            return
+        from okrtui.screens.dialogs import NoteViewer
+        from okrtui.screens.format import local_time
+
+        title = f"{kr.ref} · {local_time(row.created_at)} · {row.author}"
+        self.app.push_screen(NoteViewer(title, row.note))
 
     @work
     async def action_correct_check_in(self) -> None:
