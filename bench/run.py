@@ -290,6 +290,39 @@ class Bench:
                       "python -c: raw sqlite3 read of the rows + json.dumps",
                       max_ratio=2)  # fmt: skip
 
+    def postgres(self) -> list[Figure]:
+        """``--pg``: a throw-away PostgreSQL cluster (tests/pg_cluster.py); ``db copy`` of
+        the organisation into it (wall time, peak memory), then the first frame on it
+        against the same on SQLite."""
+        self.log("PostgreSQL: db copy of the organisation, then first frame vs SQLite")
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from pg_cluster import start_cluster
+
+        cluster = start_cluster()
+        try:
+            name = cluster.new_database()
+            url = cluster.url(name).replace("+psycopg", "")
+            copy = run_process([*okrtui_command(), "--db", str(self.db_path), "db", "copy",
+                                "--to", url], self.env)  # fmt: skip
+            probe = [python(), "-m", "bench.probe"]
+            pg_runs, lite_runs = self.paired(
+                [*probe, "app", "--db", url],
+                [*probe, "app", "--db", str(self.db_path)],
+                tty=True,
+            )
+        finally:
+            cluster.stop()
+            shutil.rmtree(cluster.root, ignore_errors=True)
+        return [
+            Figure("okrtui db copy of the organisation to PostgreSQL, wall time",
+                   copy.wall_s, "s", max_value=60),
+            Figure("  same, peak memory", copy.maxrss_kb / 1024, "MB", max_value=300),
+            Figure("first frame on PostgreSQL (large organisation)",
+                   median([r.frame_s * 1000 for r in pg_runs if r.frame_s is not None]), "ms",
+                   median([r.frame_s * 1000 for r in lite_runs if r.frame_s is not None]),
+                   "the same on SQLite", max_ratio=1.2),
+        ]  # fmt: skip
+
     def tree_read(self) -> list[Figure]:
         self.log("tree read model: store.queries.load_tree vs raw sqlite3")
         from store.db import open_database
@@ -400,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="small organisation, 2 runs, never fails on timings (CI)")  # fmt: skip
     parser.add_argument("--runs", type=int, default=7, help="runs per figure (median; ≥ 5)")
+    parser.add_argument("--pg", action="store_true",
+                        help="also db copy to, and start on, a throw-away PostgreSQL")  # fmt: skip
     parser.add_argument("--no-bytecode", action="store_true",
                         help="imports recompiled every time (no .pyc cache)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -426,6 +461,8 @@ def main(argv: list[str] | None = None) -> int:
             lambda: bench.concurrent_checkins(*((4, 3) if args.quick else (16, 30))),
             bench.tree_read,
         ]
+        if args.pg:
+            steps.append(bench.postgres)
         for step in steps:
             try:
                 figures += step()

@@ -12,8 +12,6 @@ import atexit
 import gc
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -135,6 +133,9 @@ def demo(ctx: click.Context, create_db: Path | None) -> None:
         db.close()
         click.echo(f"demo database written to {create_db}")
         return
+    import shutil
+    import tempfile
+
     workdir = Path(tempfile.mkdtemp(prefix="okrtui-demo-"))
     try:
         db = _open_new(workdir / "demo.db")

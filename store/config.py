@@ -11,12 +11,10 @@ a newer file. Nothing here touches the disk at import time, and nothing imports 
 
 import contextlib
 import copy
-import difflib
 import itertools
 import math
 import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -342,6 +340,8 @@ def _escaped(text: str) -> str:
 
 def _unknown(kind: str, name: str, choices: list[str], path: Path) -> str:
     name = _escaped(name)  # a quoted TOML key may hold escapes; never echo them raw
+    import difflib  # imported when needed: every command loads the config
+
     guess = difflib.get_close_matches(name, choices, n=1)
     hint = f" (did you mean {guess[0]}?)" if guess else ""
     return f"unknown {kind} {name} in {path}{hint}"
@@ -457,6 +457,8 @@ def _atomic_write(path: Path, text: str) -> None:
     see the old file or the new one, never half of one. An existing file keeps its
     mode; a new one is private (0600) since a database URL may hold a password."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sqlite3
 import stat
 import threading
@@ -266,6 +265,8 @@ def backup_file(path: Path, revision: str) -> Path:
             target.close()
     finally:
         source.close()
+    import shutil
+
     shutil.copymode(path, dest)
     return dest
 

@@ -575,3 +575,25 @@ def test_same_rows_notices_one_changed_or_missing_row(demo_path: Path, tmp_path:
     finally:
         source.close()
         dest.close()
+
+
+def test_db_copy_of_a_row_the_models_cannot_read_is_refused_and_copies_nothing(
+    demo_path: Path, tmp_path: Path
+) -> None:
+    """The streamed copy reads rows as the models type them: a value no model accepts
+    (written with the sqlite3 shell) stops it before anything is committed."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from okrtui.cli import main
+
+    with sqlite3.connect(demo_path) as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        conn.execute("UPDATE check_in SET confidence = 'sideways' WHERE id = 2")
+    target = tmp_path / "copy.db"
+    result = CliRunner().invoke(main, ["--db", str(demo_path), "db", "copy", "--to", str(target)])
+    assert result.exit_code == 1, result.output
+    assert "sideways" in result.output and "nothing was copied" in result.output
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM objective").fetchone() == (0,)
