@@ -73,6 +73,16 @@ def _removed_row(event: "CheckInEvent", when: datetime, unit: str) -> tuple[Text
     )
 
 
+def _unreadable_row(event: "CheckInEvent") -> tuple[Text | str, ...]:
+    return (
+        Text(local_time(event.at), "dim"),
+        Text("?", "dim"),
+        Text("—", "dim"),
+        Text.assemble(("⚠ ", "#ff5f5f"), plain(event.problem or "unreadable", style="italic")),
+        plain(event.author, style="dim"),
+    )
+
+
 def history_rows(
     rows: Sequence[CheckInRow], events: Sequence["CheckInEvent"], unit: str = ""
 ) -> list[tuple[str, tuple[Text | str, ...]]]:
@@ -81,15 +91,17 @@ def history_rows(
     Corrections and removals come from the Activity log, so the table says what
     was changed after the fact instead of silently showing the new value.
     """
-    from store.checkins import CORRECTED, REMOVED
+    from store.checkins import CORRECTED, REMOVED, UNREADABLE
 
     corrected = {e.check_in_id: e.author for e in events if e.action == CORRECTED}
     keyed: list[tuple[datetime, str, tuple[Text | str, ...]]] = [
         (r.created_at, str(r.id), history_row(r, unit, corrected.get(r.id, ""))) for r in rows
     ]
-    for event in events:
+    for n, event in enumerate(events):
         if event.action == REMOVED:
             when = datetime.fromisoformat(str(event.detail.get("created_at", event.at)))
             keyed.append((when, f"removed-{event.check_in_id}", _removed_row(event, when, unit)))
+        elif event.action == UNREADABLE:  # written by someone outside okrtui: shown, not used
+            keyed.append((event.at, f"unreadable-{n}", _unreadable_row(event)))
     keyed.sort(key=lambda item: item[0], reverse=True)
     return [(key, cells) for _, key, cells in keyed]

@@ -127,7 +127,11 @@ def test_on_sqlite_malformed_rows_read_as_unreadable(tmp_path: Path, me: str) ->
                for e in unreadable)  # fmt: skip
     assert any("no time zone" in (e.problem or "") for e in unreadable)
     assert [h.value for h in history] == [2]  # the garbled check-in is left out
-    assert len(rows) == 2  # the check-in and the removed one
+    # the check-in, the removed one, and each unreadable row shown as such (never used)
+    assert len(rows) == 2 + len(BAD_ROWS)
+    shown = [" ".join(str(cell) for cell in cells) for key, cells in rows
+             if key.startswith("unreadable-")]  # fmt: skip
+    assert len(shown) == len(BAD_ROWS) and all("⚠ unreadable" in line for line in shown)
 
 
 @pytest.mark.usefixtures("pg_cluster")
@@ -147,4 +151,5 @@ def test_on_postgres_the_owner_s_malformed_row_reads_as_unreadable(team_db: Team
         db.close()
     assert [e.action for e in events] == [UNREADABLE]
     assert "no time zone" in (events[0].problem or "")
-    assert len(rows) == 2  # alice's and carol's check-ins
+    assert len(rows) == 3  # alice's and carol's check-ins, and the row shown as unreadable
+    assert [key for key, _cells in rows if key.startswith("unreadable-")] == ["unreadable-0"]
