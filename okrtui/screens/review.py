@@ -68,6 +68,20 @@ class Draft:
     roll: bool = False
 
 
+class RollCheckbox(Checkbox):
+    """The roll-over choice, plainly on or off: Textual's checkbox draws its X in both states
+    (only dimmer when off), so it looked ticked either way."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "✔" if self.value else " "
+
+    def show(self, target: str) -> None:
+        """Say the state in words too ("…: yes" / "…: no"), green and bold when on."""
+        self.set_class(self.value, "-on")
+        self.label = f"Roll over into {target}: {'yes' if self.value else 'no'}"
+
+
 class ReviewScreen(Screen[CloseSummary | None]):
     """Walk through a period's objectives, then close it."""
 
@@ -114,12 +128,12 @@ class ReviewScreen(Screen[CloseSummary | None]):
                 with Vertical(id="review-form"):
                     yield Label("Final grade, 0.0 to 1.0", classes="field-label")
                     yield Input(id="review-grade", classes="field")
+                    yield Static(id="review-error", classes="error")  # right under the grade
                     yield Static(id="review-grade-hint", classes="hint")
                     yield Label("Retrospective note: what did we learn?", classes="field-label")
                     yield Input(id="review-note", classes="field")
-                    yield Checkbox("Roll over", id="review-roll")
+                    yield RollCheckbox("Roll over", id="review-roll")
                     yield Static(id="review-roll-hint", classes="hint")
-                    yield Static(id="review-error", classes="error")
             with Vertical(id="review-summary"):
                 yield Static(id="review-summary-head")
                 yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
@@ -171,8 +185,9 @@ class ReviewScreen(Screen[CloseSummary | None]):
         self.query_one("#review-note", Input).value = draft.note
         roll = self.query_one("#review-roll", Checkbox)
         unfinished = is_unfinished(row.score)
-        roll.label = f"Roll over into {self._target_name()}"
+        roll = self.query_one("#review-roll", RollCheckbox)
         roll.value = draft.roll and unfinished
+        roll.show(self._target_name())
         roll.disabled = not unfinished
         created = "" if self.target is None or self.target.exists else " (created on close)"
         hint = (
@@ -254,6 +269,7 @@ class ReviewScreen(Screen[CloseSummary | None]):
 
     @on(Checkbox.Changed, "#review-roll")
     def _roll_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#review-roll", RollCheckbox).show(self._target_name())
         if self.items and not self.on_summary:
             self.drafts[self.index].roll = event.value and not event.checkbox.disabled
             self._update_step()
@@ -360,9 +376,33 @@ class ReviewScreen(Screen[CloseSummary | None]):
             return
         self.dismiss(summary)
 
+    def typed(self) -> list[str]:
+        """What leaving would throw away: grades changed from the proposal, notes, roll-overs."""
+        if not self.on_summary and self.items:
+            draft = self.drafts[self.index]  # what is on screen, even if not stored yet
+            draft.note = self.query_one("#review-note", Input).value
+            grade = self.query_one("#review-grade", Input).value.strip()
+            if grade:
+                draft.grade = grade
+        proposed = [f"{grade_of(row.score):.2f}" for _, row in self.items]
+        grades = sum(1 for d, p in zip(self.drafts, proposed, strict=True) if d.grade != p)
+        notes = sum(1 for d in self.drafts if d.note.strip())
+        rolls = sum(1 for d in self.drafts if d.roll)
+        parts = [f"{n} {word}" for n, word in ((grades, "changed grade(s)"),
+                 (notes, "note(s)"), (rolls, "roll-over choice(s)")) if n]  # fmt: skip
+        return parts
+
     @work
     async def action_cancel(self) -> None:
-        question = f"Leave the review of {self.period.name}? Nothing has been written."
+        """Leave; when something was typed, ask first and say what would be lost."""
+        lost = self.typed()
+        if not lost:
+            self.dismiss(None)
+            return
+        question = (
+            f"Leave the review of {self.period.name}? Your {', '.join(lost)} will be "
+            "thrown away; nothing has been written."
+        )
         if await self.app.push_screen_wait(ConfirmDialog(question, "Leave")):
             self.dismiss(None)
 
