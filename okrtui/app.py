@@ -2,7 +2,8 @@
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import ClassVar
+from pathlib import PurePath
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -65,13 +66,13 @@ class OkrApp(App[None]):
     never stacks a second copy; a screen shown again re-reads the database.
     """
 
-    MODES: ClassVar[dict[str, Callable[[], Screen[None]]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "tree": _tree_screen,
         "kpis": _kpi_screen,
     }
 
     COMMANDS = App.COMMANDS | {_okr_commands}
-    CSS_PATH: ClassVar[list[str]] = ["okrtui.tcss", "kpis.tcss"]  # kpis.tcss: the KPI screens
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["okrtui.tcss", "kpis.tcss"]  # kpis: KPI screens
     TITLE = "okrtui"
     ENABLE_COMMAND_PALETTE = True
 

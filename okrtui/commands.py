@@ -88,8 +88,8 @@ class OkrCommands(Provider):
         return items
 
     async def discover(self) -> Hits:
-        for title, help_text, callback in self._actions():
-            yield DiscoveryHit(title, callback, help=help_text)
+        for title, help_text, target in self._actions():
+            yield DiscoveryHit(title, self._callback(target), help=help_text)
 
     async def search(self, query: str) -> Hits:
         """Hits whose title holds every word typed (in any order), ranked by Textual's
