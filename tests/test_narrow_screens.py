@@ -98,3 +98,39 @@ async def test_a_long_confirmation_shows_its_whole_question_and_its_buttons(
         assert "become top-level." in " ".join(lines)
         assert visible(dialog.query_one("#confirm")) and visible(dialog.query_one("#cancel"))
         await pilot.press("n")
+
+
+async def test_the_periods_table_shows_every_column_at_80_columns(
+    make_app, tester_demo_path: Path
+) -> None:
+    """Issue 16 item 6: a long period name pushed State and the numbers off the screen."""
+    from datetime import date
+
+    from textual.widgets import DataTable
+
+    from store.db import open_database
+    from store.periods import create_period
+
+    db = open_database(tester_demo_path)
+    create_period(db, "tester", "2027 first quarter (after the re-org)", date(2027, 1, 1),
+                  date(2027, 3, 31))  # fmt: skip
+    db.close()
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#periods-table", DataTable)
+        lines = [table.render_line(y).text for y in range(4)]
+        assert all(table.region.right <= 80 for _ in lines)
+        header = lines[0]
+        for column in ("Period", "Dates", "State", "Objectives", "Average"):
+            assert column in header, header
+        for line, state, average in zip(
+            lines[1:], ("planning", "active", "closed"), ("—", "%", "%"), strict=True
+        ):
+            assert state in line and line.rstrip().endswith(average), line
+            # right-aligned numbers end where their headers end
+            assert line.rstrip().rfind(average) == header.rstrip().rfind("e"), (line, header)
+        assert "2027 first quarte…" in lines[1]

@@ -31,7 +31,7 @@ from store.queries import list_periods
 from store.scoring import band, expected_progress, format_percent
 from store.validation import parse_date, require_text
 from widgets.footer import KeyFooter
-from widgets.text import BAND_STYLE, plain
+from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class PeriodsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#periods-table", DataTable)
-        table.add_columns("Period", "Dates", "State", "Objectives", "Average score")
+        table.add_columns("Period", "Dates", "State", "Objectives", "Average")
         self.query_one("#periods-intro", Static).update(
             plain(
                 "enter shows a period in the tree · a closed period is read-only: its "
@@ -151,11 +151,12 @@ class PeriodsScreen(Screen[None]):
             self.notify(str(exc), severity="error")
             return
         table.clear()
+        name_width = self._name_width()
         for s in self.summaries:
             p = s.period
-            average = Text(format_percent(s.average))
+            average = Text(format_percent(s.average), justify="right")
             table.add_row(
-                plain(p.name),
+                plain(truncate(p.name, name_width)),
                 f"{p.starts_on} → {p.ends_on}",
                 Text(p.state.value, STATE_STYLE[p.state]),
                 Text(str(s.objectives), justify="right"),
@@ -168,6 +169,19 @@ class PeriodsScreen(Screen[None]):
         self._sync_app_period()
         self._show_detail()
         self.refresh_bindings()
+
+    # Every column but the name at its widest: dates, "planning", "Objectives", "Average",
+    # each with a cell padding of 1 on both sides, plus the table's margins and scrollbar.
+    OTHER_COLUMNS = 23 + 8 + 10 + 7 + 2 * 5 + 2 + 2
+
+    def _name_width(self) -> int:
+        """What a period's name may take so every column fits the screen (a 64-character
+        name pushed State and the numbers off an 80-column terminal)."""
+        return max(7, self.size.width - self.OTHER_COLUMNS)
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.summaries:
+            self.reload()
 
     def _sync_app_period(self) -> None:
         """The app's period row must reflect a state changed here (closed, activated)."""
