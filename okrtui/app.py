@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
@@ -137,6 +138,24 @@ class OkrApp(App[None]):
     def on_unmount(self) -> None:
         if getattr(self, "live", None) is not None:
             self.live.stop()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry user text (titles quoted in refusals, names, paths, values
+        from files): never parsed as markup, whatever the caller asks. "[/]" in a title
+        crashed the app, "[@click=…]" made a link (Widget.notify passes markup=True)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit, in plain text (Textual's own says it in markup)."""
+        self.notify("Press q (or ctrl+q) to quit okrtui", title="Do you want to quit?")
 
     def reread_soon(self) -> None:
         """A screen's re-read failed: have the live updates ask again within a second."""
