@@ -508,6 +508,27 @@ from okrtui.cli_db import db_group  # noqa: E402
 
 main.add_command(db_group)
 
+# One-line summaries for `okrtui --help`: click cut the docstrings' first sentences
+# mid-way ("Record a key result's new VALUE: okrtui checkin KR-12 42..."). Each says
+# what the command does in full; `okrtui COMMAND --help` has the details.
+SHORT_HELP = {
+    "checkin": "Record a key result's new value (or list yours with --list).",
+    "config": "Where the config is, and what is in effect.",
+    "db": "Database administration: schema upgrades and copies.",
+    "demo": "Open the app on a throw-away copy of the demo data.",
+    "export": "Export the whole database as JSON, or a period's OKRs as TOML.",
+    "import": "Import a JSON export, or apply OKRs from a TOML or CSV file.",
+    "init": "Create an empty database with the current quarter.",
+    "kpi": "KPI values from the shell.",
+    "period": "List, create, activate and close periods.",
+    "report": "A period's report: the tree, this week's changes, the KPIs.",
+    "status": "The alignment tree with scores (or JSON).",
+    "team": "A shared team database: set up, check permissions, manage admins.",
+}
+for _name, _summary in SHORT_HELP.items():
+    if _name in main.commands:
+        main.commands[_name].short_help = _summary
+
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI in-process and return its exit code (for tests)."""

@@ -87,14 +87,22 @@ def _kr_line(depth: int, kr: KrRow) -> str:
 
 def checkin_line(result: CheckInResult) -> str:
     """One line confirming a check-in: what moved, and the score and band it gives."""
-    after = format_number(result.value, result.unit)
-    if result.kpi_driven:
-        moved = f"{after} (the KPI's latest value)"
+    if result.kind == "milestone":  # "1 → 1 (target 1)" said nothing
+        moved = f"{_milestone(result.previous)} → {_milestone(result.value)}"
+        target = ""
     else:
-        moved = f"{format_number(result.previous, result.unit)} → {after}"
-    target = format_number(result.target, result.unit)
+        after = format_number(result.value, result.unit)
+        if result.kpi_driven:
+            moved = f"{after} (the KPI's latest value)"
+        else:
+            moved = f"{format_number(result.previous, result.unit)} → {after}"
+        target = f"(target {format_number(result.target, result.unit)}) "
     return (
         f"KR-{result.key_result_id} {safe(result.title, 60)}: {moved} "
-        f"(target {target}) score {format_percent(result.progress)} "
+        f"{target}score {format_percent(result.progress)} "
         f"{status_label(result.band, result.progress, result.kind, result.direction)}"
     )
+
+
+def _milestone(value: float | None) -> str:
+    return "not started" if value is None else ("done" if value >= 1 else "not done")

@@ -319,3 +319,13 @@ async def test_the_chart_draws_no_legend_over_its_plot() -> None:
             assert plot, lines
             for word in ("target", "green", "red", "value"):
                 assert not any(word in row for row in plot), (word, "\n".join(lines))
+
+
+def test_a_change_of_one_reads_in_the_singular() -> None:
+    """Issue 16 item 17: "▼ 1 days"."""
+    from widgets.kpi_panel import delta_text
+
+    one = panel(1, "DSO", value=36.0, previous=37.0, unit="days")
+    assert delta_text(one).plain.startswith("▼ 1 day ")
+    two = panel(2, "DSO", value=35.0, previous=37.0, unit="days")
+    assert delta_text(two).plain.startswith("▼ 2 days ")

@@ -276,9 +276,7 @@ class KeyResultForm(FormScreen):
         yield _label("Kind")
         yield Select(KIND_OPTIONS, value=(kr.kind if kr else Kind.METRIC).value,
                      allow_blank=False, id="kind", classes="field")  # fmt: skip
-        yield _label(
-            "Direction",
-        )
+        yield Label("Direction", classes="field-label metric-only")  # hidden with its field
         yield Select(DIRECTION_OPTIONS, value=(kr.direction if kr else Direction.INCREASE).value,
                      allow_blank=False, id="direction", classes="field metric-only")  # fmt: skip
         yield from input_row(
