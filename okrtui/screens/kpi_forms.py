@@ -250,7 +250,7 @@ class ImportFileForm(FormScreen):
             hint = f"No CSV file in {where} yet: put one there, or paste CSV below"
         yield _label(hint)
         yield Select(
-            [(f"{f.name} ({f.size:,} bytes)", f.name) for f in self.files],
+            [(plain(f"{f.name} ({f.size:,} bytes)"), f.name) for f in self.files],  # not markup
             prompt="choose a file…",
             allow_blank=True,
             id="file",

@@ -122,3 +122,27 @@ def test_a_file_that_is_no_kpi_csv_is_never_repeated_back() -> None:
         assert parsed.errors and "not a header" in shown, shown
         for word in ("root", "bash", "daemon", "secret"):
             assert word not in shown, shown
+
+
+async def test_a_file_name_with_markup_is_listed_literally(make_app, demo_path, me) -> None:
+    """The import form lists file names: "[bold]…" or "[@click=…]" must style nothing."""
+    from textual.widgets import OptionList
+
+    from okrtui.screens.kpi_forms import ImportFileForm
+
+    imports = Path.home() / "Documents" / "okrtui" / "imports"
+    imports.mkdir(parents=True)
+    name = "q4 [bold]x [@click=app.quit]y.csv"
+    (imports / name).write_text("kpi,date,value\n")
+    app = make_app(demo_path, me)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        form = ImportFileForm(app)
+        await app.push_screen(form)
+        await pilot.pause()
+        await pilot.press("enter")  # open the list
+        await pilot.pause()
+        options = form.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(name in prompt for prompt in prompts), prompts
+        assert app.return_code is None
