@@ -351,6 +351,7 @@ def _write_tree_json(tree: Any, only: set[int] | None, out: Any) -> None:
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str).encode
     row_fields: list[str] | None = None
     kr_fields: list[str] | None = None
+    plain = False
     out.write('{\n  "period": ')
     period = {f.name: getattr(tree.period, f.name) for f in fields(tree.period)}
     out.write(_JSON_ESCAPE.sub(escape, encode(period)))
@@ -371,7 +372,13 @@ def _write_tree_json(tree: Any, only: set[int] | None, out: Any) -> None:
         for kr in row.key_results:
             if kr_fields is None:
                 kr_fields = [f.name for f in fields(kr)]
-            krs.append({"ref": kr.ref, **{name: getattr(kr, name) for name in kr_fields}})
+                plain = list(vars(kr)) == kr_fields  # then its __dict__ is its fields
+            record = {"ref": kr.ref}
+            if plain:
+                record.update(kr.__dict__)
+            else:
+                record.update({name: getattr(kr, name) for name in kr_fields})
+            krs.append(record)
         data["key_results"] = krs
         chunk.append(("\n    " if first else ",\n    ") + encode(data))
         first = False

@@ -744,7 +744,39 @@ def _insert(conn: Connection, spec: _Spec, rows: list[dict[str, Any]]) -> None:
     if spec.self_refs:
         cleared = dict.fromkeys(spec.self_refs)
         rows = [{**row, **cleared} for row in rows]
+    if conn.dialect.name == "postgresql":
+        _insert_multirow(conn, spec, rows)
+        return
     conn.execute(insert(spec.table), rows)
+
+
+def _insert_multirow(conn: Connection, spec: _Spec, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: a whole batch in one ``INSERT … SELECT * FROM unnest(%s::type[], …)``,
+    one array per column.
+
+    SQLAlchemy's ``executemany`` on psycopg sends one INSERT per row (pipelined), with
+    ≈40 µs of client work each: `db copy` of the large organisation (1.1 million rows)
+    spent most of its 74 s there (a long multi-row VALUES list is no better: psycopg
+    parses the statement's text each time). What remains is mostly the server's: the
+    schema's row triggers and checks run for every row (migration 0005). Values go
+    through each column type's own bind processor (aware times to naive UTC, enums to
+    their values), as ``insert()`` does; the server casts each array to the column type.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    names = [column.name for column in spec.columns]
+    arrays: list[list[Any]] = []
+    casts = []
+    for name in names:
+        column = spec.table.c[name]
+        process = column.type.bind_processor(conn.dialect)
+        values = [row[name] for row in rows]
+        arrays.append([process(v) for v in values] if process is not None else values)
+        casts.append(f"%s::{column.type.compile(dialect=conn.dialect)}[]")
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote(spec.table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"SELECT * FROM unnest({', '.join(casts)})",
+        tuple(arrays),
+    )
 
 
 def _link_self_refs(conn: Connection, spec: _Spec, rows: list[dict[str, Any]]) -> None:
