@@ -51,7 +51,17 @@ T = TypeVar("T")
 
 class FitsScreen(ModalScreen[T]):
     """A modal whose dialog keeps its buttons on screen at any terminal height (see
-    :func:`fit_dialog`); the part that may scroll has the ``fits`` class."""
+    :func:`fit_dialog`); the part that may scroll has the ``fits`` class.
+
+    Tab and shift+tab move the focus as the key arrives (priority bindings): as ordinary
+    bindings they ran only after the keys typed behind them had gone to the old field
+    (``Tab Tab ana`` typed fast put ``ana`` into the title).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def on_resize(self) -> None:
         self.call_after_refresh(fit_dialog, self)

@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
+from textual.worker import Worker
 
 from okrtui.live import DatabaseChanged
 from okrtui.screens.access import tree_action_allowed
@@ -65,6 +66,24 @@ def objective_review(db: Database, objective_id: int) -> ObjectiveReview | None:
         origin = f"O-{source_id} “{source_title}” ({source_period})"
     number = grade if isinstance(grade, (int, float)) else None
     return ObjectiveReview(number, note if isinstance(note, str) else "", origin)
+
+
+def opens_screen(action: Callable[..., object]) -> Callable[..., object]:
+    """Mark a worker action that pushes a screen: keys typed before that screen is up are
+    held and replayed into it (see :meth:`TreeScreen.hold_keys`)."""
+
+    def start(self: "TreeScreen", *args: object, **kwargs: object) -> object:
+        if not self._opening:  # (from the palette; a key already started holding)
+            self.hold_keys()
+        self._opening_for = ""  # this one runs; a second one waits for the dialog
+        return action(self, *args, **kwargs)
+
+    start.__name__, start.__doc__ = action.__name__, action.__doc__
+    OPENING_ACTIONS.add(action.__name__.removeprefix("action_"))
+    return start
+
+
+OPENING_ACTIONS: set[str] = set()  # the tree's actions that open a dialog (@opens_screen)
 
 
 class NodeRef(NamedTuple):
@@ -208,6 +227,9 @@ class TreeScreen(Screen[None]):
         self._after_move_due = False  # see _highlighted
         self._labels: dict[tuple[int, int], Text] = {}  # (node id, tree width): node_label
         self._detail_failed = False  # the detail pane shows a database error: fill it again
+        self._opening = False  # a worker is about to push a screen: keys are held
+        self._opening_for = ""  # the action whose key started holding (it still runs)
+        self._held: list[tuple[str, str | None]] = []
 
     @property
     def okr_app(self) -> "OkrApp":
@@ -218,6 +240,8 @@ class TreeScreen(Screen[None]):
 
         A closed period is read-only: every editing key shows disabled.
         """
+        if self._opening and action != self._opening_for:  # a dialog is on its way:
+            return False  # its keys must not act here
         if action == "toggle_details":  # only a narrow terminal hides the detail pane
             return self.has_class("-narrow")
         period = self.okr_app.period
@@ -229,8 +253,61 @@ class TreeScreen(Screen[None]):
                                    ref.id if ref else None, objective.id if objective else None,
                                    action)  # fmt: skip
 
+    # --- keys typed faster than a dialog opens ---------------------------------------
+
+    def hold_keys(self) -> None:
+        """From now until the dialog a worker pushes is up, keep keys for it.
+
+        The dialogs open from workers, which start after the key that asked for them is
+        handled: keys sent in a burst were handled here first (``nps`` opened New objective
+        and then the period picker). Held keys are replayed once the dialog is on screen
+        (or here, when the worker ends without one).
+        """
+        self._opening = True
+        self._held = []
+
+    def _release_keys(self) -> None:
+        if not self._opening:
+            return
+        self._opening = False
+        held, self._held = self._held, []
+        self.refresh_bindings()
+        if held:
+            self.app.call_after_refresh(self._replay, held)
+
+    def _replay(self, held: list[tuple[str, str | None]], tries: int = 50) -> None:
+        """Send the held keys once the screen on top has its focus (a dialog focuses its
+        first field when mounted: keys before that would reach no field)."""
+        screen = self.app.screen
+        if screen is not self and screen.focused is None and tries > 0:
+            self.app.call_after_refresh(self._replay, held, tries - 1)
+            return
+        for key, character in held:
+            self.app.post_message(events.Key(key, character))
+
+    def on_screen_suspend(self) -> None:
+        self._release_keys()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.is_finished:
+            self._release_keys()
+
     def on_key(self, event: events.Key) -> None:
         """An editing key that is disabled says why, instead of doing nothing."""
+        if self._opening:
+            self._held.append((event.key, event.character))
+            event.stop()
+            event.prevent_default()
+            return
+        # Keys reach here in order, but the app runs a key's binding only after the keys
+        # behind it have bubbled up to here: start holding as soon as a key that opens
+        # a dialog passes, not when its action runs.
+        binding = self.active_bindings.get(event.key)
+        action = binding.binding.action.removeprefix("screen.") if binding else ""
+        if binding is not None and binding.enabled and action in OPENING_ACTIONS:
+            self.hold_keys()
+            self._opening_for = action
+            return
         if not isinstance(self.focused, OkrTree):
             return
         active = self.active_bindings.get(event.key)
@@ -706,6 +783,7 @@ class TreeScreen(Screen[None]):
             self.notify(str(exc), title=f"{action} refused", severity="error", timeout=8)
             return None
 
+    @opens_screen
     @work
     async def action_new_objective(self) -> None:
         from okrtui.screens.forms import ObjectiveForm
@@ -722,6 +800,7 @@ class TreeScreen(Screen[None]):
             self.notify(f"created O-{result}")
             self.reload(NodeRef("objective", result))
 
+    @opens_screen
     @work
     async def action_add_kr(self) -> None:
         from okrtui.screens.forms import KeyResultForm
@@ -734,6 +813,7 @@ class TreeScreen(Screen[None]):
         if result is not None:
             self.reload(NodeRef("kr", result))
 
+    @opens_screen
     @work
     async def action_edit(self) -> None:
         from okrtui.screens.forms import KeyResultForm, ObjectiveForm
@@ -758,6 +838,7 @@ class TreeScreen(Screen[None]):
         if result is not None:
             self.reload(ref)
 
+    @opens_screen
     @work
     async def action_move(self) -> None:
         from okrtui.screens.dialogs import PickDialog
@@ -784,6 +865,7 @@ class TreeScreen(Screen[None]):
             self.notify(f"{row.ref} now aligned under {where}")
             self.reload(ref)
 
+    @opens_screen
     @work
     async def action_delete(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
@@ -816,6 +898,7 @@ class TreeScreen(Screen[None]):
             self.notify(f"deleted {kr.ref}")
             self.reload(NodeRef("objective", kr.objective_id))
 
+    @opens_screen
     @work
     async def action_pick_period(self) -> None:
         from okrtui.screens.dialogs import PickDialog
@@ -854,6 +937,7 @@ class TreeScreen(Screen[None]):
             return None
         return model.key_result(ref.id)
 
+    @opens_screen
     @work
     async def action_check_in(self) -> None:
         from okrtui.screens.checkin import CheckInForm
@@ -896,6 +980,7 @@ class TreeScreen(Screen[None]):
         title = f"{kr.ref} · {local_time(row.created_at)} · {row.author}"
         self.app.push_screen(NoteViewer(title, row.note))
 
+    @opens_screen
     @work
     async def action_correct_check_in(self) -> None:
         from okrtui.screens.checkin import CheckInForm
@@ -910,6 +995,7 @@ class TreeScreen(Screen[None]):
             self.notify(f"corrected the check-in of {local_date(entry)} on {kr.ref}")
             self.reload(NodeRef("kr", kr.id))
 
+    @opens_screen
     @work
     async def action_remove_check_in(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
