@@ -25,7 +25,7 @@ async def _settle(pilot: Pilot) -> None:
 def test_check_in_modal(snap_compare, make_app, tester_demo_path) -> None:
     async def open_form(pilot: Pilot) -> None:
         await _on_kr(pilot, 22)
-        await pilot.press("c", "7", "a", "n", "s", "l", "o", "w")
+        await pilot.press("c", "7", "tab", "a", "n", "s", "l", "o", "w")
         await _settle(pilot)
 
     assert snap_compare(make_app(tester_demo_path), terminal_size=SIZE, run_before=open_form)

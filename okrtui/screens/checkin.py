@@ -221,7 +221,7 @@ class CheckInPanel(Vertical):
         else:
             facts.append("no check-in yet", "dim")
             start = current_value(kr)
-            if start is not None and kr.kind != Kind.MILESTONE:
+            if start is not None and kr.kind != Kind.MILESTONE and kr.kpi_id is None:
                 facts.append(f" · current {format_number(start, kr.unit)} (its start)", "dim")
         facts.append("\n")
         if kr.kind == Kind.METRIC:
