@@ -302,8 +302,15 @@ class Bench:
         try:
             name = cluster.new_database()
             url = cluster.url(name).replace("+psycopg", "")
-            copy = run_process([*okrtui_command(), "--db", str(self.db_path), "db", "copy",
+            # The peak is the copy's own: GNU time's %M (a tiny parent), not this process's
+            # ru_maxrss, which on Linux starts at the forking parent's RSS (see README).
+            timer = ["/usr/bin/time", "-f", "okrtui-peak-kb %M"]
+            copy = run_process([*(timer if Path(timer[0]).exists() else []),
+                                *okrtui_command(), "--db", str(self.db_path), "db", "copy",
                                 "--to", url], self.env)  # fmt: skip
+            peaks = [line.split()[1] for line in copy.output.splitlines()
+                     if line.startswith("okrtui-peak-kb ")]  # fmt: skip
+            peak_kb = int(peaks[-1]) if peaks else copy.maxrss_kb
             probe = [python(), "-m", "bench.probe"]
             pg_runs, lite_runs = self.paired(
                 [*probe, "app", "--db", url],
@@ -316,7 +323,7 @@ class Bench:
         return [
             Figure("okrtui db copy of the organisation to PostgreSQL, wall time",
                    copy.wall_s, "s", max_value=60),
-            Figure("  same, peak memory", copy.maxrss_kb / 1024, "MB", max_value=300),
+            Figure("  same, peak memory", peak_kb / 1024, "MB", max_value=300),
             Figure("first frame on PostgreSQL (large organisation)",
                    median([r.frame_s * 1000 for r in pg_runs if r.frame_s is not None]), "ms",
                    median([r.frame_s * 1000 for r in lite_runs if r.frame_s is not None]),

@@ -106,3 +106,30 @@ def test_figures_judge_ratio_and_absolute_targets() -> None:
     table = render([fast, slow_ratio, info])
     assert "pass" in table and "FAIL" in table and "(info)" in table
     assert "≤ 1.5× and ≤ 50 ms" in table
+
+
+def test_status_baseline_reads_the_rows_status_json_writes(quick_db: Path) -> None:
+    """The `status --json` row's baseline (bench.run.RAW_STATUS) reads every objective,
+    collaborator and KR of the period that `okrtui status --json` writes."""
+    import json
+    import subprocess
+    import sys
+
+    from bench.run import RAW_STATUS
+    from store import queries
+
+    script = RAW_STATUS.format(db=str(quick_db), sql=[
+        queries.TREE_OBJECTIVES, queries.TREE_COLLABORATORS, queries.TREE_KRS])  # fmt: skip
+
+    def run(*argv: str) -> str:
+        done = subprocess.run([sys.executable, *argv], check=True, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+        return done.stdout
+
+    raw = json.loads(run("-c", script))
+    status = json.loads(run("-m", "okrtui", "--db", str(quick_db), "status", "--json"))
+    status = status["objectives"]
+    assert len(raw["0"]) == len(status)
+    assert len(raw["1"]) == sum(len(o["collaborators"]) for o in status)
+    assert len(raw["2"]) == sum(len(o["key_results"]) for o in status)
+    assert {r["id"] for r in raw["2"]} == {k["id"] for o in status for k in o["key_results"]}
