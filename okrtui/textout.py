@@ -79,7 +79,8 @@ def _kr_line(depth: int, kr: KrRow) -> str:
     width = max(20, 44 - len(pad))
     title = safe(kr.title, width)
     return (
-        f"{pad}{kr.ref:<7} {title:<{width}} {safe(kr_value_text(kr), 22):>22}  "
+        # the value is never cut ("11.4K prospects / 12K…" hid the target's unit)
+        f"{pad}{kr.ref:<7} {title:<{width}} {safe(kr_value_text(kr)):>22}  "
         f"{format_percent(kr.progress):>5}  "
         f"{status_label(kr.band, kr.progress, kr.kind, kr.direction)}"
     )

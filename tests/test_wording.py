@@ -48,3 +48,11 @@ async def test_the_direction_label_goes_with_its_field(make_app, tester_demo_pat
         form.query_one("#kind", Select).value = Kind.PERCENT.value
         await pilot.pause()
         assert not form.query_one("#direction").display and not label.display
+
+
+def test_status_never_cuts_a_value_or_its_target(demo_path: Path) -> None:
+    """`okrtui status` cut long values: "11.4K prospects / 12K…", "20 conversions / 30 c…"."""
+    result = CliRunner().invoke(main, ["--db", str(demo_path), "status"], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    assert "/ 12K prospects " in result.output
+    assert "/ 30 conversions " in result.output
