@@ -327,7 +327,9 @@ def status(ctx: click.Context, period: str | None, mine: bool, as_json: bool) ->
         only |= {kr.objective_id for o in tree.objectives.values() for kr in o.key_results
                  if kr.owner == app.user.username}  # fmt: skip
     if as_json:
-        _write_tree_json(tree, only, click.get_text_stream("stdout"))
+        import sys
+
+        _write_tree_json(tree, only, sys.stdout)
     else:
         click.echo("\n".join(status_lines(tree, only)))
 

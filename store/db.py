@@ -324,17 +324,17 @@ class Database:
             return
         with self._plain_lock:
             try:
-                conn = self._plain_connection()
-                conn.execute("BEGIN")
+                plain = self._plain_connection()
+                plain.execute("BEGIN")
             except sqlite3.OperationalError as exc:
                 raise unavailable(exc) from exc
             try:
-                yield lambda sql, params: conn.execute(sql, params).fetchall()
+                yield lambda sql, params: plain.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:
                 raise unavailable(exc) from exc
             finally:
                 with contextlib.suppress(sqlite3.Error):
-                    conn.execute("COMMIT")
+                    plain.execute("COMMIT")
 
     def _plain_connection(self) -> sqlite3.Connection:
         if self._plain is None:
