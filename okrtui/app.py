@@ -153,6 +153,11 @@ class OkrApp(App[None]):
         crashed the app, "[@click=…]" made a link (Widget.notify passes markup=True)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """No screenshots: the action writes a file wherever its arguments say, and any
+        markup link that slipped into user text could name the shared database."""
+        self.notify("screenshots are off in okrtui", severity="warning")
+
     def action_help_quit(self) -> None:
         """ctrl+c: say how to quit, in plain text (Textual's own says it in markup)."""
         self.notify("Press q (or ctrl+q) to quit okrtui", title="Do you want to quit?")

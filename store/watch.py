@@ -8,6 +8,7 @@ newest activity row stands in, since every write logs one.
 """
 
 import sqlite3
+import threading
 from typing import Any
 
 from store.db import Database, DatabaseError
@@ -21,6 +22,9 @@ class ChangeWatcher:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._conn: Any = None
+        # The check runs in a worker thread and close() comes from the app's exit: the
+        # connection is never closed while in use (that crashed the process, rarely).
+        self._lock = threading.RLock()
         self._last: object = None
         self.available = True
         """False while the last check failed (a lost server, a vanished file)."""
@@ -33,15 +37,16 @@ class ChangeWatcher:
         if not self._db.target.is_sqlite:
             with self._db.read() as conn:
                 return tuple(conn.exec_driver_sql(_FALLBACK).one())
-        if self._conn is None:
-            # A connection of its own, for good: this counter is per connection. Plain
-            # sqlite3, so starting the app does not import SQLAlchemy (bench/README.md).
-            self._conn = self._db.sqlite_connection()
-        cursor = self._conn.cursor()
-        try:
-            return cursor.execute("PRAGMA data_version").fetchone()[0]
-        finally:
-            cursor.close()
+        with self._lock:
+            if self._conn is None:
+                # A connection of its own, for good: this counter is per connection. Plain
+                # sqlite3, so starting the app does not import SQLAlchemy (bench/README.md).
+                self._conn = self._db.sqlite_connection()
+            cursor = self._conn.cursor()
+            try:
+                return cursor.execute("PRAGMA data_version").fetchone()[0]
+            finally:
+                cursor.close()
 
     def changed(self) -> bool:
         """Whether someone committed since the last call (False if the check itself fails,
@@ -67,8 +72,9 @@ class ChangeWatcher:
         return True
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                finally:
+                    self._conn = None

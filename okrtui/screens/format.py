@@ -49,7 +49,7 @@ def history_row(row: CheckInRow, unit: str = "", corrected_by: str = "") -> tupl
         note = Text.assemble(("✎ corrected", "italic #ffaf00"), "  ", note)
     return (
         local_time(row.created_at),
-        format_number(row.value, unit),
+        plain(format_number(row.value, unit)),  # the unit is user text: never markup
         _confidence(row.confidence),
         note,
         plain(row.author),

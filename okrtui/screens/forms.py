@@ -270,7 +270,8 @@ class KeyResultForm(FormScreen):
 
     def fields(self) -> ComposeResult:
         kr = self.existing
-        kpis = [(p.name, str(p.id)) for p in kpi_panels(self.okr.db, last=1)]
+        # Names are other people's text: plain, never markup (a "[@click=…]" name ran actions).
+        kpis = [(plain(p.name), str(p.id)) for p in kpi_panels(self.okr.db, last=1)]
         yield _label("Title (a measurable outcome)")
         yield Input(kr.title if kr else "", id="title", classes="field")
         yield _label("Kind")

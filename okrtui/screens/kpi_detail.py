@@ -171,8 +171,8 @@ class KpiDetailScreen(Screen[None]):
         shown = d.history[-TABLE_ROWS:][::-1]
         for v in shown:
             note = " ⏎ ".join(line for line in v.note.splitlines() if line.strip())
-            table.add_row(str(v.observed_on), format_number(v.value, d.unit), plain(v.author),
-                          plain(truncate(note, 60)))  # fmt: skip
+            value = plain(format_number(v.value, d.unit))  # the unit is user text
+            table.add_row(str(v.observed_on), value, plain(v.author), plain(truncate(note, 60)))
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         title = f"History: {d.total_values} value(s), newest first"

@@ -72,9 +72,9 @@ class KpiForm(FormScreen):
         self.description = description
         self.heading = f"Edit KPI-{existing.id} {existing.name}" if existing else "New KPI"
 
-    def _parent_options(self) -> list[tuple[str, str]]:
+    def _parent_options(self) -> list[tuple[Text, str]]:
         excluded = rolls_up_into(self.existing.id, self.panels) if self.existing else set()
-        return [(p.name, str(p.id)) for p in self.panels if p.id not in excluded]
+        return [(plain(p.name), str(p.id)) for p in self.panels if p.id not in excluded]
 
     def fields(self) -> ComposeResult:
         kpi = self.existing
