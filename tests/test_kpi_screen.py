@@ -472,7 +472,7 @@ async def test_detail_shows_history_chart_krs_and_the_early_warning(make_app, te
         assert isinstance(detail, KpiDetailScreen)
         table = detail.query_one("#kpi-history", DataTable)
         assert table.row_count == 26
-        assert table.get_row_at(0)[:2] == ["2026-11-20", "7.9 hours"]
+        assert [str(c) for c in table.get_row_at(0)[:2]] == ["2026-11-20", "7.9 hours"]
         chart = detail.query_one(HistoryChart)
         assert len(chart.points) == 26 and chart.points[-1][1] == 7.9
         facts = text_of(detail.query_one("#kpi-facts-body", Static).content)
@@ -497,7 +497,7 @@ async def test_a_value_recorded_in_the_detail_shows_on_the_dashboard(make_app, d
         await pilot.press("enter")
         await pilot.pause()
         table = app.screen.query_one("#kpi-history", DataTable)
-        assert table.get_row_at(0)[:2] == [TODAY, "31.5%"]
+        assert [str(c) for c in table.get_row_at(0)[:2]] == [TODAY, "31.5%"]
         await pilot.press("escape")
         await pilot.pause()
         assert card(app, "Win rate").value == 31.5

@@ -127,7 +127,7 @@ def test_screen(snap_compare, make_app, tester_demo_path, name: str, size) -> No
 
 @pytest.mark.parametrize("size", SIZES)
 def test_tree_empty(snap_compare, make_app, tmp_path: Path, size) -> None:
-    from conftest import DEMO_TODAY
+    from datetime import date
 
     from store.db import open_database
     from store.identity import current_username
@@ -135,6 +135,7 @@ def test_tree_empty(snap_compare, make_app, tmp_path: Path, size) -> None:
 
     path = tmp_path / "empty.db"
     db = open_database(path, create=True)
-    ensure_period(db, current_username(), DEMO_TODAY)  # the file's owner: an admin
+    # tests/conftest.py's DEMO_TODAY (importing conftest by name finds tests/security's)
+    ensure_period(db, current_username(), date(2026, 11, 23))  # the file's owner: an admin
     db.close()
     assert snap_compare(make_app(path), terminal_size=size, run_before=keys())

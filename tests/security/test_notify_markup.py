@@ -28,7 +28,7 @@ async def test_user_text_in_a_notification_is_shown_literally(
 
 
 async def test_a_kpi_name_or_unit_with_markup_is_never_an_action(
-    make_app, tester_demo_path: Path
+    make_app, tester_demo_path: Path, tmp_path: Path
 ) -> None:
     """Review finding: a KPI named "[@click=app.screenshot(…)]…" in the KR form's KPI list
     let a click overwrite any file the victim could write (the shared database), and a
@@ -41,7 +41,8 @@ async def test_a_kpi_name_or_unit_with_markup_is_never_an_action(
     from okrtui.screens.forms import KeyResultForm
     from okrtui.screens.tree import TreeScreen
 
-    hostile = "[@click=app.screenshot('/tmp/okrtui-pwned.svg')]Revenue [/]"
+    target = tmp_path / "pwned.svg"
+    hostile = f"[@click=app.screenshot('{target}')]Revenue [/]"
     with sqlite3.connect(tester_demo_path) as conn:
         conn.execute("UPDATE kpi SET name = ? WHERE id = (SELECT min(id) FROM kpi)", (hostile,))
         conn.execute("UPDATE key_result SET unit = '[/]' WHERE id = 13")
@@ -66,7 +67,7 @@ async def test_a_kpi_name_or_unit_with_markup_is_never_an_action(
         options = form.query_one("#kpi").query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(hostile in p for p in prompts), prompts
-        app.action_screenshot("/tmp/okrtui-pwned.svg")
+        app.action_screenshot(str(target))
         await pilot.pause()
         assert app.return_code is None
-    assert not Path("/tmp/okrtui-pwned.svg").exists()
+    assert not target.exists()
