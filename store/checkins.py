@@ -7,7 +7,6 @@ same transaction, so the tree never shows a value that no longer exists.
 """
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from store.service import (
     _objective_for_write,
     validate_check_in_value,
 )
+from store.sql import readable_number, readable_time
 from store.validation import optional_text
 
 # Logged against the KR (entity "key_result"), so its history is one indexed lookup.
@@ -179,7 +179,7 @@ def check_in_events(db: Database, kr_id: int) -> list[CheckInEvent]:
 def _event(action: str, author: object, at: object, detail: object) -> CheckInEvent:
     """One activity row as an event, or as an UNREADABLE one saying what is wrong."""
     who = author if isinstance(author, str) else str(author)
-    when = _aware(at)
+    when = readable_time(at)
     data, problem = _read_detail(action, detail)
     if when is None:
         problem = problem or f"its time {_shown(at)} is not a timestamp"
@@ -202,23 +202,6 @@ def _shown(value: object, limit: int = 40) -> str:
 
 def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _aware(value: object) -> datetime | None:
-    """A stored UTC time (text on SQLite, naive on PostgreSQL) made aware; None when it is
-    not a time at all."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _read_detail(action: str, raw: object) -> tuple[dict[str, Any], str | None]:
@@ -244,8 +227,11 @@ def _read_detail(action: str, raw: object) -> tuple[dict[str, Any], str | None]:
         moment = None
     if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
         return data, f"its check-in time {_shown(created)} has no time zone or is not a time"
+    in_utc = readable_time(moment)
+    if in_utc is None:  # e.g. year 1 at +14:00: no such time in UTC
+        return data, f"its check-in time {_shown(created)} is out of range"
     value, confidence, note = data.get("value"), data.get("confidence"), data.get("note", "")
-    if value is not None and not _is_number(value):
+    if value is not None and readable_number(value) is None:
         return data, f"its value {_shown(value)} is not a number"
     if confidence is not None and (
         not isinstance(confidence, str) or confidence not in _CONFIDENCES
@@ -253,7 +239,7 @@ def _read_detail(action: str, raw: object) -> tuple[dict[str, Any], str | None]:
         return data, f"its confidence {_shown(confidence)} is unknown"
     if note is not None and not isinstance(note, str):
         return data, "its note is not text"
-    clean = dict(data, created_at=moment.astimezone(UTC).isoformat(), note=note or "")
+    clean = dict(data, created_at=in_utc.isoformat(), note=note or "")
     return clean, None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from store.db import Database
@@ -28,6 +28,7 @@ from store.enums import (
 )
 from store.errors import NotFoundError
 from store.scoring import Thresholds, band, kr_progress, objective_score
+from store.sql import read_time, readable_number, readable_time
 from store.validation import clean_line, parse_reference
 
 if TYPE_CHECKING:
@@ -414,16 +415,6 @@ READS_BEFORE_BULK = 32
 caller walking every objective should not cost one query per objective)."""
 
 
-def _when(value: object) -> datetime | None:
-    """A stored UTC timestamp (SQLite gives text, other drivers a datetime), made aware."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _day(value: object) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
@@ -437,7 +428,7 @@ def _tree_kr_rows(rows: list[tuple], th: Thresholds) -> list[KrRow]:  # type: ig
         kind, direction = kinds[r[3]], directions[r[4]]
         kpi_id = r[9]
         if kpi_id is None:
-            kpi_name, current, when = None, r[12], _when(r[13])
+            kpi_name, current, when = None, r[12], read_time(r[13])
         else:
             kpi_name, current, on = r[14], r[15], r[16]
             when = _day(on) if on is not None else None
@@ -656,8 +647,8 @@ def kr_history(db: Database, kr_id: int, limit: int | None = None) -> list[Check
         rows = fetch(sql, {"kr": kr_id})
     out = []
     for row_id, kr, value, confidence, note, author, created_at in rows:
-        when = _readable_time(created_at)
-        number = _readable_number(value)
+        when = readable_time(created_at)
+        number = readable_number(value)
         if when is None or number is None or not isinstance(row_id, int):
             continue
         out.append(
@@ -667,24 +658,6 @@ def kr_history(db: Database, kr_id: int, limit: int | None = None) -> list[Check
             )
         )  # fmt: skip
     return out[::-1]
-
-
-def _readable_time(value: object) -> datetime | None:
-    """Like :func:`_when`, but None for a value that is not a time."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _readable_number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ value.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -65,3 +66,22 @@ def read_time(value: object) -> datetime | None:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def readable_time(value: object) -> datetime | None:
+    """Like :func:`read_time`, but None for a value that is not a usable time: rows
+    someone wrote outside okrtui are read, never trusted (a year-1 time with an offset
+    overflows on conversion)."""
+    if not isinstance(value, str | datetime):
+        return None
+    try:
+        return read_time(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def readable_number(value: object) -> float | None:
+    """A stored number as a float, or None when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None

@@ -93,6 +93,11 @@ BAD_ROWS = [  # (at, detail) of check_in_removed rows nobody's okrtui wrote
     ("2026-11-21 10:00:00.000000", json.dumps({**REMOVED_DETAIL, "value": "NaN"})),
     ("2026-11-21 10:00:00.000000", "[" * 100_000),
     ("not a time at all", json.dumps(REMOVED_DETAIL)),
+    # review finding: no such time in UTC (converting it overflowed and crashed the reader)
+    (
+        "2026-11-21 10:00:00.000000",
+        json.dumps({**REMOVED_DETAIL, "created_at": "0001-01-01T00:00:00+14:00"}),
+    ),
 ]
 
 
