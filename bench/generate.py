@@ -62,7 +62,7 @@ def cache_dir() -> Path:
 
 
 def cached_path(size: Size) -> Path:
-    from store.schema import HEAD
+    from store.db.schema import HEAD
 
     return cache_dir() / f"org-g{GENERATOR_VERSION}-s{HEAD}-{size.name}.db"
 
@@ -88,8 +88,8 @@ def generate(path: Path, size: Size) -> None:
     from sqlalchemy import bindparam, insert, update
     from sqlmodel import SQLModel
 
-    import store.models  # noqa: F401  (registers the tables)
-    from store.db import open_database
+    import store.model.tables  # noqa: F401  (registers the tables)
+    from store.db.database import open_database
 
     db = open_database(path, create=True)
     try:

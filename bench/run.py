@@ -187,7 +187,7 @@ class Bench:
 
     def kpi_panels(self) -> Figure:
         """Until the KPI dashboard screen exists: its read model, store.queries.kpi_panels."""
-        from store.db import open_database
+        from store.db.database import open_database
         from store.queries import kpi_panels
 
         db = open_database(self.db_path)
@@ -332,7 +332,7 @@ class Bench:
 
     def tree_read(self) -> list[Figure]:
         self.log("tree read model: store.queries.load_tree vs raw sqlite3")
-        from store.db import open_database
+        from store.db.database import open_database
         from store.queries import load_tree
 
         def everything() -> None:

@@ -1,5 +1,5 @@
 """``python -m okrtui``."""
 
-from okrtui.cli import main
+from okrtui.cli.main import main
 
 main()

@@ -14,9 +14,9 @@ from textual.screen import ModalScreen, Screen
 
 from okrtui.context import AppContext
 from store.config import ConfigError, save_setting
-from store.db import Database
+from store.db.database import Database
+from store.domain.scoring import Thresholds
 from store.queries import PeriodRow, default_period, list_periods
-from store.scoring import Thresholds
 
 
 def _okr_commands() -> type[Provider]:
@@ -44,7 +44,7 @@ def _warm_up_imports() -> None:
     import threading
 
     def run() -> None:
-        for name in ("store.service", "store.checkins", "store.tables"):
+        for name in ("store.write.service", "store.write.corrections", "store.model.handles"):
             importlib.import_module(name)
         # What is alive now (modules, classes, functions of Textual, Rich, SQLAlchemy:
         # ≈140,000 objects) lives as long as the process: frozen, it is left out of every
@@ -264,7 +264,7 @@ class OkrApp(App[None]):
 
 def run_app(ctx: AppContext, db: Database, *, demo: bool = False, start: str | None = None) -> None:
     """Open the TUI (called by the CLI after the database is ready)."""
-    from okrtui.hangup import guard_terminal  # no terminal: exit 2; terminal gone: exit
+    from okrtui.cli.hangup import guard_terminal  # no terminal: exit 2; terminal gone: exit
 
     guard_terminal()
     app = OkrApp(ctx, db, demo=demo, start=start)

@@ -2,7 +2,7 @@
 
 The palette is the "I know what I want, not where it is" path: type a few
 letters of an objective or KR and land on it in the tree, or check it in
-directly. Items are read once when the palette opens (store/finder.py: two narrow
+directly. Items are read once when the palette opens (store/read/finder.py: two narrow
 queries), not on every keystroke; on a big organisation only a shortlist of them is
 fuzzy-scored per keystroke.
 """
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from store.db import DatabaseError
-from store.enums import PeriodState
-from store.finder import findables, shortlist
+from store.db.database import DatabaseError
+from store.model.enums import PeriodState
 from store.queries import PeriodRow
+from store.read.finder import findables, shortlist
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 Target = Callable[[], object] | tuple[Literal["objective", "kr"], int, bool]
 Command = tuple[str, str, Target]  # (title, help, what it does)
 FUZZY_ALL = 2_000  # up to this many entries every one is fuzzy-scored on each keystroke
-SHORTLIST = 300  # beyond, only this many (store.finder.shortlist): ≈2 ms each 100
+SHORTLIST = 300  # beyond, only this many (store.read.finder.shortlist): ≈2 ms each 100
 
 
 class OkrCommands(Provider):

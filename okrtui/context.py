@@ -8,10 +8,10 @@ from functools import cached_property
 from pathlib import Path
 
 from store.config import Settings, load_settings
-from store.db import Database, Target, open_database, resolve_target
+from store.db.database import Database, Target, open_database, resolve_target
+from store.domain.scoring import Thresholds
 from store.identity import User, current_user
 from store.paths import default_db_path
-from store.scoring import Thresholds
 
 
 @dataclass
@@ -26,7 +26,7 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        from store.scoring import set_achieved_label
+        from store.domain.scoring import set_achieved_label
 
         settings = load_settings(self.config_path, create=self.write_config)
         set_achieved_label(settings.scoring.achieved_label)
@@ -65,8 +65,8 @@ class AppContext:
             if first_run and allowed:
                 self.created = target.path
             if first_run and allowed and seed:
-                from store.admins import record_first_admin
-                from store.service import ensure_period
+                from store.write.admins import record_first_admin
+                from store.write.service import ensure_period
 
                 # Its creator is its admin by the admin table, not by owning the file.
                 record_first_admin(self._db, self.user.username)

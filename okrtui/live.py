@@ -1,6 +1,6 @@
 """Live updates: when anyone commits to the database, the open screens re-read it.
 
-The app polls :class:`store.watch.ChangeWatcher` about once a second (a pragma read,
+The app polls :class:`store.db.watch.ChangeWatcher` about once a second (a pragma read,
 microseconds) in a thread worker, so a slow or lost server never holds up a key, and
 posts :class:`DatabaseChanged` to every screen of the current mode; a screen that shows
 data handles it by re-reading from its usual query while keeping its cursor, expansions
@@ -13,8 +13,8 @@ from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
 
-from store.db import Database
-from store.watch import ChangeWatcher
+from store.db.database import Database
+from store.db.watch import ChangeWatcher
 
 POLL_SECONDS = 1.0
 MAX_RETRIES = 5  # re-reads asked again after a failure, per commit (LiveUpdates.again)

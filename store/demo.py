@@ -35,9 +35,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlmodel import SQLModel
 
-import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from store.db import Database
-from store.enums import (
+import store.model.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.db.database import Database
+from store.domain.quarters import quarter_bounds
+from store.model.enums import (
     Confidence,
     Direction,
     Kind,
@@ -46,7 +47,6 @@ from store.enums import (
     ObjectiveState,
     PeriodState,
 )
-from store.quarters import quarter_bounds
 
 DEMO_SEED = 20261123
 COMPANY = "Northwind Analytics"

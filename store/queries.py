@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from store.db import Database
-from store.enums import (
+from store.db.database import Database
+from store.db.sql import read_time, readable_number, readable_time
+from store.domain.scoring import Thresholds, band, kr_progress, objective_score
+from store.domain.validation import clean_line, parse_reference
+from store.errors import NotFoundError
+from store.model.enums import (
     Band,
     Confidence,
     Direction,
@@ -26,10 +30,6 @@ from store.enums import (
     ObjectiveState,
     PeriodState,
 )
-from store.errors import NotFoundError
-from store.scoring import Thresholds, band, kr_progress, objective_score
-from store.sql import read_time, readable_number, readable_time
-from store.validation import clean_line, parse_reference
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -40,9 +40,9 @@ _TABLE_NAMES = frozenset({"P", "OB", "KR", "C", "CI", "K", "KV", "OBJECTIVE_T", 
 
 def __getattr__(name: str) -> Any:
     """The table handles other modules import from here (``from store.queries import KR``),
-    now in store/tables.py: loaded on first use, since they import the ORM models."""
+    now in store/model/handles.py: loaded on first use, since they import the ORM models."""
     if name in _TABLE_NAMES:
-        from store import tables
+        from store.model import handles as tables
 
         return getattr(tables, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -280,7 +280,7 @@ def _kpi_current(period_end: object) -> object:
     """The linked KPI's latest value on or before the period's end (NULL if not KPI-driven)."""
     from sqlalchemy import case, select
 
-    from store.tables import KR, KV
+    from store.model.handles import KR, KV
 
     latest = (
         select(KV.value)
@@ -295,7 +295,7 @@ def _kpi_current(period_end: object) -> object:
 def _kpi_current_on(period_end: object) -> object:
     from sqlalchemy import case, select
 
-    from store.tables import KR, KV
+    from store.model.handles import KR, KV
 
     latest = (
         select(KV.observed_on)
@@ -310,7 +310,7 @@ def _kpi_current_on(period_end: object) -> object:
 def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) -> list[KrRow]:
     from sqlalchemy import select
 
-    from store.tables import KPI_T, KR, KR_T, OB, OBJECTIVE_T, K
+    from store.model.handles import KPI_T, KR, KR_T, OB, OBJECTIVE_T, K
 
     stmt = (
         select(
@@ -596,7 +596,7 @@ def my_key_results(
     """KRs the user owns, or whose objective they own or collaborate on: (objective title, KR)."""
     from sqlalchemy import and_, or_, select
 
-    from store.tables import KR, OB, C, P
+    from store.model.handles import KR, OB, C, P
 
     th = thresholds or Thresholds()
     with db.read() as conn:
@@ -699,7 +699,7 @@ def kpi_panels(
     """
     from sqlalchemy import bindparam, select
 
-    from store.tables import KV, K
+    from store.model.handles import KV, K
 
     kpis_stmt = select(
         K.id,
@@ -804,7 +804,7 @@ def resolve_kpi(db: Database, text: str) -> int:
     """A KPI id from ``KPI-3``/``3`` or its name (any case); else NotFoundError with suggestions."""
     from sqlalchemy import select
 
-    from store.tables import K
+    from store.model.handles import K
 
     with db.read() as conn:
         kpi_id = parse_reference(text, "KPI")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from store.db import Database
+    from store.db.database import Database
 
 BOTH_BACKENDS = frozenset(
     {

@@ -9,7 +9,7 @@ import pytest
 from backends import pytest_configure, pytest_generate_tests  # noqa: F401  (hooks)
 from pg_cluster import pg_cluster, pg_shared_url, pg_url  # noqa: F401  (fixtures)
 
-from store.db import Database, open_database
+from store.db.database import Database, open_database
 from store.identity import current_username
 
 DEMO_TODAY = date(2026, 11, 23)

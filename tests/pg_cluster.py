@@ -196,8 +196,8 @@ def pg_cluster() -> Iterator[Cluster]:
 @pytest.fixture(scope="session")
 def pg_shared_url(pg_cluster: Cluster) -> str:
     """One database migrated once per session; :func:`pg_url` empties it for each test."""
-    from store.db import resolve_target
-    from store.pg import make_pg_engine, upgrade_pg
+    from store.db.database import resolve_target
+    from store.db.pg import make_pg_engine, upgrade_pg
 
     name = pg_cluster.new_database()
     url = pg_cluster.url(name)
@@ -212,9 +212,9 @@ def pg_shared_url(pg_cluster: Cluster) -> str:
 def _truncate(url: str) -> None:
     from sqlalchemy import text
 
-    from store.db import resolve_target
+    from store.db.database import resolve_target
+    from store.db.pg import make_pg_engine
     from store.identity import current_username
-    from store.pg import make_pg_engine
 
     engine = make_pg_engine(resolve_target(url).url)
     try:

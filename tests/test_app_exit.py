@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from store.db import open_database
+from store.db.database import open_database
 from store.identity import current_username
-from store.service import ensure_period
+from store.write.service import ensure_period
 
 REPO = Path(__file__).resolve().parents[1]
 CRASHING = """
@@ -25,7 +25,7 @@ def boom(self):
     raise RuntimeError("injected crash")
 
 tree.TreeScreen.on_mount = boom
-from okrtui.cli import main
+from okrtui.cli.main import main
 main(["--db", sys.argv[1]])
 """
 

@@ -12,7 +12,7 @@ import pytest
 
 from bench import generate
 from bench.run import Figure, raw_tree, render
-from store.db import open_database
+from store.db.database import open_database
 from store.queries import load_tree
 
 

@@ -3,10 +3,10 @@
 
 import pytest
 
-from store import service
-from store.checkins import correct_check_in
-from store.db import Database
-from store.service import FarOutside
+from store.db.database import Database
+from store.write import service
+from store.write.corrections import correct_check_in
+from store.write.service import FarOutside
 
 ME = "ana"
 

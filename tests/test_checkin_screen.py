@@ -10,9 +10,9 @@ from okrtui.app import OkrApp
 from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
-from store.enums import Kind
+from store.domain.scoring import far_outside
+from store.model.enums import Kind
 from store.queries import my_key_results
-from store.scoring import far_outside
 
 SIZE = (120, 40)
 NOTE = "[bold]shipped[/] \\x1b[31m"  # markup and an escape-looking sequence, literally

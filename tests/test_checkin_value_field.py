@@ -15,9 +15,9 @@ from textual.widgets import Static, TextArea
 from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
 from okrtui.screens.labels import kr_label
 from okrtui.screens.tree import NodeRef, TreeScreen
-from store.db import open_database
+from store.db.database import open_database
 from store.queries import default_period, load_tree
-from store.service import create_key_result
+from store.write.service import create_key_result
 
 SIZE = (120, 40)
 

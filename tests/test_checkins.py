@@ -5,17 +5,17 @@ from datetime import UTC, datetime, timedelta
 import backends
 import pytest
 
-from store import service
-from store.checkins import (
+from store.db.database import Database
+from store.errors import DomainError, PermissionDenied, ValidationError
+from store.queries import kr_history, load_tree
+from store.write import service
+from store.write.corrections import (
     CORRECTED,
     REMOVED,
     check_in_events,
     correct_check_in,
     remove_check_in,
 )
-from store.db import Database
-from store.errors import DomainError, PermissionDenied, ValidationError
-from store.queries import kr_history, load_tree
 
 ME = "ana"
 OTHER = "ben"

@@ -1,6 +1,6 @@
 """The ``okrtui`` command line: subcommands, --db/OKRTUI_DB, exit codes 0/1/2, no Textual.
 
-Most tests drive ``okrtui.cli.main`` through click's CliRunner (with
+Most tests drive ``okrtui.cli.main.main`` through click's CliRunner (with
 ``catch_exceptions=False``, so a traceback can never pass for exit code 1); a few run
 the real console script and ``python -m okrtui`` in a subprocess. The autouse
 ``isolated_home`` fixture points HOME and the XDG folders at tmp_path, and the
@@ -24,15 +24,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 import okrtui.app
-from okrtui.cli import main, run
-from okrtui.textout import kr_value_text
-from store.db import Database, open_database
-from store.enums import BAND_LABEL
+from okrtui.cli.main import main, run
+from okrtui.cli.output import kr_value_text
+from store.db.database import Database, open_database
+from store.db.schema import HEAD
+from store.domain.scoring import format_number, format_percent
+from store.model.enums import BAND_LABEL
 from store.paths import config_file, default_db_path
 from store.queries import default_period, load_tree, my_key_results
-from store.schema import HEAD
-from store.scoring import format_number, format_percent
-from store.service import quarter_bounds
+from store.write.service import quarter_bounds
 
 DATA = Path(__file__).parent / "data"
 # Terminal control: C0 (except newline), DEL, C1, bidi and zero-width characters.
@@ -417,8 +417,8 @@ def test_checkin_list_on_a_database_without_my_krs(tmp_path: Path, me: str) -> N
 # --- no Textual in the shell commands --------------------------------------------------
 
 NO_TEXTUAL = (
-    "import sys, okrtui.cli\n"
-    "rc = okrtui.cli.run(sys.argv[1:])\n"
+    "import sys, okrtui.cli.main\n"
+    "rc = okrtui.cli.main.run(sys.argv[1:])\n"
     "print('RESULT', rc, 'textual' in sys.modules, flush=True)\n"
 )
 
@@ -452,8 +452,8 @@ def test_shell_commands_import_no_textual(demo_path: Path, args: list[str]) -> N
 
 
 NO_ORM = (
-    "import sys, okrtui.cli\n"
-    "rc = okrtui.cli.run(sys.argv[1:])\n"
+    "import sys, okrtui.cli.main\n"
+    "rc = okrtui.cli.main.run(sys.argv[1:])\n"
     "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
     "{'sqlalchemy', 'sqlmodel', 'alembic', 'textual', 'pydantic'})\n"
     "print('RESULT', rc, ','.join(heavy) or '-', flush=True)\n"
@@ -475,7 +475,7 @@ NO_ORM = (
     ],
 )
 def test_checkin_imports_no_orm(demo_path: Path, args: list[str], code: int) -> None:
-    """Issue 17: `okrtui checkin KR VALUE` writes in plain sqlite3 (store/checkin_write.py);
+    """Issue 17: `okrtui checkin KR VALUE` writes in plain sqlite3 (store/write/checkins.py);
     SQLAlchemy, SQLModel (pydantic), Alembic and Textual were ≈470 ms of its start."""
     kr = metric_kr(demo_path)
     title = query(demo_path, "SELECT title FROM key_result WHERE id = ?", kr)[0][0]

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from store import service
-from store.counters import add_to_key_result
-from store.db import Database, WriteError, open_database
+from store.db.database import Database, WriteError, open_database
 from store.identity import current_username
 from store.queries import kr_history
+from store.write import service
+from store.write.counters import add_to_key_result
 
 ME = current_username()
 PROCESSES = 16
@@ -136,8 +136,8 @@ BATCH = 100
 _BATCH_WRITER = """
 import sys
 from sqlalchemy import insert
-from store.db import open_database
-from store.models import Activity, CheckIn, utcnow
+from store.db.database import open_database
+from store.model.tables import Activity, CheckIn, utcnow
 db = open_database(sys.argv[1])
 kr = int(sys.argv[2])
 for batch in range(1000):
@@ -188,8 +188,8 @@ needs_root = pytest.mark.skipif(not ROOT, reason="needs root to run as another u
 
 _AS_NOBODY = """
 import json, sys
-from store import service
-from store.db import open_database, WriteError
+from store.write import service
+from store.db.database import open_database, WriteError
 from store.queries import list_periods
 db = open_database(sys.argv[1])
 out = {"read_only": db.read_only, "before": [p.name for p in list_periods(db)]}

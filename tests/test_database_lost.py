@@ -23,10 +23,10 @@ from okrtui.app import OkrApp
 from okrtui.context import AppContext
 from okrtui.screens.help import HelpScreen
 from okrtui.screens.tree import TreeScreen
-from store import service
-from store.db import Database, DatabaseUnavailable, open_database
+from store.db.database import Database, DatabaseUnavailable, open_database
+from store.db.watch import ChangeWatcher
 from store.identity import User, current_username
-from store.watch import ChangeWatcher
+from store.write import service
 
 ME = current_username()
 

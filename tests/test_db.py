@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from store.db import (
+from store.db.database import (
     DatabaseError,
     MissingDatabaseError,
     SchemaTooNewError,
@@ -23,9 +23,9 @@ from store.db import (
     open_database,
     resolve_target,
 )
+from store.db.migrate import script_revisions, upgrade_to_head
+from store.db.schema import HEAD, REVISIONS
 from store.identity import current_username
-from store.migrate import script_revisions, upgrade_to_head
-from store.schema import HEAD, REVISIONS
 
 
 def digest(path: Path) -> str:
@@ -197,7 +197,7 @@ def test_reopening_at_head_does_not_import_alembic(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     open_database(path, create=True).close()
     code = (
-        "import sys; from store.db import open_database; "
+        "import sys; from store.db.database import open_database; "
         f"open_database({str(path)!r}).close(); print('alembic' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -205,7 +205,7 @@ def test_reopening_at_head_does_not_import_alembic(tmp_path: Path) -> None:
 
 
 def test_utc_timestamps_round_trip_and_naive_is_refused(db) -> None:
-    from store.models import Period
+    from store.model.tables import Period
 
     moment = datetime(2026, 11, 23, 12, 30, 15, 123456, tzinfo=UTC)
     with db.write() as s:
@@ -221,8 +221,8 @@ def test_utc_timestamps_round_trip_and_naive_is_refused(db) -> None:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cover - non-root
-    from store.db import WriteError
-    from store.service import create_period
+    from store.db.database import WriteError
+    from store.write.service import create_period
 
     path = db.path
     db.close()
@@ -236,8 +236,8 @@ def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cove
 
 def test_read_only_connection_reports_and_changes_nothing(db) -> None:
     """Root ignores chmod, so open the file read-only through SQLite itself."""
-    from store.db import Database, Target, WriteError
-    from store.service import create_period
+    from store.db.database import Database, Target, WriteError
+    from store.write.service import create_period
 
     path = db.path
     db.close()
@@ -295,7 +295,7 @@ def test_a_full_disk_never_advises_restoring_a_backup(full_disk: Path) -> None:
 def test_a_damaged_file_still_gets_the_restore_advice(tmp_path: Path) -> None:
     path = tmp_path / "damaged.db"
     db = open_database(path, create=True)
-    from store.service import ensure_period
+    from store.write.service import ensure_period
 
     ensure_period(db, current_username())
     db.close()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from store.db import Database, open_database
+from store.db.database import Database, open_database
 from store.demo import DEMO_SEED, PEOPLE, DemoError, build_demo
-from store.enums import Band, Direction, Kind
-from store.quarters import quarter_bounds as quarter_of
-from store.scoring import band, kr_progress, trending_wrong_way
+from store.domain.quarters import quarter_bounds as quarter_of
+from store.domain.scoring import band, kr_progress, trending_wrong_way
+from store.model.enums import Band, Direction, Kind
 
 TODAY = date(2026, 11, 23)
 TABLES = (
@@ -288,7 +288,7 @@ def test_database_is_consistent(demo: sqlite3.Connection) -> None:
 def test_timestamps_read_back_utc(tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from store.models import CheckIn
+    from store.model.tables import CheckIn
 
     db = _build(tmp_path / "d.db")
     with db.read() as conn:

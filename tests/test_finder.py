@@ -1,4 +1,4 @@
-"""The palette's index (store/finder.py) and its shortlist on big organisations."""
+"""The palette's index (store/read/finder.py) and its shortlist on big organisations."""
 
 import re
 import sqlite3
@@ -13,9 +13,9 @@ from okrtui import commands
 from okrtui.app import OkrApp
 from okrtui.screens.checkin import CheckInForm
 from okrtui.screens.tree import NodeRef, TreeScreen
-from store.db import Database
-from store.finder import findables, shortlist
+from store.db.database import Database
 from store.queries import default_period, load_tree
+from store.read.finder import findables, shortlist
 
 SIZE = (120, 40)
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from screen_helpers import dump
 
-from okrtui.cli import main
+from okrtui.cli.main import main
 
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 

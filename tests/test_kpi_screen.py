@@ -20,7 +20,7 @@ from okrtui.screens.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
 from okrtui.screens.kpi_import import ImportReportDialog
 from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.tree import NodeRef, TreeScreen
-from store.scoring import kr_progress
+from store.domain.scoring import kr_progress
 from widgets.chart import HistoryChart
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import BAD, GOOD, KpiGrid, PanelData, card_title, delta_text
@@ -556,7 +556,7 @@ def test_the_kpi_widgets_never_touch_the_database_layer() -> None:
 
     code = (
         "import sys, widgets.kpi_panel, widgets.chart; "
-        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'store.db', 'store.queries') "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'store.db.database', 'store.queries') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

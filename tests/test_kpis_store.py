@@ -1,4 +1,4 @@
-"""KPI writes (store/kpis.py), CSV parsing (store/kpi_csv.py) and KPI reads (store/kpi_queries.py).
+"""KPI writes (store/write/kpis.py), CSV parsing (store/io/kpi_csv.py), KPI reads (store/read).
 
 Every refusal is checked against a dump of the whole database taken before it:
 nothing may change. The dashboard's "only the last N values" promise is checked on
@@ -17,12 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, insert
 
-from store.db import Database
-from store.enums import Direction, Kind, KpiDirection, PeriodState
+from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.identity import current_username
-from store.kpi_csv import parse_kpi_csv
-from store.kpi_queries import (
+from store.io.kpi_csv import parse_kpi_csv
+from store.model.enums import Direction, Kind, KpiDirection, PeriodState
+from store.model.tables import KpiValue, utcnow
+from store.queries import kpi_panels
+from store.read.kpis import (
     kpi_description,
     kpi_detail,
     kpi_links,
@@ -30,10 +32,8 @@ from store.kpi_queries import (
     objective_kpi_warnings,
     warning_for,
 )
-from store.kpis import import_kpi_values, set_kpi_archived, set_kpi_parent, update_kpi
-from store.models import KpiValue, utcnow
-from store.queries import kpi_panels
-from store.service import (
+from store.write.kpis import import_kpi_values, set_kpi_archived, set_kpi_parent, update_kpi
+from store.write.service import (
     create_key_result,
     create_kpi,
     create_objective,

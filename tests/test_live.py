@@ -15,10 +15,10 @@ from textual.widgets import Input
 from okrtui.app import OkrApp
 from okrtui.screens.forms import ObjectiveForm
 from okrtui.screens.tree import NodeRef, TreeScreen
-from store import service
-from store.db import Database, DatabaseError, open_database
+from store.db.database import Database, DatabaseError, open_database
+from store.db.watch import ChangeWatcher
 from store.identity import current_username
-from store.watch import ChangeWatcher
+from store.write import service
 from widgets.footer import KeyFooter
 
 SIZE = (120, 40)
@@ -29,7 +29,7 @@ ME = current_username()
 def tester_demo_path(tester_demo_path: Path) -> Path:
     """The demo, with whoever runs the tests an admin too: their writes (in-process and
     through the CLI, whose identity is the Unix account) play "someone else"."""
-    from store.admins import add_admin
+    from store.write.admins import add_admin
 
     db = open_database(tester_demo_path)
     try:
@@ -281,7 +281,7 @@ async def test_keys_on_someone_elses_objective_are_shown_disabled(
 
 
 async def test_rights_granted_elsewhere_enable_keys_live(make_app, tester_demo_path: Path) -> None:
-    from store.admins import add_admin
+    from store.write.admins import add_admin
 
     oid, _ = owned_root(tester_demo_path)
     app = make_app(tester_demo_path, "visitor")

@@ -31,9 +31,9 @@ def visible(widget) -> bool:  # type: ignore[no-untyped-def]
 async def test_an_empty_period_welcomes_in_the_main_area_and_keeps_help_in_reach(
     make_app, tmp_path: Path
 ) -> None:
-    from store.db import open_database
+    from store.db.database import open_database
     from store.identity import current_username
-    from store.service import ensure_period
+    from store.write.service import ensure_period
 
     path = tmp_path / "empty.db"
     db = open_database(path, create=True)
@@ -108,8 +108,8 @@ async def test_the_periods_table_shows_every_column_at_80_columns(
 
     from textual.widgets import DataTable
 
-    from store.db import open_database
-    from store.periods import create_period
+    from store.db.database import open_database
+    from store.write.periods import create_period
 
     db = open_database(tester_demo_path)
     create_period(db, "tester", "2027 first quarter (after the re-org)", date(2027, 1, 1),

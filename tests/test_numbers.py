@@ -1,4 +1,4 @@
-"""store.numbers: one reader for every number and date, never a silent change of magnitude."""
+"""store.domain.numbers: one reader for every number and date, no silent change of magnitude."""
 
 import re
 from datetime import date
@@ -8,8 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from store.errors import ValidationError
-from store.numbers import (
+from store.domain.numbers import (
     AUTO,
     TYPED,
     date_format_option,
@@ -18,6 +17,7 @@ from store.numbers import (
     read_date,
     read_number,
 )
+from store.errors import ValidationError
 
 # ------------------------------------------------------------------ known conventions
 

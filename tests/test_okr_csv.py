@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from okrtui.cli import main
-from store.db import Database
-from store.enums import Direction, Kind
-from store.okr_csv import CsvImportError, import_csv, read_csv_text, read_rows
+from okrtui.cli.main import main
+from store.db.database import Database
+from store.io.okr_csv import CsvImportError, import_csv, read_csv_text, read_rows
+from store.model.enums import Direction, Kind
 from store.queries import load_tree
 
 Q4 = 2

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from okrtui.cli import main
-from store.db import Database
+from okrtui.cli.main import main
+from store.db.database import Database
 from store.errors import DomainError, PermissionDenied
-from store.okr_toml import OkrFileError, apply_toml, export_toml, parse_toml
-from store.periods import close_period
+from store.io.okr_toml import OkrFileError, apply_toml, export_toml, parse_toml
 from store.queries import load_tree
+from store.write.periods import close_period
 
 Q4 = 2
 

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.db import Database
-from store.enums import ObjectiveState, PeriodState
+from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
-from store.periods import (
+from store.model.enums import ObjectiveState, PeriodState
+from store.queries import list_periods, load_tree
+from store.write.periods import (
     ObjectiveReview,
     close_period,
     create_next_period,
@@ -22,8 +23,7 @@ from store.periods import (
     roll_target,
     suggest_next_period,
 )
-from store.queries import list_periods, load_tree
-from store.service import check_in, create_key_result, create_objective, create_period
+from store.write.service import check_in, create_key_result, create_objective, create_period
 
 Q4 = 2  # the demo's active period (2026-Q4); 1 is the closed 2026-Q3
 

@@ -20,14 +20,14 @@ from click.testing import CliRunner, Result
 from pg_cluster import Cluster
 from sqlalchemy import text
 
-from okrtui.cli import main
-from store import service
-from store.counters import add_to_key_result
-from store.db import Database, DatabaseError, SchemaTooNewError, WriteError, open_database
+from okrtui.cli.main import main
+from store.db.database import Database, DatabaseError, SchemaTooNewError, WriteError, open_database
+from store.db.pg import make_pg_engine, migration_engine, upgrade_pg
+from store.db.schema import HEAD
+from store.db.watch import ChangeWatcher
 from store.identity import current_username
-from store.pg import make_pg_engine, migration_engine, upgrade_pg
-from store.schema import HEAD
-from store.watch import ChangeWatcher
+from store.write import service
+from store.write.counters import add_to_key_result
 
 psycopg = pytest.importorskip("psycopg", reason="PostgreSQL tests need psycopg (okrtui[postgres])")
 ME = current_username()
@@ -52,7 +52,7 @@ def fresh_url(pg_cluster: Cluster) -> str:
 
 
 def _upgrade(url: str, revision: str = "head") -> None:
-    from store.migrate import upgrade_to_head
+    from store.db.migrate import upgrade_to_head
 
     engine = make_pg_engine(url)
     try:
@@ -199,14 +199,14 @@ def test_concurrent_read_then_write_additions_all_count(db: Database, pg_url: st
 def test_a_writer_that_waits_too_long_gets_busy_and_writes_nothing(
     db: Database, pg_cluster: Cluster, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import store.pg
+    import store.db.pg
 
     pid = service.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
-    monkeypatch.setattr(store.pg, "LOCK_TIMEOUT_MS", 300)
+    monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 300)
     with psycopg.connect(
         f"host=127.0.0.1 port={pg_cluster.port} user=okrtui_test dbname={pg_url.rsplit('/', 1)[1]}"
     ) as blocker:
-        blocker.execute(f"SELECT {store.pg.WRITE_LOCK}()")
+        blocker.execute(f"SELECT {store.db.pg.WRITE_LOCK}()")
         blocker_pid = blocker.info.backend_pid
         with pytest.raises(WriteError, match="stayed busy") as refused:
             service.create_objective(db, ME, period_id=pid, title="Blocked", owner=ME)
@@ -388,7 +388,7 @@ def test_who_holds_an_objective_is_kept_for_its_holders(
 ) -> None:
     """carol collaborates on alice's team objective (under boss's): she edits it, through
     okrtui and psql alike, but cannot take it over, move it or change its collaborators
-    (migration 0004, as store/rights.py)."""
+    (migration 0004, as store/domain/rights.py)."""
     url, ids = org
     team, top = ids["team"], ids["top"]
     as_carol = open_database(url.replace("okrtui_test@", "carol@"))

@@ -12,11 +12,11 @@ from sqlalchemy import event, insert
 from sqlalchemy import text as sql
 from sqlmodel import SQLModel
 
-from store import service
-from store.db import Database, open_database
-from store.enums import Band, Direction, Kind, KpiDirection, Level, PeriodState
+from store.db.database import Database, open_database
+from store.domain.scoring import Thresholds, band, kr_progress, objective_score
 from store.errors import NotFoundError
 from store.identity import current_username
+from store.model.enums import Band, Direction, Kind, KpiDirection, Level, PeriodState
 from store.queries import (
     TreeModel,
     default_period,
@@ -29,7 +29,7 @@ from store.queries import (
     resolve_kpi,
     resolve_period,
 )
-from store.scoring import Thresholds, band, kr_progress, objective_score
+from store.write import service
 
 # The database file's owner, who may change everything (permissions: tests/test_rights.py).
 ACTOR = current_username()

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from okrtui.cli import main
-from store.db import Database
-from store.enums import BAND_LABEL
+from okrtui.cli.main import main
+from store.db.database import Database
+from store.domain.scoring import format_number, format_percent
+from store.io.report import Report, build_report, md, render_csv, render_json, render_markdown
+from store.model.enums import BAND_LABEL
 from store.queries import kpi_panels, load_tree
-from store.report import Report, build_report, md, render_csv, render_json, render_markdown
-from store.scoring import format_number, format_percent
-from store.service import check_in, create_key_result, create_objective
+from store.write.service import check_in, create_key_result, create_objective
 
 TODAY = date(2026, 11, 23)
 Q4, Q3 = 2, 1

@@ -1,4 +1,4 @@
-"""Who may change what: the rules of store/rights.py, enforced by store/service.py."""
+"""Who may change what: the rules of store/domain/rights.py, enforced by store/write/service.py."""
 
 import contextlib
 import os
@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from store import rights, service
-from store.admins import add_admin, list_admins, remove_admin
-from store.db import Database, open_database
+from store.db.database import Database, open_database
+from store.domain import rights
 from store.errors import DomainError, PermissionDenied
 from store.identity import current_username
 from store.queries import load_tree
+from store.write import service
+from store.write.admins import add_admin, list_admins, remove_admin
 
 ME = current_username()  # owns the test database files, so is an admin without set-up
 
@@ -321,7 +322,7 @@ def test_file_owner_is_the_admin_not_whoever_runs_okrtui(org: Org) -> None:
 def test_cli_refusal_exits_1_and_names_who_may(org: Org) -> None:
     from click.testing import CliRunner
 
-    from okrtui.cli import main
+    from okrtui.cli.main import main
 
     assert org.db.path is not None
     os.chown(org.db.path, pwd.getpwnam("nobody").pw_uid, -1)

@@ -1,4 +1,4 @@
-"""Tests for store.scoring: concrete formulas, degenerate cases and properties."""
+"""Tests for store.domain.scoring: concrete formulas, degenerate cases and properties."""
 
 import math
 import sys
@@ -8,8 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from store.enums import Band, Direction, Kind, KpiDirection
-from store.scoring import (
+from store.domain.scoring import (
     Explanation,
     Thresholds,
     band,
@@ -30,6 +29,7 @@ from store.scoring import (
     status_label,
     trending_wrong_way,
 )
+from store.model.enums import Band, Direction, Kind, KpiDirection
 
 M, P, MS = Kind.METRIC, Kind.PERCENT, Kind.MILESTONE
 INC, DEC = Direction.INCREASE, Direction.DECREASE
@@ -685,7 +685,7 @@ def test_a_kpi_with_only_a_target_is_coloured_by_it() -> None:
 def test_the_achieved_label_is_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Config scoring.achieved_label names the 1.0 band everywhere status_label is used."""
     from store.config import ConfigError, load_settings
-    from store.scoring import set_achieved_label
+    from store.domain.scoring import set_achieved_label
 
     path = tmp_path / "config.toml"
     path.write_text('[scoring]\nachieved_label = "target met"\n')

@@ -129,9 +129,9 @@ def test_screen(snap_compare, make_app, tester_demo_path, name: str, size) -> No
 def test_tree_empty(snap_compare, make_app, tmp_path: Path, size) -> None:
     from datetime import date
 
-    from store.db import open_database
+    from store.db.database import open_database
     from store.identity import current_username
-    from store.service import ensure_period
+    from store.write.service import ensure_period
 
     path = tmp_path / "empty.db"
     db = open_database(path, create=True)

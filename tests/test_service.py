@@ -1,4 +1,4 @@
-"""store.service: every write validated, one transaction, logged; a refusal changes nothing.
+"""store.write.service: every write validated, one transaction, logged; a refusal changes nothing.
 
 Every refusal below goes through :func:`refused`, which dumps the whole database
 (schema and every row, via SQLite's ``iterdump``) before and after the call and
@@ -20,14 +20,14 @@ import backends
 import pytest
 from sqlalchemy import text as sql
 
-import store.db as store_db
-from store import service
-from store.db import Database, WriteError, open_database
-from store.enums import Band, Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
+import store.db.database as store_db
+from store.db.database import Database, WriteError, open_database
+from store.domain.scoring import Thresholds
 from store.errors import DomainError, NotFoundError, ValidationError
 from store.identity import current_username
-from store.models import Period
-from store.scoring import Thresholds
+from store.model.enums import Band, Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
+from store.model.tables import Period
+from store.write import service
 
 # The database file's owner, who may change everything (permissions: tests/test_rights.py).
 ACTOR = current_username()
@@ -1259,11 +1259,11 @@ def test_enums_round_trip_through_service(world: World) -> None:
 
 
 def test_a_plain_check_in_reads_back_through_the_orm_as_written(world: World) -> None:
-    """store/checkin_write.py writes without the ORM: the ORM must read the same values
+    """store/write/checkins.py writes without the ORM: the ORM must read the same values
     (aware UTC times, the confidence by value, the Activity row) on both backends."""
     from sqlmodel import Session, select
 
-    from store.models import Activity, CheckIn, KeyResult
+    from store.model.tables import Activity, CheckIn, KeyResult
 
     db = world.db
     at = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
@@ -1299,11 +1299,11 @@ def test_a_check_in_queues_behind_another_writer_and_gives_up_writing_nothing(
     if backend == "postgresql":
         import psycopg
 
-        import store.pg
+        import store.db.pg
 
-        monkeypatch.setattr(store.pg, "LOCK_TIMEOUT_MS", 300)
+        monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 300)
         blocker: Any = psycopg.connect(request.getfixturevalue("pg_url").replace("+psycopg", ""))
-        blocker.execute(f"SELECT {store.pg.WRITE_LOCK}()")
+        blocker.execute(f"SELECT {store.db.pg.WRITE_LOCK}()")
         held = f"pid {blocker.info.backend_pid}"
     else:
         monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
@@ -1329,7 +1329,7 @@ def test_a_check_in_that_fails_half_way_leaves_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The check-in row, the KR's value and the Activity row are one transaction."""
-    import store.checkin_write as checkin_write
+    import store.write.checkins as checkin_write
 
     db = world.db
     before = dump(db)

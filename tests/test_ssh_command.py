@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from okrtui import ssh_command
-from okrtui.ssh_command import Refused, clean_environment, parse
+from okrtui.cli import ssh as ssh_command
+from okrtui.cli.ssh import Refused, clean_environment, parse
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -142,7 +142,7 @@ def test_help_is_answered_by_the_parse(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_the_app_needs_a_terminal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from store.db import open_database
+    from store.db.database import open_database
 
     path = tmp_path / "team.db"
     open_database(path, create=True).close()
@@ -201,9 +201,9 @@ def test_environment_is_an_allow_list() -> None:
 
 
 def test_status_runs_over_the_forced_command(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    from store.db import open_database
+    from store.db.database import open_database
     from store.identity import current_username
-    from store.service import ensure_period
+    from store.write.service import ensure_period
 
     path = tmp_path / "team.db"
     db = open_database(path, create=True)
@@ -228,9 +228,9 @@ def _forced(
     stdin a terminal (Python's inspect prompt only appears on one) fed ``stdin``."""
     import pty
 
-    from store.db import open_database
+    from store.db.database import open_database
     from store.identity import current_username
-    from store.service import ensure_period
+    from store.write.service import ensure_period
 
     path = tmp_path / "team.db"
     db = open_database(path, create=True)

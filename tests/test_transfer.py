@@ -9,30 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from store import transfer
-from store.db import Database, open_database
-from store.enums import (
-    Confidence,
-    Direction,
-    Kind,
-    KpiDirection,
-    Level,
-    ObjectiveState,
-    PeriodState,
-)
-from store.models import (
-    Activity,
-    Admin,
-    CheckIn,
-    Collaborator,
-    KeyResult,
-    Kpi,
-    KpiValue,
-    Objective,
-    Period,
-)
-from store.schema import HEAD
-from store.transfer import (
+from store.db.database import Database, open_database
+from store.db.schema import HEAD
+from store.io import transfer
+from store.io.transfer import (
     FORMAT,
     FORMAT_VERSION,
     TABLES,
@@ -42,6 +22,26 @@ from store.transfer import (
     import_document,
     parse_document,
     read_document,
+)
+from store.model.enums import (
+    Confidence,
+    Direction,
+    Kind,
+    KpiDirection,
+    Level,
+    ObjectiveState,
+    PeriodState,
+)
+from store.model.tables import (
+    Activity,
+    Admin,
+    CheckIn,
+    Collaborator,
+    KeyResult,
+    Kpi,
+    KpiValue,
+    Objective,
+    Period,
 )
 
 T0 = datetime(2026, 10, 1, 9, 30, 0, 123456, tzinfo=UTC)
@@ -524,7 +524,7 @@ def test_db_copy_streams_rows_in_batches_without_a_whole_document(
     (3.3 GB); now rows go across in batches and are compared row by row."""
     from click.testing import CliRunner
 
-    from okrtui.cli import main
+    from okrtui.cli.main import main
 
     export = transfer.export_document
     sizes: list[int] = []
@@ -586,7 +586,7 @@ def test_db_copy_of_a_row_the_models_cannot_read_is_refused_and_copies_nothing(
 
     from click.testing import CliRunner
 
-    from okrtui.cli import main
+    from okrtui.cli.main import main
 
     with sqlite3.connect(demo_path) as conn:
         conn.execute("PRAGMA ignore_check_constraints = ON")

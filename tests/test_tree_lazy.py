@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from test_queries import ACTOR, build_org, check_tree
 
-from store import queries, service
-from store.db import Database
+from store import queries
+from store.db.database import Database
+from store.domain.scoring import objective_score
 from store.queries import READS_BEFORE_BULK, TreeModel, load_tree
-from store.scoring import objective_score
+from store.write import service
 
 
 @contextmanager
@@ -154,12 +155,12 @@ def test_key_result_lookup_reads_only_its_objective(
 
 START_UP = """
 import sys
-import okrtui.app, okrtui.cli, okrtui.live, okrtui.screens.tree
+import okrtui.app, okrtui.cli.main, okrtui.live, okrtui.screens.tree
 from okrtui.context import AppContext
-from store.kpi_warnings import objective_kpi_warnings
+from store.read.kpi_warnings import objective_kpi_warnings
 from store.queries import default_period, load_tree
-from store.rights import tree_rights
-from store.watch import ChangeWatcher
+from store.domain.rights import tree_rights
+from store.db.watch import ChangeWatcher
 
 ctx = AppContext(db_override=sys.argv[1])
 db = ctx.database()
@@ -173,8 +174,8 @@ rights = tree_rights(db, ctx.user.username, tree)
 kr = tree.objectives[tree.roots[0]].key_results[0]
 print(rights.key_result(kr.id), len(objective_kpi_warnings(db, period.id)))
 ChangeWatcher(db).changed()
-print("IMPORTED", sorted(m for m in ("sqlalchemy", "sqlmodel", "store.models", "store.service")
-                         if m in sys.modules))
+HEAVY = ("sqlalchemy", "sqlmodel", "store.model.tables", "store.write.service")
+print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules))
 """
 
 
@@ -192,7 +193,7 @@ def test_the_first_frames_reads_import_no_sqlalchemy(demo_path: Path) -> None:
 
 
 def test_table_handles_still_import_from_queries() -> None:
-    from store.tables import KR
+    from store.model.handles import KR
 
     assert queries.KR is KR
     with pytest.raises(AttributeError):
@@ -217,5 +218,5 @@ async def test_the_app_freezes_its_start_up_heap_once_the_orm_is_imported(
         warm_up = [t for t in threading.enumerate() if t.name == "okrtui-warm-up"]
         for thread in warm_up:
             thread.join(timeout=30)
-        assert "store.service" in sys.modules
+        assert "store.write.service" in sys.modules
         assert gc.get_freeze_count() > 10_000

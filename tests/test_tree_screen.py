@@ -334,8 +334,8 @@ async def test_explain_toggle_and_help(make_app, tester_demo_path):
 
 
 async def test_hostile_text_is_shown_literally(make_app, tester_demo_path):
-    from store.db import open_database
-    from store.service import create_objective
+    from store.db.database import open_database
+    from store.write.service import create_objective
 
     db = open_database(tester_demo_path)
     period = rows(tester_demo_path, "SELECT id FROM period WHERE state = 'active'")[0][0]
@@ -362,7 +362,7 @@ async def test_a_collaborator_edits_an_objective_but_not_who_holds_it(
     make_app, tester_demo_path: Path
 ) -> None:
     """farid collaborates on ana's O-7: may edit its text, may not move it or change its
-    owner and collaborators (store/rights.py)."""
+    owner and collaborators (store/domain/rights.py)."""
     app = make_app(tester_demo_path, "farid")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -1,4 +1,4 @@
-"""store.validation: strict numbers, cleaned text, sane dates, references."""
+"""store.domain.validation: strict numbers, cleaned text, sane dates, references."""
 
 import math
 import unicodedata
@@ -8,8 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from store.errors import ValidationError
-from store.validation import (
+from store.domain.validation import (
     MAX_DATE,
     MIN_DATE,
     clean_line,
@@ -23,6 +22,7 @@ from store.validation import (
     require_finite,
     require_text,
 )
+from store.errors import ValidationError
 
 C0 = {chr(c) for c in range(0x20)} | {"\x7f"}
 C1 = {chr(c) for c in range(0x80, 0xA0)}

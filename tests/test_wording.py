@@ -5,11 +5,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from textual.widgets import Label, Select
 
-from okrtui.cli import main
+from okrtui.cli.main import main
+from okrtui.cli.output import checkin_line
 from okrtui.screens.forms import KeyResultForm
-from okrtui.textout import checkin_line
-from store.checkin_write import CheckInResult
-from store.enums import Band, Kind
+from store.model.enums import Band, Kind
+from store.write.checkins import CheckInResult
 
 
 def test_a_milestone_check_in_says_done_not_one() -> None:

@@ -13,7 +13,7 @@ from datetime import date
 
 from textual_plotext import PlotextPlot
 
-from store.scoring import format_number
+from store.domain.scoring import format_number
 
 MAX_POINTS = 400
 

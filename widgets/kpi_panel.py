@@ -28,8 +28,8 @@ from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.enums import KpiDirection
-from store.scoring import format_number, kpi_delta_is_good
+from store.domain.scoring import format_number, kpi_delta_is_good
+from store.model.enums import KpiDirection
 from widgets.text import plain, truncate
 
 HEALTH = ("green", "amber", "red", "none")

@@ -7,9 +7,9 @@ User text is never parsed as markup: titles like ``[bold]x[/]`` or
 
 from rich.text import Text
 
-from store.enums import BAND_LABEL, Band, Direction, Kind
-from store.scoring import status_label
-from store.validation import clean_line, clean_multiline
+from store.domain.scoring import status_label
+from store.domain.validation import clean_line, clean_multiline
+from store.model.enums import BAND_LABEL, Band, Direction, Kind
 
 BAND_STYLE: dict[Band, str] = {
     Band.OVERPERFORMING: "bold #5fafff",

@@ -1,4 +1,4 @@
-"""Which tree keys the current user may use on the selected item (store/rights.py rules).
+"""Which tree keys the current user may use on the selected item (store/domain/rights.py rules).
 
 A key the user may not use is shown disabled in the footer rather than hidden, so
 people learn the key exists and that the item is someone else's to change; pressing
@@ -7,7 +7,7 @@ it does nothing (the service would refuse the write anyway).
 
 from typing import Literal
 
-from store.rights import EditRights
+from store.domain.rights import EditRights
 
 # Actions that change the selected objective (or, on a KR, its objective).
 OBJECTIVE_ACTIONS = frozenset({"add_kr", "move", "delete", "edit"})

@@ -21,12 +21,8 @@ from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
 from okrtui.screens.dialogs import ConfirmDialog, FitsScreen
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from okrtui.screens.labels import current_value
-from store.checkins import correct_check_in
-from store.db import Database, DatabaseError
-from store.enums import Confidence, Kind
-from store.errors import DomainError
-from store.queries import CheckInRow, KrRow
-from store.scoring import (
+from store.db.database import Database, DatabaseError
+from store.domain.scoring import (
     Thresholds,
     band,
     far_outside,
@@ -34,7 +30,11 @@ from store.scoring import (
     format_percent,
     kr_progress,
 )
-from store.service import FarOutside, check_in, validate_check_in_value
+from store.errors import DomainError
+from store.model.enums import Confidence, Kind
+from store.queries import CheckInRow, KrRow
+from store.write.corrections import correct_check_in
+from store.write.service import FarOutside, check_in, validate_check_in_value
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain
 

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from store.enums import Confidence
+from store.domain.scoring import format_number
+from store.model.enums import Confidence
 from store.queries import CheckInRow
-from store.scoring import format_number
 from widgets.text import plain, truncate
 
 if TYPE_CHECKING:
-    from store.checkins import CheckInEvent
+    from store.write.corrections import CheckInEvent
 
 CONFIDENCE_TEXT = {
     Confidence.ON_TRACK: Text("on track", "#5fd75f"),
@@ -91,7 +91,7 @@ def history_rows(
     Corrections and removals come from the Activity log, so the table says what
     was changed after the fact instead of silently showing the new value.
     """
-    from store.checkins import CORRECTED, REMOVED, UNREADABLE
+    from store.write.corrections import CORRECTED, REMOVED, UNREADABLE
 
     corrected = {e.check_in_id: e.author for e in events if e.action == CORRECTED}
     keyed: list[tuple[datetime, str, tuple[Text | str, ...]]] = [

@@ -1,6 +1,6 @@
 """Modal forms for objectives and key results, validated as you type.
 
-Validation uses the same functions as ``store.service``, so the form never
+Validation uses the same functions as ``store.write.service``, so the form never
 accepts what the store would refuse; a refusal at save time (say, a cycle or a
 closed period) is shown in the form and the typed text is kept.
 """
@@ -15,11 +15,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from okrtui.screens.dialogs import FitsScreen
-from store.db import DatabaseError
-from store.enums import Direction, Kind, Level
+from store.db.database import DatabaseError
+from store.domain.validation import optional_number, optional_text, require_text
 from store.errors import DomainError
+from store.model.enums import Direction, Kind, Level
 from store.queries import KrRow, ObjectiveRow, kpi_panels
-from store.service import (
+from store.write.service import (
     check_kr_values,
     check_username,
     check_weight,
@@ -28,7 +29,6 @@ from store.service import (
     update_key_result,
     update_objective,
 )
-from store.validation import optional_number, optional_text, require_text
 from widgets.footer import KeyFooter
 from widgets.text import plain
 
@@ -168,7 +168,7 @@ class ObjectiveForm(FormScreen):
         existing: ObjectiveRow | None = None,
         holds: bool = True,
     ) -> None:
-        """``holds``: the user may change who holds ``existing`` (store.rights: its owner,
+        """``holds``: the user may change who holds ``existing`` (store.domain.rights: its owner,
         an owner above it, an admin); a collaborator sees owner and collaborators fixed."""
         super().__init__(app)
         self.period_id = period_id

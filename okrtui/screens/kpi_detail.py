@@ -1,7 +1,7 @@
 """One KPI in full: facts and early warning, a chart with target and thresholds, the
 history table, the key results it drives and the KPIs rolling up into it.
 
-The history is read once (capped at ``store.kpi_queries.HISTORY_CAP`` values); the
+The history is read once (capped at ``store.read.kpis.HISTORY_CAP`` values); the
 chart plots at most ``widgets.chart.MAX_POINTS`` bucket means and the table shows
 the latest ``TABLE_ROWS`` values, saying so when there are more.
 """
@@ -18,12 +18,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
-from store.db import DatabaseError
-from store.enums import KpiDirection
+from store.db.database import DatabaseError
+from store.domain.scoring import format_number, format_percent, kpi_health, status_label
 from store.errors import DomainError
-from store.kpi_queries import KpiDetail, kpi_detail
+from store.model.enums import KpiDirection
 from store.queries import kpi_panels
-from store.scoring import format_number, format_percent, kpi_health, status_label
+from store.read.kpis import KpiDetail, kpi_detail
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text

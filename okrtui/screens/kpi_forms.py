@@ -14,14 +14,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from okrtui.screens.forms import Check, FormScreen, input_row
-from store.enums import KpiDirection
+from store.domain.scoring import format_number
+from store.domain.validation import optional_number, optional_text, parse_number, require_text
 from store.errors import DomainError, ValidationError
-from store.kpis import check_observed_on, kpi_value_on, update_kpi
+from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
+from store.model.enums import KpiDirection
 from store.queries import KpiPanel
-from store.scoring import format_number
-from store.service import _thresholds_ok, check_username, create_kpi, record_kpi_value
-from store.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
-from store.validation import optional_number, optional_text, parse_number, require_text
+from store.write.kpis import check_observed_on, kpi_value_on, update_kpi
+from store.write.service import _thresholds_ok, check_username, create_kpi, record_kpi_value
 from widgets.text import plain
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ class ImportFileForm(FormScreen):
     """Choose a CSV file from the imports folder, or paste CSV text; never a typed path.
 
     On a team server a typed path would let a member read any file the account can
-    (store/userfiles.py): files are picked from ``<documents>/okrtui/imports`` only.
+    (store/io/userfiles.py): files are picked from ``<documents>/okrtui/imports`` only.
     Dismisses with 1 and keeps :attr:`source` (what to call it) and :attr:`data`.
     """
 

@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
 from okrtui.screens.dialogs import FitsScreen
-from store.db import DatabaseError
+from store.db.database import DatabaseError
+from store.domain.scoring import format_number
 from store.errors import DomainError
-from store.kpis import ImportReport, import_kpi_values
-from store.scoring import format_number
+from store.write.kpis import ImportReport, import_kpi_values
 from widgets.footer import KeyFooter
 from widgets.text import plain
 

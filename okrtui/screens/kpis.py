@@ -17,11 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from okrtui.live import DatabaseChanged
-from store.db import DatabaseError
+from store.db.database import DatabaseError
+from store.domain.scoring import kpi_health
 from store.errors import DomainError
-from store.kpi_queries import KpiLinks, kpi_links, panel_warning
 from store.queries import KpiPanel, kpi_panels
-from store.scoring import kpi_health
+from store.read.kpis import KpiLinks, kpi_links, panel_warning
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import KpiGrid, PanelData
 from widgets.text import plain
@@ -229,7 +229,7 @@ class KpiScreen(Screen[None]):
     @work
     async def action_edit_kpi(self) -> None:
         from okrtui.screens.kpi_forms import KpiForm
-        from store.kpi_queries import kpi_description
+        from store.read.kpis import kpi_description
 
         panel = self._need()
         if panel is None:
@@ -242,7 +242,7 @@ class KpiScreen(Screen[None]):
     @work
     async def action_archive(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
-        from store.kpis import set_kpi_archived
+        from store.write.kpis import set_kpi_archived
 
         panel = self._need()
         if panel is None:

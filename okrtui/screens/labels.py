@@ -7,9 +7,7 @@ from datetime import date
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from store.enums import Band, Direction, Kind, Level, PeriodState
-from store.queries import KrRow, ObjectiveRow, PeriodRow
-from store.scoring import (
+from store.domain.scoring import (
     expected_progress,
     explain_kr,
     explain_objective,
@@ -18,6 +16,8 @@ from store.scoring import (
     is_behind_pace,
     status_label,
 )
+from store.model.enums import Band, Direction, Kind, Level, PeriodState
+from store.queries import KrRow, ObjectiveRow, PeriodRow
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
 RECOMMENDED_KRS = (1, 5)

@@ -23,13 +23,18 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from okrtui.screens.forms import Check, FormScreen
 from okrtui.screens.report_view import ReportScreen
-from store.db import DatabaseError
-from store.enums import PeriodState
+from store.db.database import DatabaseError
+from store.domain.scoring import band, expected_progress, format_percent
+from store.domain.validation import parse_date, require_text
 from store.errors import DomainError, ValidationError
-from store.periods import PeriodSummary, create_next_period, period_summaries, suggest_next_period
+from store.model.enums import PeriodState
 from store.queries import list_periods
-from store.scoring import band, expected_progress, format_percent
-from store.validation import parse_date, require_text
+from store.write.periods import (
+    PeriodSummary,
+    create_next_period,
+    period_summaries,
+    suggest_next_period,
+)
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
@@ -260,7 +265,7 @@ class PeriodsScreen(Screen[None]):
                 self.notify(f"created {chosen.period.name}")
 
     def action_activate(self) -> None:
-        from store.service import activate_period
+        from store.write.service import activate_period
 
         chosen = self._selected()
         if chosen is None:

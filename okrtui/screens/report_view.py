@@ -1,7 +1,7 @@
 """A period's report on screen: read it, switch format, copy it, or save it.
 
 The report is never written at a path the user types (on a team server that
-would be a way round the app, see store/userfiles.py): ``c`` copies it through
+would be a way round the app, see store/io/userfiles.py): ``c`` copies it through
 the terminal (OSC 52, so it lands on the user's own machine even over SSH) and
 ``s`` saves it under the user's exports folder with a generated name. The report
 is built in a thread worker so a big period does not freeze the screen.
@@ -23,12 +23,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
 
-from store.db import DatabaseError
+from store.db.database import DatabaseError
+from store.domain.validation import clean_multiline
 from store.errors import DomainError
+from store.io.report import FORMATS, Report, build_report, render
+from store.io.userfiles import save_export
 from store.queries import PeriodRow
-from store.report import FORMATS, Report, build_report, render
-from store.userfiles import save_export
-from store.validation import clean_multiline
 from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar

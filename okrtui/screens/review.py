@@ -3,9 +3,9 @@
 For each objective: a final grade (0.0–1.0, proposed from its score), a
 retrospective note, and for an unfinished objective the choice to roll it over
 into the next period or leave it closed. Nothing is written until the summary
-is confirmed; then :func:`store.periods.close_period` writes it all in one
+is confirmed; then :func:`store.write.periods.close_period` writes it all in one
 transaction (or nothing, if anything is refused). The screen dismisses with the
-:class:`~store.periods.CloseSummary`, or None when the review is abandoned.
+:class:`~store.write.periods.CloseSummary`, or None when the review is abandoned.
 
 | Key | Does |
 | --- | --- |
@@ -37,9 +37,12 @@ from textual.widgets import (
 )
 
 from okrtui.screens.dialogs import ConfirmDialog
-from store.db import DatabaseError
+from store.db.database import DatabaseError
+from store.domain.scoring import format_percent, grade_of, status_label
 from store.errors import DomainError
-from store.periods import (
+from store.io.report import value_text
+from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
+from store.write.periods import (
     CloseSummary,
     ObjectiveReview,
     RollTarget,
@@ -48,9 +51,6 @@ from store.periods import (
     parse_grade,
     roll_target,
 )
-from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
-from store.report import value_text
-from store.scoring import format_percent, grade_of, status_label
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 from widgets.title import TitleBar

@@ -25,13 +25,13 @@ from okrtui.screens.labels import (
     objective_detail,
     objective_label,
 )
-from store.db import Database, DatabaseError
-from store.enums import PeriodState
+from store.db.database import Database, DatabaseError
+from store.domain.rights import EditRights, tree_rights
+from store.domain.scoring import forecast, format_number
 from store.errors import DomainError
-from store.kpi_warnings import KpiWarning, objective_kpi_warnings
+from store.model.enums import PeriodState
 from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
-from store.rights import EditRights, tree_rights
-from store.scoring import forecast, format_number
+from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar
@@ -236,7 +236,7 @@ class TreeScreen(Screen[None]):
         return cast("OkrApp", self.app)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys the user may not use on the selected item show disabled (store/rights.py).
+        """Keys the user may not use on the selected item show disabled (store/domain/rights.py).
 
         A closed period is read-only: every editing key shows disabled.
         """
@@ -758,7 +758,7 @@ class TreeScreen(Screen[None]):
 
     def _fill_history(self, table: DataTable[object], kr: KrRow, rows: list[CheckInRow]) -> None:
         from okrtui.screens.format import history_rows
-        from store.checkins import check_in_events
+        from store.write.corrections import check_in_events
 
         events = check_in_events(self.okr_app.db, kr.id)
         table.clear()
@@ -842,7 +842,7 @@ class TreeScreen(Screen[None]):
     @work
     async def action_move(self) -> None:
         from okrtui.screens.dialogs import PickDialog
-        from store.service import move_objective
+        from store.write.service import move_objective
 
         ref, model = self.selected(), self.model
         if ref is None or model is None or ref.kind != "objective":
@@ -869,7 +869,11 @@ class TreeScreen(Screen[None]):
     @work
     async def action_delete(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
-        from store.service import delete_key_result, delete_objective, preview_delete_objective
+        from store.write.service import (
+            delete_key_result,
+            delete_objective,
+            preview_delete_objective,
+        )
 
         ref, model = self.selected(), self.model
         if ref is None or model is None:
@@ -999,7 +1003,7 @@ class TreeScreen(Screen[None]):
     @work
     async def action_remove_check_in(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
-        from store.checkins import remove_check_in
+        from store.write.corrections import remove_check_in
 
         found = self._history_entry()
         if found is None:

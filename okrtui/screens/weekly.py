@@ -21,13 +21,13 @@ from textual.widgets import DataTable, Static
 
 from okrtui.screens.checkin import CheckInPanel
 from okrtui.screens.dialogs import ConfirmDialog
-from store.checkins import last_check_in_times
-from store.db import DatabaseError
-from store.enums import Band
+from store.db.database import DatabaseError
+from store.domain.scoring import format_percent
 from store.errors import DomainError
+from store.model.enums import Band
 from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
-from store.scoring import format_percent
-from store.service import FarOutside
+from store.write.corrections import last_check_in_times
+from store.write.service import FarOutside
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate
 from widgets.title import TitleBar

@@ -123,7 +123,7 @@ def make_roles(cluster: Cluster) -> None:
 
 def upgraded_database(cluster: Cluster) -> str:
     """A new database owned by :data:`OWNER`, upgraded to this okrtui's schema by it."""
-    from store.pg import make_pg_engine, upgrade_pg
+    from store.db.pg import make_pg_engine, upgrade_pg
 
     make_roles(cluster)
     name = f"t_{uuid.uuid4().hex[:12]}"
@@ -140,9 +140,9 @@ def _organisation(url: str) -> dict[str, int]:
     """Built by the owner (exempt from the rules), acting as each person through okrtui."""
     from sqlalchemy import text
 
-    from store import service
-    from store.db import open_database
-    from store.periods import ObjectiveReview, close_period
+    from store.db.database import open_database
+    from store.write import service
+    from store.write.periods import ObjectiveReview, close_period
 
     db = open_database(url)
     try:

@@ -216,9 +216,9 @@ def server() -> Iterator[Server]:
 
 def seed(server: Server) -> tuple[int, int]:
     """An objective with a KR for each user (written by root, the first admin)."""
-    from store import service
-    from store.db import open_database
+    from store.db.database import open_database
     from store.queries import list_periods
+    from store.write import service
 
     db = open_database(server.db)
     try:

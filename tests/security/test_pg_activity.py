@@ -17,12 +17,13 @@ import pytest
 from conftest import TeamDb
 
 from okrtui.screens.format import history_rows
-from store import checkins, service
-from store.checkins import REMOVED, check_in_events, remove_check_in
-from store.db import Database, open_database
+from store.db.database import Database, open_database
 from store.queries import kr_history
+from store.write import corrections as checkins
+from store.write import service
+from store.write.corrections import REMOVED, check_in_events, remove_check_in
 
-UNREADABLE = "unreadable"  # store.checkins.UNREADABLE (checked below)
+UNREADABLE = "unreadable"  # store.write.corrections.UNREADABLE (checked below)
 REMOVED_DETAIL = {"check_in_id": 1, "value": 5, "confidence": None, "note": "",
                   "created_at": "2026-11-20 10:00:00+00:00"}  # fmt: skip
 

@@ -12,10 +12,10 @@ import subprocess
 import pytest
 from conftest import TeamDb
 
-from store import service
-from store.checkins import correct_check_in, remove_check_in
-from store.db import Database, open_database
-from store.periods import ObjectiveReview, close_period
+from store.db.database import Database, open_database
+from store.write import service
+from store.write.corrections import correct_check_in, remove_check_in
+from store.write.periods import ObjectiveReview, close_period
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
 
@@ -57,7 +57,7 @@ def test_a_check_in_s_author_is_whoever_writes_it(team_db: TeamDb) -> None:
 
 @pytest.mark.parametrize("role", ["carol", "boss", "chief"])
 def test_only_the_author_corrects_or_removes_a_check_in(team_db: TeamDb, role: str) -> None:
-    """As store.checkins: not a collaborator (carol), not the owner above (boss), not even
+    """As store.write.corrections: not a collaborator (carol), not the owner above (boss), not even
     an admin (chief). Before: each of them could rewrite or delete alice's check-in."""
     ids = team_db.ids
     alices = ids["alices_check_in"]

@@ -116,7 +116,7 @@ def test_db_upgrade_revokes_create_on_a_schema_that_grants_it_to_everyone(
     in ``public``, where okrtui's queries look: 0005 revokes it. Before: still granted."""
     from conftest import make_roles
 
-    from store.pg import make_pg_engine, security_warnings, upgrade_pg
+    from store.db.pg import make_pg_engine, security_warnings, upgrade_pg
 
     make_roles(pg_cluster)
     name = "t_public_create"

@@ -16,9 +16,10 @@ from click.testing import CliRunner, Result
 from conftest import OWNER, TeamDb, make_roles
 from pg_cluster import Cluster
 
-from okrtui.cli import main
-from store import rights, service
-from store.db import WriteError, open_database
+from okrtui.cli.main import main
+from store.db.database import WriteError, open_database
+from store.domain import rights
+from store.write import service
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
 
@@ -50,8 +51,8 @@ def test_db_upgrade_by_another_role_names_the_role_that_runs_it(pg_cluster: Clus
 
 
 def test_upgrading_someone_else_s_tables_names_their_owner(pg_cluster: Cluster) -> None:
-    from store.migrate import upgrade_to_head
-    from store.pg import make_pg_engine, migration_engine
+    from store.db.migrate import upgrade_to_head
+    from store.db.pg import make_pg_engine, migration_engine
 
     name = _database(pg_cluster)
     engine = make_pg_engine(pg_cluster.url(name, OWNER))

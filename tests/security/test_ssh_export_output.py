@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from okrtui.cli import main
-from store.db import open_database
+from okrtui.cli.main import main
+from store.db.database import open_database
 
 
 def test_export_does_not_follow_a_dangling_symlink(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from store.db import open_database
+from store.db.database import open_database
 from store.identity import current_username
-from store.service import ensure_period
+from store.write.service import ensure_period
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner, Result
 from ssh_helpers import system_venv
 
-from okrtui.cli import main
-from store import rights
-from store.db import open_database
-from store.teamfs import check_shared
+from okrtui.cli.main import main
+from store.db.database import open_database
+from store.db.sqlite_file import check_shared
+from store.domain import rights
 
 pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="acting as another account needs root")
 

@@ -1,4 +1,4 @@
-"""The TUI's only files: the user's exports and imports folders (store/userfiles.py).
+"""The TUI's only files: the user's exports and imports folders (store/io/userfiles.py).
 
 Each test is an attack a team member could try through the app: a link in place of a
 folder or a file, a dotfile, a name with a path in it, a folder owned by someone else.
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from store import userfiles
-from store.userfiles import UserFileError, list_imports, read_import, save_export
+from store.io import userfiles
+from store.io.userfiles import UserFileError, list_imports, read_import, save_export
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_a_folder_owned_by_someone_else_is_refused(
 
 def test_a_file_that_is_no_kpi_csv_is_never_repeated_back() -> None:
     """Issue 13 finding 2: importing /etc/passwd showed its first line in the error."""
-    from store.kpi_csv import parse_kpi_csv
+    from store.io.kpi_csv import parse_kpi_csv
 
     secret = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n"
     for data in (secret, secret.replace(b":", b","), b"a;b;c\nsecret;values;here\n"):

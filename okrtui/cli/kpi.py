@@ -1,0 +1,96 @@
+"""``okrtui kpi import FILE.csv [--dry-run]``: KPI values from a spreadsheet export.
+
+Registered on the ``kpi`` group by ``okrtui/cli/main.py``. Imports no Textual, and the
+store only inside the command. Every bad row is printed with its line and the
+exit code is 1 with nothing written; a long file gets a progress bar on stderr.
+"""
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from okrtui.cli.common import EXIT_REFUSED, db_option
+from okrtui.cli.common import app_context as _app
+
+PROGRESS_FROM = 2_000
+"""Rows from which the import shows a progress bar (shorter files finish at once)."""
+
+
+@contextmanager
+def _progress(rows: int, steps: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over ``rows × steps`` on stderr for long files, else nothing."""
+    if rows < PROGRESS_FROM:
+        yield None
+        return
+    with click.progressbar(length=rows * steps, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--dry-run", is_flag=True, help="Check every row and list the changes; write nothing."
+)
+@click.option(
+    "--decimal",
+    metavar=". | ,",
+    help="The file's decimal separator (default: , for a ;-separated file, else read from "
+    "the value column; a value that reads two ways is refused).",
+)
+@click.option(
+    "--date-format",
+    metavar="FORMAT",
+    help="For dates that are not YYYY-MM-DD, e.g. DD/MM/YYYY or %m/%d/%Y.",
+)
+@db_option
+@click.pass_context
+def kpi_import(
+    ctx: click.Context, file: Path, dry_run: bool, decimal: str | None, date_format: str | None
+) -> None:
+    """Import KPI values from FILE.csv (columns kpi,date,value[,note], a header row).
+
+    All rows or none: every bad row is reported with its line number and nothing is
+    written unless all are good. A value for a date that already has one replaces it
+    (the old value stays in the activity log). KPIs are named by name or KPI-3.
+    """
+    from okrtui.cli.output import safe
+    from store.domain.numbers import convention_option, date_format_option
+    from store.domain.scoring import format_number
+    from store.errors import ValidationError
+    from store.write.kpis import import_kpi_values
+
+    try:
+        decimal, date_format = convention_option(decimal), date_format_option(date_format)
+    except ValidationError as exc:
+        raise click.UsageError(str(exc)) from None
+    app = _app(ctx)
+    db = app.database()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        click.echo(f"okrtui: cannot read {file}: {exc.strerror}", err=True)
+        sys.exit(EXIT_REFUSED)
+    rows = data.count(b"\n")
+    label = "checking" if dry_run else "importing"
+    with _progress(rows, 1 if dry_run else 2, label) as progress:
+        report = import_kpi_values(db, app.user.username, data, dry_run=dry_run,
+                                   source=str(file), progress=progress, decimal=decimal,
+                                   date_format=date_format)  # fmt: skip
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"{safe(str(file))}: {safe(str(error))}", err=True)
+        click.echo(f"okrtui: {len(report.errors)} problem(s) on {report.problem_lines} "
+                   f"line(s) of {safe(str(file))}; nothing was imported", err=True)  # fmt: skip
+        sys.exit(EXIT_REFUSED)
+    for p in report.replaced:
+        old, new = format_number(p.old_value, p.unit), format_number(p.value, p.unit)
+        click.echo(f"line {p.line}: {safe(p.kpi_name)} {p.observed_on}: {old} → {new}")
+    text = report.summary()
+    if dry_run or report.decimal_why:
+        click.echo(report.numbers())
+    if dry_run:
+        text = f"dry run: {text}; nothing was written"
+    click.echo(text)

@@ -1,0 +1,87 @@
+"""Plain DB-API SQL for okrtui's hottest write, the check-in: no SQLAlchemy, no SQLModel.
+
+Why: importing SQLAlchemy and SQLModel is ≈470 ms of a 20 ms job (issue 17), and the
+check-in is the product's most frequent act. :meth:`store.db.database.Database.plain_write`
+opens a :class:`PlainWrite` under okrtui's write discipline (``BEGIN IMMEDIATE`` on
+SQLite; READ COMMITTED and okrtui's write lock on PostgreSQL) and the check-in's SQL is
+written once against it. Statements use ``:name`` parameters as ``sqlite3`` and
+SQLAlchemy's ``text()`` do; :func:`pyformat` rewrites them for psycopg.
+
+Values are stored as the ORM stores them, so either side reads what the other wrote:
+timestamps as naive UTC (on SQLite the text ``YYYY-MM-DD HH:MM:SS.ffffff``), enums by
+value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+Fetch = Callable[[str, Mapping[str, object]], list[tuple[Any, ...]]]
+"""``fetch(sql, params) -> rows``: one statement with ``:name`` parameters."""
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=256)
+def pyformat(sql: str) -> str:
+    """``:name`` parameters as psycopg's ``%(name)s`` (a literal ``%`` doubled; ``::``
+    casts left alone)."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+@dataclass(frozen=True)
+class PlainWrite:
+    """One open write transaction: ``fetch`` runs a statement and returns its rows.
+
+    ``path`` is the SQLite file (admin rights fall back to its owner while no admin is
+    recorded), None on a server.
+    """
+
+    fetch: Fetch
+    path: Path | None
+    sqlite: bool
+
+    def one(self, sql: str, params: Mapping[str, object]) -> tuple[Any, ...] | None:
+        rows = self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    def time(self, value: datetime) -> object:
+        """An aware time as the column stores it (naive UTC; text on SQLite)."""
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return naive.isoformat(" ", "microseconds") if self.sqlite else naive
+
+
+def read_time(value: object) -> datetime | None:
+    """A stored timestamp back as an aware UTC time (SQLite hands back text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def readable_time(value: object) -> datetime | None:
+    """Like :func:`read_time`, but None for a value that is not a usable time: rows
+    someone wrote outside okrtui are read, never trusted (a year-1 time with an offset
+    overflows on conversion)."""
+    if not isinstance(value, str | datetime):
+        return None
+    try:
+        return read_time(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def readable_number(value: object) -> float | None:
+    """A stored number as a float, or None when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None

@@ -1,0 +1,1 @@
+"""Every write: validated, one transaction each, checked against the rights, logged."""
