@@ -26,7 +26,7 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        from store.domain.scoring import set_achieved_label
+        from store.format import set_achieved_label
 
         settings = load_settings(self.config_path, create=self.write_config)
         set_achieved_label(settings.scoring.achieved_label)

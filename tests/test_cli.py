@@ -25,10 +25,10 @@ from click.testing import CliRunner, Result
 
 import okrtui.app
 from okrtui.cli.main import main, run
-from okrtui.cli.output import kr_value_text
 from store.db.database import Database, open_database
 from store.db.schema import HEAD
-from store.domain.scoring import format_number, format_percent
+from store.format import format_number, format_percent
+from store.format import kr_value as kr_value_text
 from store.model.enums import BAND_LABEL
 from store.paths import config_file, default_db_path
 from store.queries import default_period, load_tree, my_key_results

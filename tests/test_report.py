@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from okrtui.cli.main import main
 from store.db.database import Database
-from store.domain.scoring import format_number, format_percent
+from store.format import format_number, format_percent
 from store.io.report import Report, build_report, md, render_csv, render_json, render_markdown
 from store.model.enums import BAND_LABEL
 from store.queries import kpi_panels, load_tree

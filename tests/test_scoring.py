@@ -8,27 +8,18 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from store.domain.explain import Explanation, explain_kr, explain_objective
+from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong_way
+from store.domain.pace import expected_progress, forecast, is_behind_pace, pace_gap
 from store.domain.scoring import (
-    Explanation,
     Thresholds,
     band,
-    expected_progress,
-    explain_kr,
-    explain_objective,
     far_outside,
-    forecast,
-    format_number,
-    format_percent,
     grade_of,
-    is_behind_pace,
-    kpi_delta_is_good,
-    kpi_health,
     kr_progress,
     objective_score,
-    pace_gap,
-    status_label,
-    trending_wrong_way,
 )
+from store.format import format_number, format_percent, status_label
 from store.model.enums import Band, Direction, Kind, KpiDirection
 
 M, P, MS = Kind.METRIC, Kind.PERCENT, Kind.MILESTONE
@@ -685,7 +676,7 @@ def test_a_kpi_with_only_a_target_is_coloured_by_it() -> None:
 def test_the_achieved_label_is_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Config scoring.achieved_label names the 1.0 band everywhere status_label is used."""
     from store.config import ConfigError, load_settings
-    from store.domain.scoring import set_achieved_label
+    from store.format import set_achieved_label
 
     path = tmp_path / "config.toml"
     path.write_text('[scoring]\nachieved_label = "target met"\n')

@@ -13,7 +13,7 @@ from datetime import date
 
 from textual_plotext import PlotextPlot
 
-from store.domain.scoring import format_number
+from store.format import format_number
 
 MAX_POINTS = 400
 

@@ -28,7 +28,8 @@ from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.domain.scoring import format_number, kpi_delta_is_good
+from store.domain.kpi_rules import kpi_delta_is_good
+from store.format import format_number
 from store.model.enums import KpiDirection
 from widgets.text import plain, truncate
 

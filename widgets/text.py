@@ -7,8 +7,8 @@ User text is never parsed as markup: titles like ``[bold]x[/]`` or
 
 from rich.text import Text
 
-from store.domain.scoring import status_label
 from store.domain.validation import clean_line, clean_multiline
+from store.format import status_label
 from store.model.enums import BAND_LABEL, Band, Direction, Kind
 
 BAND_STYLE: dict[Band, str] = {

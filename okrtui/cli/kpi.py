@@ -58,8 +58,8 @@ def kpi_import(
     """
     from okrtui.cli.output import safe
     from store.domain.numbers import convention_option, date_format_option
-    from store.domain.scoring import format_number
     from store.errors import ValidationError
+    from store.format import format_number
     from store.write.kpis import import_kpi_values
 
     try:

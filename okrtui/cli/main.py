@@ -237,7 +237,8 @@ def checkin(
 def _print_my_krs(app: AppContext) -> None:
     from datetime import UTC, date, datetime
 
-    from okrtui.cli.output import kr_value_text, safe
+    from okrtui.cli.output import safe
+    from store.format import kr_value
     from store.queries import default_period, my_key_results
 
     period = default_period(app.database())
@@ -256,7 +257,7 @@ def _print_my_krs(app: AppContext) -> None:
             days = None
         ago = "never checked in" if days is None else f"{days} d ago"
         click.echo(
-            f"{kr.ref:<8} {safe(kr.title, 40):<40} {safe(kr_value_text(kr), 24):>24}  "
+            f"{kr.ref:<8} {safe(kr.title, 40):<40} {safe(kr_value(kr), 24):>24}  "
             f"{ago:<17} {safe(objective, 30)}"
         )
 
@@ -279,8 +280,8 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
     from datetime import date
 
     from okrtui.cli.output import safe
-    from store.domain.scoring import format_number
     from store.domain.validation import parse_date
+    from store.format import format_number
     from store.queries import resolve_kpi
     from store.write.kpis import check_observed_on
     from store.write.service import record_kpi_value

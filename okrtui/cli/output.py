@@ -10,8 +10,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from store.domain.scoring import format_number, format_percent, status_label
 from store.domain.validation import clean_line
+from store.format import format_number, format_percent, kr_value, milestone_text, status_label
 from store.queries import KrRow, ObjectiveRow, TreeModel
 
 if TYPE_CHECKING:  # store.write.service imports the ORM: not needed to start the TUI
@@ -41,13 +41,6 @@ def json_text(data: Any) -> str:
     """
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=str)
     return _JSON_ESCAPE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def kr_value_text(kr: KrRow) -> str:
-    """``current / target unit`` (milestones as done / not done)."""
-    if kr.kind == "milestone":
-        return "not started" if kr.current is None else ("done" if kr.current >= 1 else "not done")
-    return f"{format_number(kr.current, kr.unit)} / {format_number(kr.target, kr.unit)}"
 
 
 def status_lines(tree: TreeModel, only: set[int] | None = None) -> list[str]:
@@ -80,7 +73,7 @@ def _kr_line(depth: int, kr: KrRow) -> str:
     title = safe(kr.title, width)
     return (
         # the value is never cut ("11.4K prospects / 12K…" hid the target's unit)
-        f"{pad}{kr.ref:<7} {title:<{width}} {safe(kr_value_text(kr)):>22}  "
+        f"{pad}{kr.ref:<7} {title:<{width}} {safe(kr_value(kr)):>22}  "
         f"{format_percent(kr.progress):>5}  "
         f"{status_label(kr.band, kr.progress, kr.kind, kr.direction)}"
     )
@@ -89,7 +82,7 @@ def _kr_line(depth: int, kr: KrRow) -> str:
 def checkin_line(result: CheckInResult) -> str:
     """One line confirming a check-in: what moved, and the score and band it gives."""
     if result.kind == "milestone":  # "1 → 1 (target 1)" said nothing
-        moved = f"{_milestone(result.previous)} → {_milestone(result.value)}"
+        moved = f"{milestone_text(result.previous)} → {milestone_text(result.value)}"
         target = ""
     else:
         after = format_number(result.value, result.unit)
@@ -103,7 +96,3 @@ def checkin_line(result: CheckInResult) -> str:
         f"{target}score {format_percent(result.progress)} "
         f"{status_label(result.band, result.progress, result.kind, result.direction)}"
     )
-
-
-def _milestone(value: float | None) -> str:
-    return "not started" if value is None else ("done" if value >= 1 else "not done")

@@ -67,7 +67,7 @@ def period() -> None:
 def period_list(ctx: click.Context) -> None:
     """Every period with its dates, state, number of objectives and average score."""
     from okrtui.cli.output import safe
-    from store.domain.scoring import format_percent
+    from store.format import format_percent
     from store.write.periods import period_summaries
 
     app = _app(ctx)

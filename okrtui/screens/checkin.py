@@ -22,15 +22,9 @@ from okrtui.screens.dialogs import ConfirmDialog, FitsScreen
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from okrtui.screens.labels import current_value
 from store.db.database import Database, DatabaseError
-from store.domain.scoring import (
-    Thresholds,
-    band,
-    far_outside,
-    format_number,
-    format_percent,
-    kr_progress,
-)
+from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.errors import DomainError
+from store.format import format_number, format_percent
 from store.model.enums import Confidence, Kind
 from store.queries import CheckInRow, KrRow
 from store.write.corrections import correct_check_in

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from store.domain.scoring import format_number
+from store.format import format_number
 from store.model.enums import Confidence
 from store.queries import CheckInRow
 from widgets.text import plain, truncate

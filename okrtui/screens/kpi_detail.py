@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
 from store.db.database import DatabaseError
-from store.domain.scoring import format_number, format_percent, kpi_health, status_label
+from store.domain.kpi_rules import kpi_health
 from store.errors import DomainError
+from store.format import format_number, format_percent, status_label
 from store.model.enums import KpiDirection
 from store.queries import kpi_panels
 from store.read.kpis import KpiDetail, kpi_detail

@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from okrtui.screens.forms import Check, FormScreen, input_row
-from store.domain.scoring import format_number
 from store.domain.validation import optional_number, optional_text, parse_number, require_text
 from store.errors import DomainError, ValidationError
+from store.format import format_number
 from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
 from store.model.enums import KpiDirection
 from store.queries import KpiPanel

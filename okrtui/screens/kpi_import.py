@@ -19,8 +19,8 @@ from textual.widgets import Button, Label, Static
 
 from okrtui.screens.dialogs import FitsScreen
 from store.db.database import DatabaseError
-from store.domain.scoring import format_number
 from store.errors import DomainError
+from store.format import format_number
 from store.write.kpis import ImportReport, import_kpi_values
 from widgets.footer import KeyFooter
 from widgets.text import plain

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from okrtui.live import DatabaseChanged
 from store.db.database import DatabaseError
-from store.domain.scoring import kpi_health
+from store.domain.kpi_rules import kpi_health
 from store.errors import DomainError
 from store.queries import KpiPanel, kpi_panels
 from store.read.kpis import KpiLinks, kpi_links, panel_warning

@@ -7,15 +7,9 @@ from datetime import date
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from store.domain.scoring import (
-    expected_progress,
-    explain_kr,
-    explain_objective,
-    format_number,
-    format_percent,
-    is_behind_pace,
-    status_label,
-)
+from store.domain.explain import explain_kr, explain_objective
+from store.domain.pace import expected_progress, is_behind_pace
+from store.format import format_number, format_percent, status_label
 from store.model.enums import Band, Direction, Kind, Level, PeriodState
 from store.queries import KrRow, ObjectiveRow, PeriodRow
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate

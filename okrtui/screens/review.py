@@ -38,9 +38,9 @@ from textual.widgets import (
 
 from okrtui.screens.dialogs import ConfirmDialog
 from store.db.database import DatabaseError
-from store.domain.scoring import format_percent, grade_of, status_label
+from store.domain.scoring import grade_of
 from store.errors import DomainError
-from store.io.report import value_text
+from store.format import format_percent, kr_value, status_label
 from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
 from store.write.periods import (
     CloseSummary,
@@ -423,7 +423,7 @@ def _kr_table(krs: list[KrRow]) -> Table | Text:
         table.add_row(
             progress_bar(kr.progress, 6, kr.band),
             Text.assemble((f"{kr.ref} ", "dim"), plain(kr.title), (f" @{kr.owner}", "dim")),
-            plain(value_text(kr)),
+            plain(kr_value(kr)),
             Text(format_percent(kr.progress), BAND_STYLE[kr.band]),
         )
     return table

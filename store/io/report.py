@@ -27,28 +27,23 @@ from typing import Any
 from sqlalchemy import select
 
 from store.db.database import Database
-from store.domain.scoring import (
-    Thresholds,
-    band,
-    expected_progress,
+from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong_way
+from store.domain.pace import expected_progress
+from store.domain.scoring import Thresholds, band, kr_progress, objective_score
+from store.domain.validation import clean_line, clean_multiline
+from store.errors import DomainError
+from store.format import (
     format_number,
     format_pair,
     format_percent,
-    kpi_delta_is_good,
-    kpi_health,
-    kr_progress,
-    objective_score,
+    kr_value,
     percent_pair,
     status_label,
-    trending_wrong_way,
 )
-from store.domain.validation import clean_line, clean_multiline
-from store.errors import DomainError
 from store.model.enums import (
     BAND_LABEL,
     Band,
     Confidence,
-    Direction,
     Kind,
     KpiDirection,
     PeriodState,
@@ -323,17 +318,6 @@ def _kpi_lines(db: Database, as_of: date) -> Iterator[KpiLine]:
 # --- shared wording -----------------------------------------------------------------------
 
 
-def value_text(kr: KrRow) -> str:
-    """``current / target`` with units; milestones read done / not done."""
-    if kr.kind == Kind.MILESTONE:
-        return "not started" if kr.current is None else ("done" if kr.current >= 1 else "not done")
-    if kr.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW) and kr.kind == Kind.METRIC:
-        side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
-        line = format_number(kr.target, kr.unit)
-        return f"{format_number(kr.current, kr.unit)} (hold {side} {line})"
-    return f"{format_number(kr.current, kr.unit)} / {format_number(kr.target, kr.unit)}"
-
-
 def _signed(value: float, unit: str = "") -> str:
     text = format_number(abs(value), unit)
     return ("+" if value > 0 else "−" if value < 0 else "±") + text
@@ -376,7 +360,7 @@ def _md_kr(kr: KrLine, indent: int) -> str:
     row = kr.row
     parts = [
         f"@{md(row.owner)}",
-        md(value_text(row)),
+        md(kr_value(row)),
         format_percent(row.progress),
         status_label(row.band, row.progress, row.kind, row.direction),
     ]
@@ -438,7 +422,7 @@ def _md_changes(report: Report) -> list[str]:
         before = old if kr.week_ago is not None else "no value"
         move = f"{before} → {new}"
         if row.kind == Kind.MILESTONE:
-            move = f"{'not done' if not kr.week_ago else 'done'} → {value_text(row)}"
+            move = f"{'not done' if not kr.week_ago else 'done'} → {kr_value(row)}"
         pts = _points(row.progress, kr.week_ago_progress)
         line = f"- {row.ref} {md(row.title)}: {md(move)}" + (f" ({pts})" if pts else "")
         line += f" · {status_label(row.band, row.progress, row.kind, row.direction)}"

@@ -1,6 +1,6 @@
 """Early warnings: a KPI that drives key results and is trending the wrong way.
 
-Rule (``store.domain.scoring.trending_wrong_way``): its last :data:`WARNING_RUN` values each
+Rule (``store.domain.kpi_rules.trending_wrong_way``): its last :data:`WARNING_RUN` values each
 moved the bad way for its direction. The tree marks the objectives such KPIs feed.
 
 Split from store/read/kpis.py (which re-exports it) because the tree asks for its
@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from store.db.database import Database
-from store.domain.scoring import format_number, trending_wrong_way
+from store.domain.kpi_rules import trending_wrong_way
+from store.format import format_number
 from store.model.enums import KpiDirection, PeriodState
 
 WARNING_RUN = 3

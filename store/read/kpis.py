@@ -8,7 +8,7 @@
   fed by a KPI trending the wrong way, with the reason — two queries, reading only
   the last few values of the KPIs that period links to.
 
-Early warning rule (``store.domain.scoring.trending_wrong_way``): a KPI linked to a key
+Early warning rule (``store.domain.kpi_rules.trending_wrong_way``): a KPI linked to a key
 result whose last 3 values each moved the bad way for its direction.
 """
 

@@ -1,0 +1,166 @@
+"""The one place a number, a score or a key result's value becomes text.
+
+The CLI, the reports and the TUI all call these, so "4.2K / 5K", "62%", "held" and
+"not started" read the same everywhere.
+"""
+
+import math
+from typing import Protocol
+
+from store.domain.precision import MILESTONE_DONE, is_achieved, round_score
+from store.model.enums import BAND_LABEL, Band, Direction, Kind
+
+_CURRENCY_PREFIXES = ("$", "€", "£", "¥")
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+ACHIEVED = "achieved"
+"""How a score of exactly 1.0 reads by default (config ``scoring.achieved_label``)."""
+_labels = {"achieved": ACHIEVED}
+
+
+def set_achieved_label(label: str) -> None:
+    """Use ``label`` (config ``scoring.achieved_label``) wherever exactly 1.0 is shown."""
+    text = " ".join(label.split())
+    if not text or len(text) > 24:
+        raise ValueError(f"achieved label must be 1–24 characters, got {label!r}")
+    _labels["achieved"] = text
+
+
+def status_label(
+    band_: Band,
+    score: float | None,
+    kind: Kind | None = None,
+    direction: Direction | None = None,
+    achieved: str | None = None,
+) -> str:
+    """How a band reads to people: exactly 1.0 is "achieved" ("done" for a milestone,
+    "held" for a stay-above/below line), not "overperforming"; else the band's label."""
+    if band_ != Band.NO_DATA and is_achieved(score):
+        if kind == Kind.MILESTONE:
+            return "done"
+        if kind in (None, Kind.METRIC) and direction in (Direction.STAY_ABOVE,
+                                                         Direction.STAY_BELOW):  # fmt: skip
+            return "held"
+        return achieved or _labels["achieved"]
+    return BAND_LABEL[band_]
+
+
+def _compact(value: float, digits: int = 3) -> str:
+    """``digits`` significant digits with K/M/B/T suffixes; rounding carries to the next one."""
+    if abs(value) >= 1e15:
+        # Beyond trillions: scientific notation, formatted directly (rounding
+        # 1.795e308 through float() would overflow to inf).
+        return f"{value:.{digits}g}"
+    rounded = float(f"{value:.{digits}g}")
+    if rounded == 0.0:
+        return "0"
+    magnitude = abs(rounded)
+    if magnitude >= 1e15:
+        return f"{rounded:.{digits}g}"
+    for scale, suffix in _SUFFIXES:
+        if magnitude >= scale:
+            return f"{rounded / scale:.{digits}g}{suffix}"
+    return f"{rounded:.{digits}g}"
+
+
+def format_pair(before: float | None, after: float | None, unit: str = "") -> tuple[str, str]:
+    """Two values of one quantity, with as many digits as it takes to show they differ
+    ("101%" → "108%", or "107.6%" → "108.4%", never "108%" → "108%")."""
+    for digits in range(3, 10):
+        old, new = format_number(before, unit, digits), format_number(after, unit, digits)
+        if old != new or before == after or before is None or after is None:
+            return old, new
+    return old, new
+
+
+def percent_pair(before: float | None, after: float | None) -> tuple[str, str]:
+    """Two scores as percentages, with decimals when whole percents would look the same."""
+    for decimals in range(0, 4):
+        old, new = format_percent(before, decimals), format_percent(after, decimals)
+        if old != new or before == after or before is None or after is None:
+            return old, new
+    return old, new
+
+
+def format_number(value: float | None, unit: str = "", digits: int = 3) -> str:
+    """Compact human form for panels and trees: 1234567 -> "1.23M", 0.356 -> "0.356".
+
+    "%" is appended without a space, currency symbols ($ € £ ¥) are prefixed after
+    any minus sign, other units follow after a space. None (no data) is "—".
+    """
+    if value is None or value != value:
+        return "—"
+    text = ("∞" if value > 0 else "-∞") if math.isinf(value) else _compact(value, digits)
+    unit = unit.strip()
+    if not unit:
+        return text
+    if unit == "%":
+        return text + unit
+    if unit in _CURRENCY_PREFIXES:
+        if text.startswith("-"):
+            return "-" + unit + text[1:]
+        return unit + text
+    return f"{text} {unit}"
+
+
+def format_percent(score: float | None, decimals: int = 0) -> str:
+    """A score as a percentage ("62%", or "62.4%" with ``decimals``); "—" without data.
+
+    Rounded by :func:`round_score`, like grades, so both always agree.
+    """
+    if score is None or not math.isfinite(score):
+        return "—"
+    if score >= 100:
+        return ">9999%"
+    percent = round_score(score, 2 + decimals) * 100
+    return f"{percent + 0.0 if percent else 0.0:.{decimals}f}%"  # never "-0%"
+
+
+def typed_number(x: float) -> str:
+    """An input as typed: integers without '.0', others with up to 6 significant digits."""
+    if not math.isfinite(x):
+        return str(x)
+    text = str(int(x)) if x == int(x) and abs(x) < 1e15 else f"{x:.6g}"
+    return text.replace("-", "−")
+
+
+class KeyResultValue(Protocol):
+    """What it takes to say where a key result stands (a read row of any reader)."""
+
+    kind: Kind
+    direction: Direction
+    start: float | None
+    target: float | None
+    current: float | None
+    unit: str
+    kpi_id: int | None
+
+
+def current_value(kr: KeyResultValue) -> float | None:
+    """What a KR stands at: its last value, or before any check-in where it starts (a
+    metric at its start, a percent at 0, a milestone not done); None only for a KPI-driven
+    KR whose KPI has no value yet."""
+    if kr.current is not None or kr.kpi_id is not None:
+        return kr.current
+    if kr.kind == Kind.METRIC:
+        return kr.start
+    return 0.0
+
+
+def milestone_text(value: float | None) -> str:
+    """A milestone's state in words: not started (no check-in yet), done or not done."""
+    if value is None:
+        return "not started"
+    return "done" if value >= MILESTONE_DONE else "not done"
+
+
+def kr_value(kr: KeyResultValue) -> str:
+    """``current / target`` with units, a held line as ``current (hold ≥ line)``, a
+    milestone in words: the same text in the tree, the CLI and every report format."""
+    if kr.kind == Kind.MILESTONE:
+        return milestone_text(kr.current)
+    current = format_number(current_value(kr), kr.unit)
+    if kr.kind == Kind.METRIC and kr.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW):
+        side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
+        return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"
+    return f"{current} / {format_number(kr.target, kr.unit)}"
