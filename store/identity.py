@@ -6,9 +6,11 @@ read from the process's real uid instead, and nothing in config or the
 environment can change it (a display name is cosmetic only).
 """
 
+import grp
 import os
 import pwd
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class IdentityError(Exception):
@@ -41,3 +43,33 @@ def current_user(display_name: str | None = None) -> User:
         return User(username, display_name)
     gecos = pwd.getpwuid(os.getuid()).pw_gecos.split(",")[0].strip()
     return User(username, gecos or username)
+
+
+def file_owner(path: Path | None) -> str | None:
+    """The login owning the database file (None for a server database or no passwd entry)."""
+    if path is None:
+        return None
+    try:
+        uid = path.stat().st_uid
+        return pwd.getpwuid(uid).pw_name
+    except (OSError, KeyError):
+        return None
+
+
+def team_members(team: str | None) -> frozenset[str] | None:
+    """Members of the Unix group named like ``team`` (None when no such group exists).
+
+    Includes users whose primary group it is. The group is looked up as written and
+    lower-cased ("Growth" → group "growth").
+    """
+    if not team:
+        return None
+    for name in dict.fromkeys((team, team.lower())):
+        try:
+            group = grp.getgrnam(name)
+        except (KeyError, UnicodeEncodeError):
+            continue
+        members = set(group.gr_mem)
+        members.update(p.pw_name for p in pwd.getpwall() if p.pw_gid == group.gr_gid)
+        return frozenset(members)
+    return None

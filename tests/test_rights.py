@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from store import identity
 from store.db.database import Database, open_database
-from store.domain import rights
 from store.errors import DomainError, PermissionDenied
 from store.identity import current_username
 from store.queries import load_tree
+from store.read import rights
 from store.write import service
 from store.write.admins import add_admin, list_admins, remove_admin
 
@@ -209,7 +210,7 @@ def test_moving_needs_rights_on_the_objective_any_parent_is_fine(org: Org) -> No
 def test_kpi_owner_and_admins_record_values_others_are_refused(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rights, "team_members", lambda team: None)
+    monkeypatch.setattr(identity, "team_members", lambda team: None)
     service.record_kpi_value(org.db, "ana", org.kpi, 10, observed_on="2026-11-02")
     service.record_kpi_value(org.db, ME, org.kpi, 11, observed_on="2026-11-09")
     before = count(org.db, "kpi_value")
@@ -222,7 +223,7 @@ def test_kpi_team_members_come_from_the_unix_group(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     groups = {"Growth": frozenset({"ben", "cat"})}
-    monkeypatch.setattr(rights, "team_members", lambda team: groups.get(team))
+    monkeypatch.setattr(identity, "team_members", lambda team: groups.get(team))
     service.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
     with pytest.raises(PermissionDenied, match="members of its team 'Growth'"):
         service.record_kpi_value(org.db, "dan", org.kpi, 13, observed_on="2026-11-16")
@@ -237,16 +238,16 @@ def test_team_members_reads_real_groups() -> None:
     import grp
 
     name = grp.getgrgid(root_group).gr_name
-    members = rights.team_members(name)
+    members = identity.team_members(name)
     assert members is not None and pwd.getpwuid(0).pw_name in members
-    assert rights.team_members("no-such-team-okrtui-test") is None
-    assert rights.team_members(None) is None
+    assert identity.team_members("no-such-team-okrtui-test") is None
+    assert identity.team_members(None) is None
 
 
 def test_creating_a_kpi_for_someone_else_is_for_admins(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rights, "team_members", lambda team: None)
+    monkeypatch.setattr(identity, "team_members", lambda team: None)
     service.create_kpi(org.db, "ben", name="Churn", owner="ben")
     with pytest.raises(PermissionDenied, match="may not create a KPI owned by @ana"):
         service.create_kpi(org.db, "ben", name="NPS", owner="ana")

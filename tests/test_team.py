@@ -72,7 +72,7 @@ def test_files_sqlite_makes_stay_group_writable_even_with_umask_077(team_dir: Pa
         "import os, sys\n"
         "os.umask(0o077)\n"
         "from store.db.database import open_database\n"
-        "from store import service\n"
+        "from store.write import service\n"
         "d = open_database(sys.argv[1])\n"
         "pid = service.create_period(d, sys.argv[2], 'X', '2027-01-01', '2027-03-31').id\n"
         "import pathlib, stat\n"
@@ -209,7 +209,7 @@ def test_init_and_first_run_record_their_user_as_admin(tmp_path: Path) -> None:
 
 def test_an_older_database_without_admins_keeps_working_for_its_owner(tmp_path: Path) -> None:
     """No admin recorded: the file's owner stands in, and is recorded at the first change."""
-    from store.domain.rights import admins
+    from store.read.rights import admins
     from store.write.admins import add_admin, list_admins
 
     path = tmp_path / "old.db"

@@ -159,7 +159,7 @@ import okrtui.app, okrtui.cli.main, okrtui.live, okrtui.screens.tree
 from okrtui.context import AppContext
 from store.read.kpi_warnings import objective_kpi_warnings
 from store.queries import default_period, load_tree
-from store.domain.rights import tree_rights
+from store.read.rights import tree_rights
 from store.db.watch import ChangeWatcher
 
 ctx = AppContext(db_override=sys.argv[1])

@@ -27,12 +27,13 @@ from okrtui.screens.labels import (
 )
 from store.db.database import Database, DatabaseError
 from store.domain.pace import forecast
-from store.domain.rights import EditRights, tree_rights
+from store.domain.rights import EditRights
 from store.errors import DomainError
 from store.format import format_number
 from store.model.enums import PeriodState
 from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
+from store.read.rights import tree_rights
 from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar

@@ -40,12 +40,12 @@ from sqlmodel import Session, select
 
 from store.db.database import Database
 from store.domain.numbers import AUTO, describe, detect_decimal
-from store.domain.rights import require_new_objective, require_objective_edit
 from store.domain.validation import clean_line, optional_number, parse_reference
 from store.errors import DomainError, NotFoundError
 from store.io.textfile import read_text
 from store.model.enums import Kind, PeriodState
 from store.model.tables import Objective, Period
+from store.write.guards import require_new_objective, require_objective_edit
 from store.write.okr_fields import (
     KrFields,
     ObjectiveFields,

@@ -47,18 +47,18 @@ import tomli_w
 from sqlmodel import Session, col, delete, func, select
 
 from store.db.database import Database
-from store.domain.rights import (
-    require_key_result_edit,
-    require_new_objective,
-    require_objective_control,
-    require_objective_edit,
-)
 from store.domain.validation import clean_line, parse_reference
 from store.errors import DomainError, ValidationError
 from store.io.textfile import read_text
 from store.model.enums import Direction, Kind, PeriodState
 from store.model.tables import CheckIn, Collaborator, KeyResult, Kpi, Objective, Period, utcnow
 from store.queries import load_tree
+from store.write.guards import (
+    require_key_result_edit,
+    require_new_objective,
+    require_objective_control,
+    require_objective_edit,
+)
 from store.write.okr_fields import (
     KrFields,
     ObjectiveFields,

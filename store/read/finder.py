@@ -58,7 +58,8 @@ def findables(db: Database, period_id: int, actor: str | None = None) -> list[Fi
         collaborators = fetch(COLLABORATORS, params) if actor is not None else []
     editable: Container[int] = _AnyId()
     if actor is not None:
-        from store.domain.rights import is_admin, rights_in
+        from store.domain.rights import rights_in
+        from store.read.rights import is_admin
 
         people: dict[int, list[str]] = {row[0]: [row[3]] for row in objectives}
         for oid, name in collaborators:

@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from store.db.database import Database
-from store.domain.rights import admins_of, require_admin
 from store.errors import DomainError
 from store.model.tables import Admin
+from store.read.rights import admins_of
+from store.write.guards import require_admin
 from store.write.service import _log, check_username
 
 

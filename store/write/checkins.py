@@ -7,7 +7,7 @@ a second (issue 17); tests/test_checkin_plain.py asserts the CLI imports neither
 
 The write keeps the service's discipline: one transaction (``BEGIN IMMEDIATE`` on
 SQLite; READ COMMITTED and okrtui's write lock on PostgreSQL), the KR's rights checked
-by the same rule as every other write (``store.domain.rights.check_key_result_edit``), the KR's
+by the same rule as every other write (``store.write.guards.check_key_result_edit``), the KR's
 current value moved and the Activity row written in that transaction, and a value far
 outside the KR's range refused unless confirmed.
 """
@@ -21,11 +21,11 @@ from typing import Any
 
 from store.db.database import Database, WriteError
 from store.db.sql import PlainWrite, read_time
-from store.domain.rights import check_key_result_edit
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.domain.validation import optional_text, parse_date, parse_number
 from store.errors import DomainError, NotFoundError, ValidationError
 from store.model.enums import Band, Confidence, Direction, Kind, PeriodState
+from store.write.guards import check_key_result_edit
 
 MAX_NOTE = 10_000
 

@@ -9,10 +9,10 @@ one of them counts.
 """
 
 from store.db.database import Database
-from store.domain.rights import require_key_result_edit
 from store.domain.validation import optional_text, parse_number
 from store.errors import DomainError
 from store.model.tables import CheckIn, KeyResult, utcnow
+from store.write.guards import require_key_result_edit
 from store.write.service import (
     MAX_NOTE,
     _get,

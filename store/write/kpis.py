@@ -21,7 +21,6 @@ from sqlmodel import Session
 
 from store.db.database import Database
 from store.domain.numbers import AUTO, describe, detect_decimal
-from store.domain.rights import editable_kpis, require_kpi_edit
 from store.domain.validation import (
     optional_number,
     optional_text,
@@ -34,6 +33,8 @@ from store.errors import DomainError, ValidationError
 from store.io.kpi_csv import ParsedCsv, RowError, parse_kpi_csv
 from store.model.enums import KpiDirection, PeriodState
 from store.model.tables import Activity, KeyResult, Kpi, KpiValue, Objective, Period, utcnow
+from store.read.rights import editable_kpis
+from store.write.guards import require_kpi_edit
 from store.write.service import (
     MAX_NAME,
     MAX_NOTE,

@@ -23,13 +23,13 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from store.db.database import Database
-from store.domain.rights import require_admin
 from store.domain.scoring import Thresholds, grade_of
 from store.domain.validation import optional_text, parse_number
 from store.errors import DomainError, NotFoundError, ValidationError
 from store.model.enums import Direction, Kind, ObjectiveState, PeriodState
 from store.model.tables import KeyResult, KpiValue, Objective, Period
 from store.queries import PeriodRow, list_periods, load_tree
+from store.write.guards import require_admin
 from store.write.okr_fields import KrFields, ObjectiveFields, insert_key_result, insert_objective
 from store.write.service import (
     MAX_NOTE,

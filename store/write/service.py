@@ -16,15 +16,6 @@ from sqlmodel import Session, SQLModel, col, delete, func, select
 
 from store.db.database import Database
 from store.domain.quarters import quarter_bounds
-from store.domain.rights import (
-    require_admin,
-    require_key_result_edit,
-    require_kpi_edit,
-    require_new_kpi,
-    require_new_objective,
-    require_objective_control,
-    require_objective_edit,
-)
 from store.domain.validation import (
     optional_number,
     optional_text,
@@ -63,6 +54,15 @@ from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.checkins import enum_value as _enum
 from store.write.checkins import validate_check_in_value as validate_check_in_value
+from store.write.guards import (
+    require_admin,
+    require_key_result_edit,
+    require_kpi_edit,
+    require_new_kpi,
+    require_new_objective,
+    require_objective_control,
+    require_objective_edit,
+)
 
 MAX_TITLE = 300
 MAX_NAME = 64

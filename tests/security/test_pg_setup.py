@@ -18,7 +18,7 @@ from pg_cluster import Cluster
 
 from okrtui.cli.main import main
 from store.db.database import WriteError, open_database
-from store.domain import rights
+from store.read import rights
 from store.write import service
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
