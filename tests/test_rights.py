@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from store import identity
 from store.db.database import Database, open_database
+from store.domain.rights import rights_in
 from store.errors import DomainError, PermissionDenied
 from store.identity import current_username
 from store.queries import load_tree
@@ -393,6 +394,44 @@ def test_tree_rights_match_the_per_item_checks(db: Database, seed: int) -> None:
                 assert batch.key_result(kr.id) == rights.can_edit_key_result(db, who, kr.id)
     admin = rights.tree_rights(db, ME, model)
     assert admin.admin and all(admin.objective(o) for o in model.objectives)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_rule_and_the_postgresql_policies_agree(db: Database, backend: str, seed: int) -> None:
+    """Parity: the pure predicates of store/domain/rights.py (through ``rights_in``), the
+    write guards and, on PostgreSQL, the functions its row policies call give the same
+    answer for every person and every objective and key result of a random organisation."""
+    rng = random.Random(seed)
+    people = ["ana", "ben", "cat", "dan", "eve"]
+    pid = _random_org(db, rng, people)
+    model = load_tree(db, pid)
+    krs = [kr for row in model.objectives.values() for kr in row.key_results]
+    parents = {oid: row.parent_id for oid, row in model.objectives.items()}
+    crew = {oid: (row.owner, *row.collaborators) for oid, row in model.objectives.items()}
+    owners = {kr.id: (kr.objective_id, kr.owner) for kr in krs}
+    for who in people:
+        rule = rights_in(who, False, parents, crew, owners)
+        for oid in model.objectives:
+            assert rule.objective(oid) == rights.can_edit_objective(db, who, oid), (who, oid)
+            assert rule.control(oid) == rights.can_control_objective(db, who, oid), (who, oid)
+        for kr in krs:
+            assert rule.key_result(kr.id) == rights.can_edit_key_result(db, who, kr.id)
+        if backend != "postgresql":
+            continue
+        with db.read() as conn:
+            for oid in model.objectives:
+                policy = conn.execute(
+                    text(
+                        "SELECT okrtui_may_edit_objective(:w, :o), okrtui_holds_objective(:w, :o)"
+                    ),
+                    {"w": who, "o": oid},
+                ).one()
+                assert tuple(policy) == (rule.objective(oid), rule.control(oid)), (who, oid)
+            for kr in krs:
+                policy = conn.execute(
+                    text("SELECT okrtui_may_edit_key_result(:w, :k)"), {"w": who, "k": kr.id}
+                ).scalar_one()
+                assert policy == rule.key_result(kr.id), (who, kr.id)
 
 
 def test_tree_rights_reads_a_fixed_number_of_queries(
