@@ -13,9 +13,10 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from okrtui.context import AppContext
-from store.config import ConfigError, save_setting
+from store.config import save_setting
 from store.db.database import Database
 from store.domain.scoring import Thresholds
+from store.errors import ConfigError
 from store.queries import PeriodRow, default_period, list_periods
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from store.db.database import DatabaseError
+from store.errors import DatabaseError
 from store.model.enums import PeriodState
 from store.queries import PeriodRow
 from store.read.finder import findables, shortlist

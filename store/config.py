@@ -25,6 +25,7 @@ from typing import Any
 
 import tomli_w
 
+from store.errors import ConfigError
 from store.paths import config_file, default_db_path, system_config_file
 
 __all__ = [
@@ -42,15 +43,6 @@ __all__ = [
 
 SPARKLINE_MIN = 2
 SPARKLINE_MAX = 500
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; the message says which file and where."""
-
-    def __init__(self, message: str, path: Path, line: int | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.line = line
 
 
 @dataclass(frozen=True)

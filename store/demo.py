@@ -38,6 +38,7 @@ from sqlmodel import SQLModel
 import store.model.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from store.db.database import Database
 from store.domain.quarters import quarter_bounds
+from store.errors import DemoError
 from store.model.enums import (
     Confidence,
     Direction,
@@ -456,10 +457,6 @@ FINAL_PROGRESS: dict[str, tuple[float, float]] = {
     "risk": (0.38, 0.6),
     "off": (0.06, 0.22),
 }
-
-
-class DemoError(ValueError):
-    """The database already holds data: demo data only goes into an empty one."""
 
 
 # --------------------------------------------------------------------------- public API

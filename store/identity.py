@@ -12,9 +12,7 @@ import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class IdentityError(Exception):
-    """The process's uid has no account: refuse rather than guess a name."""
+from store.errors import IdentityError
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@
 import pytest
 
 from store.db.database import Database
+from store.errors import FarOutside
 from store.write import service
 from store.write.corrections import correct_check_in
-from store.write.service import FarOutside
 
 ME = "ana"
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from store.db.database import Database, WriteError, open_database
+from store.db.database import Database, open_database
+from store.errors import WriteError
 from store.identity import current_username
 from store.queries import kr_history
 from store.write import service

@@ -15,13 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # until the project is installed or pytest sets pythonpath
-    sys.path.insert(0, str(ROOT))
-
-from store.config import (  # noqa: E402
+from store.config import (
     TEMPLATE,
-    ConfigError,
     DatabaseSettings,
     ScoringSettings,
     Settings,
@@ -31,6 +26,9 @@ from store.config import (  # noqa: E402
     render_settings,
     save_setting,
 )
+from store.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = Path(__file__).parent / "data" / "config"
 

@@ -23,8 +23,9 @@ from okrtui.app import OkrApp
 from okrtui.context import AppContext
 from okrtui.screens.help import HelpScreen
 from okrtui.screens.tree import TreeScreen
-from store.db.database import Database, DatabaseUnavailable, open_database
+from store.db.database import Database, open_database
 from store.db.watch import ChangeWatcher
+from store.errors import DatabaseUnavailable
 from store.identity import User, current_username
 from store.write import service
 

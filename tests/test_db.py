@@ -15,16 +15,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from store.db.database import (
-    DatabaseError,
-    MissingDatabaseError,
-    SchemaTooNewError,
-    make_engine,
-    open_database,
-    resolve_target,
-)
+from store.db.database import make_engine, open_database, resolve_target
 from store.db.migrate import script_revisions, upgrade_to_head
 from store.db.schema import HEAD, REVISIONS
+from store.errors import DatabaseError, MissingDatabaseError, SchemaTooNewError
 from store.identity import current_username
 
 
@@ -221,7 +215,7 @@ def test_utc_timestamps_round_trip_and_naive_is_refused(db) -> None:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cover - non-root
-    from store.db.database import WriteError
+    from store.errors import WriteError
     from store.write.service import create_period
 
     path = db.path
@@ -236,7 +230,8 @@ def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cove
 
 def test_read_only_connection_reports_and_changes_nothing(db) -> None:
     """Root ignores chmod, so open the file read-only through SQLite itself."""
-    from store.db.database import Database, Target, WriteError
+    from store.db.database import Database, Target
+    from store.errors import WriteError
     from store.write.service import create_period
 
     path = db.path

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from store.db.database import Database, open_database
-from store.demo import DEMO_SEED, PEOPLE, DemoError, build_demo
+from store.demo import DEMO_SEED, PEOPLE, build_demo
 from store.domain.kpi_rules import trending_wrong_way
 from store.domain.quarters import quarter_bounds as quarter_of
 from store.domain.scoring import band, kr_progress
+from store.errors import DemoError
 from store.model.enums import Band, Direction, Kind
 
 TODAY = date(2026, 11, 23)

@@ -6,7 +6,8 @@ import pwd
 import pytest
 
 import store.identity as identity
-from store.identity import IdentityError, User, current_user, current_username
+from store.errors import IdentityError
+from store.identity import User, current_user, current_username
 
 REAL = pwd.getpwuid(os.getuid())
 

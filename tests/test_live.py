@@ -15,8 +15,9 @@ from textual.widgets import Input
 from okrtui.app import OkrApp
 from okrtui.screens.forms import ObjectiveForm
 from okrtui.screens.tree import NodeRef, TreeScreen
-from store.db.database import Database, DatabaseError, open_database
+from store.db.database import Database, open_database
 from store.db.watch import ChangeWatcher
+from store.errors import DatabaseError
 from store.identity import current_username
 from store.write import service
 from widgets.footer import KeyFooter

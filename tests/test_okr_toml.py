@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from okrtui.cli.main import main
 from store.db.database import Database
-from store.errors import DomainError, PermissionDenied
-from store.io.okr_toml import OkrFileError, apply_toml, export_toml, parse_toml
+from store.errors import DomainError, OkrFileError, PermissionDenied
+from store.io.okr_toml import apply_toml, export_toml, parse_toml
 from store.queries import load_tree
 from store.write.periods import close_period
 

@@ -21,10 +21,11 @@ from pg_cluster import Cluster
 from sqlalchemy import text
 
 from okrtui.cli.main import main
-from store.db.database import Database, DatabaseError, SchemaTooNewError, WriteError, open_database
+from store.db.database import Database, open_database
 from store.db.pg import make_pg_engine, migration_engine, upgrade_pg
 from store.db.schema import HEAD
 from store.db.watch import ChangeWatcher
+from store.errors import DatabaseError, SchemaTooNewError, WriteError
 from store.identity import current_username
 from store.write import service
 from store.write.counters import add_to_key_result

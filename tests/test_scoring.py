@@ -675,7 +675,8 @@ def test_a_kpi_with_only_a_target_is_coloured_by_it() -> None:
 
 def test_the_achieved_label_is_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Config scoring.achieved_label names the 1.0 band everywhere status_label is used."""
-    from store.config import ConfigError, load_settings
+    from store.config import load_settings
+    from store.errors import ConfigError
     from store.format import set_achieved_label
 
     path = tmp_path / "config.toml"

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import text as sql
 
 import store.db.database as store_db
-from store.db.database import Database, WriteError, open_database
+from store.db.database import Database, open_database
 from store.domain.scoring import Thresholds
-from store.errors import DomainError, NotFoundError, ValidationError
+from store.errors import DomainError, NotFoundError, ValidationError, WriteError
 from store.identity import current_username
 from store.model.enums import Band, Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
 from store.model.tables import Period

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from store.db.database import Database, open_database
 from store.db.schema import HEAD
+from store.errors import TransferError
 from store.io import transfer
 from store.io.transfer import (
     FORMAT,
     FORMAT_VERSION,
     TABLES,
-    TransferError,
     dumps,
     export_document,
     import_document,

@@ -70,7 +70,7 @@ def _record_first_admin(engine: Any, username: str) -> str | None:
     from sqlalchemy import func, insert, select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from store.db.database import DatabaseError
+    from store.errors import DatabaseError
     from store.model.tables import Activity, Admin, utcnow
 
     try:
@@ -120,7 +120,8 @@ def _copy_into(source: Any, dest_target: Any) -> None:
     """Stream ``source`` into the destination and compare both, row by row (store.io.transfer):
     the large organisation as one in-memory document took 3.3 GB (issue 17)."""
     from store.db.database import open_database
-    from store.io.transfer import TransferError, copy_database, export_admins, same_rows
+    from store.errors import TransferError
+    from store.io.transfer import copy_database, export_admins, same_rows
 
     if dest_target.is_sqlite:
         assert dest_target.path is not None

@@ -22,10 +22,7 @@ from okrtui import __version__
 from okrtui.cli.common import EXIT_CANNOT_RUN, EXIT_REFUSED, db_option, fail
 from okrtui.cli.common import app_context as _app
 from okrtui.context import AppContext
-from store.config import ConfigError
-from store.db.database import DatabaseError
-from store.errors import DomainError
-from store.identity import IdentityError
+from store.errors import ConfigError, DatabaseError, DomainError, IdentityError
 
 # Interpreter shutdown collects the whole object graph: ≈170 ms after a command that
 # imported the ORM (bench/README.md). By exit the database is closed (the command's
@@ -208,12 +205,9 @@ def checkin(
         raise click.UsageError("give a key result and a value, e.g. okrtui checkin KR-12 42")
     db = app.database()
     from okrtui.cli.output import checkin_line
-    from store.errors import NotFoundError
+    from store.errors import FarOutside, NotFoundError
     from store.queries import kpi_driven, resolve_key_result
-    from store.write.checkins import (  # = store.write.service's, without the ORM
-        FarOutside,
-        check_in,
-    )
+    from store.write.checkins import check_in
 
     try:
         kr_id = resolve_key_result(db, key_result)
@@ -450,7 +444,8 @@ def _write_output(text: str, output: Path | None) -> None:
 def import_cmd(ctx: click.Context, file: Path, period: str | None, dry_run: bool,
                delete_missing: bool, decimal: str | None) -> None:  # fmt: skip
     """Import a JSON export into an empty database, or apply OKRs from a .toml or .csv file."""
-    from store.io.transfer import TransferError, import_document, read_document
+    from store.errors import TransferError
+    from store.io.transfer import import_document, read_document
 
     app = _app(ctx)
     if file.suffix.lower() in (".toml", ".csv"):

@@ -46,11 +46,11 @@ def init_team(
     from store.db.database import open_database
     from store.db.sqlite_file import (
         DB_NAME,
-        TeamSetupError,
         check_shared,
         prepare_database_file,
         prepare_directory,
     )
+    from store.errors import TeamSetupError
     from store.write.admins import add_admin, list_admins, record_first_admin
     from store.write.service import ensure_period
 
@@ -101,7 +101,8 @@ def init_team(
 
 def _write_system_config(db_path: Path) -> str:
     """Create the system config naming the database (an existing one is never rewritten)."""
-    from store.config import ConfigError, load_settings
+    from store.config import load_settings
+    from store.errors import ConfigError
     from store.paths import system_config_file
 
     target = system_config_file()
@@ -161,7 +162,8 @@ def check_team(ctx: click.Context, database: Path | None, group: str | None) -> 
 
 
 def _check_team(ctx: click.Context, path: Path, group: str | None) -> None:
-    from store.db.sqlite_file import TeamSetupError, check_shared, recorded_admins, user_name
+    from store.db.sqlite_file import check_shared, recorded_admins, user_name
+    from store.errors import TeamSetupError
 
     me = _app(ctx).user.username
     admins: list[str] | None = None

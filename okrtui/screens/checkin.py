@@ -21,14 +21,14 @@ from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
 from okrtui.screens.dialogs import ConfirmDialog, FitsScreen
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from okrtui.screens.labels import current_value
-from store.db.database import Database, DatabaseError
+from store.db.database import Database
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError, FarOutside
 from store.format import format_number, format_percent
 from store.model.enums import Confidence, Kind
 from store.queries import CheckInRow, KrRow
 from store.write.corrections import correct_check_in
-from store.write.service import FarOutside, check_in, validate_check_in_value
+from store.write.service import check_in, validate_check_in_value
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain
 

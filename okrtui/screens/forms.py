@@ -15,9 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from okrtui.screens.dialogs import FitsScreen
-from store.db.database import DatabaseError
 from store.domain.validation import optional_number, optional_text, require_text
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.model.enums import Direction, Kind, Level
 from store.queries import KrRow, ObjectiveRow, kpi_panels
 from store.write.service import (

@@ -18,9 +18,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
-from store.db.database import DatabaseError
 from store.domain.kpi_rules import kpi_health
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.format import format_number, format_percent, status_label
 from store.model.enums import KpiDirection
 from store.queries import kpi_panels

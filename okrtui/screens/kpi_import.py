@@ -18,8 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
 from okrtui.screens.dialogs import FitsScreen
-from store.db.database import DatabaseError
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.format import format_number
 from store.write.kpis import ImportReport, import_kpi_values
 from widgets.footer import KeyFooter

@@ -17,9 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from okrtui.live import DatabaseChanged
-from store.db.database import DatabaseError
 from store.domain.kpi_rules import kpi_health
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.queries import KpiPanel, kpi_panels
 from store.read.kpis import KpiLinks, kpi_links, panel_warning
 from widgets.footer import KeyFooter

@@ -23,11 +23,10 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from okrtui.screens.forms import Check, FormScreen
 from okrtui.screens.report_view import ReportScreen
-from store.db.database import DatabaseError
 from store.domain.pace import expected_progress
 from store.domain.scoring import band
 from store.domain.validation import parse_date, require_text
-from store.errors import DomainError, ValidationError
+from store.errors import DatabaseError, DomainError, ValidationError
 from store.format import format_percent
 from store.model.enums import PeriodState
 from store.queries import list_periods

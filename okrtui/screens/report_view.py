@@ -23,9 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static, TextArea
 
-from store.db.database import DatabaseError
 from store.domain.validation import clean_multiline
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.io.report import FORMATS, Report, build_report, render
 from store.io.userfiles import save_export
 from store.queries import PeriodRow

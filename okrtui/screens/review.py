@@ -37,9 +37,8 @@ from textual.widgets import (
 )
 
 from okrtui.screens.dialogs import ConfirmDialog
-from store.db.database import DatabaseError
 from store.domain.scoring import grade_of
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.format import format_percent, kr_value, status_label
 from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
 from store.write.periods import (

@@ -25,10 +25,10 @@ from okrtui.screens.labels import (
     objective_detail,
     objective_label,
 )
-from store.db.database import Database, DatabaseError
+from store.db.database import Database
 from store.domain.pace import forecast
 from store.domain.rights import EditRights
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError
 from store.format import format_number
 from store.model.enums import PeriodState
 from store.queries import CheckInRow, KrRow, ObjectiveRow, TreeModel, kr_history, load_tree

@@ -21,13 +21,11 @@ from textual.widgets import DataTable, Static
 
 from okrtui.screens.checkin import CheckInPanel
 from okrtui.screens.dialogs import ConfirmDialog
-from store.db.database import DatabaseError
-from store.errors import DomainError
+from store.errors import DatabaseError, DomainError, FarOutside
 from store.format import format_percent
 from store.model.enums import Band
 from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
 from store.write.corrections import last_check_in_times
-from store.write.service import FarOutside
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate
 from widgets.title import TitleBar

@@ -27,6 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from store.db.schema import HEAD, REVISIONS
 from store.db.sql import Fetch, PlainWrite
+from store.errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    MissingDatabaseError,
+    SchemaTooNewError,
+    WriteError,
+)
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first frame of a
     # SQLite database reads through ``plain_read`` and never needs it (bench/README.md).
@@ -35,18 +42,6 @@ if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first f
 
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "okrtui_write"
-
-
-class DatabaseError(Exception):
-    """A database problem explained for the user (printed as is, exit code 2)."""
-
-
-class MissingDatabaseError(DatabaseError):
-    """The configured database file does not exist and may not be created implicitly."""
-
-
-class SchemaTooNewError(DatabaseError):
-    """The database was written by a newer okrtui; it is left untouched."""
 
 
 def refuse_newer_schema(where: object, revision: str | None) -> None:
@@ -59,24 +54,11 @@ def refuse_newer_schema(where: object, revision: str | None) -> None:
         )
 
 
-class DatabaseUnavailable(DatabaseError):
-    """A read failed because the database cannot be reached or is busy: try again later.
-
-    Raised instead of the driver's own error so every screen that already handles
-    :class:`DatabaseError` shows a message and goes on, rather than losing its message
-    loop to an exception it did not expect (a stopped PostgreSQL froze the app).
-    """
-
-
 def unavailable(exc: BaseException) -> DatabaseUnavailable:
     """The user's message for a read that failed at the driver."""
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     return DatabaseUnavailable(f"database unavailable ({first}); retrying")
-
-
-class WriteError(DatabaseError):
-    """A write could not be made (busy, read-only, disk full); nothing was changed."""
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from store.db.database import DatabaseError, DatabaseUnavailable, WriteError, explain_write_failure
+from store.db.database import explain_write_failure
 from store.db.schema import HEAD
 from store.db.sql import Fetch, pyformat
+from store.errors import DatabaseBusy, DatabaseError, WriteError
 
 LOCK_TIMEOUT_MS = 10_000
 """How long a writer waits for okrtui's write lock (or any lock) before "busy"."""
@@ -92,12 +93,6 @@ SCHEMES = ("postgresql", "postgres")
 
 # SQLSTATEs: lock_not_available, query_canceled (statement_timeout), insufficient_privilege.
 LOCK_NOT_AVAILABLE, QUERY_CANCELED, INSUFFICIENT_PRIVILEGE = "55P03", "57014", "42501"
-
-
-class DatabaseBusy(DatabaseUnavailable):
-    """A read waited longer than okrtui waits for a lock another session holds, or for a
-    slow server: the same read may succeed if tried again. A ``DatabaseUnavailable``, so
-    screens that retry an unavailable database retry this too."""
 
 
 def normalise_url(url: str) -> str:

@@ -27,15 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from store.db.database import create_file
+from store.errors import TeamSetupError
 
 DB_NAME = "okrtui.db"
 DIR_MODE = 0o3770  # setgid + sticky, group rwx, no access for others
 FILE_MODE = 0o660
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smb2", "smbfs", "sshfs", "fuse.sshfs"}
-
-
-class TeamSetupError(Exception):
-    """The shared directory cannot be prepared (no such group, not allowed…)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import sqlite3
 import threading
 from typing import Any
 
-from store.db.database import Database, DatabaseError
+from store.db.database import Database
+from store.errors import DatabaseError
 
 _FALLBACK = "SELECT coalesce(max(id), 0) FROM activity"
 

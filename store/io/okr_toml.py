@@ -48,7 +48,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from store.db.database import Database
 from store.domain.validation import clean_line, parse_reference
-from store.errors import DomainError, ValidationError
+from store.errors import DomainError, OkrFileError, ValidationError
 from store.io.textfile import read_text
 from store.model.enums import Direction, Kind, PeriodState
 from store.model.tables import CheckIn, Collaborator, KeyResult, Kpi, Objective, Period, utcnow
@@ -84,17 +84,6 @@ OBJECTIVE_KEYS = (
 )
 KR_KEYS = ("ref", "title", "kind", "direction", "start", "target", "unit", "owner", "weight", "kpi")
 _OBJECTIVE_REF = re.compile(r"\s*[Oo]-?\d+\s*")
-
-
-class OkrFileError(DomainError):
-    """A TOML file that cannot be applied; the message names the item and the field.
-
-    ``errors`` lists every problem found (the whole file is checked in one run).
-    """
-
-    def __init__(self, message: str, errors: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.errors = errors if errors is not None else [message]
 
 
 def _all_problems(errors: list[str]) -> OkrFileError:

@@ -76,8 +76,9 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
-from store.db.database import Database, DatabaseError
+from store.db.database import Database
 from store.db.schema import HEAD, REVISIONS, SAME_DATA
+from store.errors import DatabaseError, TransferError
 from store.io.textfile import read_text
 from store.model.tables import (
     Activity,
@@ -128,10 +129,6 @@ _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})",
     re.ASCII,
 )
-
-
-class TransferError(Exception):
-    """An export or import problem, explained for the user (which record, which field, what)."""
 
 
 class _Invalid(Exception):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from platformdirs import user_documents_path
 
-from store.errors import DomainError
+from store.errors import UserFileError
 
 APP_FOLDER = "okrtui"
 EXPORTS = "exports"
@@ -28,10 +28,6 @@ IMPORT_SUFFIXES = (".csv", ".txt")
 MAX_IMPORT_BYTES = 20_000_000
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-class UserFileError(DomainError):
-    """A user-file operation was refused or failed; the message says why."""
 
 
 @dataclass(frozen=True)

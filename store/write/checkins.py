@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from store.db.database import Database, WriteError
+from store.db.database import Database
 from store.db.sql import PlainWrite, read_time
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.domain.validation import optional_text, parse_date, parse_number
-from store.errors import DomainError, NotFoundError, ValidationError
+from store.errors import DomainError, FarOutside, NotFoundError, ValidationError, WriteError
 from store.model.enums import Band, Confidence, Direction, Kind, PeriodState
 from store.write.guards import check_key_result_edit
 
@@ -66,14 +66,6 @@ class CheckInResult:
     kpi_driven: bool = False  # the value is the KPI's, recorded with confidence and note
     kind: Kind = Kind.METRIC
     direction: Direction = Direction.INCREASE
-
-
-class FarOutside(ValidationError):
-    """A check-in value far outside its KR's range: recorded only once confirmed."""
-
-    def __init__(self, kr_id: int, reason: str) -> None:
-        super().__init__(f"KR-{kr_id}: {reason}; is that a typo? Confirm to record it anyway")
-        self.reason = reason
 
 
 def validate_check_in_value(kind: Kind, value: float | str, unit: str | None = None) -> float:

@@ -17,13 +17,12 @@ from store.db.database import Database
 from store.db.sql import readable_number, readable_time
 from store.domain.scoring import far_outside
 from store.domain.validation import optional_text
-from store.errors import NotFoundError, PermissionDenied
+from store.errors import FarOutside, NotFoundError, PermissionDenied
 from store.model.enums import Confidence
 from store.model.tables import CheckIn, KeyResult
 from store.write.service import (
     MAX_NOTE,
     UNSET,
-    FarOutside,
     _enum,
     _log,
     _objective_for_write,

@@ -24,6 +24,7 @@ from store.domain.validation import (
     require_text,
 )
 from store.errors import DomainError, NotFoundError, ValidationError
+from store.errors import FarOutside as FarOutside
 from store.model.enums import (
     Direction,
     Kind,
@@ -48,7 +49,6 @@ from store.model.tables import (
 # check-in imports no ORM; ``store.write.service.check_in`` is that same function.
 from store.write.checkins import MAX_NOTE as MAX_NOTE
 from store.write.checkins import CheckInResult as CheckInResult
-from store.write.checkins import FarOutside as FarOutside
 from store.write.checkins import activity_detail
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time

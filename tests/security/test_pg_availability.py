@@ -22,7 +22,8 @@ import pytest
 from conftest import TeamDb
 
 import store.db.pg
-from store.db.database import DatabaseError, DatabaseUnavailable, WriteError, open_database
+from store.db.database import open_database
+from store.errors import DatabaseError, DatabaseUnavailable, WriteError
 from store.queries import kr_history, load_tree
 from store.write import service
 

@@ -17,7 +17,8 @@ from conftest import OWNER, TeamDb, make_roles
 from pg_cluster import Cluster
 
 from okrtui.cli.main import main
-from store.db.database import WriteError, open_database
+from store.db.database import open_database
+from store.errors import WriteError
 from store.read import rights
 from store.write import service
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from store.errors import UserFileError
 from store.io import userfiles
-from store.io.userfiles import UserFileError, list_imports, read_import, save_export
+from store.io.userfiles import list_imports, read_import, save_export
 
 
 @pytest.fixture
