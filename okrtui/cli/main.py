@@ -12,7 +12,6 @@ import atexit
 import gc
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -545,6 +544,3 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     return 0
-
-
-Command = Callable[..., Any]

@@ -409,11 +409,6 @@ class Database:
         finally:
             session.close()
 
-    def data_version(self) -> int:
-        """A counter that changes when another connection commits (cheap change polling)."""
-        with self.engine.connect() as conn:
-            return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
-
     def close(self) -> None:
         if self._plain is not None:
             with self._plain_lock:

@@ -475,11 +475,3 @@ def security_warnings(engine: Engine) -> list[str]:
             "PUBLIC` (README: PostgreSQL, threat model)"
         )
     return warnings
-
-
-def session_role(engine: Engine) -> str:
-    """The database role this engine connects as (the Unix login under peer auth)."""
-    with engine.connect() as conn:
-        role: Any = conn.exec_driver_sql("SELECT current_user").scalar_one()
-        conn.rollback()
-    return str(role)
