@@ -45,7 +45,12 @@ def _warm_up_imports() -> None:
     import threading
 
     def run() -> None:
-        for name in ("store.write.service", "store.write.corrections", "store.model.handles"):
+        for name in (
+            "store.write.objectives",
+            "store.write.key_results",
+            "store.write.corrections",
+            "store.model.handles",
+        ):
             importlib.import_module(name)
         # What is alive now (modules, classes, functions of Textual, Rich, SQLAlchemy:
         # ≈140,000 objects) lives as long as the process: frozen, it is left out of every

@@ -66,7 +66,7 @@ class AppContext:
                 self.created = target.path
             if first_run and allowed and seed:
                 from store.write.admins import record_first_admin
-                from store.write.service import ensure_period
+                from store.write.periods import ensure_period
 
                 # Its creator is its admin by the admin table, not by owning the file.
                 record_first_admin(self._db, self.user.username)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from store.db.database import open_database
 from store.identity import current_username
-from store.write.service import ensure_period
+from store.write.periods import ensure_period
 
 REPO = Path(__file__).resolve().parents[1]
 CRASHING = """

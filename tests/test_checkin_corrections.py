@@ -5,17 +5,17 @@ import pytest
 
 from store.db.database import Database
 from store.errors import FarOutside
-from store.write import service
+from store.write import checkins, key_results, objectives, periods
 from store.write.corrections import correct_check_in
 
 ME = "ana"
 
 
 def _kr(db: Database, me: str) -> tuple[int, int]:
-    period = service.create_period(db, me, "Q", "2026-10-01", "2026-12-31", "active").id
-    objective = service.create_objective(db, me, period_id=period, title="O", owner=ME).id
-    kr = service.create_key_result(db, ME, objective_id=objective, title="K", target=10).id
-    return kr, service.check_in(db, ME, kr, 5).check_in_id
+    period = periods.create_period(db, me, "Q", "2026-10-01", "2026-12-31", "active").id
+    objective = objectives.create_objective(db, me, period_id=period, title="O", owner=ME).id
+    kr = key_results.create_key_result(db, ME, objective_id=objective, title="K", target=10).id
+    return kr, checkins.check_in(db, ME, kr, 5).check_in_id
 
 
 def _value(db: Database, check_in_id: int) -> float:

@@ -17,7 +17,7 @@ from okrtui.screens.labels import kr_label
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import open_database
 from store.queries import default_period, load_tree
-from store.write.service import create_key_result
+from store.write.key_results import create_key_result
 
 SIZE = (120, 40)
 

@@ -8,7 +8,7 @@ import pytest
 from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.queries import kr_history, load_tree
-from store.write import service
+from store.write import checkins, key_results, kpis, objectives, periods
 from store.write.corrections import (
     CORRECTED,
     REMOVED,
@@ -29,11 +29,11 @@ def dump(db: Database) -> list[str]:
 def kr(db: Database, me: str) -> int:
     """A metric KR 0 → 100 in an active period, owned by ME, OTHER collaborating."""
     # The database creator (me) is admin; ME and OTHER get rights as owner/collaborator.
-    period = service.create_period(db, me, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
-    objective = service.create_objective(
+    period = periods.create_period(db, me, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
+    objective = objectives.create_objective(
         db, me, period_id=period, title="Grow", owner=ME, collaborators=[OTHER]
     ).id
-    return service.create_key_result(
+    return key_results.create_key_result(
         db, me, objective_id=objective, title="Revenue", start=0, target=100
     ).id
 
@@ -47,8 +47,8 @@ def current(db: Database, kr_id: int) -> float | None:
 
 
 def test_correcting_the_latest_check_in_moves_the_current_value(db: Database, kr: int) -> None:
-    service.check_in(db, ME, kr, 10, at=_at(7))
-    latest = service.check_in(db, ME, kr, 40, at=_at(1)).check_in_id
+    checkins.check_in(db, ME, kr, 10, at=_at(7))
+    latest = checkins.check_in(db, ME, kr, 40, at=_at(1)).check_in_id
     change = correct_check_in(db, ME, latest, value="45", note="typo: 45 not 40")
     assert (change.old_value, change.new_value) == (40, 45)
     assert current(db, kr) == 45
@@ -59,8 +59,8 @@ def test_correcting_the_latest_check_in_moves_the_current_value(db: Database, kr
 
 
 def test_correcting_an_older_check_in_keeps_the_latest_current(db: Database, kr: int) -> None:
-    first = service.check_in(db, ME, kr, 10, at=_at(7)).check_in_id
-    service.check_in(db, ME, kr, 40, at=_at(1))
+    first = checkins.check_in(db, ME, kr, 10, at=_at(7)).check_in_id
+    checkins.check_in(db, ME, kr, 40, at=_at(1))
     correct_check_in(db, ME, first, value=12, confidence="at_risk")
     assert current(db, kr) == 40
     assert [(r.value, r.confidence and r.confidence.value) for r in kr_history(db, kr)] == [
@@ -70,8 +70,8 @@ def test_correcting_an_older_check_in_keeps_the_latest_current(db: Database, kr:
 
 
 def test_removing_the_latest_falls_back_to_the_previous(db: Database, kr: int) -> None:
-    service.check_in(db, ME, kr, 10, at=_at(7))
-    latest = service.check_in(db, ME, kr, 40, at=_at(1)).check_in_id
+    checkins.check_in(db, ME, kr, 10, at=_at(7))
+    latest = checkins.check_in(db, ME, kr, 40, at=_at(1)).check_in_id
     remove_check_in(db, ME, latest)
     assert current(db, kr) == 10
     [event] = check_in_events(db, kr)
@@ -79,7 +79,7 @@ def test_removing_the_latest_falls_back_to_the_previous(db: Database, kr: int) -
 
 
 def test_removing_the_only_check_in_clears_the_score(db: Database, kr: int) -> None:
-    only = service.check_in(db, ME, kr, 10).check_in_id
+    only = checkins.check_in(db, ME, kr, 10).check_in_id
     remove_check_in(db, ME, only)
     assert current(db, kr) is None
     tree = load_tree(db, 1)
@@ -88,7 +88,7 @@ def test_removing_the_only_check_in_clears_the_score(db: Database, kr: int) -> N
 
 
 def test_only_the_author_may_correct_or_remove(db: Database, kr: int) -> None:
-    mine = service.check_in(db, ME, kr, 10).check_in_id
+    mine = checkins.check_in(db, ME, kr, 10).check_in_id
     before = dump(db)
     with pytest.raises(PermissionDenied, match="only its author"):
         correct_check_in(db, OTHER, mine, value=99)
@@ -99,7 +99,7 @@ def test_only_the_author_may_correct_or_remove(db: Database, kr: int) -> None:
 
 @pytest.mark.parametrize("bad", ["abc", "nan", "inf", "", "1,5"])
 def test_a_bad_corrected_value_changes_nothing(db: Database, kr: int, bad: str) -> None:
-    mine = service.check_in(db, ME, kr, 10).check_in_id
+    mine = checkins.check_in(db, ME, kr, 10).check_in_id
     before = dump(db)
     with pytest.raises(ValidationError):
         correct_check_in(db, ME, mine, value=bad)
@@ -112,17 +112,17 @@ def test_unknown_check_in_is_reported(db: Database, kr: int) -> None:
 
 
 def test_kpi_driven_check_in_records_the_kpi_value(db: Database, me: str) -> None:
-    period = service.create_period(db, me, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
-    objective = service.create_objective(db, me, period_id=period, title="Grow", owner=ME).id
-    kpi = service.create_kpi(db, me, name="MRR", owner=ME).id
-    kr = service.create_key_result(
+    period = periods.create_period(db, me, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
+    objective = objectives.create_objective(db, me, period_id=period, title="Grow", owner=ME).id
+    kpi = kpis.create_kpi(db, me, name="MRR", owner=ME).id
+    kr = key_results.create_key_result(
         db, me, objective_id=objective, title="MRR", start=0, target=100, kpi_id=kpi
     ).id
     with pytest.raises(DomainError, match="no value yet"):
-        service.check_in(db, ME, kr, None, confidence="on_track")
-    service.record_kpi_value(db, me, kpi, 55, observed_on="2026-11-20")
-    service.record_kpi_value(db, me, kpi, 99, observed_on="2027-01-10")  # after the period
-    result = service.check_in(db, ME, kr, None, confidence="at_risk", note="slow month")
+        checkins.check_in(db, ME, kr, None, confidence="on_track")
+    kpis.record_kpi_value(db, me, kpi, 55, observed_on="2026-11-20")
+    kpis.record_kpi_value(db, me, kpi, 99, observed_on="2027-01-10")  # after the period
+    result = checkins.check_in(db, ME, kr, None, confidence="at_risk", note="slow month")
     assert result.value == 55
     assert result.progress == pytest.approx(0.55)
     [row] = kr_history(db, kr)

@@ -27,12 +27,12 @@ import okrtui.app
 from okrtui.cli.main import main, run
 from store.db.database import Database, open_database
 from store.db.schema import HEAD
+from store.domain.quarters import quarter_bounds
 from store.format import format_number, format_percent
 from store.format import kr_value as kr_value_text
 from store.model.enums import BAND_LABEL
 from store.paths import config_file, default_db_path
 from store.queries import default_period, load_tree, my_key_results
-from store.write.service import quarter_bounds
 
 DATA = Path(__file__).parent / "data"
 # Terminal control: C0 (except newline), DEL, C1, bidi and zero-width characters.

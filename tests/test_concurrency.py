@@ -19,7 +19,7 @@ from store.db.database import Database, open_database
 from store.errors import WriteError
 from store.identity import current_username
 from store.queries import kr_history
-from store.write import service
+from store.write import checkins, key_results, objectives, periods
 from store.write.counters import add_to_key_result
 
 ME = current_username()
@@ -31,9 +31,9 @@ ROOT = os.getuid() == 0
 
 @pytest.fixture
 def kr(db: Database) -> int:
-    pid = service.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
-    oid = service.create_objective(db, ME, period_id=pid, title="O", owner=ME).id
-    return service.create_key_result(db, ME, objective_id=oid, title="Deals", target=1e9).id
+    pid = periods.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
+    oid = objectives.create_objective(db, ME, period_id=pid, title="O", owner=ME).id
+    return key_results.create_key_result(db, ME, objective_id=oid, title="Deals", target=1e9).id
 
 
 def scalar(path: Path, sql: str) -> Any:
@@ -68,7 +68,7 @@ def _check_ins(path: str, kr_id: int, worker: int, barrier: Any, results: Any) -
         barrier.wait(timeout=60)
         for i in range(CHECK_INS_EACH):
             try:
-                service.check_in(db, ME, kr_id, worker * 10_000 + i)
+                checkins.check_in(db, ME, kr_id, worker * 10_000 + i)
             except Exception as exc:  # reported to the parent, which fails the test
                 errors.append(repr(exc))
     finally:
@@ -180,7 +180,7 @@ def test_kill_9_mid_batch_leaves_every_committed_batch_and_nothing_partial(
     assert rows >= committed * BATCH  # every batch reported as committed is there
     assert scalar(db.path, "SELECT count(*) FROM activity WHERE author = 'w'") == rows
     # The database is still writable afterwards.
-    service.check_in(db, ME, kr, 1)
+    checkins.check_in(db, ME, kr, 1)
 
 
 # --------------------------------------------------------------------------- read-only, full
@@ -189,13 +189,14 @@ needs_root = pytest.mark.skipif(not ROOT, reason="needs root to run as another u
 
 _AS_NOBODY = """
 import json, sys
-from store.write import service
-from store.db.database import open_database, WriteError
+from store.write import objectives
+from store.db.database import open_database
+from store.errors import WriteError
 from store.queries import list_periods
 db = open_database(sys.argv[1])
 out = {"read_only": db.read_only, "before": [p.name for p in list_periods(db)]}
 try:
-    service.create_objective(db, "nobody", period_id=1, title="t", owner="nobody")
+    objectives.create_objective(db, "nobody", period_id=1, title="t", owner="nobody")
     out["write"] = "ok"
 except WriteError as exc:
     out["write"] = str(exc)
@@ -232,7 +233,7 @@ def test_read_only_file_or_folder_reads_and_refuses_writes_clearly(
 ) -> None:
     path = public_dir / "okrtui.db"
     database = open_database(path, create=True)
-    service.ensure_period(database, ME)
+    periods.ensure_period(database, ME)
     database.close()
     if case == "file":
         path.chmod(0o444)
@@ -280,18 +281,18 @@ def _fill(directory: Path) -> Path:
 def test_full_disk_refuses_the_write_keeps_reading_and_recovers(tiny_disk: Path) -> None:
     database = open_database(tiny_disk / "okrtui.db", create=True)
     try:
-        pid = service.ensure_period(database, ME)
+        pid = periods.ensure_period(database, ME)
         assert pid is not None
-        oid = service.create_objective(database, ME, period_id=pid, title="O", owner=ME).id
-        kr = service.create_key_result(database, ME, objective_id=oid, title="K", target=9).id
-        service.check_in(database, ME, kr, 1)
+        oid = objectives.create_objective(database, ME, period_id=pid, title="O", owner=ME).id
+        kr = key_results.create_key_result(database, ME, objective_id=oid, title="K", target=9).id
+        checkins.check_in(database, ME, kr, 1)
         filler = _fill(tiny_disk)
         with pytest.raises(WriteError, match="is full: nothing was changed"):
             for i in range(1000):
-                service.check_in(database, ME, kr, 2, note="n" * 4000 + str(i))
+                checkins.check_in(database, ME, kr, 2, note="n" * 4000 + str(i))
         assert kr_history(database, kr)[0].value == 1  # reads still work
         filler.unlink()
-        service.check_in(database, ME, kr, 3)
+        checkins.check_in(database, ME, kr, 3)
         assert kr_history(database, kr)[-1].value == 3
     finally:
         database.close()

@@ -27,7 +27,7 @@ from store.db.database import Database, open_database
 from store.db.watch import ChangeWatcher
 from store.errors import DatabaseUnavailable
 from store.identity import User, current_username
-from store.write import service
+from store.write import checkins, key_results, objectives, periods
 
 ME = current_username()
 
@@ -71,11 +71,13 @@ def stoppable(pg_cluster: Cluster, pg_url: str) -> Iterator[Callable[[bool], Non
 
 
 def _organisation(db: Database) -> None:
-    period = service.create_period(db, ME, "Q4", "2026-10-01", "2026-12-31", "active").id
-    objective = service.create_objective(db, ME, period_id=period, title="Grow", owner=ME).id
+    period = periods.create_period(db, ME, "Q4", "2026-10-01", "2026-12-31", "active").id
+    objective = objectives.create_objective(db, ME, period_id=period, title="Grow", owner=ME).id
     for n in range(3):
-        kr = service.create_key_result(db, ME, objective_id=objective, title=f"KR {n}", target=10)
-        service.check_in(db, ME, kr.id, n + 1)
+        kr = key_results.create_key_result(
+            db, ME, objective_id=objective, title=f"KR {n}", target=10
+        )
+        checkins.check_in(db, ME, kr.id, n + 1)
 
 
 async def test_a_stopped_server_keeps_keys_answering_and_the_app_recovers(

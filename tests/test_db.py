@@ -216,7 +216,7 @@ def test_utc_timestamps_round_trip_and_naive_is_refused(db) -> None:
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cover - non-root
     from store.errors import WriteError
-    from store.write.service import create_period
+    from store.write.periods import create_period
 
     path = db.path
     db.close()
@@ -232,7 +232,7 @@ def test_read_only_connection_reports_and_changes_nothing(db) -> None:
     """Root ignores chmod, so open the file read-only through SQLite itself."""
     from store.db.database import Database, Target
     from store.errors import WriteError
-    from store.write.service import create_period
+    from store.write.periods import create_period
 
     path = db.path
     db.close()
@@ -290,7 +290,7 @@ def test_a_full_disk_never_advises_restoring_a_backup(full_disk: Path) -> None:
 def test_a_damaged_file_still_gets_the_restore_advice(tmp_path: Path) -> None:
     path = tmp_path / "damaged.db"
     db = open_database(path, create=True)
-    from store.write.service import ensure_period
+    from store.write.periods import ensure_period
 
     ensure_period(db, current_username())
     db.close()

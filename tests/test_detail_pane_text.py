@@ -9,7 +9,8 @@ from okrtui.screens.dialogs import NoteViewer
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from store.db.database import open_database
 from store.queries import default_period, load_tree
-from store.write.service import check_in, create_key_result
+from store.write.checkins import check_in
+from store.write.key_results import create_key_result
 
 SIZE = (120, 40)
 

@@ -21,6 +21,7 @@ from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.identity import current_username
 from store.io.kpi_csv import parse_kpi_csv
+from store.io.kpi_import import import_kpi_values
 from store.model.enums import Direction, Kind, KpiDirection, PeriodState
 from store.model.tables import KpiValue, utcnow
 from store.queries import kpi_panels
@@ -32,14 +33,16 @@ from store.read.kpis import (
     objective_kpi_warnings,
     warning_for,
 )
-from store.write.kpis import import_kpi_values, set_kpi_archived, set_kpi_parent, update_kpi
-from store.write.service import (
-    create_key_result,
+from store.write.key_results import create_key_result
+from store.write.kpis import (
     create_kpi,
-    create_objective,
-    create_period,
     record_kpi_value,
+    set_kpi_archived,
+    set_kpi_parent,
+    update_kpi,
 )
+from store.write.objectives import create_objective
+from store.write.periods import create_period
 
 ACTOR = current_username()  # owns the database file: an admin
 STRANGER = "zz-not-a-member"  # owns nothing, in no group: may change no KPI

@@ -19,7 +19,7 @@ from store.db.database import Database, open_database
 from store.db.watch import ChangeWatcher
 from store.errors import DatabaseError
 from store.identity import current_username
-from store.write import service
+from store.write import checkins, objectives, periods
 from widgets.footer import KeyFooter
 
 SIZE = (120, 40)
@@ -88,11 +88,11 @@ def test_watcher_sees_other_connections_commits_only_once(db: Database) -> None:
         assert not watcher.changed()
         assert db.path is not None
         other = open_database(db.path)
-        service.create_period(other, ME, "P", "2026-10-01", "2026-12-31")
+        periods.create_period(other, ME, "P", "2026-10-01", "2026-12-31")
         other.close()
         assert watcher.changed()
         assert not watcher.changed()
-        service.create_period(db, ME, "Q", "2027-01-01", "2027-03-31")  # our own pool
+        periods.create_period(db, ME, "Q", "2027-01-01", "2027-03-31")  # our own pool
         assert watcher.changed()
         started = time.perf_counter()
         for _ in range(1000):
@@ -126,7 +126,7 @@ async def test_another_writers_check_in_appears_without_a_keypress(
         assert cursor is not None
         other = open_database(tester_demo_path)
         try:
-            service.check_in(other, ME, kr, 424242, confirmed=True)
+            checkins.check_in(other, ME, kr, 424242, confirmed=True)
         finally:
             other.close()
         took = await wait_for(pilot, lambda: current(app, kr) == 424242)
@@ -161,7 +161,7 @@ async def test_a_failed_re_read_changes_nothing_and_is_tried_again(
         monkeypatch.setattr(tree_module, "objective_kpi_warnings", busy)
         other = open_database(tester_demo_path)
         try:
-            service.check_in(other, ME, kr, 424242, confirmed=True)
+            checkins.check_in(other, ME, kr, 424242, confirmed=True)
         finally:
             other.close()
         screen.reload()
@@ -224,7 +224,7 @@ async def test_own_writes_do_not_rebuild_the_tree_again(make_app, tester_demo_pa
         screen._rebuild = counting  # type: ignore[method-assign]
         assert screen.model is not None
         oid = screen.model.roots[0]
-        service.update_objective(app.db, app.username, oid, description="changed by me")
+        objectives.update_objective(app.db, app.username, oid, description="changed by me")
         screen.reload()  # what every editing action does right after its write
         assert rebuilds == 1
         await pilot.pause(1.6)  # at least one poll sees the commit

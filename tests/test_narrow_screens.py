@@ -33,7 +33,7 @@ async def test_an_empty_period_welcomes_in_the_main_area_and_keeps_help_in_reach
 ) -> None:
     from store.db.database import open_database
     from store.identity import current_username
-    from store.write.service import ensure_period
+    from store.write.periods import ensure_period
 
     path = tmp_path / "empty.db"
     db = open_database(path, create=True)

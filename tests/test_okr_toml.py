@@ -12,7 +12,7 @@ from store.db.database import Database
 from store.errors import DomainError, OkrFileError, PermissionDenied
 from store.io.okr_toml import apply_toml, export_toml, parse_toml
 from store.queries import load_tree
-from store.write.periods import close_period
+from store.write.close_period import close_period
 
 Q4 = 2
 

@@ -11,19 +11,24 @@ from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.model.enums import ObjectiveState, PeriodState
 from store.queries import list_periods, load_tree
-from store.write.periods import (
+from store.read.periods import period_summaries
+from store.write.checkins import check_in
+from store.write.close_period import (
     ObjectiveReview,
     close_period,
-    create_next_period,
     default_grade,
     is_unfinished,
     parse_grade,
-    period_summaries,
-    quarter_after,
     roll_target,
+)
+from store.write.key_results import create_key_result
+from store.write.objectives import create_objective
+from store.write.periods import (
+    create_next_period,
+    create_period,
+    quarter_after,
     suggest_next_period,
 )
-from store.write.service import check_in, create_key_result, create_objective, create_period
 
 Q4 = 2  # the demo's active period (2026-Q4); 1 is the closed 2026-Q3
 

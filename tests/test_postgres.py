@@ -27,7 +27,7 @@ from store.db.schema import HEAD
 from store.db.watch import ChangeWatcher
 from store.errors import DatabaseError, SchemaTooNewError, WriteError
 from store.identity import current_username
-from store.write import service
+from store.write import checkins, key_results, kpis, objectives, periods
 from store.write.counters import add_to_key_result
 
 psycopg = pytest.importorskip("psycopg", reason="PostgreSQL tests need psycopg (okrtui[postgres])")
@@ -173,9 +173,9 @@ def _adder(url: str, kr_id: int, barrier: Any, results: Any) -> None:
 
 def test_concurrent_read_then_write_additions_all_count(db: Database, pg_url: str) -> None:
     """8 processes each add 1 to a KR 25 times: read-modify-write, none may be lost."""
-    pid = service.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
-    oid = service.create_objective(db, ME, period_id=pid, title="O", owner=ME).id
-    kr = service.create_key_result(db, ME, objective_id=oid, title="Deals", target=1e9).id
+    pid = periods.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
+    oid = objectives.create_objective(db, ME, period_id=pid, title="O", owner=ME).id
+    kr = key_results.create_key_result(db, ME, objective_id=oid, title="Deals", target=1e9).id
     ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [ctx.Process(target=_adder, args=(pg_url, kr, barrier, results))
@@ -202,7 +202,7 @@ def test_a_writer_that_waits_too_long_gets_busy_and_writes_nothing(
 ) -> None:
     import store.db.pg
 
-    pid = service.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
+    pid = periods.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
     monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 300)
     with psycopg.connect(
         f"host=127.0.0.1 port={pg_cluster.port} user=okrtui_test dbname={pg_url.rsplit('/', 1)[1]}"
@@ -210,7 +210,7 @@ def test_a_writer_that_waits_too_long_gets_busy_and_writes_nothing(
         blocker.execute(f"SELECT {store.db.pg.WRITE_LOCK}()")
         blocker_pid = blocker.info.backend_pid
         with pytest.raises(WriteError, match="stayed busy") as refused:
-            service.create_objective(db, ME, period_id=pid, title="Blocked", owner=ME)
+            objectives.create_objective(db, ME, period_id=pid, title="Blocked", owner=ME)
     # The refusal says whose session holds the lock.
     assert f"held by role okrtui_test (pid {blocker_pid})" in str(refused.value)
     with db.read() as conn:
@@ -226,7 +226,7 @@ def test_another_process_commit_is_noticed_within_two_seconds(db: Database, pg_u
         assert watcher.changed() is False
         other = open_database(pg_url)
         try:
-            service.create_period(other, ME, "P", "2026-10-01", "2026-12-31", "active")
+            periods.create_period(other, ME, "P", "2026-10-01", "2026-12-31", "active")
         finally:
             other.close()
         deadline = time.monotonic() + 2
@@ -261,7 +261,7 @@ def test_db_copy_moves_everything_both_ways_losslessly(
     # New rows get fresh ids after the copy (the sequences were moved past the copied ids).
     db = open_database(fresh_url)
     try:
-        new_kpi = service.create_kpi(db, ME, name="After the copy", owner=ME).id
+        new_kpi = kpis.create_kpi(db, ME, name="After the copy", owner=ME).id
     finally:
         db.close()
     assert new_kpi == max(k["id"] for k in document["kpis"]) + 1
@@ -269,7 +269,7 @@ def test_db_copy_moves_everything_both_ways_losslessly(
 
 def test_db_copy_refuses_a_database_that_holds_data(demo_path: Path, pg_url: str) -> None:
     db = open_database(pg_url)
-    service.create_period(db, ME, "Keep", "2026-10-01", "2026-12-31", "active")
+    periods.create_period(db, ME, "Keep", "2026-10-01", "2026-12-31", "active")
     db.close()
     result = cli("--db", str(demo_path), "db", "copy", "--to", pg_url)
     assert result.exit_code == 1
@@ -299,13 +299,15 @@ def org(pg_cluster: Cluster, fresh_url: str) -> Iterator[tuple[str, dict[str, in
     try:
         with db.write() as s:
             s.connection().execute(text("INSERT INTO admin VALUES ('chief', 'chief', now())"))
-        period = service.create_period(db, "chief", "Q4", "2026-10-01", "2026-12-31", "active").id
-        top = service.create_objective(db, "boss", period_id=period, title="Top", owner="boss").id
-        team = service.create_objective(db, "alice", period_id=period, title="Team",
+        period = periods.create_period(db, "chief", "Q4", "2026-10-01", "2026-12-31", "active").id
+        top = objectives.create_objective(
+            db, "boss", period_id=period, title="Top", owner="boss"
+        ).id
+        team = objectives.create_objective(db, "alice", period_id=period, title="Team",
                                         owner="alice", parent_id=top,
                                         collaborators=["carol"]).id  # fmt: skip
-        kr = service.create_key_result(db, "alice", objective_id=team, title="KR", target=10).id
-        kpi = service.create_kpi(db, "bob", name="Churn", owner="bob").id
+        kr = key_results.create_key_result(db, "alice", objective_id=team, title="KR", target=10).id
+        kpi = kpis.create_kpi(db, "bob", name="Churn", owner="bob").id
     finally:
         db.close()
     yield fresh_url, {"top": top, "team": team, "kr": kr, "kpi": kpi}
@@ -394,7 +396,7 @@ def test_who_holds_an_objective_is_kept_for_its_holders(
     team, top = ids["team"], ids["top"]
     as_carol = open_database(url.replace("okrtui_test@", "carol@"))
     try:  # the edit form sends every field: unchanged owner and collaborators are fine
-        service.update_objective(as_carol, "carol", team, title="Team, by carol",
+        objectives.update_objective(as_carol, "carol", team, title="Team, by carol",
                                  owner="alice", collaborators=["carol"])  # fmt: skip
     finally:
         as_carol.close()
@@ -436,10 +438,10 @@ def test_okrtui_itself_is_held_to_the_role_it_connects_as(
     as_bob = open_database(url.replace("okrtui_test@", "bob@"))
     try:
         with pytest.raises(WriteError, match="refused"):
-            service.check_in(as_bob, "alice", ids["kr"], 7)
+            checkins.check_in(as_bob, "alice", ids["kr"], 7)
         with pytest.raises(WriteError, match="refused"):
-            service.update_objective(as_bob, "alice", ids["team"], title="sneaky")
-        service.record_kpi_value(as_bob, "bob", ids["kpi"], 3, observed_on="2026-11-20")
+            objectives.update_objective(as_bob, "alice", ids["team"], title="sneaky")
+        kpis.record_kpi_value(as_bob, "bob", ids["kpi"], 3, observed_on="2026-11-20")
     finally:
         as_bob.close()
     assert _scalar(url, "SELECT count(*) FROM check_in") == 0

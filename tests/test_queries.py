@@ -29,7 +29,7 @@ from store.queries import (
     resolve_kpi,
     resolve_period,
 )
-from store.write import service
+from store.write import checkins, key_results, kpis, objectives, periods
 
 # The database file's owner, who may change everything (permissions: tests/test_rights.py).
 ACTOR = current_username()
@@ -217,26 +217,26 @@ def test_thresholds_change_the_bands(demo_db: Database) -> None:
 
 
 def test_kpi_driven_kr_uses_the_value_on_or_before_period_end(db: Database) -> None:
-    q3 = service.create_period(db, ACTOR, "Q3", "2026-07-01", "2026-09-30").id
-    q4 = service.create_period(db, ACTOR, "Q4", "2026-10-01", "2026-12-31", "active").id
-    q2 = service.create_period(db, ACTOR, "Q2", "2026-04-01", "2026-06-30").id
-    kpi = service.create_kpi(db, ACTOR, name="NPS", owner="jon").id
-    empty_kpi = service.create_kpi(db, ACTOR, name="Later", owner="jon").id
+    q3 = periods.create_period(db, ACTOR, "Q3", "2026-07-01", "2026-09-30").id
+    q4 = periods.create_period(db, ACTOR, "Q4", "2026-10-01", "2026-12-31", "active").id
+    q2 = periods.create_period(db, ACTOR, "Q2", "2026-04-01", "2026-06-30").id
+    kpi = kpis.create_kpi(db, ACTOR, name="NPS", owner="jon").id
+    empty_kpi = kpis.create_kpi(db, ACTOR, name="Later", owner="jon").id
     for day, value in [
         ("2026-09-01", 30),
         ("2026-09-30", 35),
         ("2026-10-02", 40),
         ("2026-11-20", 44),
     ]:
-        service.record_kpi_value(db, ACTOR, kpi, value, observed_on=day)
-    service.record_kpi_value(db, ACTOR, empty_kpi, 1, observed_on="2026-11-01")
+        kpis.record_kpi_value(db, ACTOR, kpi, value, observed_on=day)
+    kpis.record_kpi_value(db, ACTOR, empty_kpi, 1, observed_on="2026-11-01")
     krs = {}
     for pid in (q2, q3, q4):
-        oid = service.create_objective(db, ACTOR, period_id=pid, title="O", owner="ana").id
-        krs[pid] = service.create_key_result(
+        oid = objectives.create_objective(db, ACTOR, period_id=pid, title="O", owner="ana").id
+        krs[pid] = key_results.create_key_result(
             db, ACTOR, objective_id=oid, title="NPS 45", start=20, target=45, kpi_id=kpi
         ).id
-        service.create_key_result(
+        key_results.create_key_result(
             db, ACTOR, objective_id=oid, title="Later", target=5, kpi_id=empty_kpi
         )
     q3_kr = load_tree(db, q3).key_result(krs[q3])
@@ -258,22 +258,24 @@ def test_kpi_driven_kr_uses_the_value_on_or_before_period_end(db: Database) -> N
 def test_load_tree_unknown_and_empty_period(db: Database) -> None:
     with pytest.raises(NotFoundError, match="period 99 does not exist"):
         load_tree(db, 99)
-    pid = service.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
+    pid = periods.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
     tree = load_tree(db, pid)
     assert tree.objectives == {} and tree.roots == [] and list(tree.walk()) == []
 
 
 def test_rollup_through_objectives_without_krs(db: Database) -> None:
-    pid = service.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
-    top = service.create_objective(db, ACTOR, period_id=pid, title="Top", owner="a").id
+    pid = periods.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
+    top = objectives.create_objective(db, ACTOR, period_id=pid, title="Top", owner="a").id
     kids = [
-        service.create_objective(db, ACTOR, period_id=pid, title=t, owner="a", parent_id=top).id
+        objectives.create_objective(db, ACTOR, period_id=pid, title=t, owner="a", parent_id=top).id
         for t in ("A", "B")
     ]
-    a = service.create_key_result(db, ACTOR, objective_id=kids[0], title="a", start=0, target=10)
-    b = service.create_key_result(db, ACTOR, objective_id=kids[1], title="b", kind="percent")
-    service.check_in(db, ACTOR, a.id, 20)  # 200 %: capped at 1.0 in the roll-up
-    service.check_in(db, ACTOR, b.id, 40)
+    a = key_results.create_key_result(
+        db, ACTOR, objective_id=kids[0], title="a", start=0, target=10
+    )
+    b = key_results.create_key_result(db, ACTOR, objective_id=kids[1], title="b", kind="percent")
+    checkins.check_in(db, ACTOR, a.id, 20)  # 200 %: capped at 1.0 in the roll-up
+    checkins.check_in(db, ACTOR, b.id, 40)
     tree = load_tree(db, pid)
     assert tree.key_result(a.id).progress == pytest.approx(2.0)  # type: ignore[union-attr]
     assert tree.objectives[kids[0]].band == Band.ACHIEVED  # capped at exactly 1.0
@@ -400,15 +402,15 @@ def test_load_tree_takes_a_fixed_number_of_queries(tmp_path: Path) -> None:
 
 
 def test_kr_history_oldest_first_and_limit(db: Database) -> None:
-    pid = service.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
-    oid = service.create_objective(db, ACTOR, period_id=pid, title="O", owner="bob").id
-    kr = service.create_key_result(db, ACTOR, objective_id=oid, title="K", target=100).id
-    other = service.create_key_result(db, ACTOR, objective_id=oid, title="L", target=100).id
+    pid = periods.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
+    oid = objectives.create_objective(db, ACTOR, period_id=pid, title="O", owner="bob").id
+    kr = key_results.create_key_result(db, ACTOR, objective_id=oid, title="K", target=100).id
+    other = key_results.create_key_result(db, ACTOR, objective_id=oid, title="L", target=100).id
     base = datetime.now(UTC) - timedelta(days=30)
     # Entered out of order (back-dated check-ins), plus a tie on the timestamp.
     for day, value in [(5, 50), (1, 10), (9, 90), (3, 30), (9, 95), (7, 70)]:
-        service.check_in(db, "bob", kr, value, at=base + timedelta(days=day), note=f"n{value}")
-    service.check_in(db, "bob", other, 1)
+        checkins.check_in(db, "bob", kr, value, at=base + timedelta(days=day), note=f"n{value}")
+    checkins.check_in(db, "bob", other, 1)
     history = kr_history(db, kr)
     assert [h.value for h in history] == [10, 30, 50, 70, 90, 95]
     assert all(h.key_result_id == kr and h.author == "bob" for h in history)
@@ -445,9 +447,9 @@ def test_kpi_panels_last_n_values(demo_db: Database) -> None:
 
 
 def test_kpi_panels_archived_and_empty(db: Database) -> None:
-    live = service.create_kpi(db, ACTOR, name="Live", owner="a", category="B").id
-    gone = service.create_kpi(db, ACTOR, name="Gone", owner="a", category="A").id
-    empty = service.create_kpi(
+    live = kpis.create_kpi(db, ACTOR, name="Live", owner="a", category="B").id
+    gone = kpis.create_kpi(db, ACTOR, name="Gone", owner="a", category="A").id
+    empty = kpis.create_kpi(
         db,
         ACTOR,
         name="Empty",
@@ -460,7 +462,7 @@ def test_kpi_panels_archived_and_empty(db: Database) -> None:
     ).id
     for kpi in (live, gone):
         for day in range(1, 4):
-            service.record_kpi_value(db, ACTOR, kpi, day * 10, observed_on=f"2026-11-0{day}")
+            kpis.record_kpi_value(db, ACTOR, kpi, day * 10, observed_on=f"2026-11-0{day}")
     with db.write() as s:
         s.connection().execute(sql("UPDATE kpi SET archived = TRUE WHERE id = :id"), {"id": gone})
     panels = {p.id: p for p in kpi_panels(db, last=2)}
@@ -504,17 +506,19 @@ def test_my_key_results_on_the_demo(demo_db: Database, me: str) -> None:
 
 
 def test_my_key_results_owned_objective_owned_and_collaborated(db: Database) -> None:
-    pid = service.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
-    other = service.create_period(db, ACTOR, "Other", "2027-01-01", "2027-03-31").id
-    mine_obj = service.create_objective(db, ACTOR, period_id=pid, title="Mine", owner="zed").id
-    theirs = service.create_objective(db, ACTOR, period_id=pid, title="Theirs", owner="amy").id
-    shared = service.create_objective(
+    pid = periods.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
+    other = periods.create_period(db, ACTOR, "Other", "2027-01-01", "2027-03-31").id
+    mine_obj = objectives.create_objective(db, ACTOR, period_id=pid, title="Mine", owner="zed").id
+    theirs = objectives.create_objective(db, ACTOR, period_id=pid, title="Theirs", owner="amy").id
+    shared = objectives.create_objective(
         db, ACTOR, period_id=pid, title="Shared", owner="amy", collaborators=["zed"]
     ).id
-    elsewhere = service.create_objective(db, ACTOR, period_id=other, title="Later", owner="zed").id
+    elsewhere = objectives.create_objective(
+        db, ACTOR, period_id=other, title="Later", owner="zed"
+    ).id
 
     def kr(oid: int, title: str, owner: str) -> int:
-        return service.create_key_result(
+        return key_results.create_key_result(
             db, ACTOR, objective_id=oid, title=title, target=1, owner=owner
         ).id
 
@@ -553,13 +557,13 @@ def test_resolve_key_result(demo_db: Database) -> None:
 
 
 def test_resolve_key_result_unicode_and_ambiguous_titles(db: Database) -> None:
-    pid = service.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
-    oid = service.create_objective(db, ACTOR, period_id=pid, title="O", owner="a").id
-    umlaut = service.create_key_result(
+    pid = periods.create_period(db, ACTOR, "P", "2026-10-01", "2026-12-31").id
+    oid = objectives.create_objective(db, ACTOR, period_id=pid, title="O", owner="a").id
+    umlaut = key_results.create_key_result(
         db, ACTOR, objective_id=oid, title="Ärger senken", target=1
     ).id
     twins = [
-        service.create_key_result(db, ACTOR, objective_id=oid, title="Ship it", target=1).id
+        key_results.create_key_result(db, ACTOR, objective_id=oid, title="Ship it", target=1).id
         for _ in range(2)
     ]
     assert resolve_key_result(db, "ärger SENKEN") == umlaut
@@ -583,15 +587,15 @@ def test_resolve_period_and_default_order(db: Database) -> None:
     with pytest.raises(NotFoundError, match="no period yet"):
         resolve_period(db, None)
     assert default_period(db) is None
-    q3 = service.create_period(db, ACTOR, "2026-Q3", "2026-07-01", "2026-09-30").id
-    q1 = service.create_period(db, ACTOR, "2027-Q1", "2027-01-01", "2027-03-31").id
-    q4 = service.create_period(db, ACTOR, "2026-Q4", "2026-10-01", "2026-12-31").id
+    q3 = periods.create_period(db, ACTOR, "2026-Q3", "2026-07-01", "2026-09-30").id
+    q1 = periods.create_period(db, ACTOR, "2027-Q1", "2027-01-01", "2027-03-31").id
+    q4 = periods.create_period(db, ACTOR, "2026-Q4", "2026-10-01", "2026-12-31").id
     assert [p.id for p in list_periods(db)] == [q1, q4, q3]  # newest first
     # No active period: the one containing today, else the latest.
     assert default_period(db, date(2026, 8, 1)).id == q3  # type: ignore[union-attr]
     assert default_period(db, date(2026, 11, 23)).id == q4  # type: ignore[union-attr]
     assert default_period(db, date(2030, 1, 1)).id == q1  # type: ignore[union-attr]
-    service.activate_period(db, ACTOR, q3)
+    periods.activate_period(db, ACTOR, q3)
     assert default_period(db, date(2026, 11, 23)).id == q3  # type: ignore[union-attr]
     assert resolve_period(db, None).id == q3
     assert resolve_period(db, "2026-q4").id == q4

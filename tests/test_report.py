@@ -15,7 +15,9 @@ from store.format import format_number, format_percent
 from store.io.report import Report, build_report, md, render_csv, render_json, render_markdown
 from store.model.enums import BAND_LABEL
 from store.queries import kpi_panels, load_tree
-from store.write.service import check_in, create_key_result, create_objective
+from store.write.checkins import check_in
+from store.write.key_results import create_key_result
+from store.write.objectives import create_objective
 
 TODAY = date(2026, 11, 23)
 Q4, Q3 = 2, 1

@@ -1,4 +1,4 @@
-"""Who may change what: the rules of store/domain/rights.py, enforced by store/write/service.py."""
+"""Who may change what: the rules of store/domain/rights.py, enforced by store/write/guards.py."""
 
 import contextlib
 import os
@@ -19,7 +19,7 @@ from store.errors import DomainError, PermissionDenied
 from store.identity import current_username
 from store.queries import load_tree
 from store.read import rights
-from store.write import service
+from store.write import checkins, key_results, kpis, objectives, periods
 from store.write.admins import add_admin, list_admins, remove_admin
 
 ME = current_username()  # owns the test database files, so is an admin without set-up
@@ -42,10 +42,10 @@ class Org:
 
 @pytest.fixture
 def org(db: Database) -> Org:
-    p = service.create_period(db, ME, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
+    p = periods.create_period(db, ME, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
 
     def obj(title: str, owner: str, parent: int | None = None, **kw: Any) -> int:
-        return service.create_objective(
+        return objectives.create_objective(
             db, ME, period_id=p, title=title, owner=owner, parent_id=parent, **kw
         ).id
 
@@ -53,11 +53,11 @@ def org(db: Database) -> Org:
     team = obj("Team", "lead", company, collaborators=["helper"])
     personal = obj("Personal", "ic", team)
     stray = obj("Stray", "stranger")
-    kr = service.create_key_result(db, ME, objective_id=personal, title="Mine", target=10).id
-    assigned = service.create_key_result(
+    kr = key_results.create_key_result(db, ME, objective_id=personal, title="Mine", target=10).id
+    assigned = key_results.create_key_result(
         db, ME, objective_id=personal, title="Assigned", target=10, owner="other"
     ).id
-    kpi = service.create_kpi(db, ME, name="MRR", owner="ana", team="Growth").id
+    kpi = kpis.create_kpi(db, ME, name="MRR", owner="ana", team="Growth").id
     return Org(db, p, company, team, personal, stray, kr, assigned, kpi)
 
 
@@ -84,13 +84,13 @@ def refused(fn: Callable[..., Any], db: Database, *args: Any, **kwargs: Any) -> 
 
 @pytest.mark.parametrize("who", ["ic", "lead", "ceo", ME])
 def test_owner_ancestor_owners_and_admins_may_edit(org: Org, who: str) -> None:
-    service.update_objective(org.db, who, org.personal, title=f"by {who}")
+    objectives.update_objective(org.db, who, org.personal, title=f"by {who}")
     assert load_tree(org.db, org.period).objectives[org.personal].title == f"by {who}"
 
 
 def test_collaborator_may_edit_that_objective_but_not_the_ones_below(org: Org) -> None:
-    service.update_objective(org.db, "helper", org.team, description="helping")
-    message = refused(service.update_objective, org.db, "helper", org.personal, title="x")
+    objectives.update_objective(org.db, "helper", org.team, description="helping")
+    message = refused(objectives.update_objective, org.db, "helper", org.personal, title="x")
     # The refusal says who may make the change, by reason.
     assert message == (
         "@helper may not change O-3 “Personal”: it may be changed by its owner @ic, "
@@ -100,37 +100,37 @@ def test_collaborator_may_edit_that_objective_but_not_the_ones_below(org: Org) -
 
 def test_strangers_are_refused_every_objective_change(org: Org) -> None:
     db, o = org.db, org.personal
-    refused(service.update_objective, db, "stranger", o, title="mine now")
-    refused(service.update_objective, db, "stranger", o, owner="stranger")
-    refused(service.move_objective, db, "stranger", o, None)
-    refused(service.delete_objective, db, "stranger", o)
-    refused(service.set_objective_state, db, "stranger", o, "archived")
-    refused(service.create_key_result, db, "stranger", objective_id=o, title="K", target=1)
-    refused(service.update_key_result, db, "stranger", org.kr, title="x")
-    refused(service.delete_key_result, db, "stranger", org.kr)
-    refused(service.check_in, db, "stranger", org.kr, 5)
+    refused(objectives.update_objective, db, "stranger", o, title="mine now")
+    refused(objectives.update_objective, db, "stranger", o, owner="stranger")
+    refused(objectives.move_objective, db, "stranger", o, None)
+    refused(objectives.delete_objective, db, "stranger", o)
+    refused(objectives.set_objective_state, db, "stranger", o, "archived")
+    refused(key_results.create_key_result, db, "stranger", objective_id=o, title="K", target=1)
+    refused(key_results.update_key_result, db, "stranger", org.kr, title="x")
+    refused(key_results.delete_key_result, db, "stranger", org.kr)
+    refused(checkins.check_in, db, "stranger", org.kr, 5)
 
 
 def test_the_owner_of_the_parent_rules_the_subtree_not_the_other_way(org: Org) -> None:
-    service.delete_key_result(org.db, "ceo", org.kr)
-    message = refused(service.update_objective, org.db, "ic", org.team, title="promoted")
+    key_results.delete_key_result(org.db, "ceo", org.kr)
+    message = refused(objectives.update_objective, org.db, "ic", org.team, title="promoted")
     assert "its owner @lead" in message and "@ceo" in message
 
 
 def test_key_result_owner_may_check_in_and_edit_it_only(org: Org) -> None:
     db = org.db
-    service.check_in(db, "other", org.assigned_kr, 4)
-    service.update_key_result(db, "other", org.assigned_kr, title="Assigned, renamed")
-    message = refused(service.check_in, db, "other", org.kr, 4)
+    checkins.check_in(db, "other", org.assigned_kr, 4)
+    key_results.update_key_result(db, "other", org.assigned_kr, title="Assigned, renamed")
+    message = refused(checkins.check_in, db, "other", org.kr, 4)
     assert message.startswith("@other may not change KR-1 “Mine” (of O-3)")
-    refused(service.delete_key_result, db, "other", org.assigned_kr)
-    refused(service.update_objective, db, "other", org.personal, title="x")
-    message = refused(service.check_in, db, "stranger", org.assigned_kr, 4)
+    refused(key_results.delete_key_result, db, "other", org.assigned_kr)
+    refused(objectives.update_objective, db, "other", org.personal, title="x")
+    message = refused(checkins.check_in, db, "stranger", org.assigned_kr, 4)
     assert "the key result's owner @other" in message
 
 
 def test_check_in_by_owner_lands_with_author(org: Org) -> None:
-    result = service.check_in(org.db, "ic", org.kr, 7)
+    result = checkins.check_in(org.db, "ic", org.kr, 7)
     assert result.value == 7
     with org.db.read() as conn:
         assert conn.execute(text("SELECT author FROM check_in")).scalar_one() == "ic"
@@ -141,23 +141,25 @@ def test_check_in_by_owner_lands_with_author(org: Org) -> None:
 
 def test_anyone_may_create_their_own_objective_anywhere(org: Org) -> None:
     db = org.db
-    top = service.create_objective(db, "newbie", period_id=org.period, title="T", owner="newbie")
-    under = service.create_objective(
+    top = objectives.create_objective(db, "newbie", period_id=org.period, title="T", owner="newbie")
+    under = objectives.create_objective(
         db, "newbie", period_id=org.period, title="U", owner="newbie", parent_id=org.personal
     )
     tree = load_tree(db, org.period)
     assert tree.objectives[top.id].parent_id is None
     assert tree.objectives[under.id].parent_id == org.personal
     # Aligning under ic's objective gives ic (and those above) rights over it.
-    service.update_objective(db, "ic", under.id, title="reviewed by ic")
+    objectives.update_objective(db, "ic", under.id, title="reviewed by ic")
 
 
 def test_creating_for_someone_else_needs_rights_on_the_parent(org: Org) -> None:
     db, p = org.db, org.period
-    message = refused(service.create_objective, db, "stranger", period_id=p, title="T", owner="ic")
+    message = refused(
+        objectives.create_objective, db, "stranger", period_id=p, title="T", owner="ic"
+    )
     assert "@stranger may not create an objective owned by @ic at the top level" in message
     refused(
-        service.create_objective,
+        objectives.create_objective,
         db,
         "stranger",
         period_id=p,
@@ -165,44 +167,44 @@ def test_creating_for_someone_else_needs_rights_on_the_parent(org: Org) -> None:
         owner="ic",
         parent_id=org.team,
     )
-    made = service.create_objective(
+    made = objectives.create_objective(
         db, "lead", period_id=p, title="For ic", owner="ic", parent_id=org.team
     )
     assert load_tree(db, p).objectives[made.id].owner == "ic"
-    service.create_objective(db, ME, period_id=p, title="By admin", owner="ic")
+    objectives.create_objective(db, ME, period_id=p, title="By admin", owner="ic")
 
 
 def test_collaborators_edit_an_objective_but_not_who_holds_it(org: Org) -> None:
     """Else a collaborator could take it over, or move it under an objective of theirs
     and so gain every objective under it."""
     db = org.db
-    mine = service.create_objective(db, "helper", period_id=org.period, title="Mine",
+    mine = objectives.create_objective(db, "helper", period_id=org.period, title="Mine",
                                     owner="helper").id  # fmt: skip
     # the edit form sends every field: an unchanged owner and collaborators are fine
-    service.update_objective(db, "helper", org.team, title="Team, renamed", level="team",
+    objectives.update_objective(db, "helper", org.team, title="Team, renamed", level="team",
                              collaborators=["helper"], owner="lead")  # fmt: skip
-    message = refused(service.move_objective, db, "helper", org.team, mine)
+    message = refused(objectives.move_objective, db, "helper", org.team, mine)
     assert message == (
         f"@helper may not change the owner, collaborators or alignment of O-{org.team} "
         "“Team, renamed”: its owner @lead, the owners of the objectives above it @ceo or an "
         f"admin (@{ME}) may (collaborators edit the rest)"
     )
-    refused(service.update_objective, db, "helper", org.team, owner="helper")
-    refused(service.update_objective, db, "helper", org.team, collaborators=["helper", "pal"])
-    refused(service.update_objective, db, "helper", org.team, collaborators=[])
+    refused(objectives.update_objective, db, "helper", org.team, owner="helper")
+    refused(objectives.update_objective, db, "helper", org.team, collaborators=["helper", "pal"])
+    refused(objectives.update_objective, db, "helper", org.team, collaborators=[])
     assert not rights.can_edit_objective(db, "helper", org.personal)  # still not gained
     for holder in ("lead", "ceo", ME):
-        service.update_objective(db, holder, org.team, collaborators=["helper", holder])
-    service.move_objective(db, "lead", org.team, mine)  # the owner may align it anywhere
+        objectives.update_objective(db, holder, org.team, collaborators=["helper", holder])
+    objectives.move_objective(db, "lead", org.team, mine)  # the owner may align it anywhere
     assert rights.can_edit_objective(db, "helper", org.personal)  # and then helper rules it
 
 
 def test_moving_needs_rights_on_the_objective_any_parent_is_fine(org: Org) -> None:
     db = org.db
-    service.move_objective(db, "stranger", org.stray, org.personal)
+    objectives.move_objective(db, "stranger", org.stray, org.personal)
     assert load_tree(db, org.period).objectives[org.stray].parent_id == org.personal
-    refused(service.move_objective, db, "stranger", org.personal, org.stray)
-    service.move_objective(db, "ic", org.personal, org.company)
+    refused(objectives.move_objective, db, "stranger", org.personal, org.stray)
+    objectives.move_objective(db, "ic", org.personal, org.company)
 
 
 # --------------------------------------------------------------------------- KPIs
@@ -212,11 +214,11 @@ def test_kpi_owner_and_admins_record_values_others_are_refused(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(identity, "team_members", lambda team: None)
-    service.record_kpi_value(org.db, "ana", org.kpi, 10, observed_on="2026-11-02")
-    service.record_kpi_value(org.db, ME, org.kpi, 11, observed_on="2026-11-09")
+    kpis.record_kpi_value(org.db, "ana", org.kpi, 10, observed_on="2026-11-02")
+    kpis.record_kpi_value(org.db, ME, org.kpi, 11, observed_on="2026-11-09")
     before = count(org.db, "kpi_value")
     with pytest.raises(PermissionDenied, match=r"@ben may not change the KPI 'MRR'.*@ana"):
-        service.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
+        kpis.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
     assert count(org.db, "kpi_value") == before
 
 
@@ -225,9 +227,9 @@ def test_kpi_team_members_come_from_the_unix_group(
 ) -> None:
     groups = {"Growth": frozenset({"ben", "cat"})}
     monkeypatch.setattr(identity, "team_members", lambda team: groups.get(team))
-    service.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
+    kpis.record_kpi_value(org.db, "ben", org.kpi, 12, observed_on="2026-11-16")
     with pytest.raises(PermissionDenied, match="members of its team 'Growth'"):
-        service.record_kpi_value(org.db, "dan", org.kpi, 13, observed_on="2026-11-16")
+        kpis.record_kpi_value(org.db, "dan", org.kpi, 13, observed_on="2026-11-16")
     assert rights.editable_kpis(org.db, "cat") == {org.kpi}
     assert rights.editable_kpis(org.db, "dan") == frozenset()
     assert rights.can_edit_kpi(org.db, "ben", org.kpi)
@@ -249,9 +251,9 @@ def test_creating_a_kpi_for_someone_else_is_for_admins(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(identity, "team_members", lambda team: None)
-    service.create_kpi(org.db, "ben", name="Churn", owner="ben")
+    kpis.create_kpi(org.db, "ben", name="Churn", owner="ben")
     with pytest.raises(PermissionDenied, match="may not create a KPI owned by @ana"):
-        service.create_kpi(org.db, "ben", name="NPS", owner="ana")
+        kpis.create_kpi(org.db, "ben", name="NPS", owner="ana")
 
 
 # --------------------------------------------------------------------------- admins
@@ -261,19 +263,19 @@ def test_a_new_database_needs_no_setup_for_its_owner(tmp_path: Path) -> None:
     db = open_database(tmp_path / "mine.db", create=True)
     try:
         assert rights.admins(db) == [ME]
-        pid = service.ensure_period(db, ME)
+        pid = periods.ensure_period(db, ME)
         assert pid is not None
-        oid = service.create_objective(db, ME, period_id=pid, title="O", owner="someone").id
-        service.update_objective(db, ME, oid, title="still mine to change")
+        oid = objectives.create_objective(db, ME, period_id=pid, title="O", owner="someone").id
+        objectives.update_objective(db, ME, oid, title="still mine to change")
     finally:
         db.close()
 
 
 def test_periods_are_changed_by_admins_only(org: Org) -> None:
-    message = refused(service.create_period, org.db, "ic", "2027-Q1", "2027-01-01", "2027-03-31")
+    message = refused(periods.create_period, org.db, "ic", "2027-Q1", "2027-01-01", "2027-03-31")
     assert "only an admin may" in message and f"@{ME}" in message
     with pytest.raises(PermissionDenied):
-        service.activate_period(org.db, "ic", org.period)
+        periods.activate_period(org.db, "ic", org.period)
 
 
 @pytest.mark.sqlite_only
@@ -284,13 +286,13 @@ def test_admin_list_is_managed_by_admins(org: Org) -> None:
     assert add_admin(db, ME, "lead") is True
     assert add_admin(db, ME, "lead") is False
     assert add_admin(db, "lead", "ceo") is True  # an added admin may add others
-    service.update_objective(db, "lead", org.stray, title="admin fix")
+    objectives.update_objective(db, "lead", org.stray, title="admin fix")
     assert [(a.username, a.added_by) for a in list_admins(db)] == sorted(
         [(ME, ME), ("ceo", "lead"), ("lead", ME)]
     )
     remove_admin(db, "ceo", "lead")
     with pytest.raises(PermissionDenied):
-        service.update_objective(db, "lead", org.stray, title="no longer")
+        objectives.update_objective(db, "lead", org.stray, title="no longer")
     with pytest.raises(DomainError, match="is not an admin"):
         remove_admin(db, "ceo", "nobody-here")
     remove_admin(db, "ceo", ME)  # owning the file is nothing special any more
@@ -315,8 +317,8 @@ def test_file_owner_is_the_admin_not_whoever_runs_okrtui(org: Org) -> None:
     nobody = pwd.getpwnam("nobody")
     os.chown(org.db.path, nobody.pw_uid, -1)
     assert rights.admins(org.db) == ["nobody"]
-    refused(service.update_objective, org.db, ME, org.stray, title="x")
-    service.update_objective(org.db, "nobody", org.stray, title="owner of the file")
+    refused(objectives.update_objective, org.db, ME, org.stray, title="x")
+    objectives.update_objective(org.db, "nobody", org.stray, title="owner of the file")
 
 
 @needs_root
@@ -350,13 +352,13 @@ def test_can_edit_helpers_agree_with_the_service(org: Org) -> None:
 
 
 def _random_org(db: Database, rng: random.Random, people: list[str]) -> int:
-    pid = service.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
+    pid = periods.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
     ids: list[int] = []
     for i in range(40):
         parent = rng.choice([None, *ids]) if ids else None
         owner = rng.choice(people)
         collaborators = rng.sample(people, rng.randint(0, 2))
-        oid = service.create_objective(
+        oid = objectives.create_objective(
             db,
             ME,
             period_id=pid,
@@ -367,13 +369,13 @@ def _random_org(db: Database, rng: random.Random, people: list[str]) -> int:
         ).id
         ids.append(oid)
         for _ in range(rng.randint(0, 2)):
-            service.create_key_result(
+            key_results.create_key_result(
                 db, ME, objective_id=oid, title="K", target=1, owner=rng.choice(people)
             )
     for _ in range(10):  # re-alignments, so ancestors are not always older ids
         oid, parent = rng.choice(ids), rng.choice([None, *ids])
         with contextlib.suppress(DomainError):  # a cycle, refused
-            service.move_objective(db, ME, oid, parent)
+            objectives.move_objective(db, ME, oid, parent)
     return pid
 
 
@@ -473,6 +475,6 @@ def second_handle(org: Org) -> Iterator[Database]:
 
 def test_rights_are_read_fresh_in_each_write(org: Org, second_handle: Database) -> None:
     """An admin added through another connection counts at once (no stale cache)."""
-    refused(service.update_objective, org.db, "ic", org.stray, title="x")
+    refused(objectives.update_objective, org.db, "ic", org.stray, title="x")
     add_admin(second_handle, ME, "ic")
-    service.update_objective(org.db, "ic", org.stray, title="now allowed")
+    objectives.update_objective(org.db, "ic", org.stray, title="now allowed")

@@ -131,7 +131,7 @@ def test_tree_empty(snap_compare, make_app, tmp_path: Path, size) -> None:
 
     from store.db.database import open_database
     from store.identity import current_username
-    from store.write.service import ensure_period
+    from store.write.periods import ensure_period
 
     path = tmp_path / "empty.db"
     db = open_database(path, create=True)

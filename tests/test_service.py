@@ -1,4 +1,4 @@
-"""store.write.service: every write validated, one transaction, logged; a refusal changes nothing.
+"""store.write: every write validated, one transaction, logged; a refusal changes nothing.
 
 Every refusal below goes through :func:`refused`, which dumps the whole database
 (schema and every row, via SQLite's ``iterdump``) before and after the call and
@@ -22,12 +22,13 @@ from sqlalchemy import text as sql
 
 import store.db.database as store_db
 from store.db.database import Database, open_database
+from store.domain import quarters
 from store.domain.scoring import Thresholds
 from store.errors import DomainError, NotFoundError, ValidationError, WriteError
 from store.identity import current_username
 from store.model.enums import Band, Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
 from store.model.tables import Period
-from store.write import service
+from store.write import checkins, common, key_results, kpis, objectives, periods
 
 # The database file's owner, who may change everything (permissions: tests/test_rights.py).
 ACTOR = current_username()
@@ -121,30 +122,39 @@ class World:
 
 @pytest.fixture
 def world(db: Database) -> World:
-    s = service
-    period = s.create_period(db, ACTOR, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
-    planning = s.create_period(db, ACTOR, "2027-Q1", "2027-01-01", "2027-03-31").id
-    closed = s.create_period(db, ACTOR, "2026-Q3", "2026-07-01", "2026-09-30").id
-    company = s.create_objective(db, ACTOR, period_id=period, title="Company", owner="ana").id
-    team = s.create_objective(
+    period = periods.create_period(db, ACTOR, "2026-Q4", "2026-10-01", "2026-12-31", "active").id
+    planning = periods.create_period(db, ACTOR, "2027-Q1", "2027-01-01", "2027-03-31").id
+    closed = periods.create_period(db, ACTOR, "2026-Q3", "2026-07-01", "2026-09-30").id
+    company = objectives.create_objective(
+        db, ACTOR, period_id=period, title="Company", owner="ana"
+    ).id
+    team = objectives.create_objective(
         db, ACTOR, period_id=period, title="Team", owner="ben", parent_id=company, team="Sales"
     ).id
-    personal = s.create_objective(
+    personal = objectives.create_objective(
         db, ACTOR, period_id=period, title="Personal", owner="carl", parent_id=team
     ).id
-    sibling = s.create_objective(db, ACTOR, period_id=period, title="Sibling", owner="ana").id
-    elsewhere = s.create_objective(db, ACTOR, period_id=planning, title="Next", owner="ana").id
-    old = s.create_objective(db, ACTOR, period_id=closed, title="Old", owner="ana").id
-    closed_kr = s.create_key_result(db, ACTOR, objective_id=old, title="Old KR", target=10).id
-    kpi = s.create_kpi(db, ACTOR, name="MRR", owner="ana", unit="$", green=90, red=50).id
-    metric = s.create_key_result(
+    sibling = objectives.create_objective(
+        db, ACTOR, period_id=period, title="Sibling", owner="ana"
+    ).id
+    elsewhere = objectives.create_objective(
+        db, ACTOR, period_id=planning, title="Next", owner="ana"
+    ).id
+    old = objectives.create_objective(db, ACTOR, period_id=closed, title="Old", owner="ana").id
+    closed_kr = key_results.create_key_result(
+        db, ACTOR, objective_id=old, title="Old KR", target=10
+    ).id
+    kpi = kpis.create_kpi(db, ACTOR, name="MRR", owner="ana", unit="$", green=90, red=50).id
+    metric = key_results.create_key_result(
         db, ACTOR, objective_id=team, title="Revenue", start=0, target=200, unit="k$"
     ).id
-    percent = s.create_key_result(db, ACTOR, objective_id=team, title="Docs", kind="percent").id
-    milestone = s.create_key_result(
+    percent = key_results.create_key_result(
+        db, ACTOR, objective_id=team, title="Docs", kind="percent"
+    ).id
+    milestone = key_results.create_key_result(
         db, ACTOR, objective_id=team, title="Launch", kind="milestone"
     ).id
-    driven = s.create_key_result(
+    driven = key_results.create_key_result(
         db, ACTOR, objective_id=company, title="MRR to 100", target=100, kpi_id=kpi
     ).id
     with db.write() as session:
@@ -179,7 +189,7 @@ def now() -> datetime:
 
 
 def test_create_period(db: Database) -> None:
-    saved = service.create_period(db, ACTOR, " 2026-Q4 ", "2026-10-01", date(2026, 12, 31))
+    saved = periods.create_period(db, ACTOR, " 2026-Q4 ", "2026-10-01", date(2026, 12, 31))
     assert query(db, "SELECT id, name, starts_on, ends_on, state FROM period") == [
         (saved.id, "2026-Q4", "2026-10-01", "2026-12-31", "planning")
     ]
@@ -195,11 +205,11 @@ def test_create_period(db: Database) -> None:
 
 
 def test_only_one_period_is_active(db: Database) -> None:
-    a = service.create_period(db, ACTOR, "A", "2026-01-01", "2026-03-31", "active").id
-    b = service.create_period(db, ACTOR, "B", "2026-04-01", "2026-06-30", PeriodState.ACTIVE).id
+    a = periods.create_period(db, ACTOR, "A", "2026-01-01", "2026-03-31", "active").id
+    b = periods.create_period(db, ACTOR, "B", "2026-04-01", "2026-06-30", PeriodState.ACTIVE).id
     states = dict(query(db, "SELECT id, state FROM period"))
     assert states == {a: "planning", b: "active"}
-    service.activate_period(db, ACTOR, a)
+    periods.activate_period(db, ACTOR, a)
     assert dict(query(db, "SELECT id, state FROM period")) == {a: "active", b: "planning"}
     log = last_activity(db)
     assert (log.author, log.entity, log.entity_id, log.action) == (ACTOR, "period", a, "activate")
@@ -223,14 +233,14 @@ def test_only_one_period_is_active(db: Database) -> None:
 def test_create_period_refusals(
     world: World, refuse: Refuse, name: str, start: str, end: str, message: str
 ) -> None:
-    refuse(ValidationError, service.create_period, ACTOR, name, start, end, match=message)
+    refuse(ValidationError, periods.create_period, ACTOR, name, start, end, match=message)
 
 
 @pytest.mark.parametrize("name", ["2026-Q4", "2026-q4", " 2026-Q4\u200b "])
 def test_duplicate_period_name_refused(world: World, refuse: Refuse, name: str) -> None:
     refuse(
         ValidationError,
-        service.create_period,
+        periods.create_period,
         ACTOR,
         name,
         "2030-01-01",
@@ -242,7 +252,7 @@ def test_duplicate_period_name_refused(world: World, refuse: Refuse, name: str) 
 def test_period_state_and_activation_refusals(world: World, refuse: Refuse) -> None:
     refuse(
         ValidationError,
-        service.create_period,
+        periods.create_period,
         ACTOR,
         "New",
         "2030-01-01",
@@ -250,8 +260,8 @@ def test_period_state_and_activation_refusals(world: World, refuse: Refuse) -> N
         "bogus",
         match="state 'bogus' is not one of: planning, active, closed",
     )
-    refuse(NotFoundError, service.activate_period, ACTOR, 999, match="period 999 does not exist")
-    refuse(DomainError, service.activate_period, ACTOR, world.closed, match="closed")
+    refuse(NotFoundError, periods.activate_period, ACTOR, 999, match="period 999 does not exist")
+    refuse(DomainError, periods.activate_period, ACTOR, world.closed, match="closed")
 
 
 @pytest.mark.parametrize(
@@ -267,18 +277,18 @@ def test_period_state_and_activation_refusals(world: World, refuse: Refuse) -> N
     ],
 )
 def test_quarter_bounds(day: date, name: str, start: date, end: date) -> None:
-    assert service.quarter_bounds(day) == (name, start, end)
+    assert quarters.quarter_bounds(day) == (name, start, end)
 
 
 def test_ensure_period_creates_the_current_quarter_once(db: Database) -> None:
-    pid = service.ensure_period(db, ACTOR, date(2026, 11, 23))
+    pid = periods.ensure_period(db, ACTOR, date(2026, 11, 23))
     assert pid is not None
     assert query(db, "SELECT id, name, starts_on, ends_on, state FROM period") == [
         (pid, "2026-Q4", "2026-10-01", "2026-12-31", "active")
     ]
     assert last_activity(db).action == "create"
     before = dump(db)
-    assert service.ensure_period(db, ACTOR, date(2027, 5, 1)) is None
+    assert periods.ensure_period(db, ACTOR, date(2027, 5, 1)) is None
     assert dump(db) == before
 
 
@@ -296,7 +306,7 @@ def test_create_objective_levels_team_and_collaborators(world: World) -> None:
     # A child inherits the parent's team and sits one level lower.
     assert rows[world.personal] == (world.team, "personal", "Sales", "carl", world.period)
 
-    saved = service.create_objective(
+    saved = objectives.create_objective(
         db,
         ACTOR,
         period_id=world.period,
@@ -346,13 +356,13 @@ def test_create_objective_refusals(
     world: World, refuse: Refuse, kwargs: dict[str, Any], exc: type[Exception], message: str
 ) -> None:
     args = {"period_id": world.period, "title": "Fine", "owner": "ana", **kwargs}
-    refuse(exc, service.create_objective, ACTOR, match=message, **args)
+    refuse(exc, objectives.create_objective, ACTOR, match=message, **args)
 
 
 def test_create_objective_refuses_parent_in_another_period(world: World, refuse: Refuse) -> None:
     refuse(
         ValidationError,
-        service.create_objective,
+        objectives.create_objective,
         ACTOR,
         period_id=world.period,
         title="X",
@@ -365,7 +375,7 @@ def test_create_objective_refuses_parent_in_another_period(world: World, refuse:
 def test_update_objective_changes_only_given_fields(world: World) -> None:
     db = world.db
     before = one(db, "SELECT updated_at FROM objective WHERE id = ?", world.team)
-    saved = service.update_objective(
+    saved = objectives.update_objective(
         db, ACTOR, world.team, title="Team, renamed", collaborators=["gus"]
     )
     assert saved.id == world.team
@@ -387,9 +397,9 @@ def test_update_objective_changes_only_given_fields(world: World) -> None:
     assert log.detail["before"] == {"title": "Team"}
     assert log.detail["after"] == {"title": "Team, renamed", "collaborators": ["gus"]}
     # Clearing the team is allowed (None), and the KR count warning is not a refusal.
-    assert service.update_objective(db, ACTOR, world.team, team=None).warnings == ()
+    assert objectives.update_objective(db, ACTOR, world.team, team=None).warnings == ()
     assert one(db, "SELECT team FROM objective WHERE id = ?", world.team) is None
-    warned = service.update_objective(db, ACTOR, world.sibling, owner="zoe")
+    warned = objectives.update_objective(db, ACTOR, world.sibling, owner="zoe")
     assert any("no key results" in w for w in warned.warnings)
 
 
@@ -406,16 +416,18 @@ def test_update_objective_changes_only_given_fields(world: World) -> None:
 def test_update_objective_refusals(
     world: World, refuse: Refuse, kwargs: dict[str, Any], exc: type[Exception], message: str
 ) -> None:
-    refuse(exc, service.update_objective, ACTOR, world.team, match=message, **kwargs)
+    refuse(exc, objectives.update_objective, ACTOR, world.team, match=message, **kwargs)
 
 
 def test_update_unknown_objective(world: World, refuse: Refuse) -> None:
-    refuse(NotFoundError, service.update_objective, ACTOR, 999, title="X", match="O-999 does not")
+    refuse(
+        NotFoundError, objectives.update_objective, ACTOR, 999, title="X", match="O-999 does not"
+    )
 
 
 def test_move_objective(world: World) -> None:
     db = world.db
-    service.move_objective(db, ACTOR, world.personal, world.sibling)
+    objectives.move_objective(db, ACTOR, world.personal, world.sibling)
     assert one(db, "SELECT parent_id FROM objective WHERE id = ?", world.personal) == world.sibling
     log = last_activity(db)
     assert (log.author, log.entity, log.entity_id, log.action) == (
@@ -425,10 +437,10 @@ def test_move_objective(world: World) -> None:
         "move",
     )
     assert log.detail == {"old_parent": world.team, "new_parent": world.sibling}
-    service.move_objective(db, ACTOR, world.personal, None)
+    objectives.move_objective(db, ACTOR, world.personal, None)
     assert one(db, "SELECT parent_id FROM objective WHERE id = ?", world.personal) is None
     # Moving a subtree under an unrelated branch is fine: team (with personal) under sibling.
-    service.move_objective(db, ACTOR, world.team, world.sibling)
+    objectives.move_objective(db, ACTOR, world.team, world.sibling)
     assert one(db, "SELECT parent_id FROM objective WHERE id = ?", world.team) == world.sibling
 
 
@@ -444,7 +456,7 @@ def test_move_objective(world: World) -> None:
 def test_move_refuses_cycles(world: World, refuse: Refuse, child: str, parent: str) -> None:
     message = refuse(
         ValidationError,
-        service.move_objective,
+        objectives.move_objective,
         ACTOR,
         getattr(world, child),
         getattr(world, parent),
@@ -456,39 +468,39 @@ def test_move_refuses_cycles(world: World, refuse: Refuse, child: str, parent: s
 def test_move_refusals(world: World, refuse: Refuse) -> None:
     refuse(
         ValidationError,
-        service.move_objective,
+        objectives.move_objective,
         ACTOR,
         world.team,
         world.elsewhere,
         match="another period",
     )
-    refuse(NotFoundError, service.move_objective, ACTOR, world.team, 999, match="O-999")
-    refuse(NotFoundError, service.move_objective, ACTOR, 999, None, match="O-999")
+    refuse(NotFoundError, objectives.move_objective, ACTOR, world.team, 999, match="O-999")
+    refuse(NotFoundError, objectives.move_objective, ACTOR, 999, None, match="O-999")
 
 
 def test_deep_cycle_refused_in_a_long_chain(db: Database, refuse: Refuse) -> None:
-    pid = service.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
-    chain = [service.create_objective(db, ACTOR, period_id=pid, title="0", owner="a").id]
+    pid = periods.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
+    chain = [objectives.create_objective(db, ACTOR, period_id=pid, title="0", owner="a").id]
     for i in range(1, 30):
         chain.append(
-            service.create_objective(
+            objectives.create_objective(
                 db, ACTOR, period_id=pid, title=str(i), owner="a", parent_id=chain[-1]
             ).id
         )
-    refuse(ValidationError, service.move_objective, ACTOR, chain[0], chain[-1], match="cycle")
-    refuse(ValidationError, service.move_objective, ACTOR, chain[5], chain[20], match="cycle")
-    service.move_objective(db, ACTOR, chain[20], chain[5])  # downwards-to-upwards is fine
+    refuse(ValidationError, objectives.move_objective, ACTOR, chain[0], chain[-1], match="cycle")
+    refuse(ValidationError, objectives.move_objective, ACTOR, chain[5], chain[20], match="cycle")
+    objectives.move_objective(db, ACTOR, chain[20], chain[5])  # downwards-to-upwards is fine
 
 
 def test_set_objective_state(world: World, refuse: Refuse) -> None:
-    service.set_objective_state(world.db, ACTOR, world.sibling, ObjectiveState.ARCHIVED)
+    objectives.set_objective_state(world.db, ACTOR, world.sibling, ObjectiveState.ARCHIVED)
     assert one(world.db, "SELECT state FROM objective WHERE id = ?", world.sibling) == "archived"
     log = last_activity(world.db)
     assert (log.entity, log.entity_id, log.action) == ("objective", world.sibling, "state")
     assert log.detail == {"old": "active", "new": "archived"}
     refuse(
         ValidationError,
-        service.set_objective_state,
+        objectives.set_objective_state,
         ACTOR,
         world.sibling,
         "gone",
@@ -498,19 +510,19 @@ def test_set_objective_state(world: World, refuse: Refuse) -> None:
 
 def test_delete_objective_cascades_and_orphans_children(world: World) -> None:
     db = world.db
-    service.check_in(db, ACTOR, world.metric, 10)
-    service.check_in(db, ACTOR, world.metric, 20)
-    service.check_in(db, ACTOR, world.percent, 30)
-    service.update_objective(db, ACTOR, world.team, collaborators=["gus", "hal"])
-    second_child = service.create_objective(
+    checkins.check_in(db, ACTOR, world.metric, 10)
+    checkins.check_in(db, ACTOR, world.metric, 20)
+    checkins.check_in(db, ACTOR, world.percent, 30)
+    objectives.update_objective(db, ACTOR, world.team, collaborators=["gus", "hal"])
+    second_child = objectives.create_objective(
         db, ACTOR, period_id=world.period, title="Other child", owner="x", parent_id=world.team
     ).id
-    expected = service.DeleteSummary(objectives=1, key_results=3, check_ins=3, orphaned_children=2)
+    expected = common.DeleteSummary(objectives=1, key_results=3, check_ins=3, orphaned_children=2)
     before = dump(db)
-    assert service.preview_delete_objective(db, world.team) == expected
+    assert objectives.preview_delete_objective(db, world.team) == expected
     assert dump(db) == before, "the preview must not write"
 
-    summary = service.delete_objective(db, ACTOR, world.team)
+    summary = objectives.delete_objective(db, ACTOR, world.team)
     assert summary == expected
     assert query(db, "SELECT id FROM objective WHERE id = ?", world.team) == []
     assert query(db, "SELECT id FROM key_result WHERE objective_id = ?", world.team) == []
@@ -532,8 +544,8 @@ def test_delete_objective_cascades_and_orphans_children(world: World) -> None:
 
 
 def test_delete_and_preview_unknown(world: World, refuse: Refuse) -> None:
-    refuse(NotFoundError, service.delete_objective, ACTOR, 999, match="O-999 does not exist")
-    refuse(NotFoundError, service.preview_delete_objective, 999, match="O-999")
+    refuse(NotFoundError, objectives.delete_objective, ACTOR, 999, match="O-999 does not exist")
+    refuse(NotFoundError, objectives.preview_delete_objective, 999, match="O-999")
 
 
 # --------------------------------------------------------------------------- closed period
@@ -542,16 +554,16 @@ def test_delete_and_preview_unknown(world: World, refuse: Refuse) -> None:
 def test_every_write_in_a_closed_period_is_refused(world: World, refuse: Refuse) -> None:
     pid, oid, kid = world.closed, world.archived_obj, world.closed_kr
     calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = [
-        (service.create_objective, (ACTOR,), {"period_id": pid, "title": "X", "owner": "a"}),
-        (service.update_objective, (ACTOR, oid), {"title": "X"}),
-        (service.move_objective, (ACTOR, oid, None), {}),
-        (service.delete_objective, (ACTOR, oid), {}),
-        (service.set_objective_state, (ACTOR, oid, "archived"), {}),
-        (service.create_key_result, (ACTOR,), {"objective_id": oid, "title": "K", "target": 1}),
-        (service.update_key_result, (ACTOR, kid), {"title": "Y"}),
-        (service.delete_key_result, (ACTOR, kid), {}),
-        (service.check_in, (ACTOR, kid, 5), {}),
-        (service.activate_period, (ACTOR, pid), {}),
+        (objectives.create_objective, (ACTOR,), {"period_id": pid, "title": "X", "owner": "a"}),
+        (objectives.update_objective, (ACTOR, oid), {"title": "X"}),
+        (objectives.move_objective, (ACTOR, oid, None), {}),
+        (objectives.delete_objective, (ACTOR, oid), {}),
+        (objectives.set_objective_state, (ACTOR, oid, "archived"), {}),
+        (key_results.create_key_result, (ACTOR,), {"objective_id": oid, "title": "K", "target": 1}),
+        (key_results.update_key_result, (ACTOR, kid), {"title": "Y"}),
+        (key_results.delete_key_result, (ACTOR, kid), {}),
+        (checkins.check_in, (ACTOR, kid, 5), {}),
+        (periods.activate_period, (ACTOR, pid), {}),
     ]
     for func, args, kwargs in calls:
         message = refuse(DomainError, func, *args, **kwargs)
@@ -576,7 +588,7 @@ def test_create_key_result_by_kind(world: World) -> None:
     assert rows[world.milestone] == ("milestone", "increase", 0.0, 1.0, "", "ben", 1.0, 2, None)
     assert rows[world.driven][-1] == world.kpi
 
-    saved = service.create_key_result(
+    saved = key_results.create_key_result(
         db,
         ACTOR,
         objective_id=world.personal,
@@ -601,7 +613,7 @@ def test_create_key_result_by_kind(world: World) -> None:
     )
     assert log.detail == {"title": "Cut churn", "objective_id": world.personal}
     # Non-metric kinds ignore a direction: a milestone is always "increase".
-    ms = service.create_key_result(
+    ms = key_results.create_key_result(
         db, ACTOR, objective_id=world.personal, title="M", kind="milestone", direction="decrease"
     )
     assert one(db, "SELECT direction FROM key_result WHERE id = ?", ms.id) == "increase"
@@ -611,7 +623,7 @@ def test_more_than_five_krs_is_a_warning_not_a_refusal(world: World) -> None:
     db = world.db
     warnings = []
     for i in range(7):
-        saved = service.create_key_result(
+        saved = key_results.create_key_result(
             db, ACTOR, objective_id=world.sibling, title=f"KR {i}", target=10
         )
         warnings.append(saved.warnings)
@@ -622,7 +634,7 @@ def test_more_than_five_krs_is_a_warning_not_a_refusal(world: World) -> None:
     assert query(
         db, "SELECT position FROM key_result WHERE objective_id = ? ORDER BY id", world.sibling
     ) == [(i,) for i in range(7)]
-    assert "7 key results" in service.update_objective(db, ACTOR, world.sibling).warnings[0]
+    assert "7 key results" in objectives.update_objective(db, ACTOR, world.sibling).warnings[0]
 
 
 @pytest.mark.parametrize("bad", [b for b in BAD_NUMBERS if b])
@@ -631,13 +643,13 @@ def test_create_key_result_refuses_bad_numbers(
     world: World, refuse: Refuse, field: str, bad: str
 ) -> None:
     args: dict[str, Any] = {"objective_id": world.team, "title": "K", "target": 10, field: bad}
-    refuse(ValidationError, service.create_key_result, ACTOR, match=field, **args)
+    refuse(ValidationError, key_results.create_key_result, ACTOR, match=field, **args)
 
 
 def test_empty_start_means_none_and_empty_target_is_refused(world: World, refuse: Refuse) -> None:
     refuse(
         ValidationError,
-        service.create_key_result,
+        key_results.create_key_result,
         ACTOR,
         objective_id=world.team,
         title="K",
@@ -646,7 +658,7 @@ def test_empty_start_means_none_and_empty_target_is_refused(world: World, refuse
     )
     refuse(
         ValidationError,
-        service.create_key_result,
+        key_results.create_key_result,
         ACTOR,
         objective_id=world.team,
         title="K",
@@ -654,7 +666,7 @@ def test_empty_start_means_none_and_empty_target_is_refused(world: World, refuse
         weight="",
         match="weight is empty",
     )
-    kr = service.create_key_result(
+    kr = key_results.create_key_result(
         world.db, ACTOR, objective_id=world.team, title="K", start="  ", target=10
     ).id
     assert one(world.db, "SELECT start_value FROM key_result WHERE id = ?", kr) is None
@@ -663,14 +675,14 @@ def test_empty_start_means_none_and_empty_target_is_refused(world: World, refuse
 def test_decimal_comma_suggests_a_dot(world: World, refuse: Refuse) -> None:
     message = refuse(
         ValidationError,
-        service.create_key_result,
+        key_results.create_key_result,
         ACTOR,
         objective_id=world.team,
         title="K",
         target="1,5",
     )
     assert "dot" in message and "1.5" in message
-    message = refuse(ValidationError, service.check_in, ACTOR, world.metric, "12,75")
+    message = refuse(ValidationError, checkins.check_in, ACTOR, world.metric, "12,75")
     assert "dot" in message and "12.75" in message
 
 
@@ -701,12 +713,12 @@ def test_create_key_result_refusals(
     world: World, refuse: Refuse, kwargs: dict[str, Any], exc: type[Exception], message: str
 ) -> None:
     args = {"objective_id": world.team, "title": "K", "target": 10, **kwargs}
-    refuse(exc, service.create_key_result, ACTOR, match=message, **args)
+    refuse(exc, key_results.create_key_result, ACTOR, match=message, **args)
 
 
 def test_update_key_result(world: World) -> None:
     db = world.db
-    service.update_key_result(
+    key_results.update_key_result(
         db, ACTOR, world.metric, title="Revenue (k$)", target="250", weight=3, owner="zed"
     )
     assert one(
@@ -724,7 +736,7 @@ def test_update_key_result(world: World) -> None:
     assert log.detail["changes"]["target_value"] == [200.0, 250.0]
     assert log.detail["changes"]["title"] == ["Revenue", "Revenue (k$)"]
     assert "unit" not in log.detail["changes"]
-    service.update_key_result(db, ACTOR, world.driven, kpi_id=None)
+    key_results.update_key_result(db, ACTOR, world.driven, kpi_id=None)
     assert one(db, "SELECT kpi_id FROM key_result WHERE id = ?", world.driven) is None
 
 
@@ -745,20 +757,20 @@ def test_update_key_result_refusals(
 ) -> None:
     # Some fields are assigned on the ORM object before a later one fails: the rollback
     # must still leave the row exactly as it was.
-    refuse(exc, service.update_key_result, ACTOR, world.metric, match=message, **kwargs)
+    refuse(exc, key_results.update_key_result, ACTOR, world.metric, match=message, **kwargs)
 
 
 def test_update_and_delete_unknown_kr(world: World, refuse: Refuse) -> None:
-    refuse(NotFoundError, service.update_key_result, ACTOR, 999, title="X", match="KR-999")
-    refuse(NotFoundError, service.delete_key_result, ACTOR, 999, match="KR-999 does not exist")
+    refuse(NotFoundError, key_results.update_key_result, ACTOR, 999, title="X", match="KR-999")
+    refuse(NotFoundError, key_results.delete_key_result, ACTOR, 999, match="KR-999 does not exist")
 
 
 def test_delete_key_result(world: World) -> None:
     db = world.db
     for v in (1, 2, 3):
-        service.check_in(db, ACTOR, world.metric, v)
-    service.check_in(db, ACTOR, world.percent, 10)
-    assert service.delete_key_result(db, ACTOR, world.metric) == 3
+        checkins.check_in(db, ACTOR, world.metric, v)
+    checkins.check_in(db, ACTOR, world.percent, 10)
+    assert key_results.delete_key_result(db, ACTOR, world.metric) == 3
     assert query(db, "SELECT id FROM key_result WHERE id = ?", world.metric) == []
     assert query(db, "SELECT key_result_id FROM check_in") == [(world.percent,)]
     log = last_activity(db)
@@ -777,7 +789,7 @@ def test_delete_key_result(world: World) -> None:
 def test_check_in_records_and_moves_the_current_value(world: World) -> None:
     db = world.db
     logged = activities(db)
-    first = service.check_in(db, "ben", world.metric, "50", confidence="on-track", note="a\nb")
+    first = checkins.check_in(db, "ben", world.metric, "50", confidence="on-track", note="a\nb")
     assert first.previous is None
     assert (first.value, first.target, first.unit, first.title) == (50.0, 200.0, "k$", "Revenue")
     assert first.progress == pytest.approx(0.25)
@@ -808,7 +820,7 @@ def test_check_in_records_and_moves_the_current_value(world: World) -> None:
         "confidence": "on_track",
     }
 
-    second = service.check_in(
+    second = checkins.check_in(
         db,
         "ben",
         world.metric,
@@ -823,9 +835,9 @@ def test_check_in_records_and_moves_the_current_value(world: World) -> None:
 
 def test_back_dated_check_in_does_not_overwrite_a_newer_value(world: World) -> None:
     db = world.db
-    service.check_in(db, ACTOR, world.metric, 80)
+    checkins.check_in(db, ACTOR, world.metric, 80)
     newest = one(db, "SELECT current_at FROM key_result WHERE id = ?", world.metric)
-    result = service.check_in(db, ACTOR, world.metric, 20, at=now() - timedelta(days=7))
+    result = checkins.check_in(db, ACTOR, world.metric, 20, at=now() - timedelta(days=7))
     assert result.previous == 80.0
     assert one(
         db, "SELECT current_value, current_at FROM key_result WHERE id = ?", world.metric
@@ -834,24 +846,24 @@ def test_back_dated_check_in_does_not_overwrite_a_newer_value(world: World) -> N
         db, "SELECT value FROM check_in WHERE key_result_id = ? ORDER BY created_at", world.metric
     ) == [(20.0,), (80.0,)]
     # A back-dated check-in on a KR with no value yet does become its current value.
-    service.check_in(db, ACTOR, world.percent, 40, at=now() - timedelta(days=3))
+    checkins.check_in(db, ACTOR, world.percent, 40, at=now() - timedelta(days=3))
     assert one(db, "SELECT current_value FROM key_result WHERE id = ?", world.percent) == 40.0
 
 
 def test_check_in_kinds_accept_their_range(world: World) -> None:
     db = world.db
     for value in (0, 100, "55.5"):
-        service.check_in(db, ACTOR, world.percent, value)
+        checkins.check_in(db, ACTOR, world.percent, value)
     for value in (0, 1, "1", 1.0):
-        service.check_in(db, ACTOR, world.milestone, value)
+        checkins.check_in(db, ACTOR, world.milestone, value)
     assert one(db, "SELECT count(*) FROM check_in") == 7
     # Metric KRs take any finite number, negative included.
-    service.check_in(db, ACTOR, world.metric, -5)
+    checkins.check_in(db, ACTOR, world.metric, -5)
 
 
 @pytest.mark.parametrize("bad", [*BAD_NUMBERS, "1,5", "   ", "0x10"])
 def test_check_in_refuses_bad_numbers(world: World, refuse: Refuse, bad: str) -> None:
-    refuse(ValidationError, service.check_in, ACTOR, world.metric, bad, match="value")
+    refuse(ValidationError, checkins.check_in, ACTOR, world.metric, bad, match="value")
 
 
 @pytest.mark.parametrize(
@@ -866,14 +878,14 @@ def test_check_in_refuses_bad_numbers(world: World, refuse: Refuse, bad: str) ->
 def test_check_in_refuses_out_of_range(
     world: World, refuse: Refuse, kr: str, value: Any, message: str
 ) -> None:
-    refuse(ValidationError, service.check_in, ACTOR, getattr(world, kr), value, match=message)
+    refuse(ValidationError, checkins.check_in, ACTOR, getattr(world, kr), value, match=message)
 
 
 def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
-    refuse(NotFoundError, service.check_in, ACTOR, 999, 1, match="KR-999 does not exist")
+    refuse(NotFoundError, checkins.check_in, ACTOR, 999, 1, match="KR-999 does not exist")
     refuse(
         ValidationError,
-        service.check_in,
+        checkins.check_in,
         ACTOR,
         world.metric,
         1,
@@ -882,7 +894,7 @@ def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
     )
     refuse(
         ValidationError,
-        service.check_in,
+        checkins.check_in,
         ACTOR,
         world.metric,
         1,
@@ -891,7 +903,7 @@ def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
     )
     refuse(
         ValidationError,
-        service.check_in,
+        checkins.check_in,
         ACTOR,
         world.metric,
         1,
@@ -900,7 +912,7 @@ def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
     )
     refuse(
         ValidationError,
-        service.check_in,
+        checkins.check_in,
         ACTOR,
         world.metric,
         1,
@@ -909,7 +921,7 @@ def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
     )
     refuse(
         ValidationError,
-        service.check_in,
+        checkins.check_in,
         ACTOR,
         world.metric,
         1,
@@ -921,7 +933,7 @@ def test_check_in_other_refusals(world: World, refuse: Refuse) -> None:
 def test_kpi_driven_kr_check_in_with_a_value_refused_with_hint(
     world: World, refuse: Refuse
 ) -> None:
-    message = refuse(DomainError, service.check_in, ACTOR, world.driven, 42)
+    message = refuse(DomainError, checkins.check_in, ACTOR, world.driven, 42)
     assert 'okrtui kpi record "MRR" VALUE' in message
     assert "without a value" in message
 
@@ -929,7 +941,7 @@ def test_kpi_driven_kr_check_in_with_a_value_refused_with_hint(
 def test_text_is_stored_cleaned_and_never_as_markup(world: World) -> None:
     db = world.db
     title = "[bold]x[/] \x1b]52;c;AAAA\x07 \x9b2J e\u202evil z\u200bw \x1b[31mred"
-    oid = service.create_objective(
+    oid = objectives.create_objective(
         db,
         ACTOR,
         period_id=world.period,
@@ -943,16 +955,16 @@ def test_text_is_stored_cleaned_and_never_as_markup(world: World) -> None:
     assert stored_title == "[bold]x[/] ]52;c;AAAA 2J evil zw [31mred"
     assert owner == "ana"
     assert description == "first line\nsecond [/] line]0;pwned\nthird"
-    kr = service.create_key_result(
+    kr = key_results.create_key_result(
         db, ACTOR, objective_id=oid, title="[@click=app.quit]go\u2067", target=1, unit="k\x1b$"
     ).id
     assert one(db, "SELECT title, unit FROM key_result WHERE id = ?", kr) == (
         "[@click=app.quit]go",
         "k$",
     )
-    ci = service.check_in(db, ACTOR, kr, 1, note="line 1\n\tline 2\x07\x9b\u202e").check_in_id
+    ci = checkins.check_in(db, ACTOR, kr, 1, note="line 1\n\tline 2\x07\x9b\u202e").check_in_id
     assert one(db, "SELECT note FROM check_in WHERE id = ?", ci) == "line 1\n\tline 2"
-    kpi = service.create_kpi(db, ACTOR, name="NPS\x1b[2J [/]", owner="jon").id
+    kpi = kpis.create_kpi(db, ACTOR, name="NPS\x1b[2J [/]", owner="jon").id
     assert one(db, "SELECT name FROM kpi WHERE id = ?", kpi) == "NPS[2J [/]"
     every_text = query(
         db,
@@ -971,7 +983,7 @@ def test_text_is_stored_cleaned_and_never_as_markup(world: World) -> None:
 
 def test_create_kpi(world: World) -> None:
     db = world.db
-    saved = service.create_kpi(
+    saved = kpis.create_kpi(
         db,
         ACTOR,
         name="Churn rate",
@@ -1034,12 +1046,12 @@ def test_create_kpi_refusals(
     world: World, refuse: Refuse, kwargs: dict[str, Any], exc: type[Exception], message: str
 ) -> None:
     args = {"name": "New KPI", "owner": "ana", **kwargs}
-    refuse(exc, service.create_kpi, ACTOR, match=message, **args)
+    refuse(exc, kpis.create_kpi, ACTOR, match=message, **args)
 
 
 def test_record_kpi_value_and_replace_same_date(world: World) -> None:
     db = world.db
-    assert service.record_kpi_value(
+    assert kpis.record_kpi_value(
         db, "ana", world.kpi, "75.5", observed_on="2026-11-20", note="first"
     ) == (None, 75.5)
     vid = one(db, "SELECT id FROM kpi_value WHERE kpi_id = ?", world.kpi)
@@ -1052,7 +1064,7 @@ def test_record_kpi_value_and_replace_same_date(world: World) -> None:
     )
     assert log.detail == {"kpi_id": world.kpi, "observed_on": "2026-11-20", "value": 75.5}
 
-    assert service.record_kpi_value(
+    assert kpis.record_kpi_value(
         db, ACTOR, world.kpi, 80, observed_on=date(2026, 11, 20), note="fixed"
     ) == (75.5, 80.0)
     assert query(db, "SELECT id, observed_on, value, note, author FROM kpi_value") == [
@@ -1073,9 +1085,9 @@ def test_record_kpi_value_and_replace_same_date(world: World) -> None:
         "old_author": "ana",
         "new_value": 80.0,
     }
-    service.record_kpi_value(db, "ana", world.kpi, 81, observed_on="2026-11-27")
+    kpis.record_kpi_value(db, "ana", world.kpi, 81, observed_on="2026-11-27")
     assert count(db, "kpi_value") == 2
-    service.record_kpi_value(db, "ana", world.kpi, 82)  # today by default
+    kpis.record_kpi_value(db, "ana", world.kpi, 82)  # today by default
     assert (
         one(db, "SELECT value FROM kpi_value WHERE observed_on = ?", date.today().isoformat())
         == 82.0
@@ -1086,7 +1098,7 @@ def test_record_kpi_value_and_replace_same_date(world: World) -> None:
 def test_record_kpi_value_refuses_bad_numbers(world: World, refuse: Refuse, bad: str) -> None:
     refuse(
         ValidationError,
-        service.record_kpi_value,
+        kpis.record_kpi_value,
         ACTOR,
         world.kpi,
         bad,
@@ -1096,7 +1108,7 @@ def test_record_kpi_value_refuses_bad_numbers(world: World, refuse: Refuse, bad:
 
 
 def test_record_kpi_value_refusals(world: World, refuse: Refuse) -> None:
-    service.record_kpi_value(world.db, ACTOR, world.kpi, 1, observed_on="2026-11-20")
+    kpis.record_kpi_value(world.db, ACTOR, world.kpi, 1, observed_on="2026-11-20")
     for day, message in [
         ("2026-02-30", "not a real date"),
         ("20.11.2026", "YYYY-MM-DD"),
@@ -1105,21 +1117,21 @@ def test_record_kpi_value_refusals(world: World, refuse: Refuse) -> None:
     ]:
         refuse(
             ValidationError,
-            service.record_kpi_value,
+            kpis.record_kpi_value,
             ACTOR,
             world.kpi,
             5,
             observed_on=day,
             match=message,
         )
-    refuse(NotFoundError, service.record_kpi_value, ACTOR, 999, 5, match="KPI 999 does not exist")
+    refuse(NotFoundError, kpis.record_kpi_value, ACTOR, 999, 5, match="KPI 999 does not exist")
     with world.db.write() as s:
         s.connection().execute(
             sql("UPDATE kpi SET archived = TRUE WHERE id = :id"), {"id": world.kpi}
         )
     refuse(
         DomainError,
-        service.record_kpi_value,
+        kpis.record_kpi_value,
         ACTOR,
         world.kpi,
         5,
@@ -1144,17 +1156,17 @@ def test_busy_database_is_a_write_error_and_nothing_is_written(
         blocker.execute("BEGIN EXCLUSIVE")
         started = time.monotonic()
         with pytest.raises(WriteError, match="busy for 0 s: nothing was changed") as info:
-            service.check_in(impatient, ACTOR, world.metric, 42, note="typed text")
+            checkins.check_in(impatient, ACTOR, world.metric, 42, note="typed text")
         assert time.monotonic() - started < 5
         assert str(world.db.path) in str(info.value)
         with pytest.raises(WriteError):
-            service.create_objective(
+            objectives.create_objective(
                 impatient, ACTOR, period_id=world.period, title="T", owner="ana"
             )
         blocker.execute("ROLLBACK")
         assert dump(world.db) == before
         # Once the lock is gone the same database object writes normally.
-        service.check_in(impatient, ACTOR, world.metric, 42)
+        checkins.check_in(impatient, ACTOR, world.metric, 42)
         assert one(world.db, "SELECT count(*) FROM check_in") == 1
     finally:
         blocker.close()
@@ -1174,7 +1186,7 @@ def _hammer(path: str, kr_id: int, worker: int, barrier: Any, results: Any) -> N
         barrier.wait(timeout=60)
         for i in range(CHECK_INS_EACH):
             try:
-                service.check_in(db, ACTOR, kr_id, worker * 1000 + i, confirmed=True)
+                checkins.check_in(db, ACTOR, kr_id, worker * 1000 + i, confirmed=True)
             except Exception as exc:  # reported to the parent, which fails the test
                 errors.append(repr(exc))
     finally:
@@ -1227,7 +1239,7 @@ def test_concurrent_check_ins_from_many_processes_all_land(world: World) -> None
 def test_database_path_fixture_sanity(db: Database, tmp_path: Path) -> None:
     # The dump helper sees committed rows through WAL, so "unchanged" checks are real.
     before = dump(db)
-    service.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31")
+    periods.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31")
     after = dump(db)
     assert after != before
     assert any('INSERT INTO "period"' in line for line in after)
@@ -1235,11 +1247,11 @@ def test_database_path_fixture_sanity(db: Database, tmp_path: Path) -> None:
 
 
 def test_enums_round_trip_through_service(world: World) -> None:
-    saved = service.create_objective(
+    saved = objectives.create_objective(
         world.db, ACTOR, period_id=world.period, title="E", owner="a", level=Level.PERSONAL
     )
     assert one(world.db, "SELECT level FROM objective WHERE id = ?", saved.id) == "personal"
-    kr = service.create_key_result(
+    kr = key_results.create_key_result(
         world.db,
         ACTOR,
         objective_id=saved.id,
@@ -1249,9 +1261,9 @@ def test_enums_round_trip_through_service(world: World) -> None:
         target=98,
     )
     assert one(world.db, "SELECT direction FROM key_result WHERE id = ?", kr.id) == "stay_above"
-    result = service.check_in(world.db, ACTOR, kr.id, 97.9)
+    result = checkins.check_in(world.db, ACTOR, kr.id, 97.9)
     assert result.progress == 0.0 and result.band == Band.OFF_TRACK
-    result = service.check_in(world.db, ACTOR, kr.id, 98)
+    result = checkins.check_in(world.db, ACTOR, kr.id, 98)
     assert result.progress == 1.0 and result.band == Band.ACHIEVED  # held: exactly 1.0
 
 
@@ -1267,7 +1279,7 @@ def test_a_plain_check_in_reads_back_through_the_orm_as_written(world: World) ->
 
     db = world.db
     at = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
-    result = service.check_in(
+    result = checkins.check_in(
         db, ACTOR, world.metric, "42.5", confidence="at-risk", note="ü note", at=at
     )
     with Session(db.engine) as s:
@@ -1315,14 +1327,14 @@ def test_a_check_in_queues_behind_another_writer_and_gives_up_writing_nothing(
     try:
         started = time.perf_counter()
         with pytest.raises(WriteError, match="nothing was changed") as refused:
-            service.check_in(db, ACTOR, world.metric, 7)
+            checkins.check_in(db, ACTOR, world.metric, 7)
         assert held in str(refused.value)
         assert 0.25 < time.perf_counter() - started < 5
     finally:
         blocker.rollback() if backend == "postgresql" else blocker.execute("ROLLBACK")
         blocker.close()
     assert dump(db) == before
-    assert service.check_in(db, ACTOR, world.metric, 7).value == 7.0  # the lock is free again
+    assert checkins.check_in(db, ACTOR, world.metric, 7).value == 7.0  # the lock is free again
 
 
 def test_a_check_in_that_fails_half_way_leaves_nothing(
@@ -1339,5 +1351,5 @@ def test_a_check_in_that_fails_half_way_leaves_nothing(
 
     monkeypatch.setattr(checkin_write, "activity_detail", broken)
     with pytest.raises(RuntimeError, match="disk gone"):
-        service.check_in(db, ACTOR, world.metric, 9)
+        checkins.check_in(db, ACTOR, world.metric, 9)
     assert dump(db) == before

@@ -203,7 +203,7 @@ def test_environment_is_an_allow_list() -> None:
 def test_status_runs_over_the_forced_command(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     from store.db.database import open_database
     from store.identity import current_username
-    from store.write.service import ensure_period
+    from store.write.periods import ensure_period
 
     path = tmp_path / "team.db"
     db = open_database(path, create=True)
@@ -230,7 +230,7 @@ def _forced(
 
     from store.db.database import open_database
     from store.identity import current_username
-    from store.write.service import ensure_period
+    from store.write.periods import ensure_period
 
     path = tmp_path / "team.db"
     db = open_database(path, create=True)

@@ -23,7 +23,7 @@ from store import queries
 from store.db.database import Database
 from store.domain.scoring import objective_score
 from store.queries import READS_BEFORE_BULK, TreeModel, load_tree
-from store.write import service
+from store.write import checkins, key_results, objectives, periods
 
 
 @contextmanager
@@ -92,17 +92,17 @@ def test_scores_equal_an_eager_roll_up(org: tuple[Database, int]) -> None:
 
 
 def test_an_objective_without_weighted_krs_takes_its_childrens_mean(db: Database) -> None:
-    pid = service.create_period(db, ACTOR, "Q", "2026-10-01", "2026-12-31").id
-    top = service.create_objective(db, ACTOR, period_id=pid, title="Top", owner=ACTOR).id
+    pid = periods.create_period(db, ACTOR, "Q", "2026-10-01", "2026-12-31").id
+    top = objectives.create_objective(db, ACTOR, period_id=pid, title="Top", owner=ACTOR).id
     kids = [
-        service.create_objective(db, ACTOR, period_id=pid, title=f"Kid {i}", owner=ACTOR,
+        objectives.create_objective(db, ACTOR, period_id=pid, title=f"Kid {i}", owner=ACTOR,
                                  parent_id=top).id
         for i in range(2)
     ]  # fmt: skip
     for i, kid in enumerate(kids):
-        kr = service.create_key_result(db, ACTOR, objective_id=kid, title="KR", target=10,
+        kr = key_results.create_key_result(db, ACTOR, objective_id=kid, title="KR", target=10,
                                        start=0).id  # fmt: skip
-        service.check_in(db, ACTOR, kr, str(2 + 4 * i))
+        checkins.check_in(db, ACTOR, kr, str(2 + 4 * i))
     tree = load_tree(db, pid)
     assert tree.objectives[top].key_results == []
     assert tree.objectives[top].score == pytest.approx(0.4)  # mean of 0.2 and 0.6
@@ -117,11 +117,11 @@ def test_same_as_read_compares_only_what_was_read(org: tuple[Database, int]) -> 
     assert shown.same_as_read(load_tree(db, pid))
 
     hidden_kr = load_tree(db, pid).objectives[unread].key_results[0]
-    service.check_in(db, ACTOR, hidden_kr.id, "12345", confirmed=True)
+    checkins.check_in(db, ACTOR, hidden_kr.id, "12345", confirmed=True)
     assert shown.same_as_read(load_tree(db, pid))  # not shown: read fresh when it is
     assert shown.objectives[unread].key_results[0].current == 12345
 
-    service.check_in(db, ACTOR, seen_kr.id, "54321", confirmed=True)
+    checkins.check_in(db, ACTOR, seen_kr.id, "54321", confirmed=True)
     assert not shown.same_as_read(load_tree(db, pid))
     assert shown != load_tree(db, pid)  # == compares everything
 
@@ -174,7 +174,7 @@ rights = tree_rights(db, ctx.user.username, tree)
 kr = tree.objectives[tree.roots[0]].key_results[0]
 print(rights.key_result(kr.id), len(objective_kpi_warnings(db, period.id)))
 ChangeWatcher(db).changed()
-HEAVY = ("sqlalchemy", "sqlmodel", "store.model.tables", "store.write.service")
+HEAVY = ("sqlalchemy", "sqlmodel", "store.model.tables", "store.write.objectives")
 print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules))
 """
 
@@ -218,5 +218,5 @@ async def test_the_app_freezes_its_start_up_heap_once_the_orm_is_imported(
         warm_up = [t for t in threading.enumerate() if t.name == "okrtui-warm-up"]
         for thread in warm_up:
             thread.join(timeout=30)
-        assert "store.write.service" in sys.modules
+        assert "store.write.objectives" in sys.modules
         assert gc.get_freeze_count() > 10_000

@@ -335,7 +335,7 @@ async def test_explain_toggle_and_help(make_app, tester_demo_path):
 
 async def test_hostile_text_is_shown_literally(make_app, tester_demo_path):
     from store.db.database import open_database
-    from store.write.service import create_objective
+    from store.write.objectives import create_objective
 
     db = open_database(tester_demo_path)
     period = rows(tester_demo_path, "SELECT id FROM period WHERE state = 'active'")[0][0]

@@ -60,7 +60,7 @@ def kpi_import(
     from store.domain.numbers import convention_option, date_format_option
     from store.errors import ValidationError
     from store.format import format_number
-    from store.write.kpis import import_kpi_values
+    from store.io.kpi_import import import_kpi_values
 
     try:
         decimal, date_format = convention_option(decimal), date_format_option(date_format)

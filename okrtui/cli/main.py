@@ -275,9 +275,9 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
     from okrtui.cli.output import safe
     from store.domain.validation import parse_date
     from store.format import format_number
+    from store.io.kpi_import import check_observed_on
     from store.queries import resolve_kpi
-    from store.write.kpis import check_observed_on
-    from store.write.service import record_kpi_value
+    from store.write.kpis import record_kpi_value
 
     app = _app(ctx)
     db = app.database()

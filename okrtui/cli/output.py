@@ -14,8 +14,8 @@ from store.domain.validation import clean_line
 from store.format import format_number, format_percent, kr_value, milestone_text, status_label
 from store.queries import KrRow, ObjectiveRow, TreeModel
 
-if TYPE_CHECKING:  # store.write.service imports the ORM: not needed to start the TUI
-    from store.write.service import CheckInResult
+if TYPE_CHECKING:  # store.write imports the ORM: not needed to start the TUI
+    from store.write.checkins import CheckInResult
 
 
 def safe(text: str | None, width: int | None = None) -> str:

@@ -68,7 +68,7 @@ def period_list(ctx: click.Context) -> None:
     """Every period with its dates, state, number of objectives and average score."""
     from okrtui.cli.output import safe
     from store.format import format_percent
-    from store.write.periods import period_summaries
+    from store.read.periods import period_summaries
 
     app = _app(ctx)
     rows = period_summaries(app.database(), app.thresholds)
@@ -118,7 +118,7 @@ def period_activate(ctx: click.Context, name: str) -> None:
     """Make a period the active one (the previous active one returns to planning)."""
     from okrtui.cli.output import safe
     from store.queries import resolve_period
-    from store.write.service import activate_period
+    from store.write.periods import activate_period
 
     app = _app(ctx)
     found = resolve_period(app.database(), name)
@@ -179,7 +179,7 @@ def period_close(
     from okrtui.cli.output import safe
     from store.domain.validation import parse_reference
     from store.queries import load_tree, resolve_period
-    from store.write.periods import (
+    from store.write.close_period import (
         ObjectiveReview,
         close_period,
         default_grade,

@@ -52,7 +52,7 @@ def init_team(
     )
     from store.errors import TeamSetupError
     from store.write.admins import add_admin, list_admins, record_first_admin
-    from store.write.service import ensure_period
+    from store.write.periods import ensure_period
 
     me = _app(ctx).user.username
     directory = directory.expanduser().absolute()

@@ -27,8 +27,8 @@ from store.errors import DatabaseError, DomainError, FarOutside
 from store.format import format_number, format_percent
 from store.model.enums import Confidence, Kind
 from store.queries import CheckInRow, KrRow
+from store.write.checkins import check_in, validate_check_in_value
 from store.write.corrections import correct_check_in
-from store.write.service import check_in, validate_check_in_value
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain
 

@@ -1,6 +1,6 @@
 """Modal forms for objectives and key results, validated as you type.
 
-Validation uses the same functions as ``store.write.service``, so the form never
+Validation uses the same functions as the store's writes (store/write/), so the form never
 accepts what the store would refuse; a refusal at save time (say, a cycle or a
 closed period) is shown in the form and the typed text is kept.
 """
@@ -19,15 +19,14 @@ from store.domain.validation import optional_number, optional_text, require_text
 from store.errors import DatabaseError, DomainError
 from store.model.enums import Direction, Kind, Level
 from store.queries import KrRow, ObjectiveRow, kpi_panels
-from store.write.service import (
+from store.write.common import check_username
+from store.write.key_results import (
     check_kr_values,
-    check_username,
     check_weight,
     create_key_result,
-    create_objective,
     update_key_result,
-    update_objective,
 )
+from store.write.objectives import create_objective, update_objective
 from widgets.footer import KeyFooter
 from widgets.text import plain
 

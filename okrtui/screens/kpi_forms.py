@@ -17,11 +17,12 @@ from okrtui.screens.forms import Check, FormScreen, input_row
 from store.domain.validation import optional_number, optional_text, parse_number, require_text
 from store.errors import DomainError, ValidationError
 from store.format import format_number
+from store.io.kpi_import import check_observed_on
 from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
 from store.model.enums import KpiDirection
 from store.queries import KpiPanel
-from store.write.kpis import check_observed_on, kpi_value_on, update_kpi
-from store.write.service import _thresholds_ok, check_username, create_kpi, record_kpi_value
+from store.write.common import check_username
+from store.write.kpis import create_kpi, kpi_value_on, record_kpi_value, thresholds_ok, update_kpi
 from widgets.text import plain
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class KpiForm(FormScreen):
         direction = KpiDirection(self.value("direction"))
         green = optional_number(self.value("green"), "green threshold")
         red = optional_number(self.value("red"), "red threshold")
-        _thresholds_ok(direction, green, red)
+        thresholds_ok(direction, green, red)
 
     def checks(self) -> dict[str, Check]:
         return {

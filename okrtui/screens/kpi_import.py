@@ -20,7 +20,7 @@ from textual.widgets import Button, Label, Static
 from okrtui.screens.dialogs import FitsScreen
 from store.errors import DatabaseError, DomainError
 from store.format import format_number
-from store.write.kpis import ImportReport, import_kpi_values
+from store.io.kpi_import import ImportReport, import_kpi_values
 from widgets.footer import KeyFooter
 from widgets.text import plain
 

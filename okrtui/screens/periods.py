@@ -30,12 +30,8 @@ from store.errors import DatabaseError, DomainError, ValidationError
 from store.format import format_percent
 from store.model.enums import PeriodState
 from store.queries import list_periods
-from store.write.periods import (
-    PeriodSummary,
-    create_next_period,
-    period_summaries,
-    suggest_next_period,
-)
+from store.read.periods import PeriodSummary, period_summaries
+from store.write.periods import create_next_period, suggest_next_period
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
@@ -266,7 +262,7 @@ class PeriodsScreen(Screen[None]):
                 self.notify(f"created {chosen.period.name}")
 
     def action_activate(self) -> None:
-        from store.write.service import activate_period
+        from store.write.periods import activate_period
 
         chosen = self._selected()
         if chosen is None:

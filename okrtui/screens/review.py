@@ -41,7 +41,7 @@ from store.domain.scoring import grade_of
 from store.errors import DatabaseError, DomainError
 from store.format import format_percent, kr_value, status_label
 from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
-from store.write.periods import (
+from store.write.close_period import (
     CloseSummary,
     ObjectiveReview,
     RollTarget,

@@ -844,7 +844,7 @@ class TreeScreen(Screen[None]):
     @work
     async def action_move(self) -> None:
         from okrtui.screens.dialogs import PickDialog
-        from store.write.service import move_objective
+        from store.write.objectives import move_objective
 
         ref, model = self.selected(), self.model
         if ref is None or model is None or ref.kind != "objective":
@@ -871,11 +871,8 @@ class TreeScreen(Screen[None]):
     @work
     async def action_delete(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
-        from store.write.service import (
-            delete_key_result,
-            delete_objective,
-            preview_delete_objective,
-        )
+        from store.write.key_results import delete_key_result
+        from store.write.objectives import delete_objective, preview_delete_objective
 
         ref, model = self.selected(), self.model
         if ref is None or model is None:

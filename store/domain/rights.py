@@ -1,4 +1,4 @@
-"""Who may change what, checked inside each write transaction of ``store/write/service.py``.
+"""Who may change what, checked inside each write transaction (store/write/guards.py).
 
 Everyone reads everything (OKRs are transparent). Changes are limited:
 

@@ -53,12 +53,16 @@ from store.io.textfile import read_text
 from store.model.enums import Direction, Kind, PeriodState
 from store.model.tables import CheckIn, Collaborator, KeyResult, Kpi, Objective, Period, utcnow
 from store.queries import load_tree
+from store.write.checkins import enum_value
+from store.write.common import log_activity
 from store.write.guards import (
     require_key_result_edit,
     require_new_objective,
     require_objective_control,
     require_objective_edit,
 )
+from store.write.key_results import check_weight
+from store.write.objectives import collaborator_names
 from store.write.okr_fields import (
     KrFields,
     ObjectiveFields,
@@ -67,7 +71,6 @@ from store.write.okr_fields import (
     kr_fields,
     objective_fields,
 )
-from store.write.service import _enum, _log, check_weight, collaborator_names
 
 FORMAT = "okrtui-okrs"
 VERSION = 1
@@ -636,7 +639,7 @@ class _Planner:
                 oid = row.id if isinstance(row, Objective) else row.objective_id
                 assert oid is not None
                 require_objective_edit(self.s, self.actor, oid)
-                _log(
+                log_activity(
                     self.s,
                     self.actor,
                     "objective" if kind == "O" else "key_result",
@@ -684,7 +687,9 @@ class _Planner:
             for name in f.collaborators:
                 self.s.add(Collaborator(objective_id=row.id, username=name))
         row.updated_at = utcnow()
-        _log(self.s, self.actor, "objective", row.id, "update", changes=diffs, source="okr file")
+        log_activity(
+            self.s, self.actor, "objective", row.id, "update", changes=diffs, source="okr file"
+        )
         return row
 
     def _update_kr(self, item: _KrItem) -> None:
@@ -698,7 +703,7 @@ class _Planner:
         kr.owner = f.owner or kr.owner
         kr.weight, kr.kpi_id = f.weight, f.kpi_id
         kr.updated_at = utcnow()
-        _log(
+        log_activity(
             self.s,
             self.actor,
             "key_result",
@@ -712,10 +717,10 @@ class _Planner:
 def _field_problems(table: dict[str, Any]) -> list[str]:
     """What is wrong with each of a key result's fields on its own (an empty list if nothing)."""
     checks: list[tuple[str, Any]] = [
-        ("kind", lambda v: _enum(Kind, v if isinstance(v, str) else repr(v), "kind")),
+        ("kind", lambda v: enum_value(Kind, v if isinstance(v, str) else repr(v), "kind")),
         (
             "direction",
-            lambda v: _enum(Direction, v if isinstance(v, str) else repr(v), "direction"),
+            lambda v: enum_value(Direction, v if isinstance(v, str) else repr(v), "direction"),
         ),
         ("start", lambda v: _numeric(v, "start")),
         ("target", lambda v: _numeric(v, "target")),

@@ -16,8 +16,8 @@ from store.db.database import Database
 from store.errors import DomainError
 from store.model.tables import Admin
 from store.read.rights import admins_of
+from store.write.common import check_username, log_activity
 from store.write.guards import require_admin
-from store.write.service import _log, check_username
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def record_first_admin(db: Database, username: str) -> bool:
         if _recorded(s):
             return False
         s.add(Admin(username=name, added_by=name))
-        _log(s, name, "admin", None, "add", username=name)
+        log_activity(s, name, "admin", None, "add", username=name)
         return True
 
 
@@ -78,12 +78,12 @@ def add_admin(db: Database, actor: str, username: str) -> bool:
             # The owner standing in as admin: recorded first, so adding someone else
             # does not take their rights away.
             s.add(Admin(username=actor, added_by=actor))
-            _log(s, actor, "admin", None, "add", username=actor)
+            log_activity(s, actor, "admin", None, "add", username=actor)
             recorded = [actor]
         if name in recorded:
             return False
         s.add(Admin(username=name, added_by=actor))
-        _log(s, actor, "admin", None, "add", username=name)
+        log_activity(s, actor, "admin", None, "add", username=name)
         return True
 
 
@@ -99,4 +99,4 @@ def remove_admin(db: Database, actor: str, username: str) -> None:
         if _recorded(s) == [name]:
             raise DomainError(f"{name} is the last admin: add another one first")
         s.delete(row)
-        _log(s, actor, "admin", None, "remove", username=name)
+        log_activity(s, actor, "admin", None, "remove", username=name)

@@ -1,6 +1,6 @@
 """The check-in, okrtui's most frequent write, in plain DB-API SQL (store/db/sql.py).
 
-``store.write.service.check_in`` *is* :func:`check_in` (re-exported there): one path for the
+Every check-in (CLI, form, weekly run) is :func:`check_in`: one path for the
 CLI, the TUI and imports, on SQLite and PostgreSQL. It needs neither SQLAlchemy nor
 SQLModel, so ``okrtui checkin KR VALUE`` starts in tens of milliseconds rather than half
 a second (issue 17); tests/test_checkin_plain.py asserts the CLI imports neither.

@@ -1,6 +1,6 @@
 """Correcting and removing check-ins: the author fixes a typo, the history says so.
 
-Check-ins are otherwise append-only (``store.write.service.check_in``). A correction or
+Check-ins are otherwise append-only (``store.write.checkins.check_in``). A correction or
 removal keeps the old values in the Activity log, and the KR's denormalised
 current value is re-derived from whatever check-in is now the latest, in the
 same transaction, so the tree never shows a value that no longer exists.
@@ -20,14 +20,8 @@ from store.domain.validation import optional_text
 from store.errors import FarOutside, NotFoundError, PermissionDenied
 from store.model.enums import Confidence
 from store.model.tables import CheckIn, KeyResult
-from store.write.service import (
-    MAX_NOTE,
-    UNSET,
-    _enum,
-    _log,
-    _objective_for_write,
-    validate_check_in_value,
-)
+from store.write.checkins import MAX_NOTE, enum_value, validate_check_in_value
+from store.write.common import UNSET, log_activity, objective_for_write
 
 # Logged against the KR (entity "key_result"), so its history is one indexed lookup.
 CORRECTED = "check_in_corrected"
@@ -50,7 +44,7 @@ def _own_check_in(s: Session, actor: str, check_in_id: int) -> tuple[CheckIn, Ke
         raise NotFoundError(f"check-in {check_in_id} does not exist")
     kr = s.get(KeyResult, entry.key_result_id)
     assert kr is not None  # the foreign key guarantees it
-    _objective_for_write(s, kr.objective_id)
+    objective_for_write(s, kr.objective_id)
     if entry.author != actor:
         raise PermissionDenied(
             f"this check-in is {entry.author}'s: only its author may correct or remove it "
@@ -103,7 +97,7 @@ def correct_check_in(
             entry.value = number
         if confidence is not UNSET:
             entry.confidence = (
-                None if confidence is None else _enum(Confidence, confidence, "confidence")
+                None if confidence is None else enum_value(Confidence, confidence, "confidence")
             )
         if note is not UNSET:
             entry.note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
@@ -112,7 +106,9 @@ def correct_check_in(
         s.add(entry)
         if kr.kpi_id is None:
             _refresh_current(s, kr)
-        _log(s, actor, "key_result", kr.id, CORRECTED, check_in_id=entry.id, changes=changes)
+        log_activity(
+            s, actor, "key_result", kr.id, CORRECTED, check_in_id=entry.id, changes=changes
+        )
         return CheckInChange(check_in_id, kr.id or 0, old["value"], entry.value)
 
 
@@ -120,7 +116,7 @@ def remove_check_in(db: Database, actor: str, check_in_id: int) -> CheckInChange
     """Delete a check-in; the Activity log keeps everything it held."""
     with db.write() as s:
         entry, kr = _own_check_in(s, actor, check_in_id)
-        _log(
+        log_activity(
             s,
             actor,
             "key_result",

@@ -12,14 +12,9 @@ from store.db.database import Database
 from store.domain.validation import optional_text, parse_number
 from store.errors import DomainError
 from store.model.tables import CheckIn, KeyResult, utcnow
+from store.write.checkins import MAX_NOTE, validate_check_in_value
+from store.write.common import get_row, log_activity, objective_for_write
 from store.write.guards import require_key_result_edit
-from store.write.service import (
-    MAX_NOTE,
-    _get,
-    _log,
-    _objective_for_write,
-    validate_check_in_value,
-)
 
 
 def add_to_key_result(
@@ -30,8 +25,8 @@ def add_to_key_result(
     amount = parse_number(delta, "amount")
     note = optional_text(note, "note", max_length=MAX_NOTE, multiline=True)
     with db.write() as s:
-        kr = _get(s, KeyResult, kr_id, "key result KR-")
-        _objective_for_write(s, kr.objective_id)
+        kr = get_row(s, KeyResult, kr_id, "key result KR-")
+        objective_for_write(s, kr.objective_id)
         require_key_result_edit(s, actor, kr_id)
         if kr.kpi_id is not None:
             raise DomainError(f"KR-{kr_id} follows a KPI: add to the KPI's value instead")
@@ -45,6 +40,6 @@ def add_to_key_result(
         s.add(entry)
         kr.current_value, kr.current_at = number, when
         s.flush()
-        _log(s, actor, "check_in", entry.id, "create", key_result_id=kr_id, value=number,
+        log_activity(s, actor, "check_in", entry.id, "create", key_result_id=kr_id, value=number,
              previous=previous, added=amount)  # fmt: skip
         return number

@@ -1,7 +1,7 @@
 """Validated objective and key-result fields, and their inserts inside one open session.
 
-``store.write.service`` opens one transaction per call. Roll-over, TOML apply and CSV
-import must write many objectives and key results all or nothing, so they
+store/write/objectives.py and key_results.py open one transaction per call. Roll-over,
+TOML apply and CSV import must write many objectives and key results all or nothing, so they
 validate every item first (with the service's own rules, so a file can never
 hold what the forms would refuse) and then insert them through these helpers
 inside a single ``db.write()`` session, logging each write like the service does.
@@ -17,16 +17,9 @@ from store.domain.validation import optional_number, optional_text, require_text
 from store.errors import ValidationError
 from store.model.enums import Direction, Kind, Level
 from store.model.tables import Collaborator, KeyResult, Kpi, Objective
-from store.write.service import (
-    MAX_NAME,
-    MAX_NOTE,
-    MAX_TITLE,
-    _enum,
-    _log,
-    check_kr_values,
-    check_username,
-    check_weight,
-)
+from store.write.checkins import MAX_NOTE, enum_value
+from store.write.common import MAX_NAME, MAX_TITLE, check_username, log_activity
+from store.write.key_results import check_kr_values, check_weight
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ def objective_fields(
     return ObjectiveFields(
         title=require_text(_text(title, "title"), "title", max_length=MAX_TITLE),
         owner=owner_name,
-        level=None if level in (None, "") else _enum(Level, _text(level, "level"), "level"),
+        level=None if level in (None, "") else enum_value(Level, _text(level, "level"), "level"),
         team=optional_text(_text(team, "team"), "team", max_length=MAX_NAME) or None,
         description=optional_text(
             _text(description, "description"), "description", max_length=MAX_NOTE, multiline=True
@@ -93,8 +86,8 @@ def kr_fields(
     kpi_id: int | None = None,
 ) -> KrFields:
     """Check raw values the way ``create_key_result`` does (defaults by kind included)."""
-    kind_v = _enum(Kind, _text(kind, "kind"), "kind")
-    direction_v = _enum(Direction, _text(direction, "direction"), "direction")
+    kind_v = enum_value(Kind, _text(kind, "kind"), "kind")
+    direction_v = enum_value(Direction, _text(direction, "direction"), "direction")
     start_v, target_v = check_kr_values(
         kind_v, direction_v, optional_number(start, "start"), optional_number(target, "target")
     )
@@ -159,7 +152,7 @@ def insert_objective(
     assert objective.id is not None
     for name in fields.collaborators:
         s.add(Collaborator(objective_id=objective.id, username=name))
-    _log(
+    log_activity(
         s,
         actor,
         "objective",
@@ -206,5 +199,7 @@ def insert_key_result(
     s.add(kr)
     s.flush()
     assert kr.id is not None
-    _log(s, actor, "key_result", kr.id, action, title=fields.title, objective_id=objective.id)
+    log_activity(
+        s, actor, "key_result", kr.id, action, title=fields.title, objective_id=objective.id
+    )
     return kr

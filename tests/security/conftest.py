@@ -141,36 +141,40 @@ def _organisation(url: str) -> dict[str, int]:
     from sqlalchemy import text
 
     from store.db.database import open_database
-    from store.write import service
-    from store.write.periods import ObjectiveReview, close_period
+    from store.write import checkins, key_results, kpis, objectives, periods
+    from store.write.close_period import ObjectiveReview, close_period
 
     db = open_database(url)
     try:
         with db.write() as s:
             s.connection().execute(text("INSERT INTO admin VALUES ('chief', 'chief', now())"))
-        old = service.create_period(db, "chief", "Q3", "2026-07-01", "2026-09-30").id
-        old_objective = service.create_objective(
+        old = periods.create_period(db, "chief", "Q3", "2026-07-01", "2026-09-30").id
+        old_objective = objectives.create_objective(
             db, "alice", period_id=old, title="Last quarter", owner="alice"
         ).id
-        old_kr = service.create_key_result(
+        old_kr = key_results.create_key_result(
             db, "alice", objective_id=old_objective, title="Old KR", target=10
         ).id
-        old_check_in = service.check_in(db, "alice", old_kr, 4).check_in_id
+        old_check_in = checkins.check_in(db, "alice", old_kr, 4).check_in_id
         close_period(db, "chief", old, [ObjectiveReview(old_objective)], activate_next=False)
-        period = service.create_period(db, "chief", "Q4", "2026-10-01", "2026-12-31", "active").id
-        following = service.create_period(db, "chief", "Q1", "2027-01-01", "2027-03-31").id
-        top = service.create_objective(db, "boss", period_id=period, title="Top", owner="boss").id
-        team = service.create_objective(db, "alice", period_id=period, title="Team",
+        period = periods.create_period(db, "chief", "Q4", "2026-10-01", "2026-12-31", "active").id
+        following = periods.create_period(db, "chief", "Q1", "2027-01-01", "2027-03-31").id
+        top = objectives.create_objective(
+            db, "boss", period_id=period, title="Top", owner="boss"
+        ).id
+        team = objectives.create_objective(db, "alice", period_id=period, title="Team",
                                         owner="alice", parent_id=top,
                                         collaborators=["carol"]).id  # fmt: skip
-        other = service.create_objective(db, "bob", period_id=period, title="Bob's", owner="bob").id
-        kr = service.create_key_result(db, "alice", objective_id=team, title="KR", target=10).id
-        percent = service.create_key_result(
+        other = objectives.create_objective(
+            db, "bob", period_id=period, title="Bob's", owner="bob"
+        ).id
+        kr = key_results.create_key_result(db, "alice", objective_id=team, title="KR", target=10).id
+        percent = key_results.create_key_result(
             db, "alice", objective_id=team, title="Share", kind="percent"
         ).id
-        alices = service.check_in(db, "alice", kr, 3).check_in_id
-        carols = service.check_in(db, "carol", kr, 5).check_in_id
-        kpi = service.create_kpi(db, "bob", name="Churn", owner="bob").id
+        alices = checkins.check_in(db, "alice", kr, 3).check_in_id
+        carols = checkins.check_in(db, "carol", kr, 5).check_in_id
+        kpi = kpis.create_kpi(db, "bob", name="Churn", owner="bob").id
     finally:
         db.close()
     return {

@@ -218,18 +218,18 @@ def seed(server: Server) -> tuple[int, int]:
     """An objective with a KR for each user (written by root, the first admin)."""
     from store.db.database import open_database
     from store.queries import list_periods
-    from store.write import service
+    from store.write import key_results, objectives
 
     db = open_database(server.db)
     try:
         period = list_periods(db)[0].id
         krs = []
         for user in server.users:
-            oid = service.create_objective(
+            oid = objectives.create_objective(
                 db, "root", period_id=period, title=f"Objective of {user}", owner=user
             ).id
             krs.append(
-                service.create_key_result(
+                key_results.create_key_result(
                     db, "root", objective_id=oid, title=f"Deals of {user}", target=100
                 ).id
             )

@@ -19,8 +19,7 @@ from conftest import TeamDb
 from okrtui.screens.format import history_rows
 from store.db.database import Database, open_database
 from store.queries import kr_history
-from store.write import corrections as checkins
-from store.write import service
+from store.write import checkins, corrections, key_results, objectives, periods
 from store.write.corrections import REMOVED, check_in_events, remove_check_in
 
 UNREADABLE = "unreadable"  # store.write.corrections.UNREADABLE (checked below)
@@ -78,11 +77,11 @@ def test_unknown_entities_and_other_authors_are_refused_too(team_db: TeamDb) -> 
 
 
 def _removed_once(db: Database, me: str) -> int:
-    period = service.create_period(db, me, "Q4", "2026-10-01", "2026-12-31", "active").id
-    objective = service.create_objective(db, me, period_id=period, title="O", owner=me).id
-    kr = service.create_key_result(db, me, objective_id=objective, title="KR", target=10).id
-    service.check_in(db, me, kr, 2)
-    remove_check_in(db, me, service.check_in(db, me, kr, 3).check_in_id)
+    period = periods.create_period(db, me, "Q4", "2026-10-01", "2026-12-31", "active").id
+    objective = objectives.create_objective(db, me, period_id=period, title="O", owner=me).id
+    kr = key_results.create_key_result(db, me, objective_id=objective, title="KR", target=10).id
+    checkins.check_in(db, me, kr, 2)
+    remove_check_in(db, me, checkins.check_in(db, me, kr, 3).check_in_id)
     return kr
 
 
@@ -125,7 +124,7 @@ def test_on_sqlite_malformed_rows_read_as_unreadable(tmp_path: Path, me: str) ->
         rows = history_rows(history, events, "")
     finally:
         db.close()
-    assert checkins.UNREADABLE == UNREADABLE
+    assert corrections.UNREADABLE == UNREADABLE
     assert [e.action for e in events].count(REMOVED) == 1
     unreadable = [e for e in events if e.action == UNREADABLE]
     assert len(unreadable) == len(BAD_ROWS)

@@ -25,7 +25,7 @@ import store.db.pg
 from store.db.database import open_database
 from store.errors import DatabaseError, DatabaseUnavailable, WriteError
 from store.queries import kr_history, load_tree
-from store.write import service
+from store.write import checkins
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
 
@@ -63,7 +63,7 @@ def test_a_member_s_advisory_lock_no_longer_stops_writers(
     db = open_database(team_db.url("alice"))
     try:
         elapsed, result = within(
-            GUARD_S, lambda: service.check_in(db, "alice", team_db.ids["kr"], 8)
+            GUARD_S, lambda: checkins.check_in(db, "alice", team_db.ids["kr"], 8)
         )
     finally:
         db.close()
@@ -88,14 +88,14 @@ def test_a_member_holding_okrtui_s_lock_is_named_and_writers_give_up_in_time(
     db = open_database(team_db.url("alice"))
     try:
         elapsed, result = within(
-            GUARD_S, lambda: service.check_in(db, "alice", team_db.ids["kr"], 8)
+            GUARD_S, lambda: checkins.check_in(db, "alice", team_db.ids["kr"], 8)
         )
         assert isinstance(result, WriteError), result
         assert f"held by role bob (pid {session.pid})" in str(result)
         assert "nothing was changed" in str(result)
         assert 1.4 < elapsed < 6
         session.run("COMMIT;")  # the transaction ends: the lock goes with it
-        service.check_in(db, "alice", team_db.ids["kr"], 8)
+        checkins.check_in(db, "alice", team_db.ids["kr"], 8)
     finally:
         db.close()
 
@@ -114,7 +114,7 @@ def test_a_locked_table_makes_reads_say_busy_instead_of_hanging(team_db: TeamDb)
             assert "retrying" in str(result)
             assert elapsed < store.db.pg.READ_LOCK_TIMEOUT_MS / 1000 + 3
         elapsed, result = within(
-            GUARD_S, lambda: service.check_in(db, "alice", team_db.ids["kr"], 8)
+            GUARD_S, lambda: checkins.check_in(db, "alice", team_db.ids["kr"], 8)
         )
         assert isinstance(result, WriteError), result
         assert "stayed busy" in str(result)
@@ -129,7 +129,7 @@ def _check_in(url: str, kr: int, barrier: Any, results: Any) -> None:
     try:
         barrier.wait(timeout=60)
         try:
-            service.check_in(db, "alice", kr, 5)
+            checkins.check_in(db, "alice", kr, 5)
             results.put("ok")
         except Exception as exc:  # reported to the parent
             results.put(repr(exc))

@@ -13,9 +13,9 @@ import pytest
 from conftest import TeamDb
 
 from store.db.database import Database, open_database
-from store.write import service
+from store.write import checkins, key_results, objectives
+from store.write.close_period import ObjectiveReview, close_period
 from store.write.corrections import correct_check_in, remove_check_in
-from store.write.periods import ObjectiveReview, close_period
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
 
@@ -235,22 +235,22 @@ def test_okrtui_s_own_flows_work_for_members_connected_as_themselves(team_db: Te
     ids = team_db.ids
     alice, carol, chief, boss = (_as(team_db, r) for r in ("alice", "carol", "chief", "boss"))
     try:
-        mine = service.check_in(carol, "carol", ids["kr"], 6).check_in_id
+        mine = checkins.check_in(carol, "carol", ids["kr"], 6).check_in_id
         correct_check_in(carol, "carol", mine, value=6.5, note="typo")
         remove_check_in(carol, "carol", mine)
-        service.check_in(alice, "alice", ids["percent"], 40)
-        kr = service.create_key_result(alice, "alice", objective_id=ids["team"], title="Temp",
+        checkins.check_in(alice, "alice", ids["percent"], 40)
+        kr = key_results.create_key_result(alice, "alice", objective_id=ids["team"], title="Temp",
                                        target=5).id  # fmt: skip
-        service.check_in(carol, "carol", kr, 2)
-        service.delete_key_result(alice, "alice", kr)  # takes carol's check-in with it
-        service.delete_objective(boss, "boss", ids["top"])  # detaches alice's objective
+        checkins.check_in(carol, "carol", kr, 2)
+        key_results.delete_key_result(alice, "alice", kr)  # takes carol's check-in with it
+        objectives.delete_objective(boss, "boss", ids["top"])  # detaches alice's objective
         summary = close_period(
             chief, "chief", ids["period"],
             [ObjectiveReview(ids["team"], grade=0.6, note="ok", roll_over=True)],
         )  # fmt: skip
         assert summary.rolled and summary.target_period_id == ids["next_period"]
         copy = summary.rolled[0][1]
-        service.delete_objective(alice, "alice", copy)  # in the open period it rolled into
+        objectives.delete_objective(alice, "alice", copy)  # in the open period it rolled into
     finally:
         for db in (alice, carol, chief, boss):
             db.close()

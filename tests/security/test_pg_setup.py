@@ -20,7 +20,7 @@ from okrtui.cli.main import main
 from store.db.database import open_database
 from store.errors import WriteError
 from store.read import rights
-from store.write import service
+from store.write import kpis
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
 
@@ -127,16 +127,16 @@ def test_a_team_without_a_role_is_named_with_the_statements_that_fix_it(
     as_bob = open_database(team_db.url("bob"))
     as_alice = open_database(team_db.url("alice"))
     try:
-        service.record_kpi_value(as_bob, "bob", kpi, 2, observed_on="2026-11-06")
+        kpis.record_kpi_value(as_bob, "bob", kpi, 2, observed_on="2026-11-06")
         for day in ("2026-11-05", "2026-11-06"):  # a new value, and one replacing bob's
             with pytest.raises(WriteError, match=f"CREATE ROLE {role}; GRANT {role} TO alice"):
-                service.record_kpi_value(as_alice, "alice", kpi, 3, observed_on=day)
+                kpis.record_kpi_value(as_alice, "alice", kpi, 3, observed_on=day)
         team_db.cluster.new_role(role)
         with pytest.raises(WriteError, match=f"GRANT {role} TO alice"):
-            service.record_kpi_value(as_alice, "alice", kpi, 3, observed_on="2026-11-05")
+            kpis.record_kpi_value(as_alice, "alice", kpi, 3, observed_on="2026-11-05")
         team_db.superuser(f"GRANT {role} TO alice")
-        service.record_kpi_value(as_alice, "alice", kpi, 3, observed_on="2026-11-05")
-        service.record_kpi_value(as_alice, "alice", kpi, 4, observed_on="2026-11-06")
+        kpis.record_kpi_value(as_alice, "alice", kpi, 3, observed_on="2026-11-05")
+        kpis.record_kpi_value(as_alice, "alice", kpi, 4, observed_on="2026-11-06")
     finally:
         as_bob.close()
         as_alice.close()
