@@ -594,7 +594,7 @@ def save_setting(
 def render_settings(settings: Settings) -> str:
     """The effective settings as TOML (for ``okrtui config show``), headed by comments on
     where they came from. Unset values and empty tables are left out: TOML has no null."""
-    optional = {
+    optional: dict[str, dict[str, Any]] = {
         "database": {"path": settings.database.path, "url": settings.database.url},
         "user": {"display_name": settings.user.display_name},
     }

@@ -127,13 +127,20 @@ def typed_number(x: float) -> str:
 class KeyResultValue(Protocol):
     """What it takes to say where a key result stands (a read row of any reader)."""
 
-    kind: Kind
-    direction: Direction
-    start: float | None
-    target: float | None
-    current: float | None
-    unit: str
-    kpi_id: int | None
+    @property
+    def kind(self) -> Kind: ...
+    @property
+    def direction(self) -> Direction: ...
+    @property
+    def start(self) -> float | None: ...
+    @property
+    def target(self) -> float | None: ...
+    @property
+    def current(self) -> float | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def kpi_id(self) -> int | None: ...
 
 
 def current_value(kr: KeyResultValue) -> float | None:

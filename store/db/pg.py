@@ -312,7 +312,7 @@ def read_pg_revision(engine: Engine) -> tuple[str | None, bool]:
 
 def _exists(conn: Connection, table: str) -> bool:
     # to_regclass follows search_path, so a URL may put okrtui in its own schema.
-    return conn.exec_driver_sql(f"SELECT to_regclass('{table}') IS NOT NULL").scalar_one()
+    return bool(conn.exec_driver_sql(f"SELECT to_regclass('{table}') IS NOT NULL").scalar_one())
 
 
 def check_pg_schema(engine: Engine) -> str:

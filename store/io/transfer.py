@@ -533,7 +533,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_document(text: str) -> dict[str, Any]:
     """Parse and check an export; returns the document (as :func:`export_document` makes it)."""
     try:
-        document = json.loads(
+        document: dict[str, Any] = json.loads(
             text.removeprefix("\ufeff"),
             parse_constant=_refuse_constant,
             parse_float=_parse_float,

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from store.db.database import Database
 from store.db.sql import PlainWrite, read_time
@@ -35,11 +36,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_value(enum: type[Any], value: Any, field: str) -> Any:
+E = TypeVar("E", bound=Enum)
+
+
+def enum_value(enum: type[E], value: object, field: str) -> E:
     """``value`` as a member of ``enum`` (``on-track`` reads ``on_track``), or a
     ValidationError naming the allowed values."""
     try:
-        return enum(value.value if hasattr(value, "value") else str(value).replace("-", "_"))
+        raw = value.value if isinstance(value, Enum) else str(value).replace("-", "_")
+        return enum(raw)
     except ValueError:
         allowed = ", ".join(m.value.replace("_", "-") for m in enum)
         raise ValidationError(f"{field} {value!r} is not one of: {allowed}") from None

@@ -9,7 +9,7 @@ same transaction, so the tree never shows a value that no longer exists.
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from sqlmodel import Session, col, func, select
 
@@ -109,7 +109,7 @@ def correct_check_in(
         log_activity(
             s, actor, "key_result", kr.id, CORRECTED, check_in_id=entry.id, changes=changes
         )
-        return CheckInChange(check_in_id, kr.id or 0, old["value"], entry.value)
+        return CheckInChange(check_in_id, kr.id or 0, cast(float, old["value"]), entry.value)
 
 
 def remove_check_in(db: Database, actor: str, check_in_id: int) -> CheckInChange:
@@ -195,7 +195,7 @@ def _shown(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _is_id(value: object) -> bool:
+def _is_id(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Connection, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.db.database import Database
 from store.domain.validation import (
@@ -208,7 +208,7 @@ def _check_kpi_parent(s: Session, kpi_id: int | None, parent_id: int | None) -> 
 
 def _name_taken_by_other(s: Session, name: str, kpi_id: int) -> bool:
     wanted = name.casefold()
-    rows = s.connection().execute(select(Kpi.id, Kpi.name))  # type: ignore[call-overload]
+    rows = s.connection().execute(select(Kpi.id, Kpi.name))
     return any(str(other).casefold() == wanted and key != kpi_id for key, other in rows)
 
 
@@ -297,18 +297,16 @@ def _archive_warnings(s: Session, kpi_id: int) -> tuple[str, ...]:
     krs = [
         f"KR-{row[0]}"
         for row in conn.execute(
-            select(KeyResult.id)  # type: ignore[call-overload]
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .join(Period, Period.id == Objective.period_id)
+            select(KeyResult.id)
+            .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+            .join(Period, col(Period.id) == col(Objective.period_id))
             .where(KeyResult.kpi_id == kpi_id, Period.state != PeriodState.CLOSED)
-            .order_by(KeyResult.id)
+            .order_by(col(KeyResult.id))
         )
     ]
     children = [
         row[0]
-        for row in conn.execute(
-            select(Kpi.name).where(Kpi.parent_id == kpi_id).order_by(Kpi.name)  # type: ignore[call-overload]
-        )
+        for row in conn.execute(select(Kpi.name).where(Kpi.parent_id == kpi_id).order_by(Kpi.name))
     ]
     warnings = []
     if krs:

@@ -674,7 +674,7 @@ def _sql(text: str, schema: str) -> str:
 
 def _schema() -> str:
     """okrtui's schema (where its tables are), quoted as an identifier."""
-    name = (
+    name: str = (
         op.get_bind()
         .exec_driver_sql(
             "SELECT n.nspname FROM pg_catalog.pg_class c "
