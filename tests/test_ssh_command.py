@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from okrtui.cli import ssh as ssh_command
+from okrtui.cli.main import main
 from okrtui.cli.ssh import Refused, clean_environment, parse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def saved_environment() -> Iterator[None]:
     ],
 )  # fmt: skip
 def test_okrtui_commands_pass(original: str, args: list[str]) -> None:
-    assert parse(original) == args
+    assert parse(original, main) == args
 
 
 @pytest.mark.parametrize(
@@ -67,7 +68,7 @@ def test_okrtui_commands_pass(original: str, args: list[str]) -> None:
 )
 def test_everything_else_is_refused(original: str, message: str) -> None:
     with pytest.raises(Refused, match=message.replace("(", r"\(")):
-        parse(original)
+        parse(original, main)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_everything_else_is_refused(original: str, message: str) -> None:
 )
 def test_file_and_database_parameters_are_refused_whatever_the_spelling(original: str) -> None:
     with pytest.raises(Refused, match="names a file or database on the server"):
-        parse(original)
+        parse(original, main)
 
 
 @pytest.mark.parametrize(
@@ -114,30 +115,30 @@ def test_file_and_database_parameters_are_refused_whatever_the_spelling(original
 )
 def test_local_only_commands_are_refused(original: str) -> None:
     with pytest.raises(Refused, match="is not allowed here"):
-        parse(original)
+        parse(original, main)
 
 
 def test_a_refused_command_does_not_look_at_its_path_argument(tmp_path: Path) -> None:
     """`import PATH` checks that PATH exists while parsing: refused before that."""
     with pytest.raises(Refused) as refused:
-        parse(f"import {tmp_path / 'missing.json'}")
+        parse(f"import {tmp_path / 'missing.json'}", main)
     assert "does not exist" not in str(refused.value)
 
 
 def test_refusal_exits_2_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
-    assert ssh_command.run("rm -rf ~") == 2
+    assert ssh_command.run("rm -rf ~", main) == 2
     err = capsys.readouterr().err
     assert "'rm' is not allowed here" in err and "okrtui checkin KR-12 42" in err
 
 
 def test_shell_syntax_is_only_ever_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     """No shell sees the command: "&& sh" reaches okrtui as two stray arguments."""
-    assert ssh_command.run("okrtui status && sh") == 2
+    assert ssh_command.run("okrtui status && sh", main) == 2
     assert "unexpected extra argument" in capsys.readouterr().err
 
 
 def test_help_is_answered_by_the_parse(capsys: pytest.CaptureFixture[str]) -> None:
-    assert ssh_command.run("okrtui checkin --help") == 0
+    assert ssh_command.run("okrtui checkin --help", main) == 0
     assert "Record a key result" in capsys.readouterr().out
 
 
@@ -148,7 +149,7 @@ def test_the_app_needs_a_terminal(capsys: pytest.CaptureFixture[str], tmp_path: 
     open_database(path, create=True).close()
     system = tmp_path / "system.toml"
     system.write_text(f'[database]\npath = "{path}"\n')
-    assert ssh_command.run(None, system_config=str(system)) == 2  # pytest's stdin: no tty
+    assert ssh_command.run(None, main, system_config=str(system)) == 2  # pytest's stdin: no tty
     assert "the app needs a terminal" in capsys.readouterr().err
 
 
@@ -212,7 +213,7 @@ def test_status_runs_over_the_forced_command(tmp_path, monkeypatch, capsys) -> N
     system = tmp_path / "system.toml"
     system.write_text(f'[database]\npath = "{path}"\n')
     monkeypatch.setenv("OKRTUI_DB", str(tmp_path / "elsewhere.db"))  # dropped: team db wins
-    assert ssh_command.run("okrtui status", system_config=str(system)) == 0
+    assert ssh_command.run("okrtui status", main, system_config=str(system)) == 0
     assert "(active)" in capsys.readouterr().out
 
 
@@ -300,4 +301,4 @@ def test_the_app_runs_isolated_with_the_clean_environment(
 def test_abbreviated_options_are_refused_too(original: str) -> None:
     """Click does not expand abbreviations today; if it ever did, the parse would show it."""
     with pytest.raises(Refused):
-        parse(original)
+        parse(original, main)

@@ -1,6 +1,6 @@
-"""``okrtui kpi import FILE.csv [--dry-run]``: KPI values from a spreadsheet export.
+"""``okrtui kpi record`` and ``okrtui kpi import FILE.csv [--dry-run]``: KPI values from the shell.
 
-Registered on the ``kpi`` group by ``okrtui/cli/main.py``. Imports no Textual, and the
+The import reads a spreadsheet export. Imports no Textual, and the
 store only inside the command. Every bad row is printed with its line and the
 exit code is 1 with nothing written; a long file gets a progress bar on stderr.
 """
@@ -9,11 +9,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from okrtui.cli.common import EXIT_REFUSED, db_option
+from okrtui.cli.common import EXIT_REFUSED, ValueCommand, db_option
 from okrtui.cli.common import app_context as _app
+from okrtui.context import AppContext
 
 PROGRESS_FROM = 2_000
 """Rows from which the import shows a progress bar (shorter files finish at once)."""
@@ -94,3 +96,55 @@ def kpi_import(
     if dry_run:
         text = f"dry run: {text}; nothing was written"
     click.echo(text)
+
+
+@click.group()
+def kpi() -> None:
+    """KPI values from the shell."""
+
+
+@kpi.command("record", cls=ValueCommand)
+@click.argument("kpi_ref", metavar="KPI")
+@click.argument("value")
+@click.option("--date", "observed_on", metavar="YYYY-MM-DD", help="Date of the value (today).")
+@click.option("--note", "-n", default="", help="A note kept with the value.")
+@db_option
+@click.pass_context
+def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | None,
+               note: str) -> None:  # fmt: skip
+    """Record a KPI VALUE for a date; a second value for the same date replaces the first."""
+    from datetime import date
+
+    from okrtui.cli.output import safe
+    from store.domain.validation import parse_date
+    from store.format import format_number
+    from store.io.kpi_import import check_observed_on
+    from store.queries import resolve_kpi
+    from store.write.kpis import record_kpi_value
+
+    app = _app(ctx)
+    db = app.database()
+    kpi_id = resolve_kpi(db, kpi_ref)
+    # The day is fixed here so the confirmation names the day that was written (the
+    # KPI's latest value may be a later one when --date is in the past).
+    day = parse_date(observed_on, "date") if observed_on is not None else date.today()
+    # A future value would stay the KPI's latest until that day (the form and CSV import
+    # refuse it too).
+    check_observed_on(day, date.today(), "--date")
+    replaced, number = record_kpi_value(
+        db, app.user.username, kpi_id, value, observed_on=day, note=note
+    )
+    panel = next(p for p in _panels(app) if p.id == kpi_id)
+    text = f"KPI-{kpi_id} {safe(panel.name)}: {format_number(number, panel.unit)} on {day}"
+    if replaced is not None:
+        text += f" (replaced {format_number(replaced, panel.unit)})"
+    click.echo(text)
+
+
+def _panels(app: AppContext) -> list[Any]:
+    from store.queries import kpi_panels
+
+    return kpi_panels(app.database(), last=2, include_archived=True)
+
+
+kpi.add_command(kpi_import)

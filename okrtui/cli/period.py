@@ -1,4 +1,4 @@
-"""``okrtui report`` and ``okrtui period …``, plus the OKR-file side of export/import.
+"""``okrtui period …``: list, create, activate and close (grade, roll over) periods.
 
 Registered on the main group by ``okrtui/cli/main.py``. Like the rest of the CLI this
 module imports no Textual, and store modules only inside the commands, so
@@ -6,51 +6,13 @@ module imports no Textual, and store modules only inside the commands, so
 the main group turns into a message and exit code 1 with nothing written.
 """
 
-from pathlib import Path
-
 import click
 
 from okrtui.cli.common import app_context as _app
 from okrtui.cli.common import db_option
-from okrtui.context import AppContext
 from store.errors import DomainError
 
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    from store.io.report import write_new_file
-
-    write_new_file(output, text)
-    click.echo(f"wrote {output}", err=True)
-
-
 # --- report -------------------------------------------------------------------------------
-
-
-@click.command("report")
-@click.option("--period", "-p", help="Period name (default: the active one).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this new file instead of standard output.",
-)
-@db_option
-@click.pass_context
-def report(ctx: click.Context, period: str | None, fmt: str, output: Path | None) -> None:
-    """A period's OKR tree, what changed this week and the KPIs (Markdown, CSV or JSON)."""
-    from store.io.report import build_report, render
-    from store.queries import resolve_period
-
-    app = _app(ctx)
-    db = app.database()
-    found = resolve_period(db, period)
-    _emit(render(build_report(db, found.id, thresholds=app.thresholds), fmt), output)
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -232,69 +194,3 @@ def period_close(
 
 
 # --- OKR files: the toml/csv side of `okrtui export` and `okrtui import` -----------------
-
-
-def export_okrs_toml(app: AppContext, period: str | None) -> str:
-    """The TOML text ``okrtui export --format toml`` writes."""
-    from store.io.okr_toml import export_toml
-    from store.queries import resolve_period
-
-    db = app.database()
-    return export_toml(db, resolve_period(db, period).id)
-
-
-def import_okr_file(
-    app: AppContext,
-    file: Path,
-    *,
-    period: str | None,
-    dry_run: bool,
-    delete_missing: bool,
-    decimal: str | None = None,
-) -> None:
-    """``okrtui import FILE.toml|FILE.csv``: apply or add OKRs; a dry run writes nothing.
-
-    ``decimal`` ("." or ",", from ``--decimal``) is a CSV file's decimal separator; the
-    dry run of a CSV prints a table of the key results with their direction and how
-    the numbers were read.
-    """
-    from okrtui.cli.output import safe
-    from store.domain.numbers import convention_option
-
-    db = app.database()
-    user = app.user.username
-    verb = "to " if dry_run else ""
-    if file.suffix.lower() == ".toml":
-        from store.io.okr_toml import apply_toml, read_toml
-
-        if period is not None:
-            raise click.UsageError("a TOML file names its own period; leave out --period")
-        result = apply_toml(
-            db, user, read_toml(file), delete_missing=delete_missing, dry_run=dry_run
-        )
-        name, lines = result.period, [change.text for change in result.changes]
-        summary = ", ".join(
-            f"{result.count(action)} {verb}{action}" for action in ("create", "update", "delete")
-        )
-    else:
-        from store.io.okr_csv import import_csv, read_csv_text
-        from store.queries import resolve_period
-
-        if delete_missing:
-            raise click.UsageError("--delete-missing applies to TOML files only")
-        target = resolve_period(db, period)
-        created = import_csv(db, user, target.id, read_csv_text(file), dry_run=dry_run,
-                             decimal=convention_option(decimal))  # fmt: skip
-        name, lines = created.period, list(created.lines)
-        if dry_run and created.table:
-            for row in created.table:
-                click.echo(safe(row, 240))
-            click.echo(safe(created.numbers, 200))
-        summary = f"{created.objectives} objective(s) and {created.key_results} key result(s) " + (
-            "to create" if dry_run else "created"
-        )
-    for line in lines:
-        indent = "  " if line.startswith("  ") else ""
-        click.echo(indent + safe(line, 200))
-    tail = "; dry run, nothing was changed" if dry_run else ""
-    click.echo(f"{safe(name)}: {summary}{tail}" if lines else f"{safe(name)}: nothing to change")

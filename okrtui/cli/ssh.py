@@ -29,6 +29,8 @@ from collections.abc import Mapping, Sequence
 import click
 from click.core import ParameterSource
 
+from okrtui.cli.common import exit_code_of
+
 EXIT_CANNOT_RUN = 2
 
 # Subcommand paths that may run over SSH ("" → the app itself). Not here on purpose:
@@ -92,11 +94,12 @@ def _usage() -> str:
     return f"over SSH only okrtui's own commands run, e.g. ssh HOST {examples}"
 
 
-def parse(original: str) -> list[str]:
+def parse(original: str, root: click.Group) -> list[str]:
     """The okrtui arguments for ``SSH_ORIGINAL_COMMAND`` (empty: open the app).
 
     Raises :class:`Refused` unless click's parse of the words is an allowed command
-    with no file, path or database parameter given.
+    with no file, path or database parameter given. ``root`` is the ``okrtui`` group
+    (passed in, so this module and okrtui/cli/main.py do not import each other).
     """
     try:
         words = shlex.split(original)
@@ -105,7 +108,7 @@ def parse(original: str) -> list[str]:
     if words and words[0] in ("okrtui", "okr"):
         words = words[1:]
     if words:
-        check(words)
+        check(words, root)
     return words
 
 
@@ -122,10 +125,9 @@ def _refuse_file_params(ctx: click.Context, command: click.Command) -> None:
             )
 
 
-def check(words: Sequence[str]) -> tuple[str, ...]:
-    """Parse ``words`` as ``okrtui`` would; return the command path, or raise Refused."""
-    from okrtui.cli.main import main
-
+def check(words: Sequence[str], main: click.Group) -> tuple[str, ...]:
+    """Parse ``words`` as ``okrtui`` (``main``) would; return the command path, or raise
+    Refused."""
     path: list[str] = []
     try:
         ctx = main.make_context("okrtui", list(words), resilient_parsing=False)
@@ -199,20 +201,21 @@ def needs_reexec() -> bool:
 
 
 def run(
-    original: str | None, argv_prefix: Sequence[str] = (), system_config: str | None = None
+    original: str | None,
+    root: click.Group,
+    argv_prefix: Sequence[str] = (),
+    system_config: str | None = None,
 ) -> int:
     """Run the forced command in this process (environment cleaned); returns the exit code."""
     harden_environment(system_config)
     try:
-        args = parse(original or "")
+        args = parse(original or "", root)
     except AlreadyDone as exc:
         return exc.code
     except Refused as exc:
         click.echo(f"okrtui: {exc}", err=True)
         return EXIT_CANNOT_RUN
-    from okrtui.cli.main import run as run_cli
-
-    return run_cli([*argv_prefix, *args])
+    return exit_code_of(root, [*argv_prefix, *args])
 
 
 @click.command("ssh-command", hidden=True)
@@ -222,11 +225,15 @@ def run(
     hidden=True,
     help="The system config to use (server side, in ForceCommand; default /etc/okrtui).",
 )
-def ssh_command(system_config: str | None) -> None:
+@click.pass_context
+def ssh_command(ctx: click.Context, system_config: str | None) -> None:
     """Run SSH_ORIGINAL_COMMAND if it is an okrtui command (sshd ForceCommand)."""
     if needs_reexec():
         env = clean_environment(os.environ, system_config)
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(sys.executable, isolated_argv(system_config), env)
-    sys.exit(run(os.environ.get("SSH_ORIGINAL_COMMAND"), system_config=system_config))
+    root = ctx.find_root().command
+    assert isinstance(root, click.Group)
+    original = os.environ.get("SSH_ORIGINAL_COMMAND")
+    sys.exit(run(original, root, system_config=system_config))
