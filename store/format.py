@@ -4,8 +4,10 @@ The CLI, the reports and the TUI all call these, so "4.2K / 5K", "62%", "held" a
 "not started" read the same everywhere.
 """
 
+import json
 import math
-from typing import Protocol
+import re
+from typing import Any, Protocol
 
 from store.domain.precision import MILESTONE_DONE, is_achieved, round_score
 from store.model.enums import BAND_LABEL, Band, Direction, Kind
@@ -171,3 +173,31 @@ def kr_value(kr: KeyResultValue) -> str:
         side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
         return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"
     return f"{current} / {format_number(kr.target, kr.unit)}"
+
+
+# What json.dumps(ensure_ascii=False) writes raw but must not reach a terminal: DEL, C1
+# controls (U+009B is a one-character CSI), bidi and zero-width characters, line
+# separators, lone surrogates.
+_JSON_ESCAPE = re.compile(
+    r"[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON that is safe to print (``status --json``, JSON reports).
+
+    C0 controls are escaped by :func:`json.dumps` itself; the characters it leaves raw
+    are written as ``\\uXXXX``, which any JSON parser reads back as the same text.
+    """
+    return json_escaped(
+        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    )
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with what a terminal would act on written as ``\\uXXXX`` (same data)."""
+    return _JSON_ESCAPE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from okrtui.cli.main import main
 from store.db.database import Database
 from store.format import format_number, format_percent
-from store.io.report import Report, build_report, md, render_csv, render_json, render_markdown
+from store.io.report import Report, build_report
+from store.io.report_render import md, render_csv, render_json, render_markdown
 from store.model.enums import BAND_LABEL
 from store.queries import kpi_panels, load_tree
 from store.write.checkins import check_in

@@ -6,9 +6,7 @@ terminal, so a stored title can never move the cursor or set the clipboard.
 
 from __future__ import annotations
 
-import json
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from store.domain.validation import clean_line
 from store.format import format_number, format_percent, kr_value, milestone_text, status_label
@@ -24,23 +22,6 @@ def safe(text: str | None, width: int | None = None) -> str:
     if width is not None and len(line) > width:
         return line[: max(width - 1, 0)] + "…"
     return line
-
-
-# What json.dumps(ensure_ascii=False) writes raw but must not reach a terminal: DEL, C1
-# controls (U+009B is a one-character CSI), bidi and zero-width characters, line separators.
-_JSON_ESCAPE = re.compile(
-    r"[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
-)
-
-
-def json_text(data: Any) -> str:
-    """``data`` as indented JSON that is safe to print (``status --json``).
-
-    C0 controls are escaped by :func:`json.dumps` itself; the characters it leaves raw
-    are written as ``\\uXXXX``, which any JSON parser reads back as the same text.
-    """
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=str)
-    return _JSON_ESCAPE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def status_lines(tree: TreeModel, only: set[int] | None = None) -> list[str]:

@@ -17,7 +17,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from store.io.report import write_new_file
+    from store.io.textfile import write_new_file
 
     write_new_file(output, text)
     click.echo(f"wrote {output}", err=True)
@@ -38,7 +38,8 @@ def _emit(text: str, output: Path | None) -> None:
 @click.pass_context
 def report(ctx: click.Context, period: str | None, fmt: str, output: Path | None) -> None:
     """A period's OKR tree, what changed this week and the KPIs (Markdown, CSV or JSON)."""
-    from store.io.report import build_report, render
+    from store.io.report import build_report
+    from store.io.report_render import render
     from store.queries import resolve_period
 
     app = _app(ctx)
@@ -85,10 +86,7 @@ def _write_tree_json(tree: Any, only: set[int] | None, out: Any) -> None:
     import json
     from dataclasses import fields
 
-    from okrtui.cli.output import _JSON_ESCAPE
-
-    def escape(match: Any) -> str:
-        return f"\\u{ord(match.group()):04x}"
+    from store.format import json_escaped
 
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str).encode
     row_fields: list[str] | None = None
@@ -96,7 +94,7 @@ def _write_tree_json(tree: Any, only: set[int] | None, out: Any) -> None:
     plain = False
     out.write('{\n  "period": ')
     period = {f.name: getattr(tree.period, f.name) for f in fields(tree.period)}
-    out.write(_JSON_ESCAPE.sub(escape, encode(period)))
+    out.write(json_escaped(encode(period)))
     out.write(',\n  "objectives": [')
     chunk: list[str] = []
     first = True
@@ -125,7 +123,7 @@ def _write_tree_json(tree: Any, only: set[int] | None, out: Any) -> None:
         chunk.append(("\n    " if first else ",\n    ") + encode(data))
         first = False
         if len(chunk) >= 256:
-            out.write(_JSON_ESCAPE.sub(escape, "".join(chunk)))
+            out.write(json_escaped("".join(chunk)))
             chunk.clear()
-    out.write(_JSON_ESCAPE.sub(escape, "".join(chunk)))
+    out.write(json_escaped("".join(chunk)))
     out.write("\n  ]\n}\n" if not first else "]\n}\n")

@@ -25,7 +25,8 @@ from textual.widgets import Static, TextArea
 
 from store.domain.validation import clean_multiline
 from store.errors import DatabaseError, DomainError
-from store.io.report import FORMATS, Report, build_report, render
+from store.io.report import FORMATS, Report, build_report
+from store.io.report_render import render
 from store.io.userfiles import save_export
 from store.queries import PeriodRow
 from widgets.footer import KeyFooter

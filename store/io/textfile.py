@@ -1,7 +1,11 @@
-"""Reading a user's import file as text, with the same clear reasons everywhere."""
+"""User files as text: reading an import with the same clear reasons everywhere, and
+writing a report to a new file (never overwriting, never following a link)."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+from store.errors import DomainError
 
 
 def read_text(
@@ -23,3 +27,16 @@ def read_text(
         raise error(reason + (f"; {hint}" if hint else "")) from None
     except OSError as exc:
         raise error(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def write_new_file(path: Path, text: str) -> Path:
+    """Write a report to a file that must not exist yet (never overwrite, never follow a link)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise DomainError(f"{path} already exists; choose a new file name") from None
+    except OSError as exc:
+        raise DomainError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    return path
