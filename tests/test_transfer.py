@@ -12,17 +12,10 @@ from sqlalchemy import func, select
 from store.db.database import Database, open_database
 from store.db.schema import HEAD
 from store.errors import TransferError
-from store.io import transfer
-from store.io.transfer import (
-    FORMAT,
-    FORMAT_VERSION,
-    TABLES,
-    dumps,
-    export_document,
-    import_document,
-    parse_document,
-    read_document,
-)
+from store.io import transfer, transfer_import
+from store.io.transfer import dumps, export_document
+from store.io.transfer_codec import FORMAT, FORMAT_VERSION, TABLES
+from store.io.transfer_import import import_document, parse_document, read_document
 from store.model.enums import (
     Confidence,
     Direction,
@@ -497,7 +490,7 @@ def test_database_failure_rolls_everything_back(
 ) -> None:
     # Let a dangling reference past validation: the database itself must refuse it,
     # after earlier tables were already inserted in the same transaction.
-    monkeypatch.setattr(transfer, "_check_references", lambda rows: None)
+    monkeypatch.setattr(transfer_import, "_check_references", lambda rows: None)
     dangling = _with(document, "check_ins", 1, key_result_id=999)
     _refused(empty, dangling, "nothing was written", "FOREIGN KEY")
     assert sum(_counts(empty).values()) == 0
@@ -538,7 +531,7 @@ def test_db_copy_streams_rows_in_batches_without_a_whole_document(
         real_insert(conn, spec, rows)
 
     monkeypatch.setattr(transfer, "export_document", whole_document)
-    monkeypatch.setattr(transfer, "import_document", whole_document)
+    monkeypatch.setattr(transfer_import, "import_document", whole_document)
     monkeypatch.setattr(transfer, "COPY_BATCH", 7)
     monkeypatch.setattr(transfer, "_insert", insert)
     target = tmp_path / "copy.db"

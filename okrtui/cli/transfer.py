@@ -65,7 +65,7 @@ def import_cmd(ctx: click.Context, file: Path, period: str | None, dry_run: bool
                delete_missing: bool, decimal: str | None) -> None:  # fmt: skip
     """Import a JSON export into an empty database, or apply OKRs from a .toml or .csv file."""
     from store.errors import TransferError
-    from store.io.transfer import import_document, read_document
+    from store.io.transfer_import import import_document, read_document
 
     app = _app(ctx)
     if file.suffix.lower() in (".toml", ".csv"):
