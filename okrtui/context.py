@@ -8,7 +8,8 @@ from functools import cached_property
 from pathlib import Path
 
 from store.config import Settings, load_settings
-from store.db.database import Database, Target, open_database, resolve_target
+from store.db.database import Database, open_database
+from store.db.target import Target, resolve_target
 from store.domain.scoring import Thresholds
 from store.identity import User, current_user
 from store.paths import default_db_path

@@ -196,8 +196,8 @@ def pg_cluster() -> Iterator[Cluster]:
 @pytest.fixture(scope="session")
 def pg_shared_url(pg_cluster: Cluster) -> str:
     """One database migrated once per session; :func:`pg_url` empties it for each test."""
-    from store.db.database import resolve_target
     from store.db.pg import make_pg_engine, upgrade_pg
+    from store.db.target import resolve_target
 
     name = pg_cluster.new_database()
     url = pg_cluster.url(name)
@@ -212,8 +212,8 @@ def pg_shared_url(pg_cluster: Cluster) -> str:
 def _truncate(url: str) -> None:
     from sqlalchemy import text
 
-    from store.db.database import resolve_target
     from store.db.pg import make_pg_engine
+    from store.db.target import resolve_target
     from store.identity import current_username
 
     engine = make_pg_engine(resolve_target(url).url)

@@ -15,9 +15,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from store.db.database import make_engine, open_database, resolve_target
+from store.db.database import open_database
+from store.db.engine import make_engine
 from store.db.migrate import script_revisions, upgrade_to_head
 from store.db.schema import HEAD, REVISIONS
+from store.db.target import resolve_target
 from store.errors import DatabaseError, MissingDatabaseError, SchemaTooNewError
 from store.identity import current_username
 
@@ -230,7 +232,8 @@ def test_read_only_file_refuses_writes_but_reads(db) -> None:  # pragma: no cove
 
 def test_read_only_connection_reports_and_changes_nothing(db) -> None:
     """Root ignores chmod, so open the file read-only through SQLite itself."""
-    from store.db.database import Database, Target
+    from store.db.database import Database
+    from store.db.target import Target
     from store.errors import WriteError
     from store.write.periods import create_period
 

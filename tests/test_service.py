@@ -20,7 +20,7 @@ import backends
 import pytest
 from sqlalchemy import text as sql
 
-import store.db.database as store_db
+import store.db.engine as store_engine
 from store.db.database import Database, open_database
 from store.domain import quarters
 from store.domain.scoring import Thresholds
@@ -1148,7 +1148,7 @@ def test_busy_database_is_a_write_error_and_nothing_is_written(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert world.db.path is not None
-    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)  # read when a connection opens
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)  # read when a connection opens
     impatient = open_database(world.db.path)
     blocker = sqlite3.connect(world.db.path, isolation_level=None)
     try:
@@ -1318,7 +1318,7 @@ def test_a_check_in_queues_behind_another_writer_and_gives_up_writing_nothing(
         blocker.execute(f"SELECT {store.db.pg.WRITE_LOCK}()")
         held = f"pid {blocker.info.backend_pid}"
     else:
-        monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
+        monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 300)
         db.close()  # its kept sqlite3 connection is opened again with the short timeout
         assert db.path is not None
         blocker = sqlite3.connect(db.path, isolation_level=None)

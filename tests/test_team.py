@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from okrtui.cli.main import main
 from store.db.database import open_database
-from store.db.sqlite_file import check_shared, filesystem_type
+from store.db.team_folder import check_shared, filesystem_type
 from store.identity import current_username
 
 ME = current_username()

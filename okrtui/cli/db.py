@@ -30,8 +30,9 @@ def db_group() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Create or migrate the schema to this okrtui's version (PostgreSQL: admins only)."""
-    from store.db.database import open_database, read_revision
+    from store.db.database import open_database
     from store.db.schema import HEAD
+    from store.db.sqlite_file import read_revision
 
     app = _app(ctx)
     target = app.target
@@ -102,7 +103,8 @@ def _record_first_admin(engine: Any, username: str) -> str | None:
 @click.pass_context
 def db_copy(ctx: click.Context, to: str) -> None:
     """Copy the whole database to TO (SQLite ↔ PostgreSQL), losslessly, and verify it."""
-    from store.db.database import open_database, resolve_target
+    from store.db.database import open_database
+    from store.db.target import resolve_target
 
     app = _app(ctx)
     source_target = app.target

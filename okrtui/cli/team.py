@@ -44,7 +44,7 @@ def init_team(
 ) -> None:
     """Prepare DIRECTORY for GROUP: directory 3770 (setgid, sticky), okrtui.db 0660."""
     from store.db.database import open_database
-    from store.db.sqlite_file import (
+    from store.db.team_folder import (
         DB_NAME,
         check_shared,
         prepare_database_file,
@@ -162,7 +162,7 @@ def check_team(ctx: click.Context, database: Path | None, group: str | None) -> 
 
 
 def _check_team(ctx: click.Context, path: Path, group: str | None) -> None:
-    from store.db.sqlite_file import check_shared, recorded_admins, user_name
+    from store.db.team_folder import check_shared, recorded_admins, user_name
     from store.errors import TeamSetupError
 
     me = _app(ctx).user.username

@@ -14,19 +14,25 @@ Why it looks like this:
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from store.db import engine as db_engine
+from store.db.engine import _WRITE_OPTION, make_engine
 from store.db.schema import HEAD, REVISIONS
 from store.db.sql import Fetch, PlainWrite
+from store.db.sqlite_file import (
+    backup_file,
+    create_file,
+    read_only_reason,
+    read_only_uri,
+    read_revision,
+)
+from store.db.target import Target, resolve_target
 from store.errors import (
     DatabaseError,
     DatabaseUnavailable,
@@ -39,9 +45,6 @@ if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first f
     # SQLite database reads through ``plain_read`` and never needs it (bench/README.md).
     from sqlalchemy import Connection, Engine
     from sqlmodel import Session
-
-BUSY_TIMEOUT_MS = 10_000
-_WRITE_OPTION = "okrtui_write"
 
 
 def refuse_newer_schema(where: object, revision: str | None) -> None:
@@ -59,198 +62,6 @@ def unavailable(exc: BaseException) -> DatabaseUnavailable:
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     return DatabaseUnavailable(f"database unavailable ({first}); retrying")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the data lives: a SQLite file path or a server URL."""
-
-    url: str
-    path: Path | None
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
-
-
-def resolve_target(target: str | Path) -> Target:
-    """Turn a config/CLI value (a path or a SQLAlchemy URL) into a :class:`Target`."""
-    text = str(target)
-    if "://" in text:
-        if text.startswith("sqlite:///") and not text.startswith("sqlite:///:memory:"):
-            path = Path(text.removeprefix("sqlite:///")).expanduser().resolve()
-            return Target(f"sqlite:///{path}", path)
-        from store.db.pg import normalise_url
-
-        return Target(normalise_url(text), None)
-    path = Path(text).expanduser().resolve()
-    return Target(f"sqlite:///{path}", path)
-
-
-def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-    # Autocommit at the driver level: SQLAlchemy's "begin" event issues BEGIN itself.
-    dbapi_conn.isolation_level = None
-    cursor = dbapi_conn.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    # A read-only file keeps its journal mode; reads still work.
-    with contextlib.suppress(sqlite3.OperationalError):
-        cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.close()
-
-
-def _on_begin(conn: Connection) -> None:
-    if conn.get_execution_options().get(_WRITE_OPTION):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
-
-
-def make_engine(target: Target) -> Engine:
-    """An engine with okrtui's per-connection settings (SQLite pragmas, BEGIN handling)."""
-    from sqlalchemy import create_engine, event
-
-    if not target.is_sqlite:
-        from store.db.pg import make_pg_engine
-
-        return make_pg_engine(target.url)
-    engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
-    return engine
-
-
-def _creation_mode(directory: Path) -> int:
-    """0660 in a setgid (team) directory so group members can write, else 0600."""
-    try:
-        return 0o660 if directory.stat().st_mode & stat.S_ISGID else 0o600
-    except OSError:
-        return 0o600
-
-
-def create_file(path: Path) -> None:
-    """Pre-create an empty database file with the right mode.
-
-    SQLite itself creates new files 0644 whatever the umask, which either leaks a
-    personal database or locks team members out of a shared one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _creation_mode(path.parent)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
-    try:
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
-
-
-def read_only_reason(path: Path) -> str | None:
-    """Why this user cannot write the database (None when they can).
-
-    SQLite cannot even *read* a WAL database whose ``-shm`` it may not create, so a
-    read-only file or directory is opened in read-only mode instead (see open_database).
-    """
-    if not os.access(path, os.R_OK):
-        return None  # not readable at all: opening reports it
-    if not os.access(path, os.W_OK):
-        return f"{path} is read-only for you"
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        return f"the folder {path.parent} is read-only for you (SQLite keeps its -wal there)"
-    return None
-
-
-def read_only_uri(path: Path) -> str:
-    """A read-only URI; ``immutable`` when no -wal exists, since SQLite could not read the
-    WAL database without creating its -shm."""
-    wal = path.with_name(path.name + "-wal")
-    return f"file:{path}?mode=ro" + ("" if wal.exists() else "&immutable=1")
-
-
-def read_revision(path: Path, uri: str | None = None) -> tuple[str | None, bool]:
-    """The stored schema revision and whether the file holds any table at all.
-
-    Raises :class:`DatabaseError` for a file that is not a SQLite database.
-    """
-    try:
-        conn = sqlite3.connect(uri or f"file:{path}?mode=ro", uri=True,
-                               timeout=BUSY_TIMEOUT_MS / 1000)  # fmt: skip
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open the database {path}: {exc}") from exc
-    try:
-        names = {
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        if "alembic_version" not in names:
-            return None, bool(names)
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return (row[0] if row else None), True
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(unreadable_message(path, exc)) from exc
-    finally:
-        conn.close()
-
-
-_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
-
-
-def is_damaged(path: Path) -> bool | None:
-    """Whether SQLite's ``quick_check`` finds the file damaged (None: it could not tell).
-
-    Opened ``immutable``: no ``-wal``/``-shm`` is made, so this works on a full disk.
-    """
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error:
-        return None
-    try:
-        rows = conn.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        return True if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) else None
-    finally:
-        conn.close()
-    return rows != [("ok",)]
-
-
-def unreadable_message(path: Path, exc: Exception) -> str:
-    """Why ``path`` could not be read, and what to do.
-
-    Restoring a backup loses every change since it was made, so it is advised only when
-    ``quick_check`` says the file itself is damaged; a full disk or an I/O error (say,
-    no room for the ``-shm`` a WAL database needs) leaves the file intact.
-    """
-    damaged = is_damaged(path)
-    if damaged:
-        return (
-            f"{path} is not a usable okrtui database ({exc}): SQLite finds it damaged. "
-            "Nothing was written to it; restore it from a backup (okrtui keeps *.bak-* "
-            "copies beside it) or point okrtui at another file with --db."
-        )
-    state = "the file itself is intact" if damaged is False else "the file was not changed"
-    return (
-        f"{path} could not be read ({exc}): the disk is full or failing, or the -wal/-shm "
-        f"files beside it cannot be made; {state} and nothing was changed. Free some space "
-        f"(df -h {path.parent}) and try again."
-    )
-
-
-def backup_file(path: Path, revision: str) -> Path:
-    """Copy the database with SQLite's backup API before migrating it."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    dest = path.with_name(f"{path.name}.bak-{revision}-{stamp}")
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        target = sqlite3.connect(dest)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-    finally:
-        source.close()
-    import shutil
-
-    shutil.copymode(path, dest)
-    return dest
 
 
 class Database:
@@ -327,10 +138,10 @@ class Database:
         """A new plain ``sqlite3`` connection to this SQLite file (autocommit, busy
         timeout), opened as the engine opens it; the caller closes it."""
         uri = self._sqlite_uri or f"file:{self.path}"
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+        conn = sqlite3.connect(uri, uri=True, timeout=db_engine.BUSY_TIMEOUT_MS / 1000,
                                check_same_thread=False)  # fmt: skip
         conn.isolation_level = None
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {db_engine.BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")  # as the engine's: plain writes need them
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
@@ -458,7 +269,7 @@ def explain_write_failure(exc: Exception, path: Path | None) -> str:
     if "readonly" in text or "read-only" in text:
         return f"the database{where} is read-only for you: nothing was changed"
     if "locked" in text or "busy" in text or "lock timeout" in text:
-        seconds = BUSY_TIMEOUT_MS // 1000
+        seconds = db_engine.BUSY_TIMEOUT_MS // 1000
         return f"the database{where} stayed busy for {seconds} s: nothing was changed"
     if "full" in text:
         return f"the disk holding the database{where} is full: nothing was changed"

@@ -20,7 +20,7 @@ from ssh_helpers import system_venv
 
 from okrtui.cli.main import main
 from store.db.database import open_database
-from store.db.sqlite_file import check_shared
+from store.db.team_folder import check_shared
 from store.read import rights
 
 pytestmark = pytest.mark.skipif(os.getuid() != 0, reason="acting as another account needs root")
