@@ -116,3 +116,27 @@ class OkrFileError(DomainError):
     def __init__(self, message: str, errors: list[str] | None = None) -> None:
         super().__init__(message)
         self.errors = errors if errors is not None else [message]
+
+
+MAX_CSV_ERRORS = 50
+
+
+class CsvImportError(DomainError):
+    """The file cannot be imported; ``errors`` lists every problem as "line N, column: ..."."""
+
+    def __init__(self, errors: list[str]) -> None:
+        # In line order (stable: a line's problems keep theirs), each problem once.
+        errors = sorted(dict.fromkeys(errors), key=_line_number)
+        shown = errors[:MAX_CSV_ERRORS]
+        more = (
+            f"\n… and {len(errors) - MAX_CSV_ERRORS} more" if len(errors) > MAX_CSV_ERRORS else ""
+        )
+        super().__init__(
+            f"{len(errors)} problem(s), nothing was imported:\n" + "\n".join(shown) + more
+        )
+        self.errors = errors
+
+
+def _line_number(error: str) -> int:
+    head = error.split(":", 1)[0].split(",", 1)[0]
+    return int(head.removeprefix("line ")) if head.startswith("line ") else 0

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from okrtui.cli.main import main
 from store.db.database import Database
-from store.io.okr_csv import CsvImportError, import_csv, read_csv_text, read_rows
+from store.errors import CsvImportError
+from store.io.okr_csv import import_csv
+from store.io.okr_csv_read import read_csv_text, read_rows
 from store.model.enums import Direction, Kind
 from store.queries import load_tree
 

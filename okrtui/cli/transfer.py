@@ -126,7 +126,8 @@ def import_okr_file(
             f"{result.count(action)} {verb}{action}" for action in ("create", "update", "delete")
         )
     else:
-        from store.io.okr_csv import import_csv, read_csv_text
+        from store.io.okr_csv import import_csv
+        from store.io.okr_csv_read import read_csv_text
         from store.queries import resolve_period
 
         if delete_missing:
