@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.db.database import Database
 from store.domain.numbers import AUTO, describe, detect_decimal
@@ -25,6 +25,7 @@ from store.domain.validation import (
 )
 from store.errors import DomainError, ValidationError
 from store.io.kpi_csv import ParsedCsv, RowError, parse_kpi_csv
+from store.model.handles import table_of
 from store.model.tables import Activity, Kpi, KpiValue, utcnow
 from store.read.rights import editable_kpis
 from store.write.checkins import MAX_NOTE
@@ -36,7 +37,7 @@ MAX_CATEGORY = 64
 CHUNK = 500
 """Rows per progress report and per executemany batch."""
 
-KV_T, ACT_T = KpiValue.__table__, Activity.__table__  # type: ignore[attr-defined]
+KV_T, ACT_T = table_of(KpiValue), table_of(Activity)
 KV = KV_T.c
 
 Progress = Callable[[int], None]
@@ -148,8 +149,10 @@ class _Lookup:
 def _lookup(conn: Connection) -> _Lookup:
     found = _Lookup()
     for kid, name, unit, archived in conn.execute(
-        select(Kpi.id, Kpi.name, Kpi.unit, Kpi.archived)  # type: ignore[call-overload]
+        select(col(Kpi.id), col(Kpi.name), col(Kpi.unit), col(Kpi.archived))
     ):
+        if kid is None:  # never: the primary key of a stored row
+            continue
         ref = _KpiRef(kid, name, unit, bool(archived))
         found.by_name[name.casefold()] = ref
         found.by_id[kid] = ref

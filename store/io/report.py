@@ -30,6 +30,7 @@ from store.model.enums import (
     KpiDirection,
     PeriodState,
 )
+from store.model.handles import table_of
 from store.model.tables import CheckIn
 from store.queries import (
     CI,
@@ -185,7 +186,7 @@ def build_report(
     notes: dict[int, str] = {}
     with db.read() as conn:
         # Aliases: the outer query joins check_in too, and would otherwise swallow these.
-        h = CheckIn.__table__.alias("history").c  # type: ignore[attr-defined]
+        h = table_of(CheckIn).alias("history").c
         last_id = (
             select(h.id)
             .where(h.key_result_id == KR.id)
@@ -219,7 +220,7 @@ def build_report(
             )
             .select_from(
                 KR_T.join(OBJECTIVE_T, OB.id == KR.objective_id).outerjoin(
-                    CheckIn.__table__,  # type: ignore[attr-defined]  # SQLModel sets it at run time
+                    table_of(CheckIn),
                     CI.id == last_id,
                 )
             )

@@ -182,8 +182,8 @@ def _md_kpis(kpis: tuple[KpiLine, ...]) -> list[str]:
             f"{format_number(k.latest[1], k.unit)} ({k.latest[0].isoformat()})" if k.latest else "—"
         )
         delta = "—" if k.delta is None else _signed(k.delta, k.unit)
-        if k.delta_good is not None:
-            delta += " ▲" if k.delta > 0 else " ▼"  # type: ignore[operator]
+        if k.delta_good is not None and k.delta is not None:
+            delta += " ▲" if k.delta > 0 else " ▼"
             delta += " good" if k.delta_good else " bad"
         health = k.health + (" ⚠ trending the wrong way" if k.wrong_way else "")
         target = format_number(k.target, k.unit) if k.target is not None else "—"

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import SQLModel
 
+from store.model.handles import table_of
 from store.model.tables import (
     Activity,
     Admin,
@@ -271,7 +272,7 @@ class _Spec:
 
 
 def _spec(key: str, model: type[SQLModel], keys_by_table: Mapping[str, str]) -> _Spec:
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     columns = tuple(_column(column) for column in table.columns)
     pk = tuple(column.name for column in table.primary_key.columns)
     unique = tuple(
@@ -297,7 +298,7 @@ def _spec(key: str, model: type[SQLModel], keys_by_table: Mapping[str, str]) -> 
 
 
 def _specs() -> dict[str, _Spec]:
-    keys_by_table = {model.__table__.name: key for key, model in TABLES}  # type: ignore[attr-defined]
+    keys_by_table = {table_of(model).name: key for key, model in TABLES}
     return {key: _spec(key, model, keys_by_table) for key, model in TABLES}
 
 

@@ -5,14 +5,35 @@ creation (plus SQLAlchemy itself), which the TUI's first frame does not need
 (bench/README.md). Import this module inside the functions that use it.
 """
 
-from store.model.tables import CheckIn, Collaborator, KeyResult, Kpi, KpiValue, Objective, Period
+from sqlalchemy import Table
+from sqlmodel import SQLModel
 
-_TABLES = {t.name: t for t in (Period.__table__, Objective.__table__, KeyResult.__table__,  # type: ignore[attr-defined]
-                               Collaborator.__table__, CheckIn.__table__, Kpi.__table__,  # type: ignore[attr-defined]
-                               KpiValue.__table__)}  # type: ignore[attr-defined]  # fmt: skip
+from store.model.tables import (
+    Activity,
+    CheckIn,
+    Collaborator,
+    KeyResult,
+    Kpi,
+    KpiValue,
+    Objective,
+    Period,
+)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a SQLModel table class."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel at class creation, untyped
+    return table
+
+
+_TABLES = {
+    table_of(m).name: table_of(m)
+    for m in (Period, Objective, KeyResult, Collaborator, CheckIn, Kpi, KpiValue, Activity)
+}
 # Column collections, short because the queries use them on every line.
 P, OB, KR, C = (_TABLES[n].c for n in ("period", "objective", "key_result", "collaborator"))
 CI, K, KV = (_TABLES[n].c for n in ("check_in", "kpi", "kpi_value"))
 OBJECTIVE_T, KR_T, KPI_T, KV_T = (
     _TABLES[n] for n in ("objective", "key_result", "kpi", "kpi_value")
 )
+PERIOD_T, CHECK_IN_T, ACTIVITY_T = (_TABLES[n] for n in ("period", "check_in", "activity"))

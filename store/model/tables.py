@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from store.model.enums import (
     Confidence,
@@ -212,4 +212,4 @@ class Admin(SQLModel, table=True):
     added_at: datetime = utc_column()
 
 
-Index("ix_activity_entity", Activity.entity, Activity.entity_id)  # type: ignore[arg-type]
+Index("ix_activity_entity", col(Activity.entity), col(Activity.entity_id))

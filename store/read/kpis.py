@@ -15,6 +15,7 @@ result whose last 3 values each moved the bad way for its direction.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
@@ -22,6 +23,7 @@ from store.db.database import Database
 from store.domain.scoring import Thresholds, band, kr_progress
 from store.errors import NotFoundError
 from store.model.enums import Band, Direction, Kind, KpiDirection, PeriodState
+from store.model.handles import table_of
 from store.model.tables import Period
 from store.queries import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, KpiPanel, P
 from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-exported)
@@ -31,7 +33,7 @@ from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-ex
     warning_for,
 )
 
-PERIOD_T = Period.__table__  # type: ignore[attr-defined]
+PERIOD_T = table_of(Period)
 
 HISTORY_CAP = 5000
 """The most values a detail view reads (13 years of daily values)."""
@@ -188,9 +190,10 @@ def _latest_of(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[date, fl
     return {r.id: (r.observed_on, r.value) for r in conn.execute(stmt)}
 
 
-def _member(row: object, latest: dict[int, tuple[date, float]]) -> KpiFamilyMember:
-    day, value = latest.get(row.id) or (None, None)  # type: ignore[attr-defined]  # a Core row
-    return KpiFamilyMember(row.id, row.name, row.unit, bool(row.archived), value, day)  # type: ignore[attr-defined]
+def _member(row: Any, latest: dict[int, tuple[date, float]]) -> KpiFamilyMember:
+    """A family member from a Core row of (id, name, unit, archived)."""
+    day, value = latest.get(row.id) or (None, None)
+    return KpiFamilyMember(row.id, row.name, row.unit, bool(row.archived), value, day)
 
 
 def _driven_krs(

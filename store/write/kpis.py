@@ -23,6 +23,7 @@ from store.domain.validation import (
 from store.errors import DomainError, ValidationError
 from store.errors import FarOutside as FarOutside
 from store.model.enums import KpiDirection, PeriodState
+from store.model.handles import table_of
 from store.model.tables import Activity, KeyResult, Kpi, KpiValue, Objective, Period, utcnow
 from store.write.checkins import MAX_NOTE, enum_value
 from store.write.checkins import CheckInResult as CheckInResult
@@ -49,7 +50,7 @@ MAX_CATEGORY = 64
 CHUNK = 500
 """Rows per progress report and per executemany batch."""
 
-KV_T, ACT_T = KpiValue.__table__, Activity.__table__  # type: ignore[attr-defined]
+KV_T, ACT_T = table_of(KpiValue), table_of(Activity)
 KV = KV_T.c
 
 Progress = Callable[[int], None]
