@@ -1,0 +1,167 @@
+"""Review of 0005: what a member's ``psql`` could still write, and migration 0006's answer.
+
+* values no okrtui reads (``'NaN'``, ``'Infinity'``, dates ``'infinity'`` or in year
+  20000), which crashed every other member's tree and KPI dashboard;
+* a key result's value set directly, with no check-in behind it.
+
+Each attack is run by a member with ``psql`` against :func:`conftest.team_db`, as in
+test_pg_rules.py; before 0006 each one went through.
+"""
+
+from importlib.util import module_from_spec, spec_from_file_location
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from conftest import OWNER, TeamDb
+from test_pg_rules import check_in_sql, refused, tagged
+
+from store import service
+from store.checkins import correct_check_in, remove_check_in
+from store.counters import add_to_key_result
+from store.db import open_database
+from store.numbers import MAX_DATE, MIN_DATE
+
+pytestmark = pytest.mark.usefixtures("pg_cluster")
+
+MIGRATION = Path(__file__).parents[2] / "store/migrations/versions/0006_postgres_values.py"
+
+
+def _migration() -> ModuleType:
+    spec = spec_from_file_location("migration_0006", MIGRATION)
+    assert spec is not None and spec.loader is not None
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_database_s_range_is_okrtui_s() -> None:
+    """The CHECKs take exactly the days every form and import of okrtui accepts."""
+    migration = _migration()
+    assert (str(MIN_DATE), str(MAX_DATE)) == (migration.FIRST_DAY, migration.LAST_DAY)
+
+
+# --- values okrtui cannot read -------------------------------------------------------------
+
+KPI_VALUE = ("INSERT INTO kpi_value (kpi_id, observed_on, value, note, author, created_at) "
+             "VALUES ({kpi}, {day}, {value}, '', 'bob', {at})")  # fmt: skip
+UNREADABLE_WRITES = {
+    "a KPI value of NaN": ("bob", KPI_VALUE, {"value": "'NaN'"}),
+    "a KPI value of Infinity": ("bob", KPI_VALUE, {"value": "'Infinity'"}),
+    "a KPI value dated infinity": ("bob", KPI_VALUE, {"day": "'infinity'"}),
+    "a KPI value dated in year 20000": ("bob", KPI_VALUE, {"day": "'20000-01-01'"}),
+    "a KPI value dated 1969": ("bob", KPI_VALUE, {"day": "'1969-12-31'"}),
+    "a KPI value created at -infinity": ("bob", KPI_VALUE, {"at": "'-infinity'"}),
+    "a KPI target of -Infinity": (
+        "bob", "UPDATE kpi SET target = '-Infinity' WHERE id = {kpi}", {}),
+    "a KR target of Infinity": (
+        "alice", "UPDATE key_result SET target_value = 'Infinity' WHERE id = {kr}", {}),
+    "a KR start of NaN": ("alice", "UPDATE key_result SET start_value = 'NaN' WHERE id = {kr}", {}),
+    "a KR weight of NaN": ("alice", "UPDATE key_result SET weight = 'NaN' WHERE id = {kr}", {}),
+    "a KR touched at infinity": (
+        "alice", "UPDATE key_result SET updated_at = 'infinity' WHERE id = {kr}", {}),
+    "an objective created in year 1": (
+        "alice", "UPDATE objective SET created_at = '0001-01-01' WHERE id = {team}", {}),
+    "a grade of NaN (an admin)": (
+        "chief", "UPDATE objective SET grade = 'NaN' WHERE id = {team}", {}),
+    "a period ending at infinity (an admin)": (
+        "chief", "UPDATE period SET ends_on = 'infinity' WHERE id = {period}", {}),
+    "a period starting in 2300 (an admin)": (
+        "chief", "UPDATE period SET starts_on = '2300-01-01' WHERE id = {next_period}", {}),
+    "an admin added at infinity": (
+        "chief", "INSERT INTO admin VALUES ('carol', 'chief', 'infinity')", {}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("write", list(UNREADABLE_WRITES))
+def test_a_member_cannot_write_a_value_okrtui_cannot_read(team_db: TeamDb, write: str) -> None:
+    """Before: every one of these went in, and a date psycopg cannot load (infinity, year
+    20000) crashed every member's tree and KPI dashboard when they read it."""
+    role, sql, values = UNREADABLE_WRITES[write]
+    fields = {"day": "'2026-11-10'", "value": "5", "at": "now()", **values}
+    statement = sql.format(**team_db.ids, **fields)
+    snapshot = _snapshot(team_db)
+    done = tagged(team_db, role, statement)
+    assert "_sane_values" in done.stderr, (write, done.stdout, done.stderr)
+    assert _snapshot(team_db) == snapshot
+
+
+def _snapshot(db: TeamDb) -> tuple[object, ...]:
+    """Every table a write above could change, as text (as the superuser sees it)."""
+    return tuple(
+        db.scalar(f"SELECT string_agg(t::text, ',' ORDER BY t::text) FROM {table} t")
+        for table in ("kpi_value", "kpi", "key_result", "objective", "period", "admin")
+    )
+
+
+def test_the_owner_is_held_to_it_too(team_db: TeamDb) -> None:
+    """The CHECKs bind the tables' owner as well: okrtui never writes such a value."""
+    done = tagged(team_db, OWNER, f"UPDATE kpi SET target = 'NaN' WHERE id = {team_db.ids['kpi']}")
+    assert "okrtui_kpi_sane_values" in done.stderr, done.stderr
+    fine = tagged(team_db, "bob", f"UPDATE kpi SET target = 12.5 WHERE id = {team_db.ids['kpi']}")
+    assert fine.stdout.strip() == "UPDATE 1", fine.stderr
+
+
+# --- a key result's value has a history ----------------------------------------------------
+
+
+def test_a_key_result_s_value_moves_only_with_a_check_in(team_db: TeamDb) -> None:
+    """Before: alice, who may edit her KR, set its value to 99 (or cleared it, or put an
+    older check-in's value back) with no check-in: the tree showed 99, the history
+    nothing. The latest check-in (carol's 5) still decides."""
+    kr = team_db.ids["kr"]
+    older = team_db.ids["alices_check_in"]
+    for change in (
+        "current_value = 99",
+        "current_value = NULL, current_at = NULL",
+        "current_at = now() AT TIME ZONE 'UTC'",
+        f"(current_value, current_at) = (SELECT value, created_at FROM check_in "
+        f"WHERE id = {older})",
+    ):
+        done = tagged(team_db, "alice", f"UPDATE key_result SET {change} WHERE id = {kr}")
+        refused(done, "value moves only with a check-in")
+    assert team_db.scalar(f"SELECT current_value FROM key_result WHERE id = {kr}") == 5
+    new_kr = (
+        "INSERT INTO key_result (objective_id, title, kind, direction, unit, owner, weight, "
+        f"position, created_at, updated_at, current_value) VALUES ({team_db.ids['team']}, "
+        "'Made up', 'metric', 'increase', '', 'alice', 1, 9, now(), now(), 42)"
+    )
+    refused(tagged(team_db, "alice", new_kr), "value moves only with a check-in")
+    assert team_db.scalar("SELECT count(*) FROM key_result WHERE title = 'Made up'") == 0
+
+
+def test_a_check_in_and_its_value_in_one_transaction_go_through(team_db: TeamDb) -> None:
+    """What okrtui does, by hand: the check-in and the value move together."""
+    kr = team_db.ids["kr"]
+    done = team_db.psql(
+        "alice",
+        f"BEGIN;\n{check_in_sql(kr, 'alice', 8)};\n"
+        "UPDATE key_result SET (current_value, current_at) = (SELECT value, created_at "
+        f"FROM check_in WHERE id = currval('check_in_id_seq')) WHERE id = {kr};\nCOMMIT;\n",
+    )
+    assert done.stderr == "", done.stderr
+    assert team_db.scalar(f"SELECT current_value FROM key_result WHERE id = {kr}") == 8
+
+
+def test_okrtui_s_ways_of_moving_a_value_still_work_for_members(team_db: TeamDb) -> None:
+    """Check in, add to the value, back-date a check-in (the value stays), correct the
+    latest check-in, remove it (the value falls back to the one before), as alice."""
+    from datetime import UTC, datetime
+
+    kr = team_db.ids["kr"]
+    alice = open_database(team_db.url("alice"))
+    try:
+        latest = service.check_in(alice, "alice", kr, 6).check_in_id
+        assert add_to_key_result(alice, "alice", kr, 1) == 7
+        back = datetime(2026, 11, 1, tzinfo=UTC)
+        service.check_in(alice, "alice", kr, 1, at=back)
+        added = team_db.scalar(f"SELECT max(id) FROM check_in WHERE key_result_id = {kr} "
+                               "AND value = 7")  # fmt: skip
+        correct_check_in(alice, "alice", added, value=7.5)
+        assert team_db.scalar(f"SELECT current_value FROM key_result WHERE id = {kr}") == 7.5
+        remove_check_in(alice, "alice", added)
+        assert team_db.scalar(f"SELECT current_value FROM key_result WHERE id = {kr}") == 6
+        remove_check_in(alice, "alice", latest)
+    finally:
+        alice.close()
+    assert team_db.scalar(f"SELECT current_value FROM key_result WHERE id = {kr}") == 5
