@@ -141,7 +141,7 @@ def test_set_role_gives_a_member_no_one_else_s_rights(team_db: TeamDb) -> None:
     """SET ROLE needs membership; a team role a member belongs to holds nothing of anyone."""
     assert "permission denied to set role" in team_db.psql("bob", "SET ROLE alice;").stderr
     assert "permission denied to set role" in team_db.psql("bob", f"SET ROLE {OWNER};").stderr
-    team_db.cluster.new_role("growth")
+    team_db.cluster.new_group("growth")
     team_db.superuser("GRANT growth TO bob")
     done = team_db.psql(
         "bob",

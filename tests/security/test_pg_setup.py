@@ -129,7 +129,7 @@ def test_a_team_without_a_role_is_named_with_the_statements_that_fix_it(
         for day in ("2026-11-05", "2026-11-06"):  # a new value, and one replacing bob's
             with pytest.raises(WriteError, match=f"CREATE ROLE {role}; GRANT {role} TO alice"):
                 service.record_kpi_value(as_alice, "alice", kpi, 3, observed_on=day)
-        team_db.cluster.new_role(role)
+        team_db.cluster.new_group(role)
         with pytest.raises(WriteError, match=f"GRANT {role} TO alice"):
             service.record_kpi_value(as_alice, "alice", kpi, 3, observed_on="2026-11-05")
         team_db.superuser(f"GRANT {role} TO alice")

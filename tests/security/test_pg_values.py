@@ -2,7 +2,8 @@
 
 * values no okrtui reads (``'NaN'``, ``'Infinity'``, dates ``'infinity'`` or in year
   20000), which crashed every other member's tree and KPI dashboard;
-* a key result's value set directly, with no check-in behind it.
+* a key result's value set directly, with no check-in behind it;
+* a team named like a person, whose refusal told an admin to grant that person's login.
 
 Each attack is run by a member with ``psql`` against :func:`conftest.team_db`, as in
 test_pg_rules.py; before 0006 each one went through.
@@ -165,3 +166,29 @@ def test_okrtui_s_ways_of_moving_a_value_still_work_for_members(team_db: TeamDb)
     finally:
         alice.close()
     assert team_db.scalar(f"SELECT current_value FROM key_result WHERE id = {kr}") == 5
+
+
+# --- teams are group roles -----------------------------------------------------------------
+
+
+def test_a_login_role_is_no_team_and_is_never_suggested(team_db: TeamDb) -> None:
+    """Before: bob named his KPI's team 'alice'; alice (a member of her own role) could
+    then change it, and carol's refusal told the admin to run GRANT alice TO carol,
+    which hands carol alice's login and everything alice may do."""
+    kpi = team_db.ids["kpi"]
+    assert tagged(team_db, "bob", f"UPDATE kpi SET team = 'alice' WHERE id = {kpi}"
+                  ).stdout.strip() == "UPDATE 1"  # fmt: skip
+    record = KPI_VALUE.replace("'bob'", "'{who}'")
+    for who in ("alice", "carol"):
+        sql = record.format(kpi=kpi, day="'2026-11-12'", value=3, at="now()", who=who)
+        done = team_db.psql(who, sql)
+        assert "role alice can log in, so it is no team" in done.stderr, done.stderr
+        assert "GRANT alice" not in done.stderr
+    assert team_db.scalar("SELECT count(*) FROM kpi_value") == 0
+    # A group role of the team's name is the team again, and is the one suggested.
+    team_db.cluster.new_group("squad_values")
+    tagged(team_db, "bob", f"UPDATE kpi SET team = 'Squad_Values' WHERE id = {kpi}")
+    sql = record.format(kpi=kpi, day="'2026-11-12'", value=3, at="now()", who="carol")
+    assert "GRANT squad_values TO carol;" in team_db.psql("carol", sql).stderr
+    team_db.superuser("GRANT squad_values TO carol")
+    assert team_db.psql("carol", sql).stderr == ""

@@ -1,4 +1,4 @@
-"""PostgreSQL: values okrtui can read, and key result values with a history.
+"""PostgreSQL: values okrtui can read, key result values with a history, teams are groups.
 
 Revision ID: 0006
 Revises: 0005
@@ -31,6 +31,11 @@ An independent review of 0005 found what a member's ``psql`` could still do:
   the end of the transaction (okrtui's ORM may write the key result before the
   check-in), now refuses a transaction that leaves them changed and different from
   the latest check-in's value and time (NULL when there is none).
+* **Teams are group roles.** ``okrtui_in_team`` counted any role named like the team,
+  and the refusal suggested ``GRANT <that role> TO member``: for a team named like a
+  person (``alice``) that hands the member alice's login and every right she has.
+  Only roles that cannot log in (``NOLOGIN``, what ``CREATE ROLE team`` makes) are
+  teams now, and a login role of that name is named as such, never suggested.
 Every new function runs with ``search_path = pg_catalog, <okrtui's schema>, pg_temp``
 and names its tables with their schema, as 0005's. On SQLite this revision changes
 nothing: the file is anyone's who can write it, so okrtui's readers skip what they
@@ -81,6 +86,60 @@ def _sane(numbers: Sequence[str], dates: Sequence[str], times: Sequence[str]) ->
     ]
     return " AND ".join(parts)
 
+
+HELPERS = """
+-- 0005's, counting only group roles (NOLOGIN) as teams.
+CREATE OR REPLACE FUNCTION @S.okrtui_in_team(who text, team text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, @S, pg_temp AS $$
+    SELECT team IS NOT NULL AND team <> '' AND EXISTS (
+        SELECT 1 FROM pg_catalog.pg_roles r
+        WHERE r.rolname IN (team, pg_catalog.lower(team)) AND NOT r.rolcanlogin
+          AND pg_catalog.pg_has_role(who, r.oid, 'MEMBER')
+    )
+$$;
+
+-- Why ``who`` may not change a KPI of ``team``: the group role to create or grant, never
+-- a login role (granting one hands over that login).
+CREATE OR REPLACE FUNCTION @S.okrtui_team_refusal(who text, kpi_name text, team text)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, @S, pg_temp AS $$
+    WITH named AS (
+        SELECT r.rolname, r.rolcanlogin FROM pg_catalog.pg_roles r
+        WHERE r.rolname IN (team, pg_catalog.lower(team))
+    ), grp AS (
+        SELECT pg_catalog.quote_ident(n.rolname) AS role FROM named n
+        WHERE NOT n.rolcanlogin ORDER BY n.rolname LIMIT 1
+    ), login AS (
+        SELECT pg_catalog.quote_ident(n.rolname) AS role FROM named n
+        WHERE n.rolcanlogin ORDER BY n.rolname LIMIT 1
+    )
+    SELECT CASE
+        WHEN team IS NULL THEN NULL
+        WHEN EXISTS (SELECT 1 FROM grp) THEN
+            pg_catalog.format(
+                'KPI %L may be changed by its owner, the members of role %s (team %L) and '
+                'admins, and role %s is not a member: if %s is in the team, a database admin '
+                'runs: GRANT %s TO %s;',
+                kpi_name, (SELECT role FROM grp), team, who, who, (SELECT role FROM grp),
+                pg_catalog.quote_ident(who))
+        WHEN EXISTS (SELECT 1 FROM login) THEN
+            pg_catalog.format(
+                'KPI %L belongs to team %L, but role %s can log in, so it is no team: okrtui '
+                'counts only group roles (NOLOGIN) as teams, since granting a login role hands '
+                'over that login''s rights. The KPI''s owner or an admin names a group role as '
+                'its team (a database admin makes one: CREATE ROLE name NOLOGIN; GRANT name '
+                'TO %s;)',
+                kpi_name, team, (SELECT role FROM login), pg_catalog.quote_ident(who))
+        ELSE
+            pg_catalog.format(
+                'KPI %L belongs to team %L, but the database has no role of that name (the '
+                'database''s counterpart of the Unix group): if %s is in the team, a database '
+                'admin runs: CREATE ROLE %s; GRANT %s TO %s;',
+                kpi_name, team, who, pg_catalog.quote_ident(pg_catalog.lower(team)),
+                pg_catalog.quote_ident(pg_catalog.lower(team)), pg_catalog.quote_ident(who))
+    END
+$$;
+"""
 
 ACTIVITY = """
 -- Runs after okrtui_activity_check (triggers fire in name order), which has checked the
@@ -199,7 +258,7 @@ def upgrade() -> None:
             f"ALTER TABLE {schema}.{table} ADD CONSTRAINT okrtui_{table}_sane_values "
             f"CHECK ({_sane(*columns)}) NOT VALID"
         )
-    for text in (ACTIVITY, CURRENT):
+    for text in (HELPERS, ACTIVITY, CURRENT):
         op.execute(text.replace("@S", schema))
 
 
@@ -216,3 +275,10 @@ def downgrade() -> None:
     op.execute(f"DROP FUNCTION {schema}.okrtui_activity_check_in_check()")
     for table in VALUE_COLUMNS:
         op.execute(f"ALTER TABLE {schema}.{table} DROP CONSTRAINT okrtui_{table}_sane_values")
+    helpers = hardening.HELPERS
+    start = helpers.index("CREATE OR REPLACE FUNCTION @S.okrtui_in_team")
+    end = helpers.index("CREATE OR REPLACE FUNCTION @S.okrtui_may_edit_kpi")
+    op.execute(helpers[start:end].replace("@S", schema))
+    start = helpers.index("CREATE FUNCTION @S.okrtui_team_refusal")
+    refusal = helpers[start:].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    op.execute(refusal.replace("@S", schema))
