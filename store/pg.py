@@ -443,13 +443,23 @@ def upgrade_pg(engine: Engine) -> tuple[str | None, str]:
     return before, HEAD
 
 
-_EXPOSURE = """
+LARGE_OBJECTS = (
+    "pg_catalog.lo_create(oid)", "pg_catalog.lo_creat(integer)",
+    "pg_catalog.lo_from_bytea(oid, bytea)",
+)  # fmt: skip
+"""The functions that create large objects (migration 0006 revokes them when it may)."""
+_PUBLIC_LARGE_OBJECTS = " OR ".join(
+    f"pg_catalog.has_function_privilege('public', '{f}', 'EXECUTE')" for f in LARGE_OBJECTS
+)
+
+_EXPOSURE = f"""
 SELECT current_database(), pg_catalog.pg_get_userbyid(d.datdba),
        pg_catalog.has_database_privilege('public', current_database(), 'TEMPORARY'),
        n.nspname, pg_catalog.has_schema_privilege('public', n.oid, 'CREATE'),
        CASE WHEN pg_catalog.pg_get_userbyid(n.nspowner) = 'pg_database_owner'
             THEN pg_catalog.pg_get_userbyid(d.datdba)
-            ELSE pg_catalog.pg_get_userbyid(n.nspowner) END
+            ELSE pg_catalog.pg_get_userbyid(n.nspowner) END,
+       {_PUBLIC_LARGE_OBJECTS}
 FROM pg_catalog.pg_database d, pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE d.datname = current_database() AND c.oid = pg_catalog.to_regclass('alembic_version')
@@ -459,13 +469,14 @@ WHERE d.datname = current_database() AND c.oid = pg_catalog.to_regclass('alembic
 def security_warnings(engine: Engine) -> list[str]:
     """What still lets every role create objects okrtui's sessions could meet: TEMP on
     the database or CREATE on okrtui's schema for PUBLIC (0005 revokes both when the
-    role running it may; only the database's or schema's owner may)."""
+    role running it may; only the database's or schema's owner may); and large objects,
+    which fill the disk (0006 revokes them when a superuser runs it: only one may)."""
     with engine.connect() as conn:
         row = conn.exec_driver_sql(_EXPOSURE).one_or_none()
         conn.rollback()
     if row is None:
         return []
-    database, db_owner, temp, schema, create, schema_owner = row
+    database, db_owner, temp, schema, create, schema_owner, large_objects = row
     warnings = []
     if temp:
         warnings.append(
@@ -478,6 +489,13 @@ def security_warnings(engine: Engine) -> list[str]:
             f"every role may create objects in okrtui's schema {schema}: its owner "
             f"({schema_owner}) should run `REVOKE CREATE ON SCHEMA {_ident(schema)} FROM "
             "PUBLIC` (README: PostgreSQL, threat model)"
+        )
+    if large_objects:
+        warnings.append(
+            f"every role may create large objects in database {database}, which fill its "
+            "disk and only a superuser can remove: a superuser should run "
+            f"`REVOKE EXECUTE ON FUNCTION {', '.join(LARGE_OBJECTS)} FROM PUBLIC` in it (README: "
+            "PostgreSQL, threat model)"
         )
     return warnings
 

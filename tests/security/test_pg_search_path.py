@@ -126,7 +126,8 @@ def test_db_upgrade_revokes_create_on_a_schema_that_grants_it_to_everyone(
     engine = make_pg_engine(pg_cluster.url(name, OWNER))
     try:
         upgrade_pg(engine)
-        assert security_warnings(engine) == []
+        # Only a superuser can revoke large objects (0006): that one is named for it.
+        assert [w for w in security_warnings(engine) if "large objects" not in w] == []
         with engine.connect() as conn:
             granted = conn.exec_driver_sql(
                 "SELECT has_schema_privilege('public', 'public', 'CREATE'), "

@@ -3,7 +3,8 @@
 * values no okrtui reads (``'NaN'``, ``'Infinity'``, dates ``'infinity'`` or in year
   20000), which crashed every other member's tree and KPI dashboard;
 * a key result's value set directly, with no check-in behind it;
-* a team named like a person, whose refusal told an admin to grant that person's login.
+* a team named like a person, whose refusal told an admin to grant that person's login;
+* large objects, which anyone could create.
 
 Each attack is run by a member with ``psql`` against :func:`conftest.team_db`, as in
 test_pg_rules.py; before 0006 each one went through.
@@ -37,9 +38,13 @@ def _migration() -> ModuleType:
 
 
 def test_the_database_s_range_is_okrtui_s() -> None:
-    """The CHECKs take exactly the days every form and import of okrtui accepts."""
+    """The CHECKs take exactly the days every form and import of okrtui accepts; the
+    large objects the migration revokes are those db upgrade warns about."""
+    from store.pg import LARGE_OBJECTS
+
     migration = _migration()
     assert (str(MIN_DATE), str(MAX_DATE)) == (migration.FIRST_DAY, migration.LAST_DAY)
+    assert migration.LARGE_OBJECTS == LARGE_OBJECTS
 
 
 # --- values okrtui cannot read -------------------------------------------------------------
@@ -192,3 +197,60 @@ def test_a_login_role_is_no_team_and_is_never_suggested(team_db: TeamDb) -> None
     assert "GRANT squad_values TO carol;" in team_db.psql("carol", sql).stderr
     team_db.superuser("GRANT squad_values TO carol")
     assert team_db.psql("carol", sql).stderr == ""
+
+
+# --- large objects and sequences -----------------------------------------------------------
+
+LO_CALLS = ("SELECT lo_create(0)", "SELECT lo_creat(-1)", "SELECT lo_from_bytea(0, 'x')")
+
+
+def test_large_objects_are_revoked_by_a_superuser_and_named_until_then(team_db: TeamDb) -> None:
+    """Before: any member filled the disk with large objects only a superuser can remove.
+    The owner cannot revoke functions of pg_catalog: db upgrade names the statement; once
+    a superuser ran it, no member creates one, and okrtui still works."""
+    from store.pg import make_pg_engine, security_warnings
+
+    engine = make_pg_engine(team_db.url())
+    try:
+        warnings = security_warnings(engine)
+        statement = next(w for w in warnings if "large objects" in w).split("`")[1]
+        assert tagged(team_db, "bob", LO_CALLS[0]).returncode == 0  # still possible
+        team_db.superuser(statement)
+        assert not [w for w in security_warnings(engine) if "large objects" in w]
+    finally:
+        engine.dispose()
+    for sql in LO_CALLS:
+        done = tagged(team_db, "bob", sql)
+        assert "permission denied for function lo_" in done.stderr, (sql, done.stderr)
+    carol = open_database(team_db.url("carol"))
+    try:
+        service.check_in(carol, "carol", team_db.ids["kr"], 6)
+    finally:
+        carol.close()
+
+
+def test_db_upgrade_by_a_superuser_revokes_large_objects_itself(team_db: TeamDb) -> None:
+    """0006's own step, when the role running it may."""
+    from store.migrate import upgrade_to_head
+    from store.pg import make_pg_engine, migration_engine
+
+    name = team_db.cluster.new_database()
+    engine = make_pg_engine(team_db.cluster.url(name))
+    try:
+        upgrade_to_head(migration_engine(engine))
+    finally:
+        engine.dispose()
+    other = TeamDb(team_db.cluster, name)
+    assert other.scalar(
+        "SELECT bool_or(has_function_privilege('public', p.oid, 'EXECUTE')) FROM pg_proc p "
+        "WHERE p.proname IN ('lo_create', 'lo_creat', 'lo_from_bytea')"
+    ) is False  # fmt: skip
+
+
+def test_sequences_give_a_member_nothing_but_gaps(team_db: TeamDb) -> None:
+    """Every INSERT takes its id with nextval, so members keep USAGE on the sequences
+    (README says why that is harmless); they may not set one back or forward."""
+    done = tagged(team_db, "bob", "SELECT nextval('check_in_id_seq')")
+    assert done.returncode == 0, done.stderr
+    done = tagged(team_db, "bob", "SELECT setval('check_in_id_seq', 1)")
+    assert "permission denied for sequence check_in_id_seq" in done.stderr, done.stderr

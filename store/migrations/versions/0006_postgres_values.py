@@ -36,6 +36,15 @@ An independent review of 0005 found what a member's ``psql`` could still do:
   person (``alice``) that hands the member alice's login and every right she has.
   Only roles that cannot log in (``NOLOGIN``, what ``CREATE ROLE team`` makes) are
   teams now, and a login role of that name is named as such, never suggested.
+* **Large objects.** Any role may create large objects (``lo_create``), which fill
+  the disk and which only their owner or a superuser can remove; okrtui uses none.
+  EXECUTE on ``lo_create``, ``lo_creat`` and ``lo_from_bytea`` is revoked from PUBLIC
+  in this database when a superuser runs the upgrade (functions of ``pg_catalog``
+  belong to the bootstrap superuser: no one else can); otherwise ``okrtui db upgrade``
+  prints the statement for a superuser (store/pg.py ``security_warnings``). Sequences
+  keep USAGE for PUBLIC: every INSERT takes its id with ``nextval``, so calling it
+  yields gaps in ids only (README says what else, and how the owner resets one).
+
 Every new function runs with ``search_path = pg_catalog, <okrtui's schema>, pg_temp``
 and names its tables with their schema, as 0005's. On SQLite this revision changes
 nothing: the file is anyone's who can write it, so okrtui's readers skip what they
@@ -236,6 +245,20 @@ WHEN (NEW.current_value IS DISTINCT FROM OLD.current_value
 EXECUTE FUNCTION @S.okrtui_key_result_current_check();
 """
 
+LARGE_OBJECTS = (
+    "pg_catalog.lo_create(oid)", "pg_catalog.lo_creat(integer)",
+    "pg_catalog.lo_from_bytea(oid, bytea)",
+)  # fmt: skip
+"""The functions that create large objects (store/pg.py warns while PUBLIC has them)."""
+
+REVOKES = f"""
+DO $$ BEGIN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        REVOKE EXECUTE ON FUNCTION {", ".join(LARGE_OBJECTS)} FROM PUBLIC;
+    END IF;
+END $$;
+"""
+
 
 def _old_0005() -> ModuleType:
     """0005's script (its ``_schema`` and, for a downgrade, its functions), loaded from
@@ -258,12 +281,13 @@ def upgrade() -> None:
             f"ALTER TABLE {schema}.{table} ADD CONSTRAINT okrtui_{table}_sane_values "
             f"CHECK ({_sane(*columns)}) NOT VALID"
         )
-    for text in (HELPERS, ACTIVITY, CURRENT):
+    for text in (HELPERS, ACTIVITY, CURRENT, REVOKES):
         op.execute(text.replace("@S", schema))
 
 
 def downgrade() -> None:
-    """Back to 0005's rules."""
+    """Back to 0005's rules. Large objects stay revoked: a downgrade hands no privilege
+    back to PUBLIC."""
     if op.get_context().dialect.name != "postgresql":
         return
     hardening = _old_0005()
