@@ -24,7 +24,7 @@ from store.enums import Band, Confidence, Direction, Kind, PeriodState
 from store.errors import DomainError, NotFoundError, ValidationError
 from store.rights import check_key_result_edit
 from store.scoring import Thresholds, band, far_outside, kr_progress
-from store.sql import PlainWrite, read_time
+from store.sql import PlainWrite, readable_number, readable_time
 from store.validation import optional_text, parse_date, parse_number
 
 MAX_NOTE = 10_000
@@ -138,8 +138,9 @@ def _kr_for_write(w: PlainWrite, kr_id: int) -> _Kr:
     title, kind, direction, start, target, unit, kpi_id, current, at, name, state, ends = row
     if state == PeriodState.CLOSED.value:
         raise DomainError(f"period {name} is closed and read-only")
-    return _Kr(kr_id, title, Kind(kind), Direction(direction), start, target, unit or "",
-               kpi_id, current, read_time(at), ends)  # fmt: skip
+    number = readable_number  # a value okrtui cannot read (store/sql.py) counts as none
+    return _Kr(kr_id, title, Kind(kind), Direction(direction), number(start), number(target),
+               unit or "", kpi_id, number(current), readable_time(at), ends)  # fmt: skip
 
 
 def _kpi_snapshot(w: PlainWrite, kr: _Kr, value: float | str | None) -> float:

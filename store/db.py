@@ -79,6 +79,26 @@ class WriteError(DatabaseError):
     """A write could not be made (busy, read-only, disk full); nothing was changed."""
 
 
+CHECK_VIOLATION = "23514"
+"""PostgreSQL's SQLSTATE for a CHECK constraint, or a trigger of okrtui's, refusing a row."""
+
+
+def refused_value(orig: object) -> str:
+    """The user's message for a row PostgreSQL refused as a value okrtui cannot read.
+
+    okrtui never writes one; the row it changed still holds one from before migration
+    0006 refused them (NOT VALID checks look at every new row version whole)."""
+    first = (str(orig).strip().splitlines() or ["check violation"])[0]
+    hint = (
+        ": the row still holds a value okrtui cannot read (NaN, infinity or a date out of "
+        "range, written before migration 0006); correct that value first (edit the item, "
+        "or ask an admin)"
+        if "_sane_values" in first
+        else ""
+    )
+    return f"the database refused the change ({first}){hint}; nothing was changed"
+
+
 @dataclass(frozen=True)
 class Target:
     """Where the data lives: a SQLite file path or a server URL."""
@@ -402,7 +422,7 @@ class Database:
         SQLite errors that mean "cannot write now" become :class:`WriteError`
         with a message for the user; the transaction is rolled back either way.
         """
-        from sqlalchemy.exc import OperationalError, ProgrammingError
+        from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
         from sqlalchemy.orm.exc import StaleDataError
         from sqlmodel import Session
 
@@ -412,6 +432,11 @@ class Database:
                 yield session
         except OperationalError as exc:
             raise WriteError(explain_write_failure(exc, self.path)) from exc
+        except IntegrityError as exc:
+            # PostgreSQL's CHECKs and triggers (migrations 0005, 0006) refused a value.
+            if getattr(exc.orig, "sqlstate", None) != CHECK_VIOLATION:
+                raise
+            raise WriteError(refused_value(exc.orig)) from exc
         except ProgrammingError as exc:
             # PostgreSQL's row-level security (or a missing GRANT) refused the change.
             if getattr(exc.orig, "sqlstate", None) != "42501":

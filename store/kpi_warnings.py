@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from store.db import Database
 from store.enums import KpiDirection, PeriodState
 from store.scoring import format_number, trending_wrong_way
+from store.sql import readable_number
 
 WARNING_RUN = 3
 """How many latest values must each move the wrong way to raise an early warning."""
@@ -61,8 +62,9 @@ def objective_kpi_warnings(db: Database, period_id: int) -> dict[int, list[KpiWa
         links = fetch(_LINKS, {"period": period_id, "closed": PeriodState.CLOSED.value})
         values: dict[int, list[float]] = {}
         for kpi_id in sorted({row[1] for row in links}):
-            latest = [row[0] for row in fetch(_LAST_VALUES, {"kpi": kpi_id, "n": WARNING_RUN})]
-            values[kpi_id] = latest[::-1]
+            rows = fetch(_LAST_VALUES, {"kpi": kpi_id, "n": WARNING_RUN})
+            read = (readable_number(row[0]) for row in rows)
+            values[kpi_id] = [v for v in read if v is not None][::-1]  # NaN, text: left out
     out: dict[int, list[KpiWarning]] = {}
     for objective_id, kpi_id, name, unit, direction in links:
         warning = warning_for(kpi_id, name, unit, KpiDirection(direction), values[kpi_id])

@@ -47,17 +47,33 @@ Why it looks like this:
   transaction). Run by anyone else, ``db upgrade`` says so and names that role.
 * ``postgresql://`` URLs mean psycopg 3, the driver of the ``okrtui[postgres]`` extra;
   any other scheme is named as unknown.
+* **A date Python cannot hold is read, not raised.** PostgreSQL's ``date`` and
+  ``timestamp`` take ``'infinity'``, years past 9999 and BC, which psycopg refuses to
+  load (``DataError``): one such row, written before migration 0006 refused them, failed
+  every read of its table (the tree, the KPI dashboard). Every connection loads them as
+  ``date.min``/``date.max`` (``datetime.min``/``max``), outside okrtui's range, so the
+  readers of store/sql.py (``readable_day``, ``readable_time``) skip them like any
+  unreadable value.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from store.db import DatabaseError, DatabaseUnavailable, WriteError, explain_write_failure
+from store.db import (
+    CHECK_VIOLATION,
+    DatabaseError,
+    DatabaseUnavailable,
+    WriteError,
+    explain_write_failure,
+    refused_value,
+)
 from store.schema import HEAD
 from store.sql import Fetch, pyformat
 
@@ -209,6 +225,43 @@ def _busy(writing: bool, state: str, reason: str) -> DatabaseError:
                         "retrying")  # fmt: skip
 
 
+@cache
+def _lenient_loaders() -> tuple[tuple[str, type], ...]:
+    """(type name, loader) for the date and time types: psycopg's own loader (its C one
+    when installed), but a value it refuses (out of Python's range) comes back as the
+    earliest or latest value Python has instead of a ``DataError``."""
+    import psycopg
+    from psycopg import adapt, postgres, pq
+
+    def lenient(name: str, too_small: object, too_large: object) -> tuple[str, type]:
+        base = psycopg.adapters.get_loader(postgres.types[name].oid, pq.Format.TEXT)
+        assert base is not None
+
+        class Lenient(adapt.Loader):
+            def __init__(self, oid: int, context: Any = None) -> None:
+                super().__init__(oid, context)
+                self._load = base(oid, context).load
+
+            def load(self, data: Any) -> Any:
+                try:
+                    return self._load(data)
+                except psycopg.DataError as exc:
+                    return too_small if "too small" in str(exc) else too_large
+
+        return name, Lenient
+
+    return (
+        lenient("date", date.min, date.max),
+        lenient("timestamp", datetime.min, datetime.max),
+        lenient("timestamptz", datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
+    )
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    for name, loader in _lenient_loaders():
+        dbapi_conn.adapters.register_loader(name, loader)
+
+
 def make_pg_engine(url: str) -> Engine:
     """An engine whose transactions are READ COMMITTED and bounded in time, and whose
     write transactions queue on okrtui's write lock."""
@@ -227,6 +280,7 @@ def make_pg_engine(url: str) -> Engine:
         ) from exc
     except ArgumentError as exc:
         raise DatabaseError(f"not a usable database URL {display_url(url)}: {exc}") from exc
+    event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "handle_error", _on_error)
     return engine
@@ -273,6 +327,8 @@ def plain_pg_write(engine: Engine) -> Iterator[Fetch]:
             raise WriteError(
                 f"the database refused the change ({_reason(exc)}): nothing was changed"
             ) from exc
+        if state == CHECK_VIOLATION:
+            raise WriteError(refused_value(exc)) from exc
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
             raise WriteError(explain_write_failure(exc, None)) from exc
         raise
@@ -490,6 +546,14 @@ def security_warnings(engine: Engine) -> list[str]:
             f"({schema_owner}) should run `REVOKE CREATE ON SCHEMA {_ident(schema)} FROM "
             "PUBLIC` (README: PostgreSQL, threat model)"
         )
+    for table, check in _unchecked(engine):
+        warnings.append(
+            f"table {table} holds values okrtui cannot read, written before migration 0006 "
+            "(okrtui skips them; a change of such a row is refused until it is corrected): "
+            f"the tables' owner finds the first with `ALTER TABLE {_ident(table)} VALIDATE "
+            f"CONSTRAINT {check}` (its error shows the row), corrects or deletes it, and "
+            "runs that statement again until it succeeds"
+        )
     if large_objects:
         warnings.append(
             f"every role may create large objects in database {database}, which fill its "
@@ -498,6 +562,23 @@ def security_warnings(engine: Engine) -> list[str]:
             "PostgreSQL, threat model)"
         )
     return warnings
+
+
+_UNCHECKED = """
+SELECT c.conrelid::pg_catalog.regclass::text, c.conname FROM pg_catalog.pg_constraint c
+WHERE c.conname ~ '^okrtui_[a-z_]+_sane_values$' AND NOT c.convalidated
+  AND c.connamespace = (SELECT t.relnamespace FROM pg_catalog.pg_class t
+                        WHERE t.oid = pg_catalog.to_regclass('alembic_version'))
+ORDER BY 1
+"""
+
+
+def _unchecked(engine: Engine) -> list[tuple[str, str]]:
+    """(table, CHECK) of okrtui's value checks (0006) still NOT VALID: rows from before."""
+    with engine.connect() as conn:
+        rows = [(str(t), str(c)) for t, c in conn.exec_driver_sql(_UNCHECKED)]
+        conn.rollback()
+    return rows
 
 
 def session_role(engine: Engine) -> str:

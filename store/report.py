@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
+from sqlalchemy.types import NullType
 
 from store.db import Database
 from store.enums import BAND_LABEL, Band, Confidence, Direction, Kind, KpiDirection, PeriodState
@@ -58,6 +59,7 @@ from store.scoring import (
     status_label,
     trending_wrong_way,
 )
+from store.sql import readable_number, readable_time
 from store.validation import clean_line, clean_multiline
 
 FORMATS = ("md", "csv", "json")
@@ -228,7 +230,7 @@ def build_report(
                 KR.kpi_id,
                 CI.confidence,
                 CI.note,
-                CI.created_at,
+                type_coerce(CI.created_at, NullType()).label("created_at"),  # readable_time
                 before.label("before"),
                 kpi_before.label("kpi_before"),
             )
@@ -242,7 +244,8 @@ def build_report(
         )
         for r in conn.execute(stmt):
             latest[r.id] = r
-            week_ago[r.id] = r.kpi_before if r.kpi_id is not None else r.before
+            # A value okrtui cannot read (NaN, text) is as good as none.
+            week_ago[r.id] = readable_number(r.kpi_before if r.kpi_id is not None else r.before)
         for oid, note in conn.execute(
             select(OB.id, OB.retro_note).where(OB.period_id == period_id)
         ):
@@ -255,7 +258,7 @@ def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:
     progress = kr_progress(kr.kind, kr.direction, kr.start, kr.target, week_ago)
     if r is None or r.kpi_id is not None:
         return KrLine(kr, None, "", None, week_ago, progress)
-    return KrLine(kr, r.confidence, r.note or "", r.created_at, week_ago, progress)
+    return KrLine(kr, r.confidence, r.note or "", readable_time(r.created_at), week_ago, progress)
 
 
 def _objective_lines(

@@ -21,7 +21,7 @@ from test_pg_rules import check_in_sql, refused, tagged
 from store import service
 from store.checkins import correct_check_in, remove_check_in
 from store.counters import add_to_key_result
-from store.db import open_database
+from store.db import WriteError, open_database
 from store.numbers import MAX_DATE, MIN_DATE
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
@@ -254,3 +254,126 @@ def test_sequences_give_a_member_nothing_but_gaps(team_db: TeamDb) -> None:
     assert done.returncode == 0, done.stderr
     done = tagged(team_db, "bob", "SELECT setval('check_in_id_seq', 1)")
     assert "permission denied for sequence check_in_id_seq" in done.stderr, done.stderr
+
+
+# --- rows written before 0006 ----------------------------------------------------------------
+
+BEFORE_0006 = {  # what members wrote with psql while the schema was at 0005
+    "bob": [
+        "UPDATE kpi SET target = 'Infinity' WHERE id = {kpi}",
+        KPI_VALUE.format(kpi="{kpi}", day="'2026-11-01'", value=4, at="now()"),
+        KPI_VALUE.format(kpi="{kpi}", day="'2026-11-02'", value="'NaN'", at="now()"),
+        KPI_VALUE.format(kpi="{kpi}", day="'infinity'", value=5, at="'infinity'"),
+        KPI_VALUE.format(kpi="{kpi}", day="'20000-01-01'", value=5, at="now()"),
+        KPI_VALUE.format(kpi="{kpi}", day="'0044-03-15 BC'", value=5, at="'-infinity'"),
+    ],
+    "alice": [
+        "UPDATE key_result SET current_value = 'NaN', current_at = 'infinity', "
+        "target_value = '-Infinity' WHERE id = {kr}",
+        "UPDATE key_result SET kpi_id = {kpi} WHERE id = {percent}",
+    ],
+    "chief": [
+        "UPDATE objective SET grade = 'NaN' WHERE id = {team}",
+        "UPDATE period SET ends_on = 'infinity' WHERE id = {next_period}",
+    ],
+}
+
+
+def _before_0006(db: TeamDb) -> None:
+    """Back to 0005, the members' writes of BEFORE_0006, and up again (the upgrade must
+    not fail on them)."""
+    from alembic import command
+
+    from store.migrate import alembic_config, upgrade_to_head
+    from store.pg import make_pg_engine, migration_engine
+
+    engine = migration_engine(make_pg_engine(db.url(OWNER)))
+    try:
+        with engine.connect() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0005")
+        for role, statements in BEFORE_0006.items():
+            for sql in statements:
+                done = tagged(db, role, sql.format(**db.ids))
+                assert done.returncode == 0 and "ERROR" not in done.stderr, (sql, done.stderr)
+        upgrade_to_head(engine)
+    finally:
+        engine.dispose()
+
+
+def test_rows_from_before_0006_read_as_unreadable(team_db: TeamDb) -> None:
+    """The CHECKs are NOT VALID: an upgrade over such rows succeeds, and okrtui reads them
+    as unknown or leaves them out. Before: psycopg's DataError on the first date it could
+    not load failed the tree, the KPI dashboard and the report for every member."""
+    from store.kpi_queries import kpi_detail, objective_kpi_warnings
+    from store.queries import kpi_panels, list_periods, load_tree, my_key_results
+    from store.report import build_report, render
+
+    ids = team_db.ids
+    _before_0006(team_db)
+    db = open_database(team_db.url("carol"))
+    try:
+        assert ids["next_period"] not in [p.id for p in list_periods(db)]
+        tree = load_tree(db, ids["period"])
+        tree.load_all()
+        kr, driven = tree.key_result(ids["kr"]), tree.key_result(ids["percent"])
+        assert kr is not None and (kr.current, kr.current_at, kr.target) == (None, None, None)
+        # Its KPI's latest value up to the period's end is NaN: unknown, not an older one.
+        assert driven is not None and (driven.current, driven.progress) == (None, None)
+        assert tree.objectives[ids["team"]].grade is None
+        assert all(o.score is None or 0 <= o.score <= 1 for o in tree.objectives.values())
+        panel = next(p for p in kpi_panels(db) if p.id == ids["kpi"])
+        assert panel.target is None and [v for _, v in panel.values] == [4]
+        assert [v.value for v in kpi_detail(db, ids["kpi"]).history] == [4]
+        objective_kpi_warnings(db, ids["period"])
+        my_key_results(db, "alice", ids["period"])
+        for fmt in ("md", "csv", "json"):
+            assert render(build_report(db, ids["period"]), fmt)
+    finally:
+        db.close()
+
+
+def test_rows_from_before_0006_are_named_and_block_nothing_but_their_own_change(
+    team_db: TeamDb,
+) -> None:
+    """db upgrade names each table still holding such rows and how its owner finds them; a
+    member's change of such a row is refused whole, with a message (not a crash), until
+    the owner corrects it and the table's CHECK validates."""
+    from store.pg import make_pg_engine, security_warnings
+
+    ids = team_db.ids
+    _before_0006(team_db)
+    engine = make_pg_engine(team_db.url(OWNER))
+    try:
+        named = [w for w in security_warnings(engine) if "written before migration 0006" in w]
+        tables = sorted(w.split()[1] for w in named)
+        assert tables == ["key_result", "kpi", "kpi_value", "objective", "period"], named
+        alice = open_database(team_db.url("alice"))
+        try:
+            with pytest.raises(WriteError, match=r"okrtui cannot read .*correct that value"):
+                service.check_in(alice, "alice", ids["kr"], 6)
+            with pytest.raises(WriteError, match="okrtui_key_result_sane_values"):
+                service.update_key_result(alice, "alice", ids["kr"], title="Renamed")
+        finally:
+            alice.close()
+        assert team_db.scalar(f"SELECT title FROM key_result WHERE id = {ids['kr']}") == "KR"
+        team_db.psql(OWNER, "DELETE FROM kpi_value WHERE value = 'NaN' OR observed_on "
+                            "NOT BETWEEN '1970-01-01' AND '2200-12-31';\n"
+                            "UPDATE kpi SET target = NULL;\nUPDATE objective SET grade = NULL;\n"
+                            "UPDATE period SET ends_on = '2027-03-31' WHERE ends_on = 'infinity';\n"
+                            "UPDATE key_result SET target_value = 10, (current_value, current_at) "
+                            "= (5, (SELECT max(created_at) FROM check_in WHERE key_result_id = "
+                            f"{ids['kr']})) WHERE id = {ids['kr']};\n")  # fmt: skip
+        for table in tables:
+            fixed = tagged(team_db, OWNER, f"ALTER TABLE {table} VALIDATE CONSTRAINT "
+                                           f"okrtui_{table}_sane_values")  # fmt: skip
+            assert fixed.returncode == 0, fixed.stderr
+        assert not [w for w in security_warnings(engine) if "migration 0006" in w]
+    finally:
+        engine.dispose()
+    alice = open_database(team_db.url("alice"))
+    try:
+        service.check_in(alice, "alice", ids["kr"], 6)
+    finally:
+        alice.close()

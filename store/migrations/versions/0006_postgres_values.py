@@ -14,9 +14,11 @@ An independent review of 0005 found what a member's ``psql`` could still do:
   date within okrtui's own range (``store.numbers.MIN_DATE`` … ``MAX_DATE``, 1970 to
   2200, what every form and import accepts) and every timestamp within the same days.
   It binds everyone, the tables' owner included (okrtui never writes such a value).
-  Added ``NOT VALID``: rows written before this revision are not checked (the upgrade
-  does not fail on them, and okrtui reads them as unreadable), a new or changed row
-  is.
+  Each is added ``NOT VALID`` and then validated where the table allows: a table
+  holding such rows from before this revision keeps it ``NOT VALID`` (the upgrade does
+  not fail on them; okrtui reads them as unreadable, and a change of such a row is
+  refused until the value is corrected), and ``okrtui db upgrade`` names that table and
+  how its owner finds the rows (store/pg.py ``security_warnings``).
 * **Activity about check-ins.** A ``check_in_corrected`` / ``check_in_removed`` row
   shows in a key result's history, so it now needs the same right as a check-in on
   that key result (or to be the author of the check-in it names: okrtui lets an
@@ -277,9 +279,14 @@ def upgrade() -> None:
     hardening = _old_0005()
     schema = hardening._schema()
     for table, columns in VALUE_COLUMNS.items():
+        check = f"okrtui_{table}_sane_values"
         op.execute(
-            f"ALTER TABLE {schema}.{table} ADD CONSTRAINT okrtui_{table}_sane_values "
+            f"ALTER TABLE {schema}.{table} ADD CONSTRAINT {check} "
             f"CHECK ({_sane(*columns)}) NOT VALID"
+        )
+        op.execute(
+            f"DO $$ BEGIN ALTER TABLE {schema}.{table} VALIDATE CONSTRAINT {check}; "
+            "EXCEPTION WHEN check_violation THEN NULL; END $$"
         )
     for text in (HELPERS, ACTIVITY, CURRENT, REVOKES):
         op.execute(text.replace("@S", schema))
