@@ -38,7 +38,7 @@ PERIOD_T = Period.__table__  # type: ignore[attr-defined]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _raw(column: object) -> object:
+def _raw(column: Any) -> Any:
     """A column as the driver hands it over (SQLite: text), for store.sql's readers: a
     value okrtui cannot read is skipped or unknown, never a crash in a type's parser."""
     return type_coerce(column, NullType())

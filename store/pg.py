@@ -234,8 +234,9 @@ def _lenient_loaders() -> tuple[tuple[str, type], ...]:
     from psycopg import adapt, postgres, pq
 
     def lenient(name: str, too_small: object, too_large: object) -> tuple[str, type]:
-        base = psycopg.adapters.get_loader(postgres.types[name].oid, pq.Format.TEXT)
-        assert base is not None
+        found = psycopg.adapters.get_loader(postgres.types[name].oid, pq.Format.TEXT)
+        assert found is not None
+        base: Any = found  # a class: mypy loses the narrowing inside Lenient
 
         class Lenient(adapt.Loader):
             def __init__(self, oid: int, context: Any = None) -> None:

@@ -354,7 +354,9 @@ def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) 
     for r in conn.execute(stmt):
         driven = r.kpi_id is not None
         current = readable_number(r.kpi_value if driven else r.current_value)
-        when = readable_day(r.kpi_on) if driven else readable_time(r.current_at)
+        when: datetime | date | None = (
+            readable_day(r.kpi_on) if driven else readable_time(r.current_at)
+        )
         if current is None or when is None:
             current, when = None, None
         start, target = readable_number(r.start_value), readable_number(r.target_value)
@@ -443,6 +445,7 @@ def _tree_kr_rows(rows: list[tuple], th: Thresholds) -> list[KrRow]:  # type: ig
     out = []
     new, fields, kinds, directions = object.__new__, _KR_FIELDS, _KINDS, _DIRECTIONS
     number, time = readable_number, readable_time
+    when: datetime | date | None
     for r in rows:
         kind, direction = kinds[r[3]], directions[r[4]]
         kpi_id = r[9]
