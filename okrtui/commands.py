@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Literal, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 
 from store.errors import DatabaseError
 from store.model.enums import PeriodState
@@ -28,6 +29,34 @@ Target = Callable[[], object] | tuple[Literal["objective", "kr"], int, bool]
 Command = tuple[str, str, Target]  # (title, help, what it does)
 FUZZY_ALL = 2_000  # up to this many entries every one is fuzzy-scored on each keystroke
 SHORTLIST = 300  # beyond, only this many (store.read.finder.shortlist): ≈2 ms each 100
+
+
+def highlight(matcher: Matcher, title: str) -> Content:
+    """``title`` as plain text with the typed letters highlighted.
+
+    ``Matcher.highlight`` parses its candidate as markup: an objective titled
+    ``[@click=app.quit]…`` by another member became a live action in this user's palette,
+    and ``[/]`` crashed it. Here the title is never markup; the offsets are the matcher's.
+    """
+    content = Content(title)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        # Offsets index the lowered title, which may be longer ('İ'.lower() is two
+        # characters): a highlight slightly off beats an IndexError.
+        if offset < len(title) and not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def plain(text: str) -> str:
+    """Help text the palette shows as it is.
+
+    The palette renders ``help`` with ``Content.from_markup``, which passes a Content
+    through unchanged; ``textual.markup.escape`` is not enough (it leaves ``[$accent]``,
+    ``[B]`` and ``[ @click=…]`` as markup). Owners and period names are other people's
+    text. Typed ``str`` because that is what ``Hit.help`` declares.
+    """
+    return cast(str, Content(text))
 
 
 class OkrCommands(Provider):
@@ -89,7 +118,9 @@ class OkrCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, target in self._actions():
-            yield DiscoveryHit(title, self._callback(target), help=help_text)
+            yield DiscoveryHit(
+                Content(title), self._callback(target), text=title, help=plain(help_text)
+            )
 
     async def search(self, query: str) -> Hits:
         """Hits whose title holds every word typed (in any order), ranked by Textual's
@@ -106,7 +137,8 @@ class OkrCommands(Provider):
             title, help_text, target = self.items[index]
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), self._callback(target), help=help_text)
+                yield Hit(score, highlight(matcher, title), self._callback(target), text=title,
+                          help=plain(help_text))  # fmt: skip
 
     def _callback(self, target: Target) -> Callable[[], object]:
         if callable(target):

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from store.db.database import Database
-from store.db.sql import read_time, readable_number, readable_time
+from store.db.sql import readable_day, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, kr_progress, objective_score
 from store.domain.validation import clean_line, parse_reference
 from store.errors import NotFoundError
@@ -231,19 +231,25 @@ class TreeModel:
         return next((kr for kr in krs if kr.id == kr_id), None)
 
 
-def _period_row(row: tuple[Any, ...]) -> PeriodRow:
+def _period_row(row: tuple[Any, ...]) -> PeriodRow | None:
+    """A period, or None when its dates are not ones okrtui could have written (someone
+    with the SQLite file, or a PostgreSQL row from before migration 0006)."""
     pid, name, starts_on, ends_on, state = row
-    return PeriodRow(pid, name, _day(starts_on), _day(ends_on), PeriodState(state))
+    start, end = readable_day(starts_on), readable_day(ends_on)
+    if start is None or end is None or state not in _PERIOD_STATES:
+        return None
+    return PeriodRow(pid, name, start, end, _PERIOD_STATES[state])
 
 
 def list_periods(db: Database) -> list[PeriodRow]:
-    """Every period, newest first."""
+    """Every period okrtui can read, newest first (one with unreadable dates is left out:
+    every screen sorts and compares them)."""
     with db.plain_read() as fetch:
         rows = fetch(
             "SELECT id, name, starts_on, ends_on, state FROM period ORDER BY starts_on DESC",
             {},
         )
-    return [_period_row(r) for r in rows]
+    return [p for p in map(_period_row, rows) if p is not None]
 
 
 def default_period(db: Database, today: date | None = None) -> PeriodRow | None:
@@ -308,9 +314,15 @@ def _kpi_current_on(period_end: object) -> object:
 
 
 def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) -> list[KrRow]:
-    from sqlalchemy import select
+    """KrRows read as the tree reads them (``_tree_kr_rows``): values and times as
+    stored, unreadable ones as unknown."""
+    from sqlalchemy import select, type_coerce
+    from sqlalchemy.types import NullType
 
     from store.model.handles import KPI_T, KR, KR_T, OB, OBJECTIVE_T, K
+
+    def raw(column: Any) -> Any:  # the driver's value: SQLite text is parsed by readers
+        return type_coerce(column, NullType())
 
     stmt = (
         select(
@@ -328,9 +340,9 @@ def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) 
             KR.weight,
             KR.position,
             KR.current_value,
-            KR.current_at,
+            raw(KR.current_at).label("current_at"),
             _kpi_current(period_end).label("kpi_value"),
-            _kpi_current_on(period_end).label("kpi_on"),
+            raw(_kpi_current_on(period_end)).label("kpi_on"),
         )
         .select_from(
             KR_T.join(OBJECTIVE_T, OB.id == KR.objective_id).outerjoin(KPI_T, K.id == KR.kpi_id)
@@ -341,8 +353,14 @@ def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) 
     out = []
     for r in conn.execute(stmt):
         driven = r.kpi_id is not None
-        current = r.kpi_value if driven else r.current_value
-        progress = kr_progress(r.kind, r.direction, r.start_value, r.target_value, current)
+        current = readable_number(r.kpi_value if driven else r.current_value)
+        when: datetime | date | None = (
+            readable_day(r.kpi_on) if driven else readable_time(r.current_at)
+        )
+        if current is None or when is None:
+            current, when = None, None
+        start, target = readable_number(r.start_value), readable_number(r.target_value)
+        progress = kr_progress(r.kind, r.direction, start, target, current)
         out.append(
             KrRow(
                 r.id,
@@ -350,16 +368,16 @@ def _kr_rows(conn: Connection, where: object, period_end: date, th: Thresholds) 
                 r.title,
                 r.kind,
                 r.direction,
-                r.start_value,
-                r.target_value,
+                start,
+                target,
                 r.unit,
                 r.owner,
                 r.kpi_id,
                 r.kpi_name,
-                r.weight,
+                readable_number(r.weight) or 0.0,
                 r.position,
                 current,
-                r.kpi_on if driven else r.current_at,
+                when,
                 progress,
                 band(progress, th),
             )
@@ -407,6 +425,7 @@ _KINDS = {k.value: k for k in Kind}
 _DIRECTIONS = {d.value: d for d in Direction}
 _LEVELS = {v.value: v for v in Level}
 _STATES = {v.value: v for v in ObjectiveState}
+_PERIOD_STATES = {v.value: v for v in PeriodState}
 _OBJECTIVE_FIELDS = tuple(f for f in ObjectiveRow.__dataclass_fields__ if f not in _LAZY_FIELDS)
 BATCH_LIMIT = 500
 """Most objectives whose key results one lazy read fetches (they are siblings)."""
@@ -415,28 +434,33 @@ READS_BEFORE_BULK = 32
 caller walking every objective should not cost one query per objective)."""
 
 
-def _day(value: object) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
-
-
 def _tree_kr_rows(rows: list[tuple], th: Thresholds) -> list[KrRow]:  # type: ignore[type-arg]
     """KrRows from TREE_KRS rows, each filled through ``__dict__`` (a frozen dataclass's
-    ``__init__`` costs twice as much, which matters 30,000 times)."""
+    ``__init__`` costs twice as much, which matters 30,000 times).
+
+    Numbers and times okrtui could not have written (NaN, infinity, text, a date out of
+    range: the SQLite file edited by hand, a PostgreSQL row from before migration 0006)
+    read as unknown (None; a weight as 0, counting for nothing), never as a crash.
+    """
     out = []
     new, fields, kinds, directions = object.__new__, _KR_FIELDS, _KINDS, _DIRECTIONS
+    number, time = readable_number, readable_time
+    when: datetime | date | None
     for r in rows:
         kind, direction = kinds[r[3]], directions[r[4]]
         kpi_id = r[9]
         if kpi_id is None:
-            kpi_name, current, when = None, r[12], read_time(r[13])
+            kpi_name, current, when = None, number(r[12]), time(r[13])
         else:
-            kpi_name, current, on = r[14], r[15], r[16]
-            when = _day(on) if on is not None else None
-        progress = kr_progress(kind, direction, r[5], r[6], current)
+            kpi_name, current, when = r[14], number(r[15]), readable_day(r[16])
+        if current is None or when is None:  # a value and its time, or neither
+            current, when = None, None
+        start, target = number(r[5]), number(r[6])
+        progress = kr_progress(kind, direction, start, target, current)
         kr = new(KrRow)
         kr.__dict__.update(zip(fields, (
-            r[0], r[1], r[2], kind, direction, r[5], r[6], r[7], r[8], kpi_id, kpi_name,
-            r[10], r[11], current, when, progress, band(progress, th),
+            r[0], r[1], r[2], kind, direction, start, target, r[7], r[8], kpi_id, kpi_name,
+            number(r[10]) or 0.0, r[11], current, when, progress, band(progress, th),
         ), strict=True))  # fmt: skip
         out.append(kr)
     return out
@@ -559,8 +583,10 @@ def load_tree(db: Database, period_id: int, thresholds: Thresholds | None = None
         prow = fetch(TREE_PERIOD, {"period": period_id})
         if not prow:
             raise NotFoundError(f"period {period_id} does not exist")
-        pid, name, starts_on, ends_on, state = prow[0]
-        period = PeriodRow(pid, name, _day(starts_on), _day(ends_on), PeriodState(state))
+        found = _period_row(prow[0])
+        if found is None:
+            raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
+        period = found
         params = {"period": period_id}
         rows = fetch(TREE_OBJECTIVES, params)
         collaborators = fetch(TREE_COLLABORATORS, params)
@@ -570,7 +596,8 @@ def load_tree(db: Database, period_id: int, thresholds: Thresholds | None = None
     for r in rows:
         row = new(ObjectiveRow)
         row.__dict__.update(zip(fields, (
-            *r[:3], levels[r[3]], *r[4:8], states.get(r[8], r[8]), *r[9:], (), [],
+            *r[:3], levels[r[3]], *r[4:8], states.get(r[8], r[8]), readable_number(r[9]),
+            r[10], (), [],
         ), strict=True), _source=source)  # fmt: skip
         objectives[r[0]] = row
     for oid, username in collaborators:
@@ -697,7 +724,8 @@ def kpi_panels(
     values to a per-KPI cutoff made SQLite evaluate the cutoff for every stored value,
     ≈200 ms for 50 KPIs × 5 years of daily values (bench/).
     """
-    from sqlalchemy import bindparam, select
+    from sqlalchemy import bindparam, select, type_coerce
+    from sqlalchemy.types import NullType
 
     from store.model.handles import KV, K
 
@@ -718,7 +746,7 @@ def kpi_panels(
     if not include_archived:
         kpis_stmt = kpis_stmt.where(K.archived.is_(False))
     latest = (
-        select(KV.observed_on, KV.value)
+        select(type_coerce(KV.observed_on, NullType()), KV.value)  # as stored: see below
         .where(KV.kpi_id == bindparam("kpi"))
         .order_by(KV.observed_on.desc())
         .limit(max(last, 1))
@@ -730,7 +758,7 @@ def kpi_panels(
         values: dict[int, list[tuple[date, float]]] = {}
         for k in kpis:
             rows = conn.execute(latest, {"kpi": k.id}).all()
-            values[k.id] = [(r.observed_on, r.value) for r in reversed(rows)]
+            values[k.id] = _readable_values(reversed(rows))
     return [
         KpiPanel(
             k.id,
@@ -740,15 +768,27 @@ def kpi_panels(
             k.owner,
             k.team,
             k.direction,
-            k.target,
-            k.green_threshold,
-            k.red_threshold,
+            readable_number(k.target),
+            readable_number(k.green_threshold),
+            readable_number(k.red_threshold),
             k.parent_id,
             k.archived,
             tuple(values.get(k.id, ())),
         )
         for k in kpis
     ]
+
+
+def _readable_values(rows: Iterable[Any]) -> list[tuple[date, float]]:
+    """(day, value) rows of a KPI without those okrtui cannot read (a day that is not one
+    or out of range, a value that is not a finite number: the SQLite file edited by
+    hand, a PostgreSQL row from before migration 0006); they would crash the chart."""
+    out = []
+    for day, value in rows:
+        on, number = readable_day(day), readable_number(value)
+        if on is not None and number is not None:
+            out.append((on, number))
+    return out
 
 
 def _suggest(rows: Iterable[tuple[Any, ...]], prefix: str, wanted: str) -> tuple[str, ...]:

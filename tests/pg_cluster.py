@@ -119,6 +119,11 @@ class Cluster:
         with contextlib.suppress(Exception):  # roles are cluster-wide: made once
             self.sql(f'CREATE ROLE "{name}" LOGIN')
 
+    def new_group(self, name: str) -> None:
+        """A group role (NOLOGIN, as README's ``CREATE ROLE team``): okrtui's teams."""
+        with contextlib.suppress(Exception):
+            self.sql(f'CREATE ROLE "{name}" NOLOGIN')
+
 
 def _alive(pid: int) -> bool:
     try:

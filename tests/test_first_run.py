@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from screen_helpers import notifications
 
 from okrtui.app import OkrApp
-from okrtui.cli import main as cli
+from okrtui.cli.main import main as cli
 from okrtui.context import AppContext
 from store.paths import config_file, default_db_path
 

@@ -378,7 +378,7 @@ def test_kpis_are_changed_by_their_owner_team_members_and_admins(
     for day, role in ((2, "bob"), (3, "chief")):
         assert _psql(pg_cluster, url, role, record.format(day=day, role=role)).returncode == 0
     # A team is a role: members of the role named like the KPI's team may record values.
-    pg_cluster.new_role("growth")
+    pg_cluster.new_group("growth")
     pg_cluster.sql("GRANT growth TO alice", url.rsplit("/", 1)[1])
     assert _psql(pg_cluster, url, "bob", f"UPDATE kpi SET team = 'Growth' WHERE id = {kpi}"
                  ).stdout.strip() == "UPDATE 1"  # fmt: skip

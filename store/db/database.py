@@ -64,6 +64,26 @@ def unavailable(exc: BaseException) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"database unavailable ({first}); retrying")
 
 
+CHECK_VIOLATION = "23514"
+"""PostgreSQL's SQLSTATE for a CHECK constraint, or a trigger of okrtui's, refusing a row."""
+
+
+def refused_value(orig: object) -> str:
+    """The user's message for a row PostgreSQL refused as a value okrtui cannot read.
+
+    okrtui never writes one; the row it changed still holds one from before migration
+    0006 refused them (NOT VALID checks look at every new row version whole)."""
+    first = (str(orig).strip().splitlines() or ["check violation"])[0]
+    hint = (
+        ": the row still holds a value okrtui cannot read (NaN, infinity or a date out of "
+        "range, written before migration 0006); correct that value first (edit the item, "
+        "or ask an admin)"
+        if "_sane_values" in first
+        else ""
+    )
+    return f"the database refused the change ({first}){hint}; nothing was changed"
+
+
 class Database:
     """An open okrtui database: short read transactions and ``BEGIN IMMEDIATE`` writes."""
 
@@ -195,7 +215,7 @@ class Database:
         SQLite errors that mean "cannot write now" become :class:`WriteError`
         with a message for the user; the transaction is rolled back either way.
         """
-        from sqlalchemy.exc import OperationalError, ProgrammingError
+        from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
         from sqlalchemy.orm.exc import StaleDataError
         from sqlmodel import Session
 
@@ -205,6 +225,11 @@ class Database:
                 yield session
         except OperationalError as exc:
             raise WriteError(explain_write_failure(exc, self.path)) from exc
+        except IntegrityError as exc:
+            # PostgreSQL's CHECKs and triggers (migrations 0005, 0006) refused a value.
+            if getattr(exc.orig, "sqlstate", None) != CHECK_VIOLATION:
+                raise
+            raise WriteError(refused_value(exc.orig)) from exc
         except ProgrammingError as exc:
             # PostgreSQL's row-level security (or a missing GRANT) refused the change.
             if getattr(exc.orig, "sqlstate", None) != "42501":

@@ -47,17 +47,26 @@ Why it looks like this:
   transaction). Run by anyone else, ``db upgrade`` says so and names that role.
 * ``postgresql://`` URLs mean psycopg 3, the driver of the ``okrtui[postgres]`` extra;
   any other scheme is named as unknown.
+* **A date Python cannot hold is read, not raised.** PostgreSQL's ``date`` and
+  ``timestamp`` take ``'infinity'``, years past 9999 and BC, which psycopg refuses to
+  load (``DataError``): one such row, written before migration 0006 refused them, failed
+  every read of its table (the tree, the KPI dashboard). Every connection loads them as
+  ``date.min``/``date.max`` (``datetime.min``/``max``), outside okrtui's range, so the
+  readers of store/db/sql.py (``readable_day``, ``readable_time``) skip them like any
+  unreadable value.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from store.db.database import explain_write_failure
+from store.db.database import CHECK_VIOLATION, explain_write_failure, refused_value
 from store.db.schema import HEAD
 from store.db.sql import Fetch, pyformat
 from store.errors import DatabaseBusy, DatabaseError, WriteError
@@ -204,6 +213,44 @@ def _busy(writing: bool, state: str, reason: str) -> DatabaseError:
                         "retrying")  # fmt: skip
 
 
+@cache
+def _lenient_loaders() -> tuple[tuple[str, type], ...]:
+    """(type name, loader) for the date and time types: psycopg's own loader (its C one
+    when installed), but a value it refuses (out of Python's range) comes back as the
+    earliest or latest value Python has instead of a ``DataError``."""
+    import psycopg
+    from psycopg import adapt, postgres, pq
+
+    def lenient(name: str, too_small: object, too_large: object) -> tuple[str, type]:
+        found = psycopg.adapters.get_loader(postgres.types[name].oid, pq.Format.TEXT)
+        assert found is not None
+        base: Any = found  # a class: mypy loses the narrowing inside Lenient
+
+        class Lenient(adapt.Loader):
+            def __init__(self, oid: int, context: Any = None) -> None:
+                super().__init__(oid, context)
+                self._load = base(oid, context).load
+
+            def load(self, data: Any) -> Any:
+                try:
+                    return self._load(data)
+                except psycopg.DataError as exc:
+                    return too_small if "too small" in str(exc) else too_large
+
+        return name, Lenient
+
+    return (
+        lenient("date", date.min, date.max),
+        lenient("timestamp", datetime.min, datetime.max),
+        lenient("timestamptz", datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
+    )
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    for name, loader in _lenient_loaders():
+        dbapi_conn.adapters.register_loader(name, loader)
+
+
 def make_pg_engine(url: str) -> Engine:
     """An engine whose transactions are READ COMMITTED and bounded in time, and whose
     write transactions queue on okrtui's write lock."""
@@ -222,6 +269,7 @@ def make_pg_engine(url: str) -> Engine:
         ) from exc
     except ArgumentError as exc:
         raise DatabaseError(f"not a usable database URL {display_url(url)}: {exc}") from exc
+    event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     event.listen(engine, "handle_error", _on_error)
     return engine
@@ -268,6 +316,8 @@ def plain_pg_write(engine: Engine) -> Iterator[Fetch]:
             raise WriteError(
                 f"the database refused the change ({_reason(exc)}): nothing was changed"
             ) from exc
+        if state == CHECK_VIOLATION:
+            raise WriteError(refused_value(exc)) from exc
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
             raise WriteError(explain_write_failure(exc, None)) from exc
         raise
@@ -438,13 +488,23 @@ def upgrade_pg(engine: Engine) -> tuple[str | None, str]:
     return before, HEAD
 
 
-_EXPOSURE = """
+LARGE_OBJECTS = (
+    "pg_catalog.lo_create(oid)", "pg_catalog.lo_creat(integer)",
+    "pg_catalog.lo_from_bytea(oid, bytea)",
+)  # fmt: skip
+"""The functions that create large objects (migration 0006 revokes them when it may)."""
+_PUBLIC_LARGE_OBJECTS = " OR ".join(
+    f"pg_catalog.has_function_privilege('public', '{f}', 'EXECUTE')" for f in LARGE_OBJECTS
+)
+
+_EXPOSURE = f"""
 SELECT current_database(), pg_catalog.pg_get_userbyid(d.datdba),
        pg_catalog.has_database_privilege('public', current_database(), 'TEMPORARY'),
        n.nspname, pg_catalog.has_schema_privilege('public', n.oid, 'CREATE'),
        CASE WHEN pg_catalog.pg_get_userbyid(n.nspowner) = 'pg_database_owner'
             THEN pg_catalog.pg_get_userbyid(d.datdba)
-            ELSE pg_catalog.pg_get_userbyid(n.nspowner) END
+            ELSE pg_catalog.pg_get_userbyid(n.nspowner) END,
+       {_PUBLIC_LARGE_OBJECTS}
 FROM pg_catalog.pg_database d, pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE d.datname = current_database() AND c.oid = pg_catalog.to_regclass('alembic_version')
@@ -454,13 +514,14 @@ WHERE d.datname = current_database() AND c.oid = pg_catalog.to_regclass('alembic
 def security_warnings(engine: Engine) -> list[str]:
     """What still lets every role create objects okrtui's sessions could meet: TEMP on
     the database or CREATE on okrtui's schema for PUBLIC (0005 revokes both when the
-    role running it may; only the database's or schema's owner may)."""
+    role running it may; only the database's or schema's owner may); and large objects,
+    which fill the disk (0006 revokes them when a superuser runs it: only one may)."""
     with engine.connect() as conn:
         row = conn.exec_driver_sql(_EXPOSURE).one_or_none()
         conn.rollback()
     if row is None:
         return []
-    database, db_owner, temp, schema, create, schema_owner = row
+    database, db_owner, temp, schema, create, schema_owner, large_objects = row
     warnings = []
     if temp:
         warnings.append(
@@ -474,4 +535,36 @@ def security_warnings(engine: Engine) -> list[str]:
             f"({schema_owner}) should run `REVOKE CREATE ON SCHEMA {_ident(schema)} FROM "
             "PUBLIC` (README: PostgreSQL, threat model)"
         )
+    for table, check in _unchecked(engine):
+        warnings.append(
+            f"table {table} holds values okrtui cannot read, written before migration 0006 "
+            "(okrtui skips them; a change of such a row is refused until it is corrected): "
+            f"the tables' owner finds the first with `ALTER TABLE {_ident(table)} VALIDATE "
+            f"CONSTRAINT {check}` (its error shows the row), corrects or deletes it, and "
+            "runs that statement again until it succeeds"
+        )
+    if large_objects:
+        warnings.append(
+            f"every role may create large objects in database {database}, which fill its "
+            "disk and only a superuser can remove: a superuser should run "
+            f"`REVOKE EXECUTE ON FUNCTION {', '.join(LARGE_OBJECTS)} FROM PUBLIC` in it (README: "
+            "PostgreSQL, threat model)"
+        )
     return warnings
+
+
+_UNCHECKED = """
+SELECT c.conrelid::pg_catalog.regclass::text, c.conname FROM pg_catalog.pg_constraint c
+WHERE c.conname ~ '^okrtui_[a-z_]+_sane_values$' AND NOT c.convalidated
+  AND c.connamespace = (SELECT t.relnamespace FROM pg_catalog.pg_class t
+                        WHERE t.oid = pg_catalog.to_regclass('alembic_version'))
+ORDER BY 1
+"""
+
+
+def _unchecked(engine: Engine) -> list[tuple[str, str]]:
+    """(table, CHECK) of okrtui's value checks (0006) still NOT VALID: rows from before."""
+    with engine.connect() as conn:
+        rows = [(str(t), str(c)) for t, c in conn.exec_driver_sql(_UNCHECKED)]
+        conn.rollback()
+    return rows

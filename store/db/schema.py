@@ -5,8 +5,8 @@ imports Alembic when they differ. ``tests/test_db.py`` checks these constants
 against the migration scripts so they cannot drift.
 """
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD: str = REVISIONS[-1]
-SAME_DATA: frozenset[str] = frozenset({"0004", "0005"})
-"""Revisions whose tables and columns are HEAD's (0005 changed only PostgreSQL's rules):
-an export made with any of them imports as it is."""
+SAME_DATA: frozenset[str] = frozenset({"0004", "0005", "0006"})
+"""Revisions whose tables and columns are HEAD's (0005 and 0006 changed only PostgreSQL's
+rules): an export made with any of them imports as it is."""

@@ -18,10 +18,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from store.domain.numbers import MAX_DATE, MIN_DATE
 
 Fetch = Callable[[str, Mapping[str, object]], list[tuple[Any, ...]]]
 """``fetch(sql, params) -> rows``: one statement with ``:name`` parameters."""
@@ -70,14 +72,31 @@ def read_time(value: object) -> datetime | None:
 
 def readable_time(value: object) -> datetime | None:
     """Like :func:`read_time`, but None for a value that is not a usable time: rows
-    someone wrote outside okrtui are read, never trusted (a year-1 time with an offset
-    overflows on conversion)."""
+    someone wrote outside okrtui are read, never trusted. A time is usable on a day
+    okrtui accepts (``MIN_DATE`` … ``MAX_DATE`` in UTC): a year-1 time with an offset
+    overflows on conversion, and PostgreSQL's ``'infinity'`` arrives as
+    ``datetime.max`` (store/db/pg.py), which overflows in any later arithmetic."""
     if not isinstance(value, str | datetime):
         return None
     try:
-        return read_time(value)
+        moment = read_time(value)
     except (ValueError, OverflowError):
         return None
+    return moment if moment is not None and MIN_DATE <= moment.date() <= MAX_DATE else None
+
+
+def readable_day(value: object) -> date | None:
+    """A stored date (SQLite hands back text), or None when it is not one okrtui could
+    have written: not an ISO date, or outside ``MIN_DATE`` … ``MAX_DATE`` (PostgreSQL's
+    ``'infinity'`` arrives as ``date.max``, store/db/pg.py)."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        return None
+    return value if MIN_DATE <= value <= MAX_DATE else None
 
 
 def readable_number(value: object) -> float | None:

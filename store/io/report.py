@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
+from sqlalchemy.types import NullType
 
 from store.db.database import Database
+from store.db.sql import readable_number, readable_time
 from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong_way
 from store.domain.pace import expected_progress
 from store.domain.scoring import Thresholds, kr_progress, objective_score
@@ -214,7 +216,7 @@ def build_report(
                 KR.kpi_id,
                 CI.confidence,
                 CI.note,
-                CI.created_at,
+                type_coerce(CI.created_at, NullType()).label("created_at"),  # readable_time
                 before.label("before"),
                 kpi_before.label("kpi_before"),
             )
@@ -228,7 +230,8 @@ def build_report(
         )
         for r in conn.execute(stmt):
             latest[r.id] = r
-            week_ago[r.id] = r.kpi_before if r.kpi_id is not None else r.before
+            # A value okrtui cannot read (NaN, text) is as good as none.
+            week_ago[r.id] = readable_number(r.kpi_before if r.kpi_id is not None else r.before)
         for oid, note in conn.execute(
             select(OB.id, OB.retro_note).where(OB.period_id == period_id)
         ):
@@ -241,7 +244,7 @@ def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:
     progress = kr_progress(kr.kind, kr.direction, kr.start, kr.target, week_ago)
     if r is None or r.kpi_id is not None:
         return KrLine(kr, None, "", None, week_ago, progress)
-    return KrLine(kr, r.confidence, r.note or "", r.created_at, week_ago, progress)
+    return KrLine(kr, r.confidence, r.note or "", readable_time(r.created_at), week_ago, progress)
 
 
 def _objective_lines(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from store.db.database import Database
+from store.db.sql import readable_number
 from store.domain.kpi_rules import trending_wrong_way
 from store.format import format_number
 from store.model.enums import KpiDirection, PeriodState
@@ -62,8 +63,9 @@ def objective_kpi_warnings(db: Database, period_id: int) -> dict[int, list[KpiWa
         links = fetch(_LINKS, {"period": period_id, "closed": PeriodState.CLOSED.value})
         values: dict[int, list[float]] = {}
         for kpi_id in sorted({row[1] for row in links}):
-            latest = [row[0] for row in fetch(_LAST_VALUES, {"kpi": kpi_id, "n": WARNING_RUN})]
-            values[kpi_id] = latest[::-1]
+            rows = fetch(_LAST_VALUES, {"kpi": kpi_id, "n": WARNING_RUN})
+            read = (readable_number(row[0]) for row in rows)
+            values[kpi_id] = [v for v in read if v is not None][::-1]  # NaN, text: left out
     out: dict[int, list[KpiWarning]] = {}
     for objective_id, kpi_id, name, unit, direction in links:
         warning = warning_for(kpi_id, name, unit, KpiDirection(direction), values[kpi_id])

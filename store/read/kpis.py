@@ -12,14 +12,16 @@ Early warning rule (``store.domain.kpi_rules.trending_wrong_way``): a KPI linked
 result whose last 3 values each moved the bad way for its direction.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, type_coerce
+from sqlalchemy.types import NullType
 
 from store.db.database import Database
+from store.db.sql import readable_day, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, kr_progress
 from store.errors import NotFoundError
 from store.model.enums import Band, Direction, Kind, KpiDirection, PeriodState
@@ -34,6 +36,14 @@ from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-ex
 )
 
 PERIOD_T = table_of(Period)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _raw(column: Any) -> Any:
+    """A column as the driver hands it over (SQLite: text), for store.db.sql's readers: a
+    value okrtui cannot read is skipped or unknown, never a crash in a type's parser."""
+    return type_coerce(column, NullType())
+
 
 HISTORY_CAP = 5000
 """The most values a detail view reads (13 years of daily values)."""
@@ -183,11 +193,16 @@ def _latest_of(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[date, fl
         select(func.max(KV.observed_on)).where(KV.kpi_id == K.id).correlate(KPI_T)
     ).scalar_subquery()
     stmt = (
-        select(K.id, KV.observed_on, KV.value)
+        select(K.id, _raw(KV.observed_on), KV.value)
         .select_from(KPI_T.join(KV_T, and_(KV.kpi_id == K.id, KV.observed_on == latest_day)))
         .where(K.id.in_(wanted))
     )
-    return {r.id: (r.observed_on, r.value) for r in conn.execute(stmt)}
+    out = {}
+    for kpi_id, day, value in conn.execute(stmt):
+        on, number = readable_day(day), readable_number(value)
+        if on is not None and number is not None:
+            out[kpi_id] = (on, number)
+    return out
 
 
 def _member(row: Any, latest: dict[int, tuple[date, float]]) -> KpiFamilyMember:
@@ -201,8 +216,8 @@ def _driven_krs(
 ) -> list[DrivenKr]:
     stmt = (
         select(KR.id, KR.title, KR.objective_id, OB.title.label("objective_title"),
-               P.name.label("period_name"), P.state, P.ends_on, KR.kind, KR.direction,
-               KR.start_value, KR.target_value, KR.unit)
+               P.name.label("period_name"), P.state, _raw(P.ends_on).label("ends_on"),
+               KR.kind, KR.direction, KR.start_value, KR.target_value, KR.unit)
         .select_from(KR_T.join(OBJECTIVE_T, OB.id == KR.objective_id).join(
             PERIOD_T, P.id == OB.period_id))
         .where(KR.kpi_id == kpi_id)
@@ -210,15 +225,18 @@ def _driven_krs(
     )  # fmt: skip
     out = []
     for r in conn.execute(stmt):
+        ends_on = readable_day(r.ends_on)
+        if ends_on is None:  # a period the tree leaves out too (store.queries.list_periods)
+            continue
         # Same rule as the tree (store.queries._kpi_current): the latest value up to the
         # period's end.
-        inside = [v.value for v in history if v.observed_on <= r.ends_on]
+        inside = [v.value for v in history if v.observed_on <= ends_on]
         current = inside[-1] if inside else None
-        progress = kr_progress(r.kind, r.direction, r.start_value, r.target_value, current)
+        start, target = readable_number(r.start_value), readable_number(r.target_value)
+        progress = kr_progress(r.kind, r.direction, start, target, current)
         out.append(DrivenKr(
-            r.id, r.title, r.objective_id, r.objective_title, r.period_name, r.state, r.ends_on,
-            r.kind, r.direction, r.start_value, r.target_value, r.unit, current, progress,
-            band(progress, th),
+            r.id, r.title, r.objective_id, r.objective_title, r.period_name, r.state, ends_on,
+            r.kind, r.direction, start, target, r.unit, current, progress, band(progress, th),
         ))  # fmt: skip
     return out
 
@@ -232,18 +250,18 @@ def kpi_detail(
         k = conn.execute(
             select(K.id, K.name, K.unit, K.description, K.category, K.owner, K.team,
                    K.direction, K.target, K.green_threshold, K.red_threshold, K.parent_id,
-                   K.archived, K.created_at).where(K.id == kpi_id)
+                   K.archived, _raw(K.created_at).label("created_at")).where(K.id == kpi_id)
         ).first()  # fmt: skip
         if k is None:
             raise NotFoundError(f"KPI {kpi_id} does not exist")
         total = conn.execute(select(func.count()).where(KV.kpi_id == kpi_id)).scalar_one()
         rows = conn.execute(
-            select(KV.id, KV.observed_on, KV.value, KV.note, KV.author, KV.created_at)
+            select(KV.id, _raw(KV.observed_on), KV.value, KV.note, KV.author, _raw(KV.created_at))
             .where(KV.kpi_id == kpi_id)
             .order_by(KV.observed_on.desc())
             .limit(cap)
         )
-        history = tuple(KpiValueRow(*r) for r in rows)[::-1]
+        history = tuple(_readable_history(rows))[::-1]
         family = list(
             conn.execute(
                 select(K.id, K.name, K.unit, K.archived, K.parent_id)
@@ -260,9 +278,20 @@ def kpi_detail(
     warning = warning_for(k.id, k.name, k.unit, k.direction, values) if linked else None
     return KpiDetail(
         k.id, k.name, k.unit, k.description, k.category, k.owner, k.team, k.direction,
-        k.target, k.green_threshold, k.red_threshold, bool(k.archived), k.created_at,
+        readable_number(k.target), readable_number(k.green_threshold),
+        readable_number(k.red_threshold), bool(k.archived), readable_time(k.created_at) or _EPOCH,
         history, total, parent, children, tuple(krs), None if k.archived else warning,
     )  # fmt: skip
+
+
+def _readable_history(rows: Iterable[Any]) -> Iterator[KpiValueRow]:
+    """The values okrtui can read (a day and a finite number; an unreadable entry time
+    reads as the epoch): the chart and the table would fail on the others."""
+    for value_id, day, value, note, author, created_at in rows:
+        on, number = readable_day(day), readable_number(value)
+        if on is not None and number is not None:
+            when = readable_time(created_at) or _EPOCH
+            yield KpiValueRow(value_id, on, number, str(note), str(author), when)
 
 
 # --- the tree's early warnings ---------------------------------------------------
@@ -283,7 +312,8 @@ def last_values(conn: Connection, kpi_ids: Iterable[int], n: int) -> dict[int, l
     )
     out: dict[int, list[float]] = {}
     for kpi_id in sorted(set(kpi_ids)):
-        values = list(conn.execute(stmt, {"kpi": kpi_id}).scalars())
+        read = (readable_number(v) for v in conn.execute(stmt, {"kpi": kpi_id}).scalars())
+        values = [v for v in read if v is not None]  # NaN, text: left out
         if values:
             out[kpi_id] = values[::-1]
     return out

@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from store.db.database import Database
-from store.db.sql import PlainWrite, read_time
+from store.db.sql import PlainWrite, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.domain.validation import optional_text, parse_date, parse_number
 from store.errors import DomainError, FarOutside, NotFoundError, ValidationError, WriteError
@@ -135,8 +135,9 @@ def _kr_for_write(w: PlainWrite, kr_id: int) -> _Kr:
     title, kind, direction, start, target, unit, kpi_id, current, at, name, state, ends = row
     if state == PeriodState.CLOSED.value:
         raise DomainError(f"period {name} is closed and read-only")
-    return _Kr(kr_id, title, Kind(kind), Direction(direction), start, target, unit or "",
-               kpi_id, current, read_time(at), ends)  # fmt: skip
+    number = readable_number  # a value okrtui cannot read (store/db/sql.py) counts as none
+    return _Kr(kr_id, title, Kind(kind), Direction(direction), number(start), number(target),
+               unit or "", kpi_id, number(current), readable_time(at), ends)  # fmt: skip
 
 
 def _kpi_snapshot(w: PlainWrite, kr: _Kr, value: float | str | None) -> float:

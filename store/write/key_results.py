@@ -160,7 +160,10 @@ def update_key_result(
         kr = get_row(s, KeyResult, kr_id, "key result KR-")
         objective_for_write(s, kr.objective_id)
         require_key_result_edit(s, actor, kr_id)
-        before = kr.model_dump(exclude={"created_at", "updated_at", "current_at"})
+        # Not its value (a check-in's, and a NaN from before migration 0006 differs from
+        # itself: logging it failed the edit).
+        unlogged = {"created_at", "updated_at", "current_at", "current_value"}
+        before = kr.model_dump(exclude=unlogged)
         if title is not UNSET:
             kr.title = require_text(title, "title", max_length=MAX_TITLE)
         new_kind = enum_value(Kind, kind, "kind") if kind is not UNSET else kr.kind
@@ -184,7 +187,7 @@ def update_key_result(
         if weight is not UNSET:
             kr.weight = check_weight(weight)
         touch(kr)
-        after = kr.model_dump(exclude={"created_at", "updated_at", "current_at"})
+        after = kr.model_dump(exclude=unlogged)
         changed = {k: (before[k], after[k]) for k in after if before.get(k) != after[k]}
         log_activity(s, actor, "key_result", kr_id, "update", changes=changed)
         return Saved(kr_id)

@@ -19,7 +19,7 @@ from conftest import TeamDb
 from okrtui.screens.format import history_rows
 from store.db.database import Database, open_database
 from store.queries import kr_history
-from store.write import checkins, corrections, key_results, objectives, periods
+from store.write import checkins, corrections, key_results, kpis, objectives, periods
 from store.write.corrections import REMOVED, check_in_events, remove_check_in
 
 UNREADABLE = "unreadable"  # store.write.corrections.UNREADABLE (checked below)
@@ -71,8 +71,10 @@ def test_unknown_entities_and_other_authors_are_refused_too(team_db: TeamDb) -> 
     for sql in (_activity(kr, "update", {}, entity="x"),
                 _activity(kr, "update", {}, author="alice")):  # fmt: skip
         assert "ERROR" in team_db.psql("bob", sql).stderr
-    # What okrtui writes is still accepted (a member's own, well-formed row).
-    done = team_db.psql("bob", _activity(kr, "check_in_removed", REMOVED_DETAIL))
+    # What okrtui writes is still accepted (a member's own, well-formed row, on a key
+    # result she may check in on: since 0006 bob may not log one on alice's).
+    done = team_db.psql("alice", _activity(kr, "check_in_removed", REMOVED_DETAIL,
+                                           author="alice"))  # fmt: skip
     assert done.stderr == ""
 
 
@@ -158,3 +160,64 @@ def test_on_postgres_the_owner_s_malformed_row_reads_as_unreadable(team_db: Team
     assert "no time zone" in (events[0].problem or "")
     assert len(rows) == 3  # alice's and carol's check-ins, and the row shown as unreadable
     assert [key for key, _cells in rows if key.startswith("unreadable-")] == ["unreadable-0"]
+
+
+# --- review of 0005: activity about check-ins needs the right to check in (0006) -----------
+
+
+@pytest.mark.usefixtures("pg_cluster")
+def test_check_in_activity_needs_the_right_to_check_in_and_a_sane_time(team_db: TeamDb) -> None:
+    """Before: bob, with no right on alice's KR, added a well-formed "removed check-in" to
+    its history; alice logged one on last quarter's closed KR, and one dated year 1."""
+    ids = team_db.ids
+    kr, old_kr = ids["kr"], ids["old_kr"]
+    alice = {"author": "alice"}
+    attempts = (
+        ("bob", _activity(kr, "check_in_removed", REMOVED_DETAIL), "may not check in"),
+        ("bob", _activity(kr, "check_in_corrected", {"check_in_id": ids["alices_check_in"],
+                                                     "changes": {}}), "may not check in"),
+        ("alice", _activity(old_kr, "check_in_removed", REMOVED_DETAIL, **alice), "is closed"),
+        ("alice", _activity(kr, "check_in_removed", {**REMOVED_DETAIL, "created_at":
+                                                     "0001-01-01T00:00:00+00:00"}, **alice),
+         "out of range"),
+        ("alice", _activity(kr, "check_in_removed", {**REMOVED_DETAIL, "created_at":
+                                                     "2999-01-01T00:00:00+00:00"}, **alice),
+         "in the future"),
+        ("alice", _activity(9999, "check_in_removed", REMOVED_DETAIL, **alice), "does not exist"),
+    )  # fmt: skip
+    before = team_db.scalar("SELECT count(*) FROM activity")
+    for role, sql, why in attempts:
+        done = team_db.psql(role, sql)
+        assert why in done.stderr, (sql, done.stderr)
+    assert team_db.scalar("SELECT count(*) FROM activity") == before
+    # carol collaborates on the objective: she may, as okrtui would.
+    done = team_db.psql("carol", _activity(kr, "check_in_removed", REMOVED_DETAIL,
+                                           author="carol"))  # fmt: skip
+    assert done.stderr == "", done.stderr
+
+
+@pytest.mark.usefixtures("pg_cluster")
+def test_an_author_who_lost_the_right_still_fixes_her_check_in_through_okrtui(
+    team_db: TeamDb,
+) -> None:
+    """okrtui lets the author correct or remove her own check-in (store.write.corrections), so the
+    activity row is hers to write when the check-in it names is hers: carol, no longer a
+    collaborator, fixes the note of her check-in on a KR that follows a KPI, then removes
+    it."""
+    ids = team_db.ids
+    bob, alice, carol = (open_database(team_db.url(r)) for r in ("bob", "alice", "carol"))
+    try:
+        kpis.record_kpi_value(bob, "bob", ids["kpi"], 4, observed_on="2026-11-02")
+        key_results.update_key_result(alice, "alice", ids["percent"], kpi_id=ids["kpi"])
+        mine = checkins.check_in(carol, "carol", ids["percent"], None, note="KPI ok").check_in_id
+        objectives.update_objective(alice, "alice", ids["team"], collaborators=[])
+        corrections.correct_check_in(carol, "carol", mine, note="KPI fine")
+        remove_check_in(carol, "carol", mine)
+    finally:
+        for db in (bob, alice, carol):
+            db.close()
+    actions = team_db.scalar(
+        "SELECT string_agg(action, ',' ORDER BY id) FROM activity "
+        f"WHERE author = 'carol' AND entity = 'key_result' AND entity_id = {ids['percent']}"
+    )
+    assert actions == "check_in_corrected,check_in_removed"

@@ -126,7 +126,8 @@ def test_db_upgrade_revokes_create_on_a_schema_that_grants_it_to_everyone(
     engine = make_pg_engine(pg_cluster.url(name, OWNER))
     try:
         upgrade_pg(engine)
-        assert security_warnings(engine) == []
+        # Only a superuser can revoke large objects (0006): that one is named for it.
+        assert [w for w in security_warnings(engine) if "large objects" not in w] == []
         with engine.connect() as conn:
             granted = conn.exec_driver_sql(
                 "SELECT has_schema_privilege('public', 'public', 'CREATE'), "
@@ -141,7 +142,7 @@ def test_set_role_gives_a_member_no_one_else_s_rights(team_db: TeamDb) -> None:
     """SET ROLE needs membership; a team role a member belongs to holds nothing of anyone."""
     assert "permission denied to set role" in team_db.psql("bob", "SET ROLE alice;").stderr
     assert "permission denied to set role" in team_db.psql("bob", f"SET ROLE {OWNER};").stderr
-    team_db.cluster.new_role("growth")
+    team_db.cluster.new_group("growth")
     team_db.superuser("GRANT growth TO bob")
     done = team_db.psql(
         "bob",

@@ -17,9 +17,9 @@ from conftest import OWNER, TeamDb, make_roles
 from pg_cluster import Cluster
 
 from okrtui.cli.main import main
+from store import identity
 from store.db.database import open_database
 from store.errors import WriteError
-from store.read import rights
 from store.write import kpis
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")
@@ -122,7 +122,7 @@ def test_a_team_without_a_role_is_named_with_the_statements_that_fix_it(
     # Through okrtui: alice is in the Unix group, so okrtui lets her; the database says why
     # it does not, and what the server's admin runs.
     monkeypatch.setattr(
-        rights, "team_members", lambda t: frozenset({"alice"}) if t == team else None
+        identity, "team_members", lambda t: frozenset({"alice"}) if t == team else None
     )
     as_bob = open_database(team_db.url("bob"))
     as_alice = open_database(team_db.url("alice"))
@@ -131,7 +131,7 @@ def test_a_team_without_a_role_is_named_with_the_statements_that_fix_it(
         for day in ("2026-11-05", "2026-11-06"):  # a new value, and one replacing bob's
             with pytest.raises(WriteError, match=f"CREATE ROLE {role}; GRANT {role} TO alice"):
                 kpis.record_kpi_value(as_alice, "alice", kpi, 3, observed_on=day)
-        team_db.cluster.new_role(role)
+        team_db.cluster.new_group(role)
         with pytest.raises(WriteError, match=f"GRANT {role} TO alice"):
             kpis.record_kpi_value(as_alice, "alice", kpi, 3, observed_on="2026-11-05")
         team_db.superuser(f"GRANT {role} TO alice")
