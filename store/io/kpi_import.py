@@ -31,9 +31,6 @@ from store.read.rights import editable_kpis
 from store.write.checkins import MAX_NOTE
 from store.write.guards import require_kpi_edit
 
-MAX_KPI_NAME = 120
-MAX_UNIT = 32
-MAX_CATEGORY = 64
 CHUNK = 500
 """Rows per progress report and per executemany batch."""
 

@@ -6,7 +6,6 @@ changed in Activity (a replaced value keeps its old value, note and author there
 The CSV import of KPI history is store/io/kpi_import.py.
 """
 
-from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Connection, text
@@ -24,7 +23,7 @@ from store.errors import DomainError, ValidationError
 from store.errors import FarOutside as FarOutside
 from store.model.enums import KpiDirection, PeriodState
 from store.model.handles import table_of
-from store.model.tables import Activity, KeyResult, Kpi, KpiValue, Objective, Period, utcnow
+from store.model.tables import KeyResult, Kpi, KpiValue, Objective, Period, utcnow
 from store.write.checkins import MAX_NOTE, enum_value
 from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
@@ -47,13 +46,7 @@ from store.write.guards import (
 MAX_KPI_NAME = 120
 MAX_UNIT = 32
 MAX_CATEGORY = 64
-CHUNK = 500
-"""Rows per progress report and per executemany batch."""
-
-KV_T, ACT_T = table_of(KpiValue), table_of(Activity)
-KV = KV_T.c
-
-Progress = Callable[[int], None]
+KV = table_of(KpiValue).c
 
 
 def thresholds_ok(direction: KpiDirection, green: float | None, red: float | None) -> None:
