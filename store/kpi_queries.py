@@ -28,8 +28,9 @@ from store.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-exporte
     warning_for,
 )
 from store.models import Period
-from store.queries import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, KpiPanel, P
+from store.rows import KpiPanel
 from store.scoring import Thresholds, band, kr_progress
+from store.tables import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, P
 
 PERIOD_T = Period.__table__  # type: ignore[attr-defined]
 

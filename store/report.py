@@ -30,19 +30,8 @@ from store.db import Database
 from store.enums import BAND_LABEL, Band, Confidence, Direction, Kind, KpiDirection, PeriodState
 from store.errors import DomainError
 from store.models import CheckIn
-from store.queries import (
-    CI,
-    KR,
-    KR_T,
-    KV,
-    OB,
-    OBJECTIVE_T,
-    KrRow,
-    ObjectiveRow,
-    PeriodRow,
-    kpi_panels,
-    load_tree,
-)
+from store.queries import kpi_panels, load_tree
+from store.rows import KrRow, ObjectiveRow, PeriodRow
 from store.scoring import (
     Thresholds,
     band,
@@ -58,6 +47,7 @@ from store.scoring import (
     status_label,
     trending_wrong_way,
 )
+from store.tables import CI, KR, KR_T, KV, OB, OBJECTIVE_T
 from store.validation import clean_line, clean_multiline
 
 FORMATS = ("md", "csv", "json")
