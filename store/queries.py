@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from store.rows import (
     KpiPanel,
     KrRow,
     ObjectiveHead,
+    ObjectiveOutcome,
     ObjectiveRow,
     PeriodRow,
     TreeModel,
@@ -91,10 +92,14 @@ class _Columns:
 
     def __init__(self, *pairs: tuple[str, str]) -> None:
         self.sql = ", ".join(f"{expr} AS {name}" for expr, name in pairs)
-        self.row = namedtuple("_Row", [name for _, name in pairs])  # type: ignore[misc]  # mypy wants a literal field list
+        names = [name for _, name in pairs]
+        make_type: Callable[..., Any] = namedtuple  # field names known only at run time
+        row = make_type("Row", names)
+        self._make: Callable[[Iterable[Any]], Any] = row._make
 
     def read(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        make = self.row._make
+        """Each row as a named tuple: ``r.kind``, never ``r[3]``."""
+        make = self._make
         return (make(r) for r in rows)
 
 
@@ -164,6 +169,7 @@ def _day(value: object) -> date:
 def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
     """KrRows from ``KR_SELECT`` rows: a KPI-driven KR's value is its KPI's, else its own."""
     out = []
+    when: datetime | date | None
     for r in _KR.read(rows):
         kind, direction = _KINDS[r.kind], _DIRECTIONS[r.direction]
         if r.kpi_id is None:
@@ -356,6 +362,28 @@ def my_key_results(
         titles = dict(fetch("SELECT id, title FROM objective WHERE period_id = :period",
                             {"period": period_id}))  # fmt: skip
     return [(titles[kr.objective_id], kr) for kr in _kr_rows(rows, th)]
+
+
+OBJECTIVE_OUTCOME = (
+    "SELECT o.grade, o.retro_note, src.id, src.title, p.name FROM objective o "
+    "LEFT JOIN objective src ON src.id = o.rolled_from_id "
+    "LEFT JOIN period p ON p.id = src.period_id WHERE o.id = :oid"
+)
+
+
+def objective_outcome(db: Database, objective_id: int) -> ObjectiveOutcome | None:
+    """The final grade, retro note and roll-over origin of an objective (the tree's rows
+    carry none of them: the detail pane reads them for the objective it shows)."""
+    with db.plain_read() as fetch:
+        rows = fetch(OBJECTIVE_OUTCOME, {"oid": objective_id})
+    if not rows:
+        return None
+    grade, note, source_id, source_title, source_period = rows[0]
+    origin = None
+    if isinstance(source_id, int):
+        origin = f"O-{source_id} “{source_title}” ({source_period})"
+    number = grade if isinstance(grade, (int, float)) else None
+    return ObjectiveOutcome(number, note if isinstance(note, str) else "", origin)
 
 
 KR_HISTORY = (

@@ -110,6 +110,17 @@ class TreeOutline(Generic[Head]):
             yield depth, row
             stack.extend((depth + 1, child) for child in reversed(row.children))
 
+    def descendants(self, oid: int) -> set[int]:
+        """Every objective aligned under ``oid``, however deep."""
+        found: set[int] = set()
+        stack = list(self.objectives[oid].children)
+        while stack:
+            child = stack.pop()
+            if child not in found and child in self.objectives:
+                found.add(child)
+                stack.extend(self.objectives[child].children)
+        return found
+
 
 @dataclass(frozen=True)
 class TreeModel(TreeOutline[ObjectiveRow]):
@@ -166,3 +177,12 @@ class KpiPanel:
     @property
     def previous(self) -> tuple[date, float] | None:
         return self.values[-2] if len(self.values) > 1 else None
+
+
+@dataclass(frozen=True)
+class ObjectiveOutcome:
+    """What a period's close recorded on an objective, and the one it was rolled over from."""
+
+    grade: float | None
+    retro_note: str
+    rolled_from: str | None  # 'O-3 "title" (2026-Q3)'

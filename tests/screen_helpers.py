@@ -59,3 +59,16 @@ def notifications(app: App[Any]) -> list[str]:
 
     app.notify = record  # type: ignore[method-assign]
     return told
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until the app's workers are done and their messages handled (a worker's answer
+    may start another: the tree's rows, then the detail pane)."""
+    app = pilot.app
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            break
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from store.enums import Confidence
-from store.queries import CheckInRow
+from store.rows import CheckInRow
 from store.scoring import format_number
 from widgets.text import plain, truncate
 
