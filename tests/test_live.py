@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from screen_helpers import settle
@@ -165,6 +166,7 @@ async def test_a_failed_re_read_changes_nothing_and_is_tried_again(
         finally:
             other.close()
         screen.reload()
+        await app.workers.wait_for_complete()  # the re-read runs in a worker
         assert failures and screen.model is before
         await pilot.pause(1.3)  # a live poll: it fails too, and asks again
         monkeypatch.undo()
@@ -214,18 +216,20 @@ async def test_own_writes_do_not_rebuild_the_tree_again(make_app, tester_demo_pa
         await pilot.pause()
         screen = tree(app)
         rebuilds = 0
-        original = screen._rebuild
+        original = screen.okr_tree.show
 
-        def counting(*args: object, **kwargs: object) -> None:
+        def counting(*args: Any, **kwargs: Any) -> None:
             nonlocal rebuilds
             rebuilds += 1
-            original(*args, **kwargs)  # type: ignore[arg-type]
+            original(*args, **kwargs)
 
-        screen._rebuild = counting  # type: ignore[method-assign]
+        screen.okr_tree.show = counting  # type: ignore[method-assign]
         assert screen.model is not None
         oid = screen.model.roots[0]
         service.update_objective(app.db, app.username, oid, description="changed by me")
         screen.reload()  # what every editing action does right after its write
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert rebuilds == 1
         await pilot.pause(1.6)  # at least one poll sees the commit
         assert rebuilds == 1

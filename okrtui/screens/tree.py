@@ -19,10 +19,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerFailed, get_current_worker
+from textual.worker import WorkerFailed, get_current_worker
 
 from okrtui.live import DatabaseChanged
-from okrtui.screens.access import tree_action_allowed
+from okrtui.screens.access import tree_action_allowed, why_disabled
 from okrtui.screens.format import history_rows, local_date
 from store.db import DatabaseError
 from store.enums import PeriodState
@@ -34,6 +34,7 @@ from store.rows import CheckInRow, KrRow, ObjectiveHead, ObjectiveOutcome, Objec
 from store.scoring import forecast, format_number
 from widgets.detail import DetailPane, kr_detail, objective_detail
 from widgets.footer import KeyFooter
+from widgets.held_keys import DIALOG_GROUP, HoldsKeys, opens_dialog
 from widgets.history_table import HistoryTable
 from widgets.okr_tree import (
     FILTER_MODES,
@@ -63,22 +64,6 @@ WELCOME_KEYS = (
     "K  KPIs              P  periods\n"
     "w  weekly check-in   q  quit"
 )
-OPENING_ACTIONS: set[str] = set()  # the tree's actions that open a dialog (@opens_screen)
-
-
-def opens_screen(action: Callable[..., object]) -> Callable[..., object]:
-    """Mark a worker action that pushes a screen: keys typed before that screen is up are
-    held and replayed into it (see :meth:`TreeScreen.hold_keys`)."""
-
-    def start(self: "TreeScreen", *args: object, **kwargs: object) -> object:
-        if not self._opening:  # (from the palette; a key already started holding)
-            self.hold_keys()
-        self._opening_for = ""  # this one runs; a second one waits for the dialog
-        return action(self, *args, **kwargs)
-
-    start.__name__, start.__doc__ = action.__name__, action.__doc__
-    OPENING_ACTIONS.add(action.__name__.removeprefix("action_"))
-    return start
 
 
 @dataclass
@@ -132,7 +117,7 @@ def _path(reader: TreeReader, ref: NodeRef | None) -> tuple[int | None, list[int
     return first, [c for o in path for c in (o, *heads[o].children)]
 
 
-class TreeScreen(Screen[None]):
+class TreeScreen(HoldsKeys):
     """Objectives aligned company → team → personal, KRs as leaves, details beside."""
 
     FOOTER_ESSENTIAL = frozenset({"toggle_details"})  # the narrow footer keeps i Details
@@ -163,13 +148,13 @@ class TreeScreen(Screen[None]):
         self.shown: Shown | None = None  # what the filter shows
         self._reader: TreeReader | None = None  # used in workers only, under _lock
         self._lock = threading.Lock()
-        self._history: list[CheckInRow] = []
+        self._history: list[CheckInRow] = []  # the check-ins the detail pane shows
+        self._history_of: int | None = None  # of this KR
+        self._target: NodeRef | None = None  # where reveal is taking the cursor
+        self._check_in_on: NodeRef | None = None  # then check it in (from the palette)
         self._before_filter: set[str] = set()
         self._after_move_due = False  # see _highlighted
         self._detail_failed = False  # the detail pane shows a database error: fill it again
-        self._opening = False  # a worker is about to push a screen: keys are held
-        self._opening_for = ""  # the action whose key started holding (it still runs)
-        self._held: list[tuple[str, str | None]] = []
 
     @property
     def okr_app(self) -> "OkrApp":
@@ -184,8 +169,8 @@ class TreeScreen(Screen[None]):
 
         A closed period is read-only: every editing key shows disabled.
         """
-        if self._opening and action != self._opening_for:  # a dialog is on its way:
-            return False  # its keys must not act here
+        if self.holding(action):  # a dialog is on its way: its keys must not act here
+            return False
         if action == "toggle_details":  # only a narrow terminal hides the detail pane
             return self.has_class("-narrow")
         period = self.okr_app.period
@@ -196,78 +181,16 @@ class TreeScreen(Screen[None]):
                                    ref.id if ref else None, objective.id if objective else None,
                                    action)  # fmt: skip
 
-    # --- keys typed faster than a dialog opens ---------------------------------------
-
-    def hold_keys(self) -> None:
-        """From now until the dialog a worker pushes is up, keep keys for it (a burst such
-        as ``nps`` would otherwise open New objective and then the period picker)."""
-        self._opening = True
-        self._held = []
-
-    def _release_keys(self) -> None:
-        if not self._opening:
-            return
-        self._opening = False
-        held, self._held = self._held, []
-        self.refresh_bindings()
-        if held:
-            self.app.call_after_refresh(self._replay, held)
-
-    def _replay(self, held: list[tuple[str, str | None]], tries: int = 50) -> None:
-        """Send the held keys once the screen on top has its focus."""
-        screen = self.app.screen
-        if screen is not self and screen.focused is None and tries > 0:
-            self.app.call_after_refresh(self._replay, held, tries - 1)
-            return
-        for key, character in held:
-            self.app.post_message(events.Key(key, character))
-
-    def on_screen_suspend(self) -> None:
-        self._release_keys()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "tree-dialog" and event.worker.is_finished:
-            self._release_keys()
-
     def on_key(self, event: events.Key) -> None:
         """Hold keys for a dialog on its way; an editing key that is disabled says why."""
-        if self._opening:
-            self._held.append((event.key, event.character))
-            event.stop()
-            event.prevent_default()
+        if self.hold_for(event) or not isinstance(self.focused, OkrTree):
             return
         binding = self.active_bindings.get(event.key)
-        action = binding.binding.action.removeprefix("screen.") if binding else ""
-        if binding is not None and binding.enabled and action in OPENING_ACTIONS:
-            self.hold_keys()
-            self._opening_for = action
-            return
-        if not isinstance(self.focused, OkrTree):
-            return
         if binding is None or binding.enabled or binding.binding.action not in EDIT_ACTIONS:
             return
         event.stop()
-        self.notify(self.why_disabled(), title="Not yours to change", severity="warning")
-
-    def why_disabled(self) -> str:
-        """Why the selected item may not be changed (closed period, or someone else's)."""
-        period = self.okr_app.period
-        if period is not None and period.state == PeriodState.CLOSED:
-            return f"{period.name} is closed: its objectives and key results are read-only"
-        objective, ref = self._selected_objective(), self.selected()
-        if objective is None or ref is None:
-            return "select an objective or a key result first"
-        who = [f"its owner @{objective.owner}"]
-        if objective.collaborators:
-            who.append("collaborators " + ", ".join(f"@{c}" for c in objective.collaborators))
-        kr = self._selected_kr()
-        what = kr.ref if kr is not None else objective.ref
-        if kr is not None and kr.owner and kr.owner != objective.owner:
-            who.insert(0, f"the key result's owner @{kr.owner}")
-        return (
-            f"{what} (of {objective.ref}) may be changed by {', '.join(who)}, the owners of "
-            "the objectives above it and admins"
-        )
+        why = why_disabled(self.okr_app.period, self._selected_objective(), self._selected_kr())
+        self.notify(why, title="Not yours to change", severity="warning")
 
     # --- layout -------------------------------------------------------------------------
 
@@ -409,12 +332,13 @@ class TreeScreen(Screen[None]):
 
     def on_rows_read(self, message: RowsRead) -> None:
         if message.reader is not self._reader or self.model is None:
-            return  # read for a tree since replaced
+            if message.reveal is not None:  # read for a tree since replaced: again
+                self.reveal(message.reveal, check_in=message.check_in)
+            return
         self.okr_tree.add_rows(message.rows)
         if message.reveal is not None:
             self.okr_tree.reveal(message.reveal, message.objective_id)
-        if message.check_in:
-            self.call_after_refresh(lambda: self.call_after_refresh(self.action_check_in))
+            self.call_after_refresh(lambda: self.call_after_refresh(self._arrived))
         ref = self.selected()
         if ref is not None and ref.kind == "objective" and ref.id in message.rows:
             self._show_detail()
@@ -429,7 +353,7 @@ class TreeScreen(Screen[None]):
         if model is not None and (self.text_filter or self.mode != "all") and not model.complete:
             self.reload(select)
             return
-        cursor = select or (tree.cursor_node.data if tree.cursor_node else None)
+        cursor = select or self._target or (tree.cursor_node.data if tree.cursor_node else None)
         first_time = not tree.nodes
         expanded = self._before_filter if self._restoring else tree.expanded_keys()
         self._restoring = False
@@ -476,6 +400,9 @@ class TreeScreen(Screen[None]):
     def reveal(self, ref: NodeRef, *, check_in: bool = False) -> None:
         """Expand the path to ``ref`` and put the cursor on it: now when its rows are read,
         else once a worker has read them."""
+        self._target = ref
+        if check_in or ref != self._check_in_on:
+            self._check_in_on = ref if check_in else None
         model = self.model
         kr = model.key_result(ref.id) if model and ref.kind == "kr" else None
         oid = kr.objective_id if kr is not None else ref.id if ref.kind == "objective" else None
@@ -485,8 +412,7 @@ class TreeScreen(Screen[None]):
             oid = model.objectives[oid].parent_id
         if chain and model is not None and not model.missing(chain):
             self.okr_tree.reveal(ref, chain[0])
-            if check_in:
-                self.call_after_refresh(lambda: self.call_after_refresh(self.action_check_in))
+            self.call_after_refresh(lambda: self.call_after_refresh(self._arrived))
         elif self._reader is not None:
             self._read_rows(self._reader, (), ref, check_in)
 
@@ -571,8 +497,18 @@ class TreeScreen(Screen[None]):
             self._after_move_due = True
             self.call_after_refresh(self._after_move)
 
+    def _arrived(self) -> None:
+        """The cursor reached where ``reveal`` sent it: check it in if that was asked."""
+        ref = self.selected()
+        if ref is not None and ref == self._target:
+            self._target = None
+            if self._check_in_on == ref:
+                self._check_in_on = None
+                self.action_check_in()
+
     def _after_move(self) -> None:
         self._after_move_due = False
+        self._arrived()
         self._show_detail()
         self.refresh_bindings()  # the keys follow the selection; the footer repaints on change
 
@@ -633,7 +569,7 @@ class TreeScreen(Screen[None]):
         objective = model.row(kr.objective_id) if kr is not None else None
         if kr is None or objective is None:
             return
-        self._history = message.history
+        self._history, self._history_of = message.history, kr.id
         points = [(r.created_at, r.value) for r in message.history]
         projected = forecast(points, period.ends_on, period.starts_on) if points else None
         body = kr_detail(kr, objective, period, today, projected)
@@ -687,8 +623,8 @@ class TreeScreen(Screen[None]):
         with self._lock:
             return fn(*args)
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_new_objective(self) -> None:
         from okrtui.screens.forms import ObjectiveForm
 
@@ -704,8 +640,8 @@ class TreeScreen(Screen[None]):
             self.notify(f"created O-{result}")
             self.reload(NodeRef("objective", result))
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_add_kr(self) -> None:
         from okrtui.screens.forms import KeyResultForm
 
@@ -717,8 +653,8 @@ class TreeScreen(Screen[None]):
         if result is not None:
             self.reload(NodeRef("kr", result))
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_edit(self) -> None:
         from okrtui.screens.forms import KeyResultForm, ObjectiveForm
 
@@ -738,8 +674,8 @@ class TreeScreen(Screen[None]):
         if await self.app.push_screen_wait(form) is not None:
             self.reload(ref)
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_move(self) -> None:
         from okrtui.screens.dialogs import PickDialog
         from store.service import move_objective
@@ -765,8 +701,8 @@ class TreeScreen(Screen[None]):
             self.notify(f"{row.ref} now aligned under {where}")
             self.reload(ref)
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_delete(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
         from store.service import delete_key_result, delete_objective, preview_delete_objective
@@ -802,8 +738,8 @@ class TreeScreen(Screen[None]):
             self.notify(f"deleted {kr.ref}")
             self.reload(NodeRef("objective", kr.objective_id))
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_pick_period(self) -> None:
         from okrtui.screens.dialogs import PickDialog
         from store.queries import list_periods
@@ -826,8 +762,8 @@ class TreeScreen(Screen[None]):
 
     # --- check-ins ------------------------------------------------------------------------
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_check_in(self) -> None:
         from okrtui.screens.checkin import CheckInForm
 
@@ -836,8 +772,9 @@ class TreeScreen(Screen[None]):
             self.notify("select a key result to check in (w walks through all of yours)",
                         severity="warning")  # fmt: skip
             return
+        known = self._history if self._history_of == kr.id else []  # the pane's read
         try:
-            history = await self._in_thread(kr_history, self.okr_app.db, kr.id)
+            history = known or await self._in_thread(kr_history, self.okr_app.db, kr.id)
         except DatabaseError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -873,8 +810,8 @@ class TreeScreen(Screen[None]):
         title = f"{kr.ref} · {local_time(row.created_at)} · {row.author}"
         self.app.push_screen(NoteViewer(title, row.note))
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_correct_check_in(self) -> None:
         from okrtui.screens.checkin import CheckInForm
 
@@ -888,8 +825,8 @@ class TreeScreen(Screen[None]):
             self.notify(f"corrected the check-in of {local_date(entry)} on {kr.ref}")
             self.reload(NodeRef("kr", kr.id))
 
-    @opens_screen
-    @work(group="tree-dialog")
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_remove_check_in(self) -> None:
         from okrtui.screens.dialogs import ConfirmDialog
         from store.checkins import remove_check_in
