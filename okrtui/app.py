@@ -17,7 +17,8 @@ from store.config import save_setting
 from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.errors import ConfigError
-from store.queries import PeriodRow, default_period, list_periods
+from store.queries import default_period, list_periods
+from store.rows import PeriodRow
 
 
 def _okr_commands() -> type[Provider]:

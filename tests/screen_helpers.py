@@ -37,7 +37,7 @@ async def palette(pilot: Pilot, text: str) -> None:
     await pilot.pause(0.3)  # the palette searches in the background
     await pilot.press("enter")
     await pilot.pause()
-    await pilot.pause()
+    await settle(pilot)  # the tree reads what it jumps to
 
 
 def text_of(widget: Static) -> str:
@@ -59,3 +59,18 @@ def notifications(app: App[Any]) -> list[str]:
 
     app.notify = record  # type: ignore[method-assign]
     return told
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until the app's reading workers are done and their messages handled (a worker's
+    answer may start another: the tree's rows, then the detail pane). A dialog flow's
+    worker runs as long as its dialog is open: it is not waited for."""
+    app = pilot.app
+    for _ in range(10):
+        busy = [w for w in app.workers if w.is_running and w.group != "dialog"]
+        if not busy:
+            break
+        await app.workers.wait_for_complete(busy)
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()

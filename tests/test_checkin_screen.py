@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from screen_helpers import dump, rows
+from screen_helpers import dump, rows, settle
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
@@ -34,7 +34,8 @@ async def typing(pilot: Pilot, text: str) -> None:
 async def open_kr(pilot: Pilot, kr_id: int) -> TreeScreen:
     screen = pilot.app.screen
     assert isinstance(screen, TreeScreen)
-    screen._reveal(NodeRef("kr", kr_id))
+    screen.reveal(NodeRef("kr", kr_id))
+    await settle(pilot)
     await pilot.pause()
     await pilot.pause()
     return screen

@@ -1,5 +1,6 @@
 """SVG snapshots of the check-in modal (plain and refusing a value) and the weekly summary."""
 
+from screen_helpers import settle
 from textual.pilot import Pilot
 
 from okrtui.screens.tree import NodeRef, TreeScreen
@@ -11,15 +12,13 @@ async def _on_kr(pilot: Pilot, kr_id: int) -> None:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, TreeScreen)
-    screen._reveal(NodeRef("kr", kr_id))
+    screen.reveal(NodeRef("kr", kr_id))
+    await settle(pilot)
     await pilot.pause()
     await pilot.pause()
 
 
-async def _settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
+_settle = settle
 
 
 def test_check_in_modal(snap_compare, make_app, tester_demo_path) -> None:

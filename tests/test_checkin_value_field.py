@@ -8,16 +8,16 @@ its current value as ``—`` instead of where it starts.
 
 from pathlib import Path
 
-from screen_helpers import dump, text_of
+from screen_helpers import dump, settle, text_of
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
 from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
-from okrtui.screens.labels import kr_label
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import open_database
 from store.queries import default_period, load_tree
 from store.write.key_results import create_key_result
+from widgets.okr_tree import kr_label
 
 SIZE = (120, 40)
 
@@ -26,7 +26,8 @@ async def open_check_in(pilot: Pilot, kr_id: int) -> CheckInForm:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, TreeScreen)
-    screen._reveal(NodeRef("kr", kr_id))
+    screen.reveal(NodeRef("kr", kr_id))
+    await settle(pilot)
     await pilot.pause()
     await pilot.press("c")
     await pilot.pause()

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from screen_helpers import settle
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -42,7 +43,8 @@ async def reveal(pilot: Pilot, ref: NodeRef) -> TreeScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, TreeScreen)
-    screen._reveal(ref)
+    screen.reveal(ref)
+    await settle(pilot)
     await pilot.pause()
     await pilot.pause()
     return screen

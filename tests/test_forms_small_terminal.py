@@ -7,7 +7,7 @@ Cancel buttons below the last line, so saving was ctrl+s or nothing.
 
 from pathlib import Path
 
-from screen_helpers import rows
+from screen_helpers import rows, settle
 from textual.containers import ScrollableContainer
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -131,7 +131,8 @@ async def test_check_in_form_shows_value_confidence_note_and_buttons(
     app = make_app(tester_demo_path)
     async with app.run_test(size=SMALL) as pilot:
         screen = await start(pilot)
-        screen._reveal(NodeRef("kr", 13))
+        screen.reveal(NodeRef("kr", 13))
+        await settle(pilot)
         await pilot.pause()
         await pilot.press("c")
         await pilot.pause()

@@ -9,7 +9,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from rich.console import Console
-from screen_helpers import dump, rows, typing
+from screen_helpers import dump, rows, settle, typing
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -181,9 +181,10 @@ async def test_a_kpi_driven_key_result_follows_the_new_value(make_app, demo_path
                                              after.target, 990000)  # fmt: skip
         assert after.progress is not None and before.progress is not None
         assert after.progress > before.progress
-        tree._reveal(NodeRef("kr", kr_id))
+        tree.reveal(NodeRef("kr", kr_id))
+        await settle(pilot)
         await pilot.pause()
-        assert "$990K / $1M" in tree.node_label(tree._tree_nodes[f"kr:{kr_id}"]).plain
+        assert "$990K / $1M" in tree.okr_tree.label_of(tree.okr_tree.nodes[f"kr:{kr_id}"]).plain
 
 
 async def test_a_bad_value_is_refused_inline_and_cancel_writes_nothing(make_app, demo_path, me):
@@ -523,11 +524,12 @@ async def test_the_tree_marks_objectives_fed_by_a_kpi_trending_wrong(make_app, t
         assert isinstance(tree, TreeScreen)
         (oid,) = rows(tester_demo_path, "SELECT id FROM objective WHERE title = "
                                         "'Customers love us and stay'")[0]  # fmt: skip
-        assert "⚠ KPI" in tree.node_label(tree._tree_nodes[f"objective:{oid}"]).plain
-        others = [n for k, n in tree._tree_nodes.items()
+        assert "⚠ KPI" in tree.okr_tree.label_of(tree.okr_tree.nodes[f"objective:{oid}"]).plain
+        others = [n for k, n in tree.okr_tree.nodes.items()
                   if k.startswith("objective:") and k != f"objective:{oid}"]  # fmt: skip
-        assert others and all("⚠ KPI" not in tree.node_label(n).plain for n in others)
-        tree._reveal(NodeRef("objective", oid))
+        assert others and all("⚠ KPI" not in tree.okr_tree.label_of(n).plain for n in others)
+        tree.reveal(NodeRef("objective", oid))
+        await settle(pilot)
         await pilot.pause()
         body = text_of(tree.query_one("#detail-body", Static).content)
         assert "⚠ KPI early warning: Support response time rose over its last 3 values" in body

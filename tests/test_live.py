@@ -7,8 +7,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from screen_helpers import settle
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -133,9 +135,9 @@ async def test_another_writers_check_in_appears_without_a_keypress(
         assert took < 2.0
         await pilot.pause(0.2)
         assert tree(app).selected() == cursor  # the viewer's cursor did not move
-        label = tree(app)._tree_nodes.get(f"kr:{kr}")
+        label = tree(app).okr_tree.nodes.get(f"kr:{kr}")
         if label is not None:  # visible: its line shows the new value
-            assert "424K" in tree(app).node_label(label).plain
+            assert "424K" in tree(app).okr_tree.label_of(label).plain
 
 
 async def test_a_failed_re_read_changes_nothing_and_is_tried_again(
@@ -165,13 +167,14 @@ async def test_a_failed_re_read_changes_nothing_and_is_tried_again(
         finally:
             other.close()
         screen.reload()
+        await app.workers.wait_for_complete()  # the re-read runs in a worker
         assert failures and screen.model is before
         await pilot.pause(1.3)  # a live poll: it fails too, and asks again
         monkeypatch.undo()
         await wait_for(pilot, lambda: current(app, kr) == 424242)
-        node = screen._tree_nodes.get(f"kr:{kr}")
+        node = screen.okr_tree.nodes.get(f"kr:{kr}")
         if node is not None:
-            assert "424K" in screen.node_label(node).plain
+            assert "424K" in screen.okr_tree.label_of(node).plain
 
 
 async def test_an_open_form_survives_a_live_update(make_app, tester_demo_path: Path) -> None:
@@ -214,18 +217,20 @@ async def test_own_writes_do_not_rebuild_the_tree_again(make_app, tester_demo_pa
         await pilot.pause()
         screen = tree(app)
         rebuilds = 0
-        original = screen._rebuild
+        original = screen.okr_tree.show
 
-        def counting(*args: object, **kwargs: object) -> None:
+        def counting(*args: Any, **kwargs: Any) -> None:
             nonlocal rebuilds
             rebuilds += 1
-            original(*args, **kwargs)  # type: ignore[arg-type]
+            original(*args, **kwargs)
 
-        screen._rebuild = counting  # type: ignore[method-assign]
+        screen.okr_tree.show = counting  # type: ignore[method-assign]
         assert screen.model is not None
         oid = screen.model.roots[0]
         objectives.update_objective(app.db, app.username, oid, description="changed by me")
         screen.reload()  # what every editing action does right after its write
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert rebuilds == 1
         await pilot.pause(1.6)  # at least one poll sees the commit
         assert rebuilds == 1
@@ -261,7 +266,8 @@ async def test_keys_on_someone_elses_objective_are_shown_disabled(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = tree(app)
-        screen._reveal(NodeRef("objective", oid))
+        screen.reveal(NodeRef("objective", oid))
+        await settle(pilot)
         await pilot.pause()
         state = footer_state(app)
         assert state["e"] is False and state["d"] is False and state["m"] is False
@@ -275,7 +281,8 @@ async def test_keys_on_someone_elses_objective_are_shown_disabled(
     app = make_app(tester_demo_path, owner)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        tree(app)._reveal(NodeRef("objective", oid))
+        tree(app).reveal(NodeRef("objective", oid))
+        await settle(pilot)
         await pilot.pause()
         state = footer_state(app)
         assert state["e"] and state["d"] and state["m"] and state["a"]
@@ -288,7 +295,8 @@ async def test_rights_granted_elsewhere_enable_keys_live(make_app, tester_demo_p
     app = make_app(tester_demo_path, "visitor")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        tree(app)._reveal(NodeRef("objective", oid))
+        tree(app).reveal(NodeRef("objective", oid))
+        await settle(pilot)
         await pilot.pause()
         assert footer_state(app)["e"] is False
         other = open_database(tester_demo_path)

@@ -18,7 +18,6 @@ from store.errors import NotFoundError
 from store.identity import current_username
 from store.model.enums import Band, Direction, Kind, KpiDirection, Level, PeriodState
 from store.queries import (
-    TreeModel,
     default_period,
     kpi_panels,
     kr_history,
@@ -29,6 +28,7 @@ from store.queries import (
     resolve_kpi,
     resolve_period,
 )
+from store.rows import TreeModel
 from store.write import checkins, key_results, kpis, objectives, periods
 
 # The database file's owner, who may change everything (permissions: tests/test_rights.py).
@@ -92,7 +92,7 @@ def check_tree(db: Database, tree: TreeModel, th: Thresholds | None = None) -> N
     pid = tree.period.id
     objectives = dict(query(db, "SELECT id, parent_id FROM objective WHERE period_id = ?", pid))
     assert set(tree.objectives) == set(objectives)
-    assert tree.roots == [
+    assert list(tree.roots) == [
         r[0]
         for r in query(
             db,
@@ -105,7 +105,7 @@ def check_tree(db: Database, tree: TreeModel, th: Thresholds | None = None) -> N
     seen_krs = set()
     for oid, row in tree.objectives.items():
         assert row.parent_id == objectives[oid]
-        assert row.children == [
+        assert list(row.children) == [
             r[0]
             for r in query(
                 db, "SELECT id FROM objective WHERE parent_id = ? ORDER BY position, id", oid
@@ -260,7 +260,7 @@ def test_load_tree_unknown_and_empty_period(db: Database) -> None:
         load_tree(db, 99)
     pid = periods.create_period(db, ACTOR, "P", "2026-01-01", "2026-03-31").id
     tree = load_tree(db, pid)
-    assert tree.objectives == {} and tree.roots == [] and list(tree.walk()) == []
+    assert tree.objectives == {} and tree.roots == () and list(tree.walk()) == []
 
 
 def test_rollup_through_objectives_without_krs(db: Database) -> None:

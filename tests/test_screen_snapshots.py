@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from screen_helpers import settle
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -17,17 +18,12 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 Steps = Callable[[Pilot], Awaitable[None]]
 
 
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
-
-
 async def on_kr(pilot: Pilot, kr_id: int) -> TreeScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, TreeScreen)
-    screen._reveal(NodeRef("kr", kr_id))
+    screen.reveal(NodeRef("kr", kr_id))
+    await settle(pilot)
     await pilot.pause()
     await pilot.pause()
     return screen

@@ -1,18 +1,18 @@
-"""The tree read model reads key results and scores lazily; the TUI starts without SQLAlchemy.
+"""The tree reader reads in explicit steps, its rows are plain values, the TUI starts without ORM.
 
-What this protects (bench/README.md, issue 8): ``load_tree`` reads objectives only, each
-sibling group's key results when first used, the rest of the period in one query after
-a few such reads; everything it hands out equals an eager read (tests/test_queries.py
-checks every number against raw SQL), and the first frame's reads need neither
-SQLAlchemy nor the ORM models.
+What this protects (bench/README.md, issues 8 and 15): ``TreeReader.outline`` reads
+objectives only, ``prefetch`` many objectives' key results in one query, ``rows`` a
+level at a time; what it hands out equals the whole read (tests/test_queries.py checks
+every number against raw SQL); reading a row's field never queries; and the first
+frame's reads need neither SQLAlchemy nor the ORM models.
 """
 
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import FrozenInstanceError, asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from test_queries import ACTOR, build_org, check_tree
 from store import queries
 from store.db.database import Database
 from store.domain.scoring import objective_score
-from store.queries import READS_BEFORE_BULK, TreeModel, load_tree
+from store.queries import TreeReader, load_tree
 from store.write import checkins, key_results, objectives, periods
 
 
@@ -49,46 +49,64 @@ def org(tmp_path: Path) -> Iterator[tuple[Database, int]]:
     db.close()
 
 
-def test_load_tree_reads_no_key_result_until_asked(
+def test_the_outline_reads_no_key_result(
     org: tuple[Database, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, pid = org
+    reader = TreeReader(db, pid)
     with counted_reads(db, monkeypatch) as statements:
-        tree = load_tree(db, pid)
+        outline = reader.outline()
+        assert reader.outline() is outline  # read once
     assert len(statements) == 3  # period, objectives, collaborators
     assert not any("key_result" in s for s in statements)
-    with counted_reads(db, monkeypatch) as statements:
-        root = tree.objectives[tree.roots[0]]
-        first = root.key_results
-        for child in root.children:  # siblings: read with the first of them
-            assert tree.objectives[child].score is not None
-    assert len(statements) == 2  # the roots' KRs, then the root's children's KRs
-    assert root.key_results is first  # kept once read
-    check_tree(db, tree)  # and every number equals an independent computation
+    assert len(outline.objectives) == 200
 
 
-def test_walking_everything_switches_to_one_bulk_read(
+def test_prefetch_is_one_query_for_many_objectives(
     org: tuple[Database, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, pid = org
-    tree = load_tree(db, pid)
+    reader = TreeReader(db, pid)
+    oids = list(reader.outline().objectives)
     with counted_reads(db, monkeypatch) as statements:
-        total = sum(len(row.key_results) for _, row in tree.walk())
-    assert total == 400  # two per objective
-    assert len(statements) <= READS_BEFORE_BULK + 1
+        reader.prefetch(oids[:150])
+        reader.prefetch(oids[:150])  # already read: no query
+        krs = [reader.key_results(oid) for oid in oids[:150]]
+    assert len(statements) == 1
+    assert sum(len(k) for k in krs) == 300  # two per objective
+    with counted_reads(db, monkeypatch) as statements:
+        reader.prefetch(oids)  # the other 50, in one query
+    assert len(statements) == 1
+
+
+def test_rows_read_a_level_at_a_time_and_equal_the_whole_read(
+    org: tuple[Database, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, pid = org
+    reader = TreeReader(db, pid)
+    outline = reader.outline()
+    shown = [*outline.roots, *(c for r in outline.roots for c in outline.objectives[r].children)]
+    with counted_reads(db, monkeypatch) as statements:
+        rows = reader.rows(shown)
+    assert len(statements) <= 4  # the levels below objectives scored by their children
+    whole = load_tree(db, pid)
+    assert rows == {oid: whole.objectives[oid] for oid in shown}
+    check_tree(db, whole)  # every number equals an independent computation
 
 
 def test_scores_equal_an_eager_roll_up(org: tuple[Database, int]) -> None:
     """Read in a scattered order (children before parents, leaves first)."""
     db, pid = org
-    lazy = load_tree(db, pid)
-    for oid in sorted(lazy.objectives, reverse=True):
-        row = lazy.objectives[oid]
+    reader = TreeReader(db, pid)
+    objectives = reader.outline().objectives
+    for oid in sorted(objectives, reverse=True):
         expected = objective_score(
-            [(kr.progress, kr.weight) for kr in row.key_results],
-            [lazy.objectives[c].score for c in row.children],
+            [(kr.progress, kr.weight) for kr in reader.key_results(oid)],
+            [reader.score(c) for c in objectives[oid].children],
         )
-        assert row.score == expected
+        assert reader.score(oid) == expected
+    whole = load_tree(db, pid)
+    assert all(whole.objectives[oid].score == reader.score(oid) for oid in objectives)
 
 
 def test_an_objective_without_weighted_krs_takes_its_childrens_mean(db: Database) -> None:
@@ -103,54 +121,37 @@ def test_an_objective_without_weighted_krs_takes_its_childrens_mean(db: Database
         kr = key_results.create_key_result(db, ACTOR, objective_id=kid, title="KR", target=10,
                                        start=0).id  # fmt: skip
         checkins.check_in(db, ACTOR, kr, str(2 + 4 * i))
-    tree = load_tree(db, pid)
-    assert tree.objectives[top].key_results == []
-    assert tree.objectives[top].score == pytest.approx(0.4)  # mean of 0.2 and 0.6
+    row = TreeReader(db, pid).rows([top])[top]
+    assert row.key_results == ()
+    assert row.score == pytest.approx(0.4)  # mean of 0.2 and 0.6
 
 
-def test_same_as_read_compares_only_what_was_read(org: tuple[Database, int]) -> None:
-    db, pid = org
-    shown = load_tree(db, pid)
-    root = shown.objectives[shown.roots[0]]
-    seen_kr = root.key_results[0]
-    unread = max(shown.objectives)  # a leaf far from the roots: not read yet
-    assert shown.same_as_read(load_tree(db, pid))
-
-    hidden_kr = load_tree(db, pid).objectives[unread].key_results[0]
-    checkins.check_in(db, ACTOR, hidden_kr.id, "12345", confirmed=True)
-    assert shown.same_as_read(load_tree(db, pid))  # not shown: read fresh when it is
-    assert shown.objectives[unread].key_results[0].current == 12345
-
-    checkins.check_in(db, ACTOR, seen_kr.id, "54321", confirmed=True)
-    assert not shown.same_as_read(load_tree(db, pid))
-    assert shown != load_tree(db, pid)  # == compares everything
-
-
-def test_equality_and_repr_read_everything(org: tuple[Database, int]) -> None:
-    db, pid = org
-    a, b = load_tree(db, pid), load_tree(db, pid)
-    assert a == b
-    assert isinstance(a, TreeModel) and "key_results=[KrRow(" in repr(a.objectives[a.roots[0]])
-
-
-def test_key_result_lookup_reads_only_its_objective(
+def test_rows_are_plain_values_repr_and_equality_never_query(
     org: tuple[Database, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, pid = org
-    tree = load_tree(db, pid)
-    last = max(tree.objectives)
-    kr_id = (
-        sqlite3.connect(db.path)
-        .execute(  # type: ignore[arg-type]
-            "SELECT max(id) FROM key_result WHERE objective_id = ?", (last,)
-        )
-        .fetchone()[0]
-    )
+    a, b = load_tree(db, pid), load_tree(db, pid)
+    reader = TreeReader(db, pid)
     with counted_reads(db, monkeypatch) as statements:
-        kr = tree.key_result(kr_id)
-        assert tree.key_result(kr_id) is kr
-    assert kr is not None and kr.objective_id == last
-    assert len(statements) == 2  # which objective, then its sibling group
+        assert a == b
+        assert "key_results=(KrRow(" in repr(a.objectives[a.roots[0]])
+        asdict(a.objectives[a.roots[0]])
+        outline = reader.outline  # a bound method: nothing read by naming it
+    assert statements == [] and callable(outline)
+    row = a.objectives[a.roots[0]]
+    with pytest.raises(FrozenInstanceError):
+        row.title = "changed"  # type: ignore[misc]  # the point: it is frozen
+
+
+def test_everything_is_one_more_query(
+    org: tuple[Database, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, pid = org
+    with counted_reads(db, monkeypatch) as statements:
+        tree = load_tree(db, pid)
+    assert len(statements) == 4  # period, objectives, collaborators, every KR
+    kr = tree.objectives[tree.roots[0]].key_results[0]
+    assert tree.key_result(kr.id) is kr and tree.kr_owners()[kr.id] == (kr.objective_id, kr.owner)
 
 
 START_UP = """
@@ -158,20 +159,23 @@ import sys
 import okrtui.app, okrtui.cli.main, okrtui.live, okrtui.screens.tree
 from okrtui.context import AppContext
 from store.read.kpi_warnings import objective_kpi_warnings
-from store.queries import default_period, load_tree
-from store.read.rights import tree_rights
+from store.queries import TreeReader, default_period
+from store.domain.rights import rights_in
+from store.read.rights import is_admin
 from store.db.watch import ChangeWatcher
 
 ctx = AppContext(db_override=sys.argv[1])
 db = ctx.database()
 period = default_period(db)
-tree = load_tree(db, period.id)
-for oid in tree.roots:
-    row = tree.objectives[oid]
-    labels = (row.score, row.band, len(row.key_results), [c.score for c in
-              (tree.objectives[c] for c in row.children)])
-rights = tree_rights(db, ctx.user.username, tree)
-kr = tree.objectives[tree.roots[0]].key_results[0]
+reader = TreeReader(db, period.id)
+outline = reader.outline()
+rows = reader.rows([*outline.roots, *(c for r in outline.roots
+                                     for c in outline.objectives[r].children)])
+people = {o.id: (o.owner, *o.collaborators) for o in outline.objectives.values()}
+parents = {o.id: o.parent_id for o in outline.objectives.values()}
+user = ctx.user.username
+rights = rights_in(user, is_admin(db, user), parents, people, reader.kr_owners())
+kr = rows[outline.roots[0]].key_results[0]
 print(rights.key_result(kr.id), len(objective_kpi_warnings(db, period.id)))
 ChangeWatcher(db).changed()
 HEAVY = ("sqlalchemy", "sqlmodel", "store.model.tables", "store.write.objectives")
@@ -192,12 +196,9 @@ def test_the_first_frames_reads_import_no_sqlalchemy(demo_path: Path) -> None:
     assert proc.stdout.splitlines()[-1] == "IMPORTED []", proc.stdout
 
 
-def test_table_handles_still_import_from_queries() -> None:
-    from store.model.handles import KR
-
-    assert queries.KR is KR
-    with pytest.raises(AttributeError):
-        queries.NOT_A_TABLE  # noqa: B018
+def test_queries_hands_out_no_table_handles() -> None:
+    """Table handles come from store/model/handles.py (which imports the ORM models)."""
+    assert not hasattr(queries, "KR") and not hasattr(queries, "__getattr__")
 
 
 async def test_the_app_freezes_its_start_up_heap_once_the_orm_is_imported(

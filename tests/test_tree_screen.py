@@ -4,7 +4,7 @@ import io
 from pathlib import Path
 
 from rich.console import Console
-from screen_helpers import dump, rows, typing
+from screen_helpers import dump, rows, settle, typing
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -25,7 +25,8 @@ def tree_screen(app: OkrApp) -> TreeScreen:
 
 async def select(pilot: Pilot, ref: NodeRef) -> None:
     screen = tree_screen(pilot.app)  # type: ignore[arg-type]
-    screen._reveal(ref)
+    screen.reveal(ref)
+    await settle(pilot)
     await pilot.pause()
     assert screen.selected() == ref
 
@@ -44,7 +45,7 @@ def detail_text(app: OkrApp) -> str:
 def visible_objectives(screen: TreeScreen) -> set[int]:
     return {
         node.data.id
-        for node in screen._tree_nodes.values()
+        for node in screen.okr_tree.nodes.values()
         if node.data is not None and node.data.kind == "objective"
     }
 
@@ -100,7 +101,7 @@ async def test_new_objective_under_the_selected_one(make_app, tester_demo_path):
         await pilot.pause()
         assert tree_screen(app).selected() == new_ref
         screen = tree_screen(app)
-        label = screen.node_label(screen._tree_nodes[new_ref.key])
+        label = screen.okr_tree.label_of(screen.okr_tree.nodes[new_ref.key])
         assert "Win the Midwest [bold]x[/]" in label.plain
 
 
@@ -244,7 +245,7 @@ async def test_delete_asks_names_what_goes_and_deletes(make_app, tester_demo_pat
         ]
         assert rows(tester_demo_path, "SELECT count(*) FROM check_in WHERE key_result_id = ?",
                     kr.id) == [(0,)]  # fmt: skip
-        assert kr.key not in tree_screen(app)._tree_nodes
+        assert kr.key not in tree_screen(app).okr_tree.nodes
 
 
 async def test_text_filter_keeps_ancestors_and_escape_clears(make_app, tester_demo_path):
@@ -252,7 +253,7 @@ async def test_text_filter_keeps_ancestors_and_escape_clears(make_app, tester_de
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = tree_screen(app)
-        total = len(screen._tree_nodes)
+        total = len(screen.okr_tree.nodes)
         await pilot.press("slash")
         await typing(pilot, "cash flow")
         await pilot.press("enter")
@@ -266,7 +267,7 @@ async def test_text_filter_keeps_ancestors_and_escape_clears(make_app, tester_de
         assert "matching" in static_text(screen.query_one("#mode-line", Static))
         await pilot.press("escape")
         await pilot.pause()
-        assert len(screen._tree_nodes) >= total
+        assert len(screen.okr_tree.nodes) >= total
 
 
 async def test_mine_filter_shows_only_my_objectives_and_their_ancestors(make_app, tester_demo_path):
@@ -275,23 +276,23 @@ async def test_mine_filter_shows_only_my_objectives_and_their_ancestors(make_app
         await pilot.pause()
         screen = tree_screen(app)
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.mode == "mine"
         model = screen.model
-        assert model is not None
+        assert model is not None and model.complete  # "mine" looks at every KR's owner
         mine = {
             o.id
-            for o in model.objectives.values()
+            for o in model.rows.values()
             if o.involves("tester") or any(kr.owner == "tester" for kr in o.key_results)
         }
-        assert mine and mine <= (screen._visible or set())
-        for oid in screen._visible or set():
+        visible = screen.shown.visible if screen.shown else None
+        assert mine and visible is not None and mine <= visible
+        for oid in visible:
             row = model.objectives[oid]
-            assert oid in mine or any(
-                c in (screen._visible or set()) for c in row.children
-            )  # fmt: skip
+            assert oid in mine or any(c in visible for c in row.children)
         await pilot.press("f", "f")
-        assert screen.mode == "all" and screen._visible is None
+        await settle(pilot)
+        assert screen.mode == "all" and screen.shown is not None and screen.shown.visible is None
 
 
 async def test_period_switch_shows_the_closed_quarter(make_app, tester_demo_path):
@@ -347,8 +348,8 @@ async def test_hostile_text_is_shown_literally(make_app, tester_demo_path):
         await pilot.pause()
         await select(pilot, NodeRef("objective", oid))
         screen = tree_screen(app)
-        node = screen._tree_nodes[f"objective:{oid}"]
-        label = screen.node_label(node).plain
+        node = screen.okr_tree.nodes[f"objective:{oid}"]
+        label = screen.okr_tree.label_of(node).plain
         assert "[@click=app.quit]boom[/]" in label and "\x1b" not in label
         # and the tree draws exactly that text on the node's line
         widget = screen.query_one(OkrTree)

@@ -8,6 +8,8 @@ it does nothing (the service would refuse the write anyway).
 from typing import Literal
 
 from store.domain.rights import EditRights
+from store.model.enums import PeriodState
+from store.rows import KrRow, ObjectiveHead, PeriodRow
 
 # Actions that change the selected objective (or, on a KR, its objective).
 OBJECTIVE_ACTIONS = frozenset({"add_kr", "move", "delete", "edit"})
@@ -40,3 +42,24 @@ def tree_action_allowed(
     if action in OBJECTIVE_ACTIONS and objective_id is not None:
         return True if rights.objective(objective_id) else None
     return True
+
+
+def why_disabled(
+    period: PeriodRow | None, objective: ObjectiveHead | None, kr: KrRow | None
+) -> str:
+    """Why the selected item (``kr`` of ``objective``, or the objective) may not be
+    changed: a closed period, or someone else's."""
+    if period is not None and period.state == PeriodState.CLOSED:
+        return f"{period.name} is closed: its objectives and key results are read-only"
+    if objective is None:
+        return "select an objective or a key result first"
+    who = [f"its owner @{objective.owner}"]
+    if objective.collaborators:
+        who.append("collaborators " + ", ".join(f"@{c}" for c in objective.collaborators))
+    what = kr.ref if kr is not None else objective.ref
+    if kr is not None and kr.owner and kr.owner != objective.owner:
+        who.insert(0, f"the key result's owner @{kr.owner}")
+    return (
+        f"{what} (of {objective.ref}) may be changed by {', '.join(who)}, the owners of "
+        "the objectives above it and admins"
+    )

@@ -26,7 +26,7 @@ from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.errors import DatabaseError, DomainError, FarOutside
 from store.format import format_number, format_percent
 from store.model.enums import Confidence, Kind
-from store.queries import CheckInRow, KrRow
+from store.rows import CheckInRow, KrRow
 from store.write.checkins import check_in, validate_check_in_value
 from store.write.corrections import correct_check_in
 from widgets.footer import KeyFooter

@@ -18,7 +18,8 @@ from okrtui.screens.dialogs import FitsScreen
 from store.domain.validation import optional_number, optional_text, require_text
 from store.errors import DatabaseError, DomainError
 from store.model.enums import Direction, Kind, Level
-from store.queries import KrRow, ObjectiveRow, kpi_panels
+from store.queries import kpi_panels
+from store.rows import KrRow, ObjectiveRow
 from store.write.common import check_username
 from store.write.key_results import (
     check_kr_values,

@@ -20,7 +20,7 @@ from store.format import format_number
 from store.io.kpi_import import check_observed_on
 from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
 from store.model.enums import KpiDirection
-from store.queries import KpiPanel
+from store.rows import KpiPanel
 from store.write.common import check_username
 from store.write.kpis import create_kpi, kpi_value_on, record_kpi_value, thresholds_ok, update_kpi
 from widgets.text import plain

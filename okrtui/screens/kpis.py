@@ -19,8 +19,9 @@ from textual.widgets import Static
 from okrtui.live import DatabaseChanged
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError, DomainError
-from store.queries import KpiPanel, kpi_panels
+from store.queries import kpi_panels
 from store.read.kpis import KpiLinks, kpi_links, panel_warning
+from store.rows import KpiPanel
 from widgets.footer import KeyFooter
 from widgets.kpi_panel import KpiGrid, PanelData
 from widgets.text import plain

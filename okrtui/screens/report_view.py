@@ -28,7 +28,7 @@ from store.errors import DatabaseError, DomainError
 from store.io.report import FORMATS, Report, build_report
 from store.io.report_render import render
 from store.io.userfiles import save_export
-from store.queries import PeriodRow
+from store.rows import PeriodRow
 from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar

@@ -40,7 +40,8 @@ from okrtui.screens.dialogs import ConfirmDialog
 from store.domain.scoring import grade_of
 from store.errors import DatabaseError, DomainError
 from store.format import format_percent, kr_value, status_label
-from store.queries import KrRow, ObjectiveRow, PeriodRow, load_tree
+from store.queries import load_tree
+from store.rows import KrRow, ObjectiveRow, PeriodRow
 from store.write.close_period import (
     CloseSummary,
     ObjectiveReview,

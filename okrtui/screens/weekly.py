@@ -24,7 +24,8 @@ from okrtui.screens.dialogs import ConfirmDialog
 from store.errors import DatabaseError, DomainError, FarOutside
 from store.format import format_percent
 from store.model.enums import Band
-from store.queries import KrRow, TreeModel, kr_history, load_tree, my_key_results
+from store.queries import kr_history, load_tree, my_key_results
+from store.rows import KrRow, TreeModel
 from store.write.corrections import last_check_in_times
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate

@@ -32,21 +32,10 @@ from store.model.enums import (
     KpiDirection,
     PeriodState,
 )
-from store.model.handles import table_of
+from store.model.handles import CI, KR, KR_T, KV, OB, OBJECTIVE_T, table_of
 from store.model.tables import CheckIn
-from store.queries import (
-    CI,
-    KR,
-    KR_T,
-    KV,
-    OB,
-    OBJECTIVE_T,
-    KrRow,
-    ObjectiveRow,
-    PeriodRow,
-    kpi_panels,
-    load_tree,
-)
+from store.queries import kpi_panels, load_tree
+from store.rows import KrRow, ObjectiveRow, PeriodRow
 
 FORMATS = ("md", "csv", "json")
 WEEK = timedelta(days=7)

@@ -25,15 +25,15 @@ from store.db.sql import readable_day, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, kr_progress
 from store.errors import NotFoundError
 from store.model.enums import Band, Direction, Kind, KpiDirection, PeriodState
-from store.model.handles import table_of
+from store.model.handles import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, P, table_of
 from store.model.tables import Period
-from store.queries import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, KpiPanel, P
 from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-exported)
     WARNING_RUN,
     KpiWarning,
     objective_kpi_warnings,
     warning_for,
 )
+from store.rows import KpiPanel
 
 PERIOD_T = table_of(Period)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

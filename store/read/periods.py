@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.model.enums import PeriodState
-from store.queries import PeriodRow, list_periods, load_tree
+from store.queries import list_periods, load_tree
+from store.rows import PeriodRow
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from store.domain.rights import (
 )
 from store.errors import NotFoundError
 from store.identity import file_owner
-from store.queries import TreeModel
+from store.rows import TreeModel
 
 if TYPE_CHECKING:  # not imported at run time: the tree's first frame needs no SQLAlchemy
     from sqlalchemy import URL, Connection

@@ -52,7 +52,6 @@ def test_the_readers_skip_what_they_cannot_read(tester_demo_path: Path) -> None:
     try:
         assert "Broken" not in [p.name for p in list_periods(db)]
         tree = load_tree(db, ACTIVE)
-        tree.load_all()
         kr, other, driven = (tree.key_result(i) for i in (KR, OTHER_KR, KPI_KR))
         assert kr is not None and (kr.current, kr.current_at, kr.progress) == (None, None, None)
         assert other is not None and (other.start, other.target, other.weight) == (None, None, 0)

@@ -1,0 +1,188 @@
+"""The rows the read models return: plain frozen dataclasses, no SQL, no ORM object.
+
+Kept apart from the readers (store/queries.py) so widgets and other code that only
+hands rows around can import them without the database layer. Reading a field never
+queries: a row holds what was read; what was not read yet is asked from its reader by
+a method whose name says so (``TreeReader.key_results(oid)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from store.model.enums import Band, Confidence, Direction, Kind, KpiDirection, Level, PeriodState
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    state: PeriodState
+
+
+@dataclass(frozen=True)
+class KrRow:
+    """A key result with its current value and score."""
+
+    id: int
+    objective_id: int
+    title: str
+    kind: Kind
+    direction: Direction
+    start: float | None
+    target: float | None
+    unit: str
+    owner: str
+    kpi_id: int | None
+    kpi_name: str | None
+    weight: float
+    position: int
+    current: float | None
+    current_at: datetime | date | None
+    progress: float | None
+    band: Band
+
+    @property
+    def ref(self) -> str:
+        return f"KR-{self.id}"
+
+
+@dataclass(frozen=True)
+class ObjectiveHead:
+    """An objective's own columns, its collaborators and its aligned children (ids, in
+    display order): what the outline of a tree knows before any key result is read."""
+
+    id: int
+    period_id: int
+    parent_id: int | None
+    level: Level
+    team: str | None
+    title: str
+    description: str
+    owner: str
+    state: str
+    grade: float | None
+    position: int
+    collaborators: tuple[str, ...]
+    children: tuple[int, ...]
+
+    @property
+    def ref(self) -> str:
+        return f"O-{self.id}"
+
+    def involves(self, username: str) -> bool:
+        """Owner or collaborator (what "mine" means for an objective)."""
+        return self.owner == username or username in self.collaborators
+
+
+@dataclass(frozen=True)
+class ObjectiveRow(ObjectiveHead):
+    """An objective with its key results and its rolled-up score."""
+
+    key_results: tuple[KrRow, ...]
+    score: float | None
+    band: Band
+
+
+Head = TypeVar("Head", bound=ObjectiveHead)
+
+
+@dataclass(frozen=True)
+class TreeOutline(Generic[Head]):
+    """The objectives of one period, aligned: ``roots`` in display order, each row's
+    ``children`` below it."""
+
+    period: PeriodRow
+    objectives: Mapping[int, Head]
+    roots: tuple[int, ...]
+
+    def walk(self) -> Iterator[tuple[int, Head]]:
+        """Depth-first (depth, objective), roots first in display order."""
+        stack = [(0, oid) for oid in reversed(self.roots)]
+        while stack:
+            depth, oid = stack.pop()
+            row = self.objectives[oid]
+            yield depth, row
+            stack.extend((depth + 1, child) for child in reversed(row.children))
+
+    def descendants(self, oid: int) -> set[int]:
+        """Every objective aligned under ``oid``, however deep."""
+        found: set[int] = set()
+        stack = list(self.objectives[oid].children)
+        while stack:
+            child = stack.pop()
+            if child not in found and child in self.objectives:
+                found.add(child)
+                stack.extend(self.objectives[child].children)
+        return found
+
+
+@dataclass(frozen=True)
+class TreeModel(TreeOutline[ObjectiveRow]):
+    """The alignment tree of one period with every key result and score read."""
+
+    _by_id: dict[int, KrRow] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {kr.id: kr for row in self.objectives.values() for kr in row.key_results}
+        object.__setattr__(self, "_by_id", index)  # frozen: the dataclass way to set it
+
+    def key_result(self, kr_id: int) -> KrRow | None:
+        """A KR of the period by id (None when it is not one of them)."""
+        return self._by_id.get(kr_id)
+
+    def kr_owners(self) -> dict[int, tuple[int, str]]:
+        """Every KR of the period: id → (objective id, owner)."""
+        return {kr.id: (o.id, kr.owner) for o in self.objectives.values() for kr in o.key_results}
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    id: int
+    key_result_id: int
+    value: float
+    confidence: Confidence | None
+    note: str
+    author: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class KpiPanel:
+    """A KPI with its last N values (oldest first) for a dashboard panel."""
+
+    id: int
+    name: str
+    unit: str
+    category: str
+    owner: str
+    team: str | None
+    direction: KpiDirection
+    target: float | None
+    green: float | None
+    red: float | None
+    parent_id: int | None
+    archived: bool
+    values: tuple[tuple[date, float], ...]
+
+    @property
+    def latest(self) -> tuple[date, float] | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def previous(self) -> tuple[date, float] | None:
+        return self.values[-2] if len(self.values) > 1 else None
+
+
+@dataclass(frozen=True)
+class ObjectiveOutcome:
+    """What a period's close recorded on an objective, and the one it was rolled over from."""
+
+    grade: float | None
+    retro_note: str
+    rolled_from: str | None  # 'O-3 "title" (2026-Q3)'
