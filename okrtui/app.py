@@ -73,7 +73,7 @@ class OkrApp(App[None]):
     }
 
     COMMANDS = App.COMMANDS | {_okr_commands}
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["okrtui.tcss", "kpis.tcss"]  # kpis: KPI screens
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/okrtui.tcss", "styles/kpis.tcss"]
     TITLE = "okrtui"
     ENABLE_COMMAND_PALETTE = True
 

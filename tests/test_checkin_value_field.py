@@ -12,7 +12,8 @@ from screen_helpers import dump, text_of
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
-from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
+from okrtui.modals.checkin import CheckInForm
+from okrtui.modals.checkin_panel import CheckInPanel, ValueInput
 from okrtui.screens.labels import kr_label
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db import open_database

@@ -5,7 +5,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from okrtui.screens.dialogs import NoteViewer
+from okrtui.modals.dialogs import NoteViewer
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from store.db import open_database
 from store.queries import default_period, load_tree

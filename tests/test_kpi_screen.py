@@ -14,10 +14,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from okrtui.app import OkrApp
-from okrtui.screens.dialogs import ConfirmDialog, PickDialog
+from okrtui.modals.dialogs import ConfirmDialog, PickDialog
+from okrtui.modals.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
+from okrtui.modals.kpi_import import ImportReportDialog
 from okrtui.screens.kpi_detail import KpiDetailScreen
-from okrtui.screens.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
-from okrtui.screens.kpi_import import ImportReportDialog
 from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.scoring import kr_progress

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from textual.widgets import Label, Select
 
 from okrtui.cli import main
-from okrtui.screens.forms import KeyResultForm
+from okrtui.modals.kr_form import KeyResultForm
 from okrtui.textout import checkin_line
 from store.checkin_write import CheckInResult
 from store.enums import Band, Kind

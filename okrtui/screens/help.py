@@ -19,11 +19,12 @@ INTRO = (
 
 def _sections() -> list[tuple[str, list[BindingType]]]:
     from okrtui.app import OkrApp
-    from okrtui.screens.checkin import CheckInForm, CheckInPanel, ToggleField
-    from okrtui.screens.dialogs import ConfirmDialog, PickDialog
-    from okrtui.screens.forms import FormScreen
+    from okrtui.modals.checkin import CheckInForm
+    from okrtui.modals.checkin_panel import CheckInPanel, ToggleField
+    from okrtui.modals.dialogs import ConfirmDialog, PickDialog
+    from okrtui.modals.form import FormScreen
+    from okrtui.modals.kpi_import import ImportReportDialog
     from okrtui.screens.kpi_detail import KpiDetailScreen
-    from okrtui.screens.kpi_import import ImportReportDialog
     from okrtui.screens.kpis import KpiScreen
     from okrtui.screens.periods import PeriodsScreen
     from okrtui.screens.review import ReviewScreen
