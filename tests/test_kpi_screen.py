@@ -452,7 +452,10 @@ async def test_editing_a_kpi_someone_else_owns_is_refused_in_the_form(make_app, 
         await typing(pilot, "0")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is form
+        # The store refused: the form is open again with what was typed, and says why.
+        form = app.screen
+        assert isinstance(form, KpiForm)
+        assert form.query_one("#target", Input).value.endswith("0")
         assert "may not change" in text_of(form.query_one("#error", Static).content)
         await pilot.press("escape")
     assert dump(tester_demo_path) == before
