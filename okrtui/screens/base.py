@@ -15,9 +15,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from textual import work
+from textual import events, work
+from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.worker import Worker, WorkerFailed, get_current_worker
 
 from store.db import DatabaseError
@@ -71,21 +73,46 @@ class SaveFlow(ModalScreen[R | None]):
 
     For a caller that awaits one screen for "saved, with this id" (``TreeScreen`` until it
     runs the flows itself): the modals only return what was entered. Transparent: only
-    the form it opens is seen.
+    the form it opens is seen. Keys typed before the form is up (the tree replays a fast
+    typist's keys to the screen on top) are held and sent on to the form.
     """
 
-    DEFAULT_CSS = "SaveFlow { background: transparent; }"
+    DEFAULT_CSS = "SaveFlow { background: transparent; } SaveFlow > Widget { height: 0; }"
 
     def __init__(self, flow: Callable[[DOMNode], Awaitable[R | None]]) -> None:
         super().__init__()
         self.flow = flow
+        self.held: list[events.Key] = []
+
+    def compose(self) -> ComposeResult:
+        yield Widget()  # focusable: keys replayed to this screen reach on_key
 
     def on_mount(self) -> None:
+        self.query_one(Widget).can_focus = True
+        self.query_one(Widget).focus()
         self._run()
 
     @work(group="save-flow")
     async def _run(self) -> None:
         self.dismiss(await self.flow(self))
+
+    def on_key(self, event: events.Key) -> None:
+        self.held.append(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
+
+    def on_screen_suspend(self) -> None:
+        """The form is up: send it the keys typed before, once it has focused its field."""
+        held, self.held = self.held, []
+        if held:
+            self.app.call_after_refresh(self._replay, held)
+
+    def _replay(self, held: list[events.Key], tries: int = 50) -> None:
+        if self.app.screen.focused is None and tries > 0:
+            self.app.call_after_refresh(self._replay, held, tries - 1)
+            return
+        for key in held:
+            self.app.post_message(key)
 
 
 class OkrScreen(Screen[T]):
