@@ -1,6 +1,9 @@
 """OkrApp: the Textual application shell (screens, global keys, palette, theme)."""
 
+import asyncio
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import PurePath
 from typing import Any, ClassVar
@@ -52,6 +55,35 @@ def _warm_up_imports() -> None:
         gc.freeze()
 
     threading.Thread(target=run, name="okrtui-warm-up", daemon=True).start()
+
+
+class StoreThreads(ThreadPoolExecutor):
+    """The event loop's default executor, which runs Textual's thread workers: one daemon
+    thread per call.
+
+    asyncio's own pool is joined when the loop closes and again at interpreter exit, so
+    quitting while a store call waited on a stalled server waited for it too (up to the
+    driver's time limit). A daemon thread is abandoned instead: an unfinished write is
+    rolled back by the database (SQLite's journal, the server's closed session). A
+    ``ThreadPoolExecutor`` only because asyncio accepts no other; its pool is never used.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever awaits the future
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="okrtui-store", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to join: the threads are daemons."""
 
 
 def _kpi_screen() -> Screen[None]:
@@ -111,6 +143,7 @@ class OkrApp(App[None]):
         self._theme_ready = False
 
     def on_mount(self) -> None:
+        asyncio.get_running_loop().set_default_executor(StoreThreads())
         theme = self.ctx.settings.ui.theme
         if theme in self.available_themes:
             self.theme = theme

@@ -23,7 +23,8 @@ from okrtui.screens.tree import NodeRef, TreeScreen
 from store.scoring import kr_progress
 from widgets.chart import HistoryChart
 from widgets.footer import KeyFooter
-from widgets.kpi_panel import BAD, GOOD, KpiGrid, PanelData, card_title, delta_text
+from widgets.kpi_card import BAD, GOOD, PanelData, card_title, delta_text
+from widgets.kpi_panel import KpiGrid
 
 SIZE = (120, 40)
 TODAY = "2026-11-23"

@@ -274,6 +274,7 @@ class ImportFileForm(FormScreen[ImportSource]):
 
     heading = "Import KPI values from CSV (columns kpi,date,value[,note])"
     save_label = "Preview"  # nothing is written until the dry run's report is confirmed
+
     def __init__(self) -> None:
         super().__init__()
         self.files: list[ImportFile] = []

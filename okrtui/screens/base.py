@@ -11,6 +11,7 @@ updates (``okrtui.live``), which also show the "database unavailable" banner.
 """
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -156,10 +157,8 @@ class OkrScreen(Screen[T]):
             if not worker.is_cancelled and self.is_attached:
                 callback()
 
-        try:
+        with suppress(RuntimeError):  # the app stopped while the read ran
             self.app.call_from_thread(on_loop)
-        except RuntimeError:  # the app stopped while the read ran
-            pass
 
     def load_failed(self, exc: Exception) -> None:
         """A read failed: say so, and have the live updates ask again soon."""

@@ -80,8 +80,12 @@ async def check_in_flow(
                 return None
         entry, pending = pending, None
         try:
-            return await off_loop(node, partial(write_check_in, app.db, app.username,
-                                                app.thresholds, kr.id, entry, correcting))
+            return await off_loop(
+                node,
+                partial(
+                    write_check_in, app.db, app.username, app.thresholds, kr.id, entry, correcting
+                ),
+            )
         except FarOutside as exc:
             if await app.push_screen_wait(ConfirmDialog(far_question(exc.reason), "Record")):
                 pending = replace(entry, confirmed=True)

@@ -45,9 +45,14 @@ async def objective_flow(
 
     return await edit_until_saved(
         node,
-        lambda draft, error: ObjectiveModal(username=app.username, parent=parent,
-                                            existing=existing, holds=holds, draft=draft,
-                                            error=error),
+        lambda draft, error: ObjectiveModal(
+            username=app.username,
+            parent=parent,
+            existing=existing,
+            holds=holds,
+            draft=draft,
+            error=error,
+        ),
         write,
     )
 
@@ -74,8 +79,9 @@ async def key_result_flow(
 
     return await edit_until_saved(
         node,
-        lambda draft, error: KrModal(objective=objective, kpis=kpis, existing=existing,
-                                     draft=draft, error=error),
+        lambda draft, error: KrModal(
+            objective=objective, kpis=kpis, existing=existing, draft=draft, error=error
+        ),
         write,
     )
 

@@ -26,7 +26,7 @@ from store.queries import kpi_panels
 from store.scoring import format_number, format_percent, kpi_health, status_label
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
-from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
+from widgets.kpi_card import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
 from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
 

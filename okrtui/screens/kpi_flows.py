@@ -41,8 +41,9 @@ async def record_value_flow(node: DOMNode, panel: KpiPanel) -> bool:
 
     saved = await edit_until_saved(
         node,
-        lambda draft, error: RecordValueForm(panel, db=app.db, today=app.today(), draft=draft,
-                                             error=error),
+        lambda draft, error: RecordValueForm(
+            panel, db=app.db, today=app.today(), draft=draft, error=error
+        ),
         write,
     )
     if saved is None:
@@ -71,9 +72,14 @@ async def kpi_form_flow(
 
     return await edit_until_saved(
         node,
-        lambda draft, error: KpiForm(username=app.username, panels=panels, existing=existing,
-                                     description=description, draft=draft,
-                                     error=error),
+        lambda draft, error: KpiForm(
+            username=app.username,
+            panels=panels,
+            existing=existing,
+            description=description,
+            draft=draft,
+            error=error,
+        ),
         write,
     )
 

@@ -25,7 +25,8 @@ from store.kpi_queries import KpiLinks, kpi_links, panel_warning
 from store.queries import KpiPanel, kpi_panels
 from store.scoring import kpi_health
 from widgets.footer import KeyFooter
-from widgets.kpi_panel import KpiGrid, PanelData
+from widgets.kpi_card import PanelData
+from widgets.kpi_panel import KpiGrid
 from widgets.text import plain
 from widgets.title import TitleBar
 
