@@ -121,6 +121,9 @@ class OkrApp(App[None]):
     ]
 
     period: reactive[PeriodRow | None] = reactive(None, init=False)
+    database_lost: reactive[bool] = reactive(False, init=False)
+    """Set by the live updates while the database does not answer: the title bar says so
+    until it answers again (a notification alone fades while the outage lasts)."""
 
     def __init__(
         self,
@@ -243,11 +246,16 @@ class OkrApp(App[None]):
     def watch_period(self, period: PeriodRow | None) -> None:
         self.update_subtitle()
 
+    def watch_database_lost(self, lost: bool) -> None:
+        self.update_subtitle()
+
     def update_subtitle(self) -> None:
         name = self.period.name if self.period else "no period"
         who = self.ctx.user.display_name
         user = who if who == self.username else f"{who} ({self.username})"
         self.sub_title = f"{name} · {user}" + (" · demo data" if self.demo else "")
+        if self.database_lost:
+            self.sub_title += " · DATABASE UNAVAILABLE, retrying"
 
     def watch_theme(self, theme: str) -> None:
         """Remember a theme chosen in the app (the user's other settings are kept)."""

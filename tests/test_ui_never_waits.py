@@ -197,3 +197,29 @@ async def test_periods_and_review(make_app, tester_demo_path: Path, slow) -> Non
     stalls.stop()
     assert database.calls and not database.on_loop
     assert stalls.worst < STALL_BUDGET_S, f"the loop stalled {stalls.worst * 1000:.0f} ms"
+
+
+async def test_a_lost_database_shows_in_the_title_until_it_answers(
+    make_app, tester_demo_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the live updates' check fails the title bar says so (a notification fades);
+    when it answers again the title is plain again. Keys answer meanwhile."""
+    from store.watch import ChangeWatcher
+
+    answering = {"now": True}
+
+    def changed(watcher: ChangeWatcher) -> bool:
+        watcher.available = answering["now"]
+        return False
+
+    monkeypatch.setattr(ChangeWatcher, "changed", changed)
+    app: OkrApp = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "UNAVAILABLE" not in app.sub_title
+        answering["now"] = False
+        await until(pilot, lambda: "DATABASE UNAVAILABLE, retrying" in app.sub_title, 5)
+        await key(app, "K", lambda: isinstance(app.screen, KpiScreen))
+        answering["now"] = True
+        await until(pilot, lambda: "UNAVAILABLE" not in app.sub_title, 5)
+        await quits(app, "q")

@@ -15,6 +15,7 @@ panels on screen (50 panel widgets took ≈250 ms to mount, style and lay out).
 
 from typing import ClassVar
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -235,7 +236,8 @@ class KpiGrid(ScrollView, can_focus=True):
             fill = max(inner - 1 - label.cell_len, 0)
             rule = [Segment(across, edge)]
             parts = [Segment(left, edge)]
-            middle = [Segment(label.plain, label.style)] if label.plain else []
+            style = Style.parse(label.style) if isinstance(label.style, str) else label.style
+            middle = [Segment(label.plain, style)] if label.plain else []
             if align_right:
                 parts += [Segment(across * fill, edge), *middle, *rule]
             else:
@@ -276,7 +278,7 @@ class KpiGrid(ScrollView, can_focus=True):
         """The panel's sparkline rows (none for fewer than two values)."""
         if len(data.series) < 2:
             return []
-        background = base.bgcolor
+        background = base.bgcolor or Color.default()
         low = self.get_component_rich_style("kpi-grid--spark-min")
         high = self.get_component_rich_style("kpi-grid--spark-max")
         spark = SparklineRenderable(

@@ -77,11 +77,11 @@ class ToggleField(Static, can_focus=True):
     """A milestone's done / not done, flipped with space or d."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,d", "toggle", "Done/not done"),
+        Binding("space,d", "flip", "Done/not done"),
     ]  # enter bubbles to the panel, which saves
 
-    def __init__(self, done: bool, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, done: bool, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.done = done
 
     def on_mount(self) -> None:
@@ -95,7 +95,7 @@ class ToggleField(Static, can_focus=True):
         self._show()
         self.post_message(self.Toggled())
 
-    def action_toggle(self) -> None:
+    def action_flip(self) -> None:
         self.set_done(not self.done)
 
     def _show(self) -> None:
@@ -124,8 +124,8 @@ class CheckInPanel(Vertical):
     class Submit(Message):
         """The user asked to save (enter, ctrl+s, or the Save button)."""
 
-    def __init__(self, thresholds: Thresholds, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, thresholds: Thresholds, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.thresholds = thresholds
         self.kr: KrRow | None = None
         self.confidence: Confidence | None = None

@@ -264,7 +264,7 @@ class PeriodsScreen(OkrScreen[None]):
     def action_export(self) -> None:
         chosen = self._selected()
         if chosen is not None:
-            self.app.push_screen(ReportScreen(self.okr_app, chosen.period))
+            self.app.push_screen(ReportScreen(chosen.period))
 
     @on(DataTable.RowSelected)
     def _show_in_tree(self) -> None:

@@ -41,7 +41,7 @@ class RollCheckbox(Checkbox):
     (only dimmer when off), so it looked ticked either way."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # a class attribute in Textual
         return "✔" if self.value else " "
 
     def show(self, target: str) -> None:
