@@ -10,7 +10,8 @@ from okrtui.app import OkrApp
 from okrtui.modals.checkin import CheckInForm
 from okrtui.modals.checkin_panel import CheckInPanel, ValueInput
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
-from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
+from okrtui.screens.weekly import WeeklyScreen
+from okrtui.screens.weekly_summary import WeeklySummary
 from store.enums import Kind
 from store.queries import my_key_results
 from store.scoring import far_outside

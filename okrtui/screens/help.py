@@ -29,7 +29,8 @@ def _sections() -> list[tuple[str, list[BindingType]]]:
     from okrtui.screens.periods import PeriodsScreen
     from okrtui.screens.review import ReviewScreen
     from okrtui.screens.tree import HistoryTable, OkrTree, TreeScreen
-    from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
+    from okrtui.screens.weekly import WeeklyScreen
+    from okrtui.screens.weekly_summary import WeeklySummary
     from widgets.kpi_panel import KpiGrid
 
     return [

@@ -17,23 +17,30 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
 
 from okrtui.modals.checkin import far_question
 from okrtui.modals.checkin_panel import CheckInPanel
 from okrtui.modals.dialogs import ConfirmDialog
 from okrtui.screens.base import OkrScreen
 from okrtui.screens.checkin import write_check_in
+from okrtui.screens.weekly_summary import (
+    Change,
+    Moved,
+    WeeklySummary,
+    band_changes,
+    band_snapshot,
+    kr_changes,
+)
 from store.checkins import last_check_in_times
 from store.db import DatabaseError
 from store.enums import Band
 from store.errors import DomainError
-from store.queries import CheckInRow, KrRow, TreeModel, kr_history, load_tree, my_key_results
-from store.scoring import format_percent
+from store.queries import CheckInRow, KrRow, kr_history, load_tree, my_key_results
 from store.service import FarOutside
 from widgets.footer import KeyFooter
-from widgets.text import band_text, plain, truncate
+from widgets.text import plain, truncate
 from widgets.title import TitleBar
 
 
@@ -266,128 +273,3 @@ class WeeklyScreen(OkrScreen[None]):
 
     def _summary_closed(self, _: object) -> None:
         self.dismiss(None)  # not returned: a callback's awaitable would be awaited
-
-
-@dataclass(frozen=True)
-class Change:
-    ref: str
-    title: str
-    old: float | None
-    new: float | None
-    band: Band
-
-
-def kr_changes(items: list[Item], after: TreeModel) -> list[Change]:
-    """Old → new score of every KR checked in during the run.
-
-    The old score is the one read when the run started (``item.kr``).
-    """
-    changes = []
-    for item in items:
-        if item.saved is None:
-            continue
-        new = after.key_result(item.kr.id)
-        changes.append(
-            Change(
-                item.kr.ref,
-                item.kr.title,
-                item.kr.progress,
-                new.progress if new else None,
-                new.band if new else Band.NO_DATA,
-            )
-        )
-    return changes
-
-
-def band_snapshot(model: TreeModel, objective_ids: set[int]) -> dict[int, Band]:
-    """The bands of these objectives and of every objective above them, read now.
-
-    Only these can change band when their KRs are checked in. The read model
-    scores objectives on first use, so reading them here, before any write, is
-    what makes them "before".
-    """
-    bands: dict[int, Band] = {}
-    for oid in objective_ids:
-        current: int | None = oid
-        while current is not None and current not in bands:
-            row = model.objectives.get(current)
-            if row is None:
-                break
-            bands[current] = row.band
-            current = row.parent_id
-    return bands
-
-
-Moved = tuple[str, str, Band, Band]
-"""An objective whose band moved: ref, title, old band, new band."""
-
-
-def band_changes(before: dict[int, Band], after: TreeModel) -> list[Moved]:
-    """Objectives whose band moved: (ref, title, old band, new band), in tree order."""
-    moved = []
-    for _, row in after.walk():
-        old = before.get(row.id)
-        if old is not None and old != row.band:
-            moved.append((row.ref, row.title, old, row.band))
-    return moved
-
-
-class WeeklySummary(OkrScreen[None]):
-    """What this week's check-ins changed: KR scores, and objectives that changed band."""
-
-    GUIDED = True
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Done", id="weekly_done"),
-    ]
-
-    def __init__(self, changes: list[Change], moved: list[Moved], skipped: list[str]) -> None:
-        super().__init__()
-        self.changes = changes
-        self.moved = moved
-        self.skipped = skipped
-
-    def compose(self) -> ComposeResult:
-        yield TitleBar()
-        with Vertical(id="wk-summary"):
-            yield Static(id="wk-summary-head")
-            table: DataTable[object] = DataTable(
-                id="wk-krs", cursor_type="none", zebra_stripes=True
-            )
-            table.can_focus = False  # enter and escape close the summary
-            yield table
-            yield Static(id="wk-moved")
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        head = Text.assemble(
-            ("Weekly check-in done", "bold"),
-            f"  · {len(self.changes)} key result(s) checked in",
-            f" · {len(self.skipped)} skipped" if self.skipped else "",
-        )
-        self.query_one("#wk-summary-head", Static).update(head)
-        table = self.query_one("#wk-krs", DataTable)
-        table.add_columns("KR", "Title", "Score before", "Score now", "Band")
-        for change in self.changes:
-            table.add_row(
-                change.ref,
-                plain(truncate(change.title, 50)),
-                format_percent(change.old),
-                Text(format_percent(change.new), "bold"),
-                band_text(change.band),
-            )
-        moved = Text("\nObjectives whose status changed\n", "bold")
-        if not self.moved:
-            moved.append("none: every objective kept its band\n", "dim")
-        for ref, title, old, new in self.moved:
-            moved.append(f"{ref}  ")
-            moved.append_text(plain(truncate(title, 50)))
-            moved.append("  ")
-            moved.append_text(band_text(old))
-            moved.append(" → ")
-            moved.append_text(band_text(new))
-            moved.append("\n")
-        self.query_one("#wk-moved", Static).update(moved)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
