@@ -34,6 +34,7 @@ class CheckInForm(FitsScreen[Entry | None]):
     """Check in one KR, or correct one of its check-ins (``existing``); escape: None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = ""  # none: on_mount focuses the value, and keys typed ahead wait for it
 
     def __init__(
         self,

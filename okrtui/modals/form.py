@@ -34,7 +34,7 @@ class FormScreen(FitsScreen[D | None], Generic[D]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
     ]
-    AUTO_FOCUS = None  # on_mount focuses the first field: until then keys are held for it
+    AUTO_FOCUS = ""  # none: on_mount focuses the first field, and keys typed ahead wait for it
     heading = "Form"
     save_label = "Save"  # what the primary button says (e.g. "Preview" before an import)
 

@@ -69,6 +69,12 @@ async def edit_until_saved(
             error = str(exc)
 
 
+class KeySink(Widget, can_focus=True):
+    """Nothing to see: it holds the focus so that keys sent to a screen reach the screen."""
+
+    DEFAULT_CSS = "KeySink { height: 0; }"
+
+
 class SaveFlow(ModalScreen[R | None]):
     """Runs ``flow(self)`` (a modal, then its write) and dismisses with its result.
 
@@ -78,7 +84,7 @@ class SaveFlow(ModalScreen[R | None]):
     typist's keys to the screen on top) are held and sent on to the form.
     """
 
-    DEFAULT_CSS = "SaveFlow { background: transparent; } SaveFlow > Widget { height: 0; }"
+    DEFAULT_CSS = "SaveFlow { background: transparent; }"
 
     def __init__(self, flow: Callable[[DOMNode], Awaitable[R | None]]) -> None:
         super().__init__()
@@ -86,11 +92,9 @@ class SaveFlow(ModalScreen[R | None]):
         self.held: list[events.Key] = []
 
     def compose(self) -> ComposeResult:
-        yield Widget()  # focusable: keys replayed to this screen reach on_key
+        yield KeySink()  # focused as the screen appears: keys replayed to it reach on_key
 
     def on_mount(self) -> None:
-        self.query_one(Widget).can_focus = True
-        self.query_one(Widget).focus()
         self._run()
 
     @work(group="save-flow")
