@@ -90,6 +90,7 @@ class SaveFlow(ModalScreen[R | None]):
         super().__init__()
         self.flow = flow
         self.held: list[events.Key] = []
+        self.holding = True  # until the form is first up; then keys work as anywhere
 
     def compose(self) -> ComposeResult:
         yield KeySink()  # focused as the screen appears: keys replayed to it reach on_key
@@ -102,13 +103,15 @@ class SaveFlow(ModalScreen[R | None]):
         self.dismiss(await self.flow(self))
 
     def on_key(self, event: events.Key) -> None:
+        if not self.holding:
+            return
         self.held.append(events.Key(event.key, event.character))
         event.stop()
         event.prevent_default()
 
     def on_screen_suspend(self) -> None:
         """The form is up: send it the keys typed before, once it has focused its field."""
-        held, self.held = self.held, []
+        held, self.held, self.holding = self.held, [], False
         if held:
             self.app.call_after_refresh(self._replay, held)
 
