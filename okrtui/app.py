@@ -1,6 +1,9 @@
 """OkrApp: the Textual application shell (screens, global keys, palette, theme)."""
 
+import asyncio
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import PurePath
 from typing import Any, ClassVar
@@ -61,6 +64,35 @@ def _warm_up_imports() -> None:
     threading.Thread(target=run, name="okrtui-warm-up", daemon=True).start()
 
 
+class StoreThreads(ThreadPoolExecutor):
+    """The event loop's default executor, which runs Textual's thread workers: one daemon
+    thread per call.
+
+    asyncio's own pool is joined when the loop closes and again at interpreter exit, so
+    quitting while a store call waited on a stalled server waited for it too (up to the
+    driver's time limit). A daemon thread is abandoned instead: an unfinished write is
+    rolled back by the database (SQLite's journal, the server's closed session). A
+    ``ThreadPoolExecutor`` only because asyncio accepts no other; its pool is never used.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever awaits the future
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="okrtui-store", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to join: the threads are daemons."""
+
+
 def _kpi_screen() -> Screen[None]:
     from okrtui.screens.kpis import KpiScreen
 
@@ -80,7 +112,7 @@ class OkrApp(App[None]):
     }
 
     COMMANDS = App.COMMANDS | {_okr_commands}
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["okrtui.tcss", "kpis.tcss"]  # kpis: KPI screens
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/okrtui.tcss", "styles/kpis.tcss"]
     TITLE = "okrtui"
     ENABLE_COMMAND_PALETTE = True
 
@@ -96,6 +128,9 @@ class OkrApp(App[None]):
     ]
 
     period: reactive[PeriodRow | None] = reactive(None, init=False)
+    database_lost: reactive[bool] = reactive(False, init=False)
+    """Set by the live updates while the database does not answer: the title bar says so
+    until it answers again (a notification alone fades while the outage lasts)."""
 
     def __init__(
         self,
@@ -118,6 +153,7 @@ class OkrApp(App[None]):
         self._theme_ready = False
 
     def on_mount(self) -> None:
+        asyncio.get_running_loop().set_default_executor(StoreThreads())
         theme = self.ctx.settings.ui.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -217,11 +253,16 @@ class OkrApp(App[None]):
     def watch_period(self, period: PeriodRow | None) -> None:
         self.update_subtitle()
 
+    def watch_database_lost(self, lost: bool) -> None:
+        self.update_subtitle()
+
     def update_subtitle(self) -> None:
         name = self.period.name if self.period else "no period"
         who = self.ctx.user.display_name
         user = who if who == self.username else f"{who} ({self.username})"
         self.sub_title = f"{name} · {user}" + (" · demo data" if self.demo else "")
+        if self.database_lost:
+            self.sub_title += " · DATABASE UNAVAILABLE, retrying"
 
     def watch_theme(self, theme: str) -> None:
         """Remember a theme chosen in the app (the user's other settings are kept)."""

@@ -6,15 +6,20 @@ posts :class:`DatabaseChanged` to every screen of the current mode; a screen tha
 data handles it by re-reading from its usual query while keeping its cursor, expansions
 and any open form. Screens of other modes re-read when they are shown again. When the
 check fails (a stopped server, a vanished file) the user is told "database unavailable,
-retrying"; when it succeeds again every screen re-reads.
+retrying" (a notification, and the title bar until it answers); when it succeeds again
+every screen re-reads.
 """
 
-from textual.app import App
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 from textual.timer import Timer
 
 from store.db.database import Database
 from store.db.watch import ChangeWatcher
+
+if TYPE_CHECKING:
+    from okrtui.app import OkrApp
 
 POLL_SECONDS = 1.0
 MAX_RETRIES = 5  # re-reads asked again after a failure, per commit (LiveUpdates.again)
@@ -27,7 +32,7 @@ class DatabaseChanged(Message):
 class LiveUpdates:
     """The poll timer and its watcher; ``stop()`` releases the watcher's connection."""
 
-    def __init__(self, app: App[None], db: Database, interval: float = POLL_SECONDS) -> None:
+    def __init__(self, app: "OkrApp", db: Database, interval: float = POLL_SECONDS) -> None:
         self._app = app
         self._watcher = ChangeWatcher(db)
         self._again = False
@@ -69,6 +74,7 @@ class LiveUpdates:
         self._checking = False
         if available != self.available:
             self.available = available
+            self._app.database_lost = not available
             if available:
                 self._app.notify("the database is reachable again", title="Database back")
                 changed = True  # whatever failed while it was away is read again now

@@ -61,13 +61,23 @@ def notifications(app: App[Any]) -> list[str]:
     return told
 
 
+DIALOG_GROUPS = ("dialog", "save-flow")
+
+
 async def settle(pilot: Pilot) -> None:
     """Until the app's reading workers are done and their messages handled (a worker's
     answer may start another: the tree's rows, then the detail pane). A dialog flow's
-    worker runs as long as its dialog is open: it is not waited for."""
+    worker runs as long as its dialog is open: it is not waited for, nor is any other
+    flow (an async worker awaiting a form); the store runs in thread workers, and those
+    are what is waited for. (Textual 8.2 says which a worker is only in the private
+    ``_thread_worker``; this is a test helper, not the app.)"""
     app = pilot.app
     for _ in range(10):
-        busy = [w for w in app.workers if w.is_running and w.group != "dialog"]
+        busy = [
+            w
+            for w in app.workers
+            if w.is_running and w.group not in DIALOG_GROUPS and getattr(w, "_thread_worker", True)
+        ]
         if not busy:
             break
         await app.workers.wait_for_complete(busy)

@@ -7,9 +7,11 @@ from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
 from okrtui.app import OkrApp
-from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
+from okrtui.modals.checkin import CheckInForm
+from okrtui.modals.checkin_panel import CheckInPanel, ValueInput
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
-from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
+from okrtui.screens.weekly import WeeklyScreen
+from okrtui.screens.weekly_summary import WeeklySummary
 from store.domain.scoring import far_outside
 from store.model.enums import Kind
 from store.queries import my_key_results
@@ -310,7 +312,7 @@ async def test_closed_period_is_read_only_in_the_tree(make_app, tester_demo_path
 
 async def test_a_value_far_outside_the_range_asks_first(make_app, tester_demo_path: Path) -> None:
     """Finding 10: an extra zero or a stray minus is not saved without a confirmation."""
-    from okrtui.screens.dialogs import ConfirmDialog
+    from okrtui.modals.dialogs import ConfirmDialog
 
     app: OkrApp = make_app(tester_demo_path)
     before = check_ins(tester_demo_path, 22)
@@ -342,7 +344,7 @@ async def test_the_weekly_run_asks_before_a_value_far_outside_the_range(
     make_app, tester_demo_path: Path
 ) -> None:
     """As the check-in form does: no "Confirm to record it anyway" with no way to confirm."""
-    from okrtui.screens.dialogs import ConfirmDialog
+    from okrtui.modals.dialogs import ConfirmDialog
 
     app: OkrApp = make_app(tester_demo_path)
     start = rows(tester_demo_path, "SELECT max(id) FROM check_in")[0][0]

@@ -12,7 +12,8 @@ from screen_helpers import dump, settle, text_of
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
-from okrtui.screens.checkin import CheckInForm, CheckInPanel, ValueInput
+from okrtui.modals.checkin import CheckInForm
+from okrtui.modals.checkin_panel import CheckInPanel, ValueInput
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import open_database
 from store.queries import default_period, load_tree

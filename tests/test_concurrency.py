@@ -305,7 +305,7 @@ async def test_app_keeps_running_when_a_write_fails(make_app, tester_demo_path: 
     from sqlalchemy import event
     from textual.widgets import Input, Static
 
-    from okrtui.screens.forms import ObjectiveForm
+    from okrtui.modals.objective_form import ObjectiveForm
     from okrtui.screens.tree import TreeScreen
 
     app = make_app(tester_demo_path)

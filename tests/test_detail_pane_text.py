@@ -6,7 +6,7 @@ from screen_helpers import settle
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from okrtui.screens.dialogs import NoteViewer
+from okrtui.modals.dialogs import NoteViewer
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from store.db.database import open_database
 from store.queries import default_period, load_tree

@@ -11,7 +11,7 @@ from screen_helpers import palette
 
 from okrtui import commands
 from okrtui.app import OkrApp
-from okrtui.screens.checkin import CheckInForm
+from okrtui.modals.checkin import CheckInForm
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import Database
 from store.queries import default_period, load_tree

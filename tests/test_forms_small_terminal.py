@@ -13,10 +13,11 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button
 
-from okrtui.screens.checkin import CheckInForm
-from okrtui.screens.forms import KeyResultForm, ObjectiveForm
-from okrtui.screens.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
-from okrtui.screens.kpi_import import ImportReportDialog
+from okrtui.modals.checkin import CheckInForm
+from okrtui.modals.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
+from okrtui.modals.kpi_import import ImportReportDialog
+from okrtui.modals.kr_form import KeyResultForm
+from okrtui.modals.objective_form import ObjectiveForm
 from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.periods import NewPeriodForm, PeriodsScreen
 from okrtui.screens.tree import NodeRef, TreeScreen

@@ -12,8 +12,8 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from okrtui.screens.dialogs import PickDialog
-from okrtui.screens.forms import ObjectiveForm
+from okrtui.modals.dialogs import PickDialog
+from okrtui.modals.objective_form import ObjectiveForm
 from okrtui.screens.tree import TreeScreen
 
 CHARACTERS = {"space": " ", "tab": None}

@@ -14,16 +14,17 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from okrtui.app import OkrApp
-from okrtui.screens.dialogs import ConfirmDialog, PickDialog
+from okrtui.modals.dialogs import ConfirmDialog, PickDialog
+from okrtui.modals.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
+from okrtui.modals.kpi_import import ImportReportDialog
 from okrtui.screens.kpi_detail import KpiDetailScreen
-from okrtui.screens.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
-from okrtui.screens.kpi_import import ImportReportDialog
 from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.domain.scoring import kr_progress
 from widgets.chart import HistoryChart
 from widgets.footer import KeyFooter
-from widgets.kpi_panel import BAD, GOOD, KpiGrid, PanelData, card_title, delta_text
+from widgets.kpi_card import BAD, GOOD, PanelData, card_title, delta_text
+from widgets.kpi_panel import KpiGrid
 
 SIZE = (120, 40)
 TODAY = "2026-11-23"
@@ -453,7 +454,10 @@ async def test_editing_a_kpi_someone_else_owns_is_refused_in_the_form(make_app, 
         await typing(pilot, "0")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is form
+        # The store refused: the form is open again with what was typed, and says why.
+        form = app.screen
+        assert isinstance(form, KpiForm)
+        assert form.query_one("#target", Input).value.endswith("0")
         assert "may not change" in text_of(form.query_one("#error", Static).content)
         await pilot.press("escape")
     assert dump(tester_demo_path) == before

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from okrtui.app import OkrApp
-from okrtui.screens.forms import ObjectiveForm
+from okrtui.modals.objective_form import ObjectiveForm
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import Database, open_database
 from store.db.watch import ChangeWatcher

@@ -10,7 +10,7 @@ from pathlib import Path
 from screen_helpers import rows, text_of
 from textual.widgets import Static
 
-from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.modals.dialogs import ConfirmDialog
 from okrtui.screens.tree import OkrTree, TreeScreen
 from widgets.footer import KeyFooter
 

@@ -6,7 +6,7 @@ from screen_helpers import palette
 from textual.widgets import Input
 
 from okrtui.app import OkrApp
-from okrtui.screens.checkin import CheckInForm
+from okrtui.modals.checkin import CheckInForm
 from okrtui.screens.tree import NodeRef, TreeScreen
 from okrtui.screens.weekly import WeeklyScreen
 

@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Static, TextArea
 
 from okrtui.app import OkrApp
-from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.modals.dialogs import ConfirmDialog
 from okrtui.screens.periods import NewPeriodForm, PeriodsScreen
 from okrtui.screens.report_view import ReportScreen
 from okrtui.screens.review import ReviewScreen
@@ -72,7 +72,7 @@ async def test_close_a_period_with_a_roll_over_through_the_keys(make_app, tester
         await pilot.pause()
         review = app.screen
         assert isinstance(review, ReviewScreen)
-        assert review.items[0][1].ref == "O-6"
+        assert review.items[0].row.ref == "O-6"
         assert review.query_one("#review-grade", Input).value == "0.61"  # its score
         # O-6: grade 0.65, a note, roll it over
         await pilot.press("backspace", "backspace", "backspace", "backspace", *"0.65", "enter")
@@ -81,12 +81,12 @@ async def test_close_a_period_with_a_roll_over_through_the_keys(make_app, tester
         await pilot.press("pagedown")
         await pilot.pause()
         # O-8 (84%, unfinished): roll it over too, keeping its proposed grade
-        assert review.items[review.index][1].ref == "O-8"
+        assert review.items[review.index].row.ref == "O-8"
         await pilot.press("ctrl+r", "pagedown")
         # O-15: a grade out of range is refused where it is typed, nothing moves on
         await pilot.press("backspace", "backspace", "backspace", "backspace", "2", "pagedown")
         await pilot.pause()
-        assert review.items[review.index][1].ref == "O-15"
+        assert review.items[review.index].row.ref == "O-15"
         assert "between 0.0 and 1.0" in text_of(review.query_one("#review-error", Static))
         await pilot.press("backspace", *"0.5")
         await pilot.press("ctrl+s")  # to the summary: the rest keep their proposed grades

@@ -8,7 +8,7 @@ from screen_helpers import dump
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.modals.dialogs import ConfirmDialog
 from okrtui.screens.periods import PeriodsScreen
 from okrtui.screens.review import ReviewScreen, RollCheckbox
 

@@ -11,7 +11,7 @@ from screen_helpers import settle
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from okrtui.screens.kpi_import import ImportReportDialog
+from okrtui.modals.kpi_import import ImportReportDialog
 from okrtui.screens.tree import NodeRef, TreeScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

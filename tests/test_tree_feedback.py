@@ -6,7 +6,7 @@ from pathlib import Path
 from screen_helpers import dump, notifications, text_of, typing
 from textual.widgets import Static
 
-from okrtui.screens.dialogs import PickDialog
+from okrtui.modals.dialogs import PickDialog
 from okrtui.screens.tree import TreeScreen
 
 SIZE = (120, 40)

@@ -9,8 +9,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from okrtui.app import OkrApp
-from okrtui.screens.dialogs import ConfirmDialog, PickDialog
-from okrtui.screens.forms import KeyResultForm, ObjectiveForm
+from okrtui.modals.dialogs import ConfirmDialog, PickDialog
+from okrtui.modals.kr_form import KeyResultForm
+from okrtui.modals.objective_form import ObjectiveForm
 from okrtui.screens.help import HelpScreen
 from okrtui.screens.tree import NodeRef, OkrTree, TreeScreen
 

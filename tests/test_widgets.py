@@ -7,7 +7,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 
 from widgets.footer import ESSENTIAL, FooterItem, KeyFooter, fitting
-from widgets.kpi_panel import KpiGrid, PanelData
+from widgets.kpi_card import PanelData
+from widgets.kpi_panel import KpiGrid
 from widgets.title import TitleBar
 
 # --------------------------------------------------------------------------- footer
@@ -268,7 +269,7 @@ def test_the_sparkline_keeps_the_newest_value_as_its_own_bar() -> None:
     from rich.console import Console
     from textual.renderables.sparkline import Sparkline as SparklineRenderable
 
-    from widgets.kpi_panel import spark_buckets
+    from widgets.kpi_card import spark_buckets
 
     series = [2.0 + i * 0.01 for i in range(24)] + [2.06, 1.8]
     assert len(series) == 26
@@ -323,7 +324,7 @@ async def test_the_chart_draws_no_legend_over_its_plot() -> None:
 
 def test_a_change_of_one_reads_in_the_singular() -> None:
     """Issue 16 item 17: "▼ 1 days"."""
-    from widgets.kpi_panel import delta_text
+    from widgets.kpi_card import delta_text
 
     one = panel(1, "DSO", value=36.0, previous=37.0, unit="days")
     assert delta_text(one).plain.startswith("▼ 1 day ")

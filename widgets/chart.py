@@ -57,7 +57,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     magnitude = 10 ** _floor_log10(raw)
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = _ceil_div(low, step) * step
-    ticks = []
+    ticks: list[float] = []
     tick = first
     while tick <= high + step * 1e-9 and len(ticks) < 50:
         ticks.append(round(tick, 12))

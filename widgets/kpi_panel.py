@@ -1,7 +1,8 @@
-"""A KPI dashboard panel: name, latest value, good/bad delta, target, sparkline, health.
+"""The KPI dashboard's grid of panels: name, latest value, good/bad delta, target,
+sparkline, health.
 
-Presentational only: it takes a :class:`PanelData` of plain values (no database
-access) and draws it; the screen decides what the values are. The border colour
+Presentational only: it takes :class:`~widgets.kpi_card.PanelData` of plain values (no
+database access) and draws them; the screen decides what the values are. The border colour
 is the KPI's health from its thresholds (green / amber / red, grey without
 thresholds), the delta arrow is coloured by whether the move is good for the
 KPI's direction, and ``⚠`` in the title marks an early warning.
@@ -12,10 +13,9 @@ panel: a dashboard of 50 panels then opens in one layout pass and draws only the
 panels on screen (50 panel widgets took ≈250 ms to mount, style and lay out).
 """
 
-from dataclasses import dataclass
-from datetime import date
 from typing import ClassVar
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -28,106 +28,17 @@ from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.domain.kpi_rules import kpi_delta_is_good
-from store.format import format_number
-from store.model.enums import KpiDirection
-from widgets.text import plain, truncate
-
-HEALTH = ("green", "amber", "red", "none")
-HEALTH_LABEL = {"green": "● good", "amber": "● watch", "red": "● bad", "none": ""}
-GOOD, BAD, NEUTRAL = "#5fd75f", "#ff5f5f", "dim"
-HEALTH_STYLE = {"green": GOOD, "amber": "#ffaf00", "red": BAD, "none": NEUTRAL}
-
-
-@dataclass(frozen=True)
-class PanelData:
-    """What one panel shows, as plain values.
-
-    ``series`` is what the sparkline draws (oldest first): the caller caps it, the
-    sparkline never drops points by itself.
-    """
-
-    key: int
-    name: str
-    unit: str = ""
-    value: float | None = None
-    observed_on: date | None = None
-    previous: float | None = None
-    direction: KpiDirection = KpiDirection.HIGHER
-    target: float | None = None
-    health: str = "none"
-    series: tuple[float, ...] = ()
-    caption: str = ""
-    warning: str | None = None
-    archived: bool = False
-
-
-def spark_buckets(series: list[float], width: int) -> list[float]:
-    """``series`` fitted into ``width`` bars, bucketed from the newest value backwards.
-
-    Textual's sparkline buckets from the oldest value and shows each bucket's maximum: 26
-    values in 25 columns merged the last two, so churn falling 2.06 → 1.8 drew a last bar
-    that rose. Here the newest value is always its own bar; older values share bars (their
-    mean), the oldest buckets taking the remainder.
-    """
-    if width < 2 or len(series) <= width:
-        return series
-    older, buckets = series[:-1], width - 1
-    base, extra = divmod(len(older), buckets)
-    bars: list[float] = []
-    start = 0
-    for index in range(buckets):
-        size = base + (1 if index < extra else 0)
-        chunk = older[start : start + size]
-        bars.append(sum(chunk) / len(chunk))
-        start += size
-    return [*bars, series[-1]]
-
-
-def delta_text(data: PanelData) -> Text:
-    """``▲ $8.2K +0.9%`` coloured by whether the move is good for this KPI."""
-    if data.value is None:
-        return Text("no values yet", NEUTRAL)
-    if data.previous is None:
-        return Text("first value", NEUTRAL)
-    change = data.value - data.previous
-    if change == 0:
-        return Text("= no change", NEUTRAL)
-    good = kpi_delta_is_good(data.direction, data.previous, data.value)
-    style = NEUTRAL if good is None else (GOOD if good else BAD)
-    arrow = "▲" if change > 0 else "▼"
-    amount = format_number(abs(change), data.unit)
-    if amount.startswith("1 ") and amount.endswith("s") and amount[2:].isalpha():
-        amount = amount[:-1]  # "▼ 1 day", not "▼ 1 days"
-    text = f"{arrow} {amount}"
-    if data.previous != 0 and data.unit.strip() != "%":
-        text += f"  {change / abs(data.previous):+.1%}"
-    return Text(text, style)
-
-
-def body_text(data: PanelData, width: int) -> tuple[Text, Text, Text]:
-    """The three text lines of a panel for an inner ``width``."""
-    value = Text(format_number(data.value, data.unit), "bold")
-    when = f"{data.observed_on}" if data.observed_on else ""
-    gap = max(width - len(value) - len(when), 2)
-    first = Text.assemble(value, " " * gap, (when, "dim"))
-    target = (
-        Text.assemble(("target ", "dim"), format_number(data.target, data.unit))
-        if data.target is not None
-        else Text("no target", "dim")
-    )
-    if data.archived:
-        target.append("  archived", "italic dim")
-    return first, delta_text(data), target
-
-
-def card_title(data: PanelData) -> str:
-    """The panel's title as drawn in its top border (user text, never markup)."""
-    return ("⚠ " if data.warning else "") + truncate(plain(data.name).plain, 40)
-
-
-ROUND = ("╭", "─", "╮", "│", "╰", "╯")
-HEAVY = ("┏", "━", "┓", "┃", "┗", "┛")
+from widgets.kpi_card import (
+    HEALTH_LABEL,
+    HEALTH_STYLE,
+    HEAVY,
+    ROUND,
+    PanelData,
+    body_text,
+    card_title,
+    spark_buckets,
+)
+from widgets.text import plain
 
 
 class KpiGrid(ScrollView, can_focus=True):
@@ -325,7 +236,8 @@ class KpiGrid(ScrollView, can_focus=True):
             fill = max(inner - 1 - label.cell_len, 0)
             rule = [Segment(across, edge)]
             parts = [Segment(left, edge)]
-            middle = [Segment(label.plain, label.style)] if label.plain else []
+            style = Style.parse(label.style) if isinstance(label.style, str) else label.style
+            middle = [Segment(label.plain, style)] if label.plain else []
             if align_right:
                 parts += [Segment(across * fill, edge), *middle, *rule]
             else:
@@ -366,7 +278,7 @@ class KpiGrid(ScrollView, can_focus=True):
         """The panel's sparkline rows (none for fewer than two values)."""
         if len(data.series) < 2:
             return []
-        background = base.bgcolor
+        background = base.bgcolor or Color.default()
         low = self.get_component_rich_style("kpi-grid--spark-min")
         high = self.get_component_rich_style("kpi-grid--spark-max")
         spark = SparklineRenderable(

@@ -1,431 +1,106 @@
-"""The check-in panel, and the modal that puts it on any key result.
+"""Checking in from a screen: the check-in form, then the write off the event loop.
 
-The same panel drives the guided weekly check-in (``weekly.py``), so both
-behave alike: the value is prefilled with the last one and selected (typing
-replaces it), ``enter`` saves, ``down`` (or ``tab`` in the modal) moves to the
-confidence (``g``/``a``/``r`` or left/right) and on to the note (``n`` from the
-confidence jumps there), and what the score and band will become is shown as you type.
+The form (``okrtui.modals.checkin``) returns what was entered; :func:`check_in_flow`
+saves it in a thread worker, asks again when the store finds the value far outside
+the KR's range (it may know a newer range than the screen showed), and opens the form
+again with the entry and the refusal when the store refuses it.
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.widgets import Button, Input, Label, Sparkline, Static, TextArea
+from textual.dom import DOMNode
+from textual.screen import Screen
 
-from okrtui.screens.dialogs import ConfirmDialog, FitsScreen
-from okrtui.screens.format import CONFIDENCE_TEXT, local_time
-from okrtui.screens.labels import current_value
+from okrtui.modals.checkin import CheckInForm as CheckInModal
+from okrtui.modals.checkin import Entry, far_question
+from okrtui.modals.dialogs import ConfirmDialog
+from okrtui.screens.base import SaveFlow, off_loop
 from store.db.database import Database
-from store.domain.scoring import Thresholds, band, far_outside, kr_progress
-from store.errors import DatabaseError, DomainError, FarOutside
-from store.format import format_number, format_percent
-from store.model.enums import Confidence, Kind
+from store.domain.scoring import Thresholds
+from store.errors import DatabaseError, DomainError
 from store.rows import CheckInRow, KrRow
-from store.write.checkins import check_in, validate_check_in_value
-from store.write.corrections import correct_check_in
-from widgets.footer import KeyFooter
-from widgets.text import band_text, plain
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
 
-CONFIDENCE_KEYS = {"g": Confidence.ON_TRACK, "a": Confidence.AT_RISK, "r": Confidence.OFF_TRACK}
+
+def write_check_in(
+    db: Database,
+    user: str,
+    thresholds: Thresholds,
+    kr_id: int,
+    entry: Entry,
+    correcting: int | None = None,
+) -> int:
+    """Save ``entry``: a new check-in of ``kr_id``, or a correction of check-in
+    ``correcting``; the check-in's id. Raises what the store raises (``FarOutside`` for a
+    value far outside the range unless ``entry.confirmed``); run it off the event loop."""
+    from store.write.checkins import check_in
+    from store.write.corrections import correct_check_in
+
+    if correcting is not None:
+        value = {} if entry.value is None else {"value": entry.value}
+        correct_check_in(
+            db, user, correcting, confidence=entry.confidence, note=entry.note,
+            confirmed=entry.confirmed, **value,
+        )  # fmt: skip
+        return correcting
+    return check_in(
+        db, user, kr_id, entry.value, confidence=entry.confidence, note=entry.note,
+        thresholds=thresholds, confirmed=entry.confirmed,
+    ).check_in_id  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What the user entered: a value (None for a KPI-driven KR), a confidence, a note."""
+async def check_in_flow(
+    node: DOMNode,
+    kr: KrRow,
+    objective: str,
+    history: list[CheckInRow],
+    existing: CheckInRow | None = None,
+) -> int | None:
+    """Check ``kr`` in (or correct ``existing``) through the form; the saved check-in's id,
+    or None when the user cancelled. Call from an async worker of ``node``."""
+    from store.errors import FarOutside
 
-    value: float | None
-    confidence: Confidence | None
-    note: str
-
-
-class ValueInput(Input):
-    """The number field: every key typed here is text, so ``abc`` reads "not a number"
-    (letters used to act as confidence keys here: ``abc`` set "at risk" and left ``bc``, and
-    the ``n`` of ``nan`` jumped into the note). The confidence has its own field, next on tab.
-    """
-
-
-class ConfidenceField(Static, can_focus=True):
-    """The confidence, chosen with g/a/r (the panel's keys) or left/right; enter saves."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "step(-1)", "Previous", show=False),
-        Binding("right", "step(1)", "Next", show=False),
-    ]
-
-    def action_step(self, step: int) -> None:
-        panel = next(a for a in self.ancestors if isinstance(a, CheckInPanel))
-        order = list(CONFIDENCE_KEYS.values())
-        index = order.index(panel.confidence) + step if panel.confidence in order else 0
-        panel.confidence = order[index % len(order)]
-        panel._show_confidence()
-
-
-class ToggleField(Static, can_focus=True):
-    """A milestone's done / not done, flipped with space or d."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,d", "toggle", "Done/not done"),
-    ]  # enter bubbles to the panel, which saves
-
-    def __init__(self, done: bool, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.done = done
-
-    def on_mount(self) -> None:
-        self._show()
-
-    class Toggled(Message):
-        """The milestone was flipped (the panel updates its preview)."""
-
-    def set_done(self, done: bool) -> None:
-        self.done = done
-        self._show()
-        self.post_message(self.Toggled())
-
-    def action_toggle(self) -> None:
-        self.set_done(not self.done)
-
-    def _show(self) -> None:
-        mark = ("☑ done", "bold #5fd75f") if self.done else ("☐ not done", "bold")
-        self.update(Text.assemble(mark, ("   space toggles", "dim")))
-
-
-class FixedField(Static, can_focus=True):
-    """A KPI-driven KR's value: shown, not typed; enter (bubbling to the panel) still saves."""
-
-
-class CheckInPanel(Vertical):
-    """Value, confidence and note for one KR, with the score it would give."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Save", key_display="⏎"),
-        Binding("g", "confidence('g')", "On track", show=False),  # not typed in the value
-        Binding("a", "confidence('a')", "At risk", show=False),
-        Binding("r", "confidence('r')", "Off track", show=False),
-        Binding("n", "note", "Note"),
-        Binding("down", "move(1)", "Next field", show=False),  # value → confidence → note
-        Binding("up", "move(-1)", "Previous field", show=False),
-        Binding("ctrl+s", "submit", "Save", show=False),
-    ]
-
-    class Submit(Message):
-        """The user asked to save (enter, ctrl+s, or the Save button)."""
-
-    def __init__(self, thresholds: Thresholds, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.thresholds = thresholds
-        self.kr: KrRow | None = None
-        self.confidence: Confidence | None = None
-        self.tried = False  # a save was tried: an empty value is now an error, not a hint
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="ci-heading")
-        yield Static(id="ci-facts")
-        yield Sparkline([], id="ci-spark")
-        yield Label("New value", id="ci-value-label", classes="field-label")
-        yield ValueInput(id="ci-value", classes="field")
-        yield ToggleField(False, id="ci-toggle", classes="field")
-        yield FixedField(id="ci-fixed", classes="field")
-        yield Static(id="ci-preview")
-        yield ConfidenceField(id="ci-confidence", classes="field")
-        yield Label("Note  (n)", classes="field-label")
-        yield TextArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
-
-    def load(
-        self,
-        kr: KrRow,
-        objective: str,
-        history: list[CheckInRow],
-        sparkline_length: int,
-        existing: CheckInRow | None = None,
-    ) -> None:
-        """Show ``kr``; prefill from ``existing`` (a correction) or the last check-in."""
-        self.kr = kr
-        self.tried = False
-        last = history[-1] if history else None
-        source = existing or last
-        self.confidence = source.confidence if source else None
-        verb = "Correct the check-in of" if existing else "Check in"
-        self.query_one("#ci-heading", Static).update(
-            Text.assemble(
-                (f"{verb} {kr.ref}  ", "bold"),
-                plain(kr.title, style="bold"),
-                ("\nof ", "dim"),
-                plain(objective, style="dim"),
-            )
-        )
-        self.query_one("#ci-facts", Static).update(self._facts(kr, last))
-        spark = self.query_one("#ci-spark", Sparkline)
-        spark.data = [r.value for r in history][-sparkline_length:]
-        spark.display = len(history) > 1
-        value_input = self.query_one("#ci-value", ValueInput)
-        toggle = self.query_one("#ci-toggle", ToggleField)
-        fixed = self.query_one("#ci-fixed", FixedField)
-        value_input.display = kr.kind != Kind.MILESTONE and kr.kpi_id is None
-        toggle.display = kr.kind == Kind.MILESTONE and kr.kpi_id is None
-        fixed.display = kr.kpi_id is not None
-        label = self.query_one("#ci-value-label", Label)
-        if kr.kpi_id is not None:
-            label.update("Value (from the KPI)")
-            fixed.update(
-                Text.assemble(
-                    (format_number(kr.current, kr.unit), "bold"),
-                    (f"  latest value of the KPI {kr.kpi_name!r}", "dim"),
-                    ("\nrecord KPI values on the KPI screen; here: confidence and note", "dim"),
-                )
-            )
-        elif kr.kind == Kind.MILESTONE:
-            label.update("Milestone")
-            current = source.value if source else current_value(kr)
-            toggle.set_done(bool(current))
-        else:
-            unit = f" ({kr.unit})" if kr.unit else ""
-            label.update("New value" + (" 0–100 %" if kr.kind == Kind.PERCENT else unit))
-            prefill = source.value if source else current_value(kr)
-            value_input.value = "" if prefill is None else f"{prefill:g}"
-        self.query_one("#ci-note", TextArea).text = existing.note if existing else ""
-        self._show_confidence()
-        self.refresh_preview()
-
-    def focus_value(self) -> None:
-        for field_id in ("#ci-value", "#ci-toggle", "#ci-fixed"):
-            widget = self.query_one(field_id)
-            if widget.display:
-                widget.focus()
-                if isinstance(widget, Input):
-                    widget.select_all()
-                return
-
-    def _facts(self, kr: KrRow, last: CheckInRow | None) -> Text:
-        facts = Text()
-        if last is not None:
-            facts.append(f"last {format_number(last.value, kr.unit)}", "bold")
-            facts.append(f" on {local_time(last.created_at)} by ")
-            facts.append_text(plain(last.author))
-        else:
-            facts.append("no check-in yet", "dim")
-            start = current_value(kr)
-            if start is not None and kr.kind != Kind.MILESTONE and kr.kpi_id is None:
-                facts.append(f" · current {format_number(start, kr.unit)} (its start)", "dim")
-        facts.append("\n")
-        if kr.kind == Kind.METRIC:
-            facts.append(f"start {format_number(kr.start, kr.unit)} · ")
-            facts.append(f"target {format_number(kr.target, kr.unit)} · ")
-        facts.append("score ")
-        facts.append_text(Text(format_percent(kr.progress), "bold"))
-        facts.append(" ")
-        facts.append_text(band_text(kr.band, kr.progress, kr.kind, kr.direction))
-        return facts
-
-    # --- reading what was entered ---------------------------------------------
-
-    def entry(self) -> Entry:
-        """What was entered; raises ValidationError with the reason when the value is bad."""
-        kr = self.kr
-        assert kr is not None
-        note = self.query_one("#ci-note", TextArea).text
-        if kr.kpi_id is not None:
-            return Entry(None, self.confidence, note)
-        if kr.kind == Kind.MILESTONE:
-            return Entry(
-                float(self.query_one("#ci-toggle", ToggleField).done), self.confidence, note
-            )
-        raw = self.query_one("#ci-value", ValueInput).value
-        return Entry(validate_check_in_value(kr.kind, raw, kr.unit), self.confidence, note)
-
-    def refresh_preview(self) -> None:
-        """Show the score and band the value would give, or why it cannot be saved."""
-        kr = self.kr
-        preview = self.query_one("#ci-preview", Static)
-        if kr is None:
-            return
+    app = cast("OkrApp", node.app)
+    correcting = existing.id if existing else None
+    draft: Entry | None = None
+    error = ""
+    pending: Entry | None = None  # confirmed far outside the range: written without the form
+    while True:
+        if pending is None:
+            pending = await app.push_screen_wait(CheckInModal(
+                kr, objective, history, thresholds=app.thresholds,
+                sparkline_length=app.sparkline_length, existing=existing, draft=draft,
+                error=error,
+            ))  # fmt: skip
+            if pending is None:
+                return None
+        entry, pending = pending, None
         try:
-            entry = self.entry()
-        except (DomainError, ValueError) as exc:
-            if not self.tried and not self.query_one("#ci-value", ValueInput).value.strip():
-                # nothing typed yet: a hint, not a complaint
-                preview.update(Text("→ type the new value", "dim"))
-                self.set_class(False, "-invalid")
-                return
-            preview.update(Text(f"✗ {exc}", "bold #ff5f5f"))
-            self.set_class(True, "-invalid")
-            return
-        self.set_class(False, "-invalid")
-        value = kr.current if entry.value is None else entry.value
-        progress = kr_progress(kr.kind, kr.direction, kr.start, kr.target, value)
-        new_band = band(progress, self.thresholds)
-        text = Text("→ score ")
-        text.append(format_percent(kr.progress), "dim")
-        text.append(" → ")
-        text.append(format_percent(progress), "bold")
-        text.append("  ")
-        text.append_text(band_text(new_band, progress, kr.kind, kr.direction))
-        if entry.value is not None:
-            far = far_outside(kr.kind, kr.direction, kr.start, kr.target, entry.value)
-            if far is not None:
-                text.append(f"\n⚠ {far}: saving asks to confirm", "bold #ffaf00")
-        preview.update(text)
-
-    def save(
-        self,
-        db: Database,
-        user: str,
-        thresholds: Thresholds,
-        correcting: int | None,
-        confirmed: bool = False,
-    ) -> int:
-        """Write what was entered: a new check-in, or a correction of check-in ``correcting``.
-
-        Raises DomainError/DatabaseError/ValueError with nothing written (FarOutside for
-        a value far outside the KR's range unless ``confirmed``); returns the id.
-        """
-        kr = self.kr
-        assert kr is not None
-        self.tried = True
-        self.refresh_preview()
-        entry = self.entry()
-        if correcting is not None:
-            value = {} if entry.value is None else {"value": entry.value}
-            correct_check_in(
-                db, user, correcting, confidence=entry.confidence, note=entry.note,
-                confirmed=confirmed, **value,
-            )  # fmt: skip
-            return correcting
-        result = check_in(
-            db,
-            user,
-            kr.id,
-            entry.value,
-            confidence=entry.confidence,
-            note=entry.note,
-            thresholds=thresholds,
-            confirmed=confirmed,
-        )
-        return result.check_in_id
-
-    # --- keys -----------------------------------------------------------------
-
-    @on(Input.Changed)
-    @on(ToggleField.Toggled)
-    def _value_changed(self, event: Message) -> None:
-        event.stop()
-        self.refresh_preview()
-
-    @on(Input.Submitted, "#ci-value")
-    def _value_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.post_message(self.Submit())
-
-    def action_submit(self) -> None:
-        self.post_message(self.Submit())
-
-    def action_confidence(self, key: str) -> None:
-        self.confidence = CONFIDENCE_KEYS[key]
-        self._show_confidence()
-
-    def action_move(self, step: int) -> None:
-        """Up/down between value, confidence and note: the weekly run's tab skips the KR,
-        so these are how the confidence is reached there (the note's own arrows stay its)."""
-        order = [w for w in self.query(".field") if w.display]
-        focused = self.screen.focused
-        index = order.index(focused) if focused in order else 0
-        order[max(0, min(len(order) - 1, index + step))].focus()
-
-    def action_note(self) -> None:
-        self.query_one("#ci-note", TextArea).focus()
-
-    def _show_confidence(self) -> None:
-        line = Text("Confidence  ", "dim")
-        for key, value in CONFIDENCE_KEYS.items():
-            label = CONFIDENCE_TEXT[value]
-            style = f"reverse {label.style}" if value == self.confidence else str(label.style)
-            line.append(f" {key} ", "bold")
-            line.append(f" {label.plain} ", style)
-            line.append("  ")
-        if self.confidence is None:
-            line.append("(none chosen)", "dim")
-        self.query_one("#ci-confidence", Static).update(line)
-
-
-class CheckInForm(FitsScreen[int | None]):
-    """Check in one KR, or correct one of its check-ins (``existing``).
-
-    Dismisses with the check-in's id once it is saved; escape writes nothing.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(
-        self,
-        app: "OkrApp",
-        kr: KrRow,
-        objective: str,
-        history: list[CheckInRow],
-        existing: CheckInRow | None = None,
-    ) -> None:
-        super().__init__()
-        self.okr = app
-        self.kr = kr
-        self.objective = objective
-        self.history = history
-        self.existing = existing
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog checkin"):
-            with VerticalScroll(classes="fits", id="ci-scroll"):
-                yield CheckInPanel(self.okr.thresholds, id="panel")
-                yield Static(id="ci-error", classes="error")
-            with Horizontal(classes="buttons"):
-                yield Button("Save (⏎)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        panel = self.query_one(CheckInPanel)
-        panel.load(self.kr, self.objective, self.history, self.okr.sparkline_length, self.existing)
-        panel.focus_value()
-
-    @on(CheckInPanel.Submit)
-    @on(Button.Pressed, "#save")
-    def save(self) -> None:
-        self._save(confirmed=False)
-
-    def _save(self, *, confirmed: bool) -> None:
-        """Save; a value far outside the KR's range asks first (``confirmed`` once it did)."""
-        panel = self.query_one(CheckInPanel)
-        error = self.query_one("#ci-error", Static)
-        okr = self.okr
-        correcting = self.existing.id if self.existing else None
-        try:
-            saved = panel.save(okr.db, okr.username, okr.thresholds, correcting, confirmed)
+            return await off_loop(
+                node,
+                partial(
+                    write_check_in, app.db, app.username, app.thresholds, kr.id, entry, correcting
+                ),
+            )
         except FarOutside as exc:
-            question = f"{exc.reason}.\n\nIs that right, or a typo? Record it anyway?"
-            self.app.push_screen(ConfirmDialog(question, "Record"), self._far_answered)
-            return
+            if await app.push_screen_wait(ConfirmDialog(far_question(exc.reason), "Record")):
+                pending = replace(entry, confirmed=True)
+            draft, error = entry, "check the value"
         except (DomainError, DatabaseError, ValueError) as exc:
-            error.update(plain(f"Not saved: {exc}"))
-            panel.focus_value()
-            return
-        self.dismiss(saved)
+            draft, error = entry, str(exc)
 
-    def _far_answered(self, record: bool | None) -> None:
-        """The confirm dialog closed: save after all, or go back to the value."""
-        if record:
-            self._save(confirmed=True)
-            return
-        self.query_one("#ci-error", Static).update("Not saved: check the value")
-        self.query_one(CheckInPanel).focus_value()
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def CheckInForm(
+    app: "OkrApp",
+    kr: KrRow,
+    objective: str,
+    history: list[CheckInRow],
+    existing: CheckInRow | None = None,
+) -> Screen[int | None]:
+    """Temporary, for ``okrtui/screens/tree.py``: the check-in flow as one screen that
+    dismisses with the saved id. Delete once tree.py calls :func:`check_in_flow`."""
+    return SaveFlow(lambda node: check_in_flow(node, kr, objective, history, existing))

@@ -19,16 +19,18 @@ INTRO = (
 
 def _sections() -> list[tuple[str, list[BindingType]]]:
     from okrtui.app import OkrApp
-    from okrtui.screens.checkin import CheckInForm, CheckInPanel, ToggleField
-    from okrtui.screens.dialogs import ConfirmDialog, PickDialog
-    from okrtui.screens.forms import FormScreen
+    from okrtui.modals.checkin import CheckInForm
+    from okrtui.modals.checkin_panel import CheckInPanel, ToggleField
+    from okrtui.modals.dialogs import ConfirmDialog, PickDialog
+    from okrtui.modals.form import FormScreen
+    from okrtui.modals.kpi_import import ImportReportDialog
     from okrtui.screens.kpi_detail import KpiDetailScreen
-    from okrtui.screens.kpi_import import ImportReportDialog
     from okrtui.screens.kpis import KpiScreen
     from okrtui.screens.periods import PeriodsScreen
     from okrtui.screens.review import ReviewScreen
     from okrtui.screens.tree import HistoryTable, OkrTree, TreeScreen
-    from okrtui.screens.weekly import WeeklyScreen, WeeklySummary
+    from okrtui.screens.weekly import WeeklyScreen
+    from okrtui.screens.weekly_summary import WeeklySummary
     from widgets.kpi_panel import KpiGrid
 
     return [

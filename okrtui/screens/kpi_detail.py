@@ -1,12 +1,12 @@
 """One KPI in full: facts and early warning, a chart with target and thresholds, the
 history table, the key results it drives and the KPIs rolling up into it.
 
-The history is read once (capped at ``store.read.kpis.HISTORY_CAP`` values); the
-chart plots at most ``widgets.chart.MAX_POINTS`` bucket means and the table shows
+The history is read once, in a thread worker (capped at ``store.read.kpis.HISTORY_CAP``
+values); the chart plots at most ``widgets.chart.MAX_POINTS`` bucket means and the table shows
 the latest ``TABLE_ROWS`` values, saying so when there are more.
 """
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -14,24 +14,22 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
+from okrtui.screens.base import OkrScreen
+from okrtui.screens.kpi_flows import kpi_form_flow, record_value_flow
 from store.domain.kpi_rules import kpi_health
-from store.errors import DatabaseError, DomainError
+from store.errors import DatabaseError
 from store.format import format_number, format_percent, status_label
 from store.model.enums import KpiDirection
 from store.queries import kpi_panels
 from store.read.kpis import KpiDetail, kpi_detail
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
-from widgets.kpi_panel import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
+from widgets.kpi_card import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
 from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 TABLE_ROWS = 500
 
@@ -105,7 +103,7 @@ def links(d: KpiDetail) -> RenderableType:
     return Group(*parts)
 
 
-class KpiDetailScreen(Screen[None]):
+class KpiDetailScreen(OkrScreen[None]):
     """A KPI's detail; escape goes back to the dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -118,10 +116,6 @@ class KpiDetailScreen(Screen[None]):
         super().__init__()
         self.kpi_id = kpi_id
         self.detail: KpiDetail | None = None
-
-    @property
-    def okr_app(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -147,13 +141,12 @@ class KpiDetailScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        """Re-read the KPI (one read transaction) and redraw every part."""
-        app = self.okr_app
-        try:
-            self.detail = d = kpi_detail(app.db, self.kpi_id, app.thresholds)
-        except (DomainError, DatabaseError) as exc:
-            self.notify(str(exc), severity="error")
-            return
+        """Re-read the KPI (one read transaction, off the loop), then redraw every part."""
+        app, kpi_id = self.okr_app, self.kpi_id
+        self.load(lambda: kpi_detail(app.db, kpi_id, app.thresholds), self._show)
+
+    def _show(self, d: KpiDetail) -> None:
+        self.detail = d
         self.sub_title = d.name
         self.query_one("#kpi-facts-body", Static).update(facts(d))
         self.query_one("#kpi-links-body", Static).update(links(d))
@@ -183,10 +176,8 @@ class KpiDetailScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    @work
+    @work(group="kpi-write")
     async def action_record(self) -> None:
-        from okrtui.screens.kpi_forms import RecordValueForm
-
         if self.detail is None:
             return
         panel = self.detail.as_panel(self.okr_app.sparkline_length)
@@ -194,17 +185,19 @@ class KpiDetailScreen(Screen[None]):
             self.notify("this KPI is archived: unarchive it on the dashboard (a)",
                         severity="warning")  # fmt: skip
             return
-        if await self.app.push_screen_wait(RecordValueForm(self.okr_app, panel)) is not None:
+        if await record_value_flow(self, panel):
             self.reload()
 
-    @work
+    @work(group="kpi-write")
     async def action_edit(self) -> None:
-        from okrtui.screens.kpi_forms import KpiForm
-
-        if self.detail is None:
+        detail = self.detail
+        if detail is None:
             return
-        panels = kpi_panels(self.okr_app.db, last=1, include_archived=True)
-        form = KpiForm(self.okr_app, panels=panels, existing=self.detail.as_panel(1),
-                       description=self.detail.description)  # fmt: skip
-        if await self.app.push_screen_wait(form) is not None:
+        db = self.okr_app.db
+        try:
+            panels = await self.store(lambda: kpi_panels(db, last=1, include_archived=True))
+        except DatabaseError as exc:
+            self.load_failed(exc)
+            return
+        if await kpi_form_flow(self, panels, detail.as_panel(1), detail.description) is not None:
             self.reload()

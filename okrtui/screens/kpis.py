@@ -3,32 +3,32 @@
 Opening it costs three queries however long the histories are: the panels with
 only their last N values (``kpi_panels``; N is ``[ui] sparkline_length``), and
 which KPIs drive key results (``kpi_links``: the early warnings and the "linked
-to my KRs" filter). Panels are updated in place when the same KPIs are shown
-again, so recording a value does not rebuild the grid.
+to my KRs" filter), read in a thread worker. Panels are updated in place when the same
+KPIs are shown again, so recording a value does not rebuild the grid.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from okrtui.live import DatabaseChanged
+from okrtui.modals.dialogs import ConfirmDialog, PickDialog
+from okrtui.screens.base import OkrScreen
+from okrtui.screens.kpi_flows import import_flow, kpi_form_flow, record_value_flow
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError, DomainError
 from store.queries import kpi_panels
 from store.read.kpis import KpiLinks, kpi_links, panel_warning
 from store.rows import KpiPanel
 from widgets.footer import KeyFooter
-from widgets.kpi_panel import KpiGrid, PanelData
+from widgets.kpi_card import PanelData
+from widgets.kpi_panel import KpiGrid
 from widgets.text import plain
 from widgets.title import TitleBar
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def panel_data(panel: KpiPanel, links: KpiLinks) -> PanelData:
     )
 
 
-class KpiScreen(Screen[None]):
+class KpiScreen(OkrScreen[None]):
     """Every KPI as a panel; arrows move the cursor, the keys below act on the selected one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -111,10 +111,6 @@ class KpiScreen(Screen[None]):
         self.filter = KpiFilter()
         self.shown: list[KpiPanel] = []
 
-    @property
-    def okr_app(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
-
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(id="kpi-mode-line")
@@ -133,17 +129,19 @@ class KpiScreen(Screen[None]):
         self.reload()
 
     def reload(self, select: int | None = None) -> None:
-        """Re-read the panels and update the grid, keeping (or setting) the selection."""
-        app = self.okr_app
-        try:  # both or neither: panels shown with another moment's links would disagree
-            panels = kpi_panels(app.db, last=app.sparkline_length,
-                                include_archived=self.filter.kind == "archived")  # fmt: skip
-            links = kpi_links(app.db, app.username)
-        except DatabaseError as exc:
-            self.notify(str(exc), severity="error")
-            app.reread_soon()
-            return
-        self.panels, self.links = panels, links
+        """Re-read the panels off the loop, then update the grid, keeping (or setting) the
+        selection."""
+        app, archived = self.okr_app, self.filter.kind == "archived"
+
+        def read() -> tuple[list[KpiPanel], KpiLinks]:
+            # both or neither: panels shown with another moment's links would disagree
+            panels = kpi_panels(app.db, last=app.sparkline_length, include_archived=archived)
+            return panels, kpi_links(app.db, app.username)
+
+        self.load(read, lambda read: self._read(read, select))
+
+    def _read(self, read: tuple[list[KpiPanel], KpiLinks], select: int | None) -> None:
+        self.panels, self.links = read
         self._show(select)
 
     def _show(self, select: int | None = None) -> None:
@@ -200,10 +198,8 @@ class KpiScreen(Screen[None]):
             # Values recorded or a definition edited in the detail show here on return.
             self.app.push_screen(KpiDetailScreen(panel.id), lambda _: self.reload())
 
-    @work
+    @work(group="kpi-write")
     async def action_record(self) -> None:
-        from okrtui.screens.kpi_forms import RecordValueForm
-
         panel = self._need()
         if panel is None:
             return
@@ -211,37 +207,36 @@ class KpiScreen(Screen[None]):
             self.notify(f"{panel.name} is archived: press a to unarchive it first",
                         severity="warning")  # fmt: skip
             return
-        result = await self.app.push_screen_wait(RecordValueForm(self.okr_app, panel))
-        if result is not None:
+        if await record_value_flow(self, panel):
             self.reload(panel.id)
 
-    @work
+    @work(group="kpi-write")
     async def action_new_kpi(self) -> None:
-        from okrtui.screens.kpi_forms import KpiForm
-
-        result = await self.app.push_screen_wait(KpiForm(self.okr_app, panels=self.panels))
+        result = await kpi_form_flow(self, self.panels)
         if result is not None:
             self.notify(f"created KPI-{result}")
             if self.filter.kind != "all":
                 self.filter = KpiFilter()
             self.reload(result)
 
-    @work
+    @work(group="kpi-write")
     async def action_edit_kpi(self) -> None:
-        from okrtui.screens.kpi_forms import KpiForm
         from store.read.kpis import kpi_description
 
         panel = self._need()
         if panel is None:
             return
-        form = KpiForm(self.okr_app, panels=self.panels, existing=panel,
-                       description=kpi_description(self.okr_app.db, panel.id))  # fmt: skip
-        if await self.app.push_screen_wait(form) is not None:
+        db = self.okr_app.db
+        try:
+            description = await self.store(lambda: kpi_description(db, panel.id))
+        except DatabaseError as exc:
+            self.load_failed(exc)
+            return
+        if await kpi_form_flow(self, self.panels, panel, description) is not None:
             self.reload(panel.id)
 
-    @work
+    @work(group="kpi-write")
     async def action_archive(self) -> None:
-        from okrtui.screens.dialogs import ConfirmDialog
         from store.write.kpis import set_kpi_archived
 
         panel = self._need()
@@ -256,8 +251,11 @@ class KpiScreen(Screen[None]):
                 question += f" {', '.join(linked)} follow it and keep its last value."
             if not await self.app.push_screen_wait(ConfirmDialog(question, "Archive")):
                 return
+        app = self.okr_app
         try:
-            saved = set_kpi_archived(self.okr_app.db, self.okr_app.username, panel.id, archive)
+            saved = await self.store(
+                lambda: set_kpi_archived(app.db, app.username, panel.id, archive)
+            )
         except (DomainError, DatabaseError) as exc:
             self.notify(str(exc), title="Archive refused", severity="error", timeout=8)
             return
@@ -268,8 +266,6 @@ class KpiScreen(Screen[None]):
 
     @work
     async def action_pick_filter(self) -> None:
-        from okrtui.screens.dialogs import PickDialog
-
         choices: list[tuple[KpiFilter, str]] = [
             (KpiFilter(), "All KPIs"),
             (KpiFilter("linked"), "Linked to my key results"),
@@ -302,9 +298,7 @@ class KpiScreen(Screen[None]):
         if self.filter != KpiFilter():
             self.set_filter(KpiFilter())
 
-    @work
+    @work(group="kpi-write")
     async def action_import_csv(self) -> None:
-        from okrtui.screens.kpi_import import run_import
-
-        if await run_import(self):
+        if await import_flow(self):
             self.reload()

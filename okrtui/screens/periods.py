@@ -11,33 +11,29 @@
 | escape | Back |
 """
 
-from datetime import date
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Static
 
-from okrtui.screens.forms import Check, FormScreen
+from okrtui.modals.period_form import NewPeriodForm, PeriodEntry
+from okrtui.screens.base import STYLES, OkrScreen, edit_until_saved
 from okrtui.screens.report_view import ReportScreen
 from store.domain.pace import expected_progress
 from store.domain.scoring import band
-from store.domain.validation import parse_date, require_text
-from store.errors import DatabaseError, DomainError, ValidationError
+from store.errors import DatabaseError, DomainError
 from store.format import format_percent
 from store.model.enums import PeriodState
 from store.queries import list_periods
 from store.read.periods import PeriodSummary, period_summaries
+from store.rows import PeriodRow
 from store.write.periods import create_next_period, suggest_next_period
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 STATE_STYLE = {
     PeriodState.ACTIVE: "bold #5fd75f",
@@ -46,65 +42,10 @@ STATE_STYLE = {
 }
 
 
-def _label(text: str) -> Label:
-    return Label(text, classes="field-label")
-
-
-class NewPeriodForm(FormScreen):
-    """Create a period; every field starts at the suggested next quarter."""
-
-    heading = "New period"
-
-    def fields(self) -> ComposeResult:
-        name, start, end = suggest_next_period(self.okr.db, self.okr.today())
-        yield _label("Name")
-        yield Input(name, id="name", classes="field")
-        yield _label("First day (YYYY-MM-DD)")
-        yield Input(start.isoformat(), id="start", classes="field")
-        yield _label("Last day (YYYY-MM-DD)")
-        yield Input(end.isoformat(), id="end", classes="field")
-        yield _label("State")
-        yield Select(
-            [
-                ("Planning: prepare its OKRs", "planning"),
-                ("Active: make it the current one", "active"),
-            ],
-            value="planning",
-            allow_blank=False,
-            id="state",
-            classes="field",
-        )
-
-    def _dates(self) -> tuple[date, date]:
-        start = parse_date(self.value("start"), "first day")
-        end = parse_date(self.value("end"), "last day")
-        if end <= start:
-            raise ValidationError(f"the period must end after it starts ({start} → {end})")
-        return start, end
-
-    def checks(self) -> dict[str, Check]:
-        return {
-            "name": lambda: require_text(self.value("name"), "name", max_length=64),
-            "start": lambda: parse_date(self.value("start"), "first day"),
-            "end": self._dates,
-        }
-
-    def save(self) -> int:
-        start, end = self._dates()
-        return create_next_period(
-            self.okr.db,
-            self.okr.username,
-            name=self.value("name"),
-            starts_on=start,
-            ends_on=end,
-            activate=self.value("state") == "active",
-        ).id
-
-
-class PeriodsScreen(Screen[None]):
+class PeriodsScreen(OkrScreen[None]):
     """Periods newest first: name, dates, state, objectives and average score."""
 
-    CSS_PATH = "periods.tcss"
+    CSS_PATH = STYLES / "periods.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="periods_back"),
         Binding("n", "new_period", "New period", id="new_period"),
@@ -116,10 +57,6 @@ class PeriodsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.summaries: list[PeriodSummary] = []
-
-    @property
-    def okr_app(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -144,14 +81,23 @@ class PeriodsScreen(Screen[None]):
     # --- data -------------------------------------------------------------------------
 
     def reload(self, select: int | None = None) -> None:
-        """Re-read the periods (someone may have closed one) and keep the cursor."""
-        table = self.query_one("#periods-table", DataTable)
+        """Re-read the periods (someone may have closed one), off the loop; the cursor stays
+        on the period it was on (or moves to ``select``)."""
         keep = select if select is not None else self._selected_id()
-        try:
-            self.summaries = period_summaries(self.okr_app.db, self.okr_app.thresholds)
-        except DatabaseError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        app = self.okr_app
+        self.load(lambda: period_summaries(app.db, app.thresholds),
+                  lambda summaries: self._read(summaries, keep))  # fmt: skip
+
+    def _read(self, summaries: list[PeriodSummary], keep: int | None) -> None:
+        self.summaries = summaries
+        self._fill(keep)
+        self._sync_app_period()
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _fill(self, keep: int | None) -> None:
+        """Draw the table from the periods read last (no database)."""
+        table = self.query_one("#periods-table", DataTable)
         table.clear()
         name_width = self._name_width()
         for s in self.summaries:
@@ -168,9 +114,6 @@ class PeriodsScreen(Screen[None]):
         ids = [s.period.id for s in self.summaries]
         if keep in ids:
             table.move_cursor(row=ids.index(keep))
-        self._sync_app_period()
-        self._show_detail()
-        self.refresh_bindings()
 
     # Every column but the name at its widest: dates, "planning", "Objectives", "Average",
     # each with a cell padding of 1 on both sides, plus the table's margins and scrollbar.
@@ -183,7 +126,7 @@ class PeriodsScreen(Screen[None]):
 
     def on_resize(self) -> None:
         if self.is_mounted and self.summaries:
-            self.reload()
+            self._fill(self._selected_id())
 
     def _sync_app_period(self) -> None:
         """The app's period row must reflect a state changed here (closed, activated)."""
@@ -252,33 +195,50 @@ class PeriodsScreen(Screen[None]):
     def _refused(self, what: str, exc: Exception) -> None:
         self.notify(str(exc), title=f"{what} refused", severity="error", timeout=8)
 
-    @work
+    @work(group="periods-new")
     async def action_new_period(self) -> None:
-        created = await self.app.push_screen_wait(NewPeriodForm(self.okr_app))
-        if created is not None:
-            self.reload(created)
-            chosen = self._selected()
-            if chosen is not None:
-                self.notify(f"created {chosen.period.name}")
+        app = self.okr_app
+        try:
+            suggestion = await self.store(lambda: suggest_next_period(app.db, app.today()))
+        except DatabaseError as exc:
+            self._refused("New period", exc)
+            return
 
-    def action_activate(self) -> None:
+        def write(entry: PeriodEntry) -> PeriodRow:
+            saved = create_next_period(app.db, app.username, name=entry.name,
+                                       starts_on=entry.starts_on, ends_on=entry.ends_on,
+                                       activate=entry.activate)  # fmt: skip
+            return next(p for p in list_periods(app.db) if p.id == saved.id)
+
+        created = await edit_until_saved(
+            self, lambda draft, error: NewPeriodForm(suggestion, draft=draft, error=error), write
+        )
+        if created is not None:
+            self.reload(created.id)
+            self.notify(f"created {created.name}")
+
+    @work(group="periods-write")
+    async def action_activate(self) -> None:
         from store.write.periods import activate_period
 
         chosen = self._selected()
         if chosen is None:
             return
+        app, period_id = self.okr_app, chosen.period.id
+
+        def write() -> PeriodRow:
+            activate_period(app.db, app.username, period_id)
+            return next(p for p in list_periods(app.db) if p.id == period_id)
+
         try:
-            activate_period(self.okr_app.db, self.okr_app.username, chosen.period.id)
+            app.period = await self.store(write)
         except (DomainError, DatabaseError) as exc:
             self._refused("Activate", exc)
             return
         self.reload()
-        self.okr_app.period = next(
-            p for p in list_periods(self.okr_app.db) if p.id == chosen.period.id
-        )
         self.notify(f"{chosen.period.name} is now the active period")
 
-    @work
+    @work(group="periods-review")
     async def action_review(self) -> None:
         from okrtui.screens.review import ReviewScreen
 
@@ -289,10 +249,14 @@ class PeriodsScreen(Screen[None]):
         if summary is None:
             return
         self.reload(summary.period_id)
-        if summary.activated and summary.target_period_id is not None:
-            self.okr_app.period = next(
-                p for p in list_periods(self.okr_app.db) if p.id == summary.target_period_id
-            )
+        app, target = self.okr_app, summary.target_period_id
+        if summary.activated and target is not None:
+            try:
+                app.period = await self.store(
+                    lambda: next(p for p in list_periods(app.db) if p.id == target)
+                )
+            except DatabaseError as exc:
+                self.notify(str(exc), severity="error")
         text = f"closed {summary.period_name}: {summary.graded} objective(s) graded"
         if summary.rolled:
             text += f", {len(summary.rolled)} rolled over into {summary.target_period_name}"
@@ -303,7 +267,7 @@ class PeriodsScreen(Screen[None]):
     def action_export(self) -> None:
         chosen = self._selected()
         if chosen is not None:
-            self.app.push_screen(ReportScreen(self.okr_app, chosen.period))
+            self.app.push_screen(ReportScreen(chosen.period))
 
     @on(DataTable.RowSelected)
     def _show_in_tree(self) -> None:

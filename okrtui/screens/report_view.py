@@ -14,17 +14,15 @@ is built in a thread worker so a big period does not freeze the screen.
 | escape | Back |
 """
 
-from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static, TextArea
 
+from okrtui.screens.base import OkrScreen
 from store.domain.validation import clean_multiline
-from store.errors import DatabaseError, DomainError
+from store.errors import DomainError
 from store.io.report import FORMATS, Report, build_report
 from store.io.report_render import render
 from store.io.userfiles import save_export
@@ -33,13 +31,10 @@ from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar
 
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
-
 FORMAT_NAMES = {"md": "Markdown", "csv": "CSV", "json": "JSON"}
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(OkrScreen[None]):
     """One period's report as read-only text, in the format the user picks."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -53,9 +48,8 @@ class ReportScreen(Screen[None]):
     ReportScreen #report-text { height: 1fr; }
     """
 
-    def __init__(self, app: "OkrApp", period: PeriodRow) -> None:
+    def __init__(self, period: PeriodRow) -> None:
         super().__init__()
-        self.okr = app
         self.period = period
         self.fmt = "md"
         self.report: Report | None = None
@@ -69,20 +63,13 @@ class ReportScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#report-text", TextArea).focus()
-        self._build(self.okr.today())
+        app, period_id, today = self.okr_app, self.period.id, self.okr_app.today()
+        self.load(lambda: build_report(app.db, period_id, today, app.thresholds), self._built,
+                  failed=self._failed)  # fmt: skip
 
-    @work(thread=True, exclusive=True, group="report")
-    def _build(self, today: date) -> None:
-        try:
-            report = build_report(self.okr.db, self.period.id, today, self.okr.thresholds)
-        except (DomainError, DatabaseError) as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(self._built, report)
-
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: Exception) -> None:
         self.query_one("#report-head", Static).update(
-            plain(f"{self.period.name} report: {message}", style="#ff5f5f")
+            plain(f"{self.period.name} report: {exc}", style="#ff5f5f")
         )
 
     def _built(self, report: Report) -> None:
@@ -124,7 +111,7 @@ class ReportScreen(Screen[None]):
     def action_save(self) -> None:
         if self.report is None:
             return
-        stem = f"report-{self.period.name}-{self.okr.today().isoformat()}"
+        stem = f"report-{self.period.name}-{self.okr_app.today().isoformat()}"
         try:
             path = save_export(stem, self.fmt, self.text())
         except DomainError as exc:

@@ -17,16 +17,13 @@ transaction (or nothing, if anything is refused). The screen dismisses with the
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Checkbox,
     ContentSwitcher,
@@ -36,12 +33,14 @@ from textual.widgets import (
     Static,
 )
 
-from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.modals.dialogs import ConfirmDialog
+from okrtui.screens.base import STYLES, OkrScreen
+from okrtui.screens.review_parts import ReviewItem, RollCheckbox, about, kr_table, review_items
 from store.domain.scoring import grade_of
 from store.errors import DatabaseError, DomainError
-from store.format import format_percent, kr_value, status_label
+from store.format import format_percent
 from store.queries import load_tree
-from store.rows import KrRow, ObjectiveRow, PeriodRow
+from store.rows import PeriodRow
 from store.write.close_period import (
     CloseSummary,
     ObjectiveReview,
@@ -52,11 +51,8 @@ from store.write.close_period import (
     roll_target,
 )
 from widgets.footer import KeyFooter
-from widgets.text import BAND_STYLE, plain, progress_bar, truncate
+from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 
 @dataclass
@@ -68,26 +64,12 @@ class Draft:
     roll: bool = False
 
 
-class RollCheckbox(Checkbox):
-    """The roll-over choice, plainly on or off: Textual's checkbox draws its X in both states
-    (only dimmer when off), so it looked ticked either way."""
-
-    @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]
-        return "✔" if self.value else " "
-
-    def show(self, target: str) -> None:
-        """Say the state in words too ("…: yes" / "…: no"), green and bold when on."""
-        self.set_class(self.value, "-on")
-        self.label = f"Roll over into {target}: {'yes' if self.value else 'no'}"
-
-
-class ReviewScreen(Screen[CloseSummary | None]):
+class ReviewScreen(OkrScreen[CloseSummary | None]):
     """Walk through a period's objectives, then close it."""
 
     GUIDED = True  # the app hides screen switches until the review is finished or left
 
-    CSS_PATH = "periods.tcss"
+    CSS_PATH = STYLES / "periods.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: an Input would otherwise take page up/down for scrolling
         Binding("pagedown", "next", "Next", key_display="PgDn", id="review_next", priority=True),
@@ -107,15 +89,12 @@ class ReviewScreen(Screen[CloseSummary | None]):
     def __init__(self, period: PeriodRow) -> None:
         super().__init__()
         self.period = period
-        self.items: list[tuple[int, ObjectiveRow]] = []
+        self.items: list[ReviewItem] = []
         self.drafts: list[Draft] = []
         self.index = 0
         self.on_summary = False
         self.target: RollTarget | None = None
-
-    @property
-    def okr_app(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
+        self.ready = False  # the objectives are read (in a worker, after the first frame)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -141,18 +120,28 @@ class ReviewScreen(Screen[CloseSummary | None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        db = self.okr_app.db
-        try:
-            tree = load_tree(db, self.period.id, self.okr_app.thresholds)
-            self.target = roll_target(db, self.period.id)
-        except (DomainError, DatabaseError) as exc:
-            self.notify(str(exc), severity="error")
-            self.dismiss(None)
-            return
-        self.items = list(tree.walk())
-        self.drafts = [Draft(f"{grade_of(row.score):.2f}") for _, row in self.items]
-        table = self.query_one("#review-table", DataTable)
-        table.add_columns("Objective", "Score", "Grade", "Decision", "Note")
+        self.query_one("#review-step", Static).update(
+            plain(f"Review {self.period.name} · reading its objectives…", style="bold")
+        )
+        self.query_one("#review-table", DataTable).add_columns(
+            "Objective", "Score", "Grade", "Decision", "Note"
+        )
+        app, period_id = self.okr_app, self.period.id
+
+        def read() -> tuple[list[ReviewItem], RollTarget]:
+            items = review_items(load_tree(app.db, period_id, app.thresholds))
+            return items, roll_target(app.db, period_id)
+
+        self.load(read, self._start, failed=self._not_read)
+
+    def _not_read(self, exc: Exception) -> None:
+        self.notify(str(exc), severity="error")
+        self.dismiss(None)
+
+    def _start(self, read: tuple[list[ReviewItem], RollTarget]) -> None:
+        self.items, self.target = read
+        self.ready = True
+        self.drafts = [Draft(f"{grade_of(item.score):.2f}") for item in self.items]
         if self.items:
             self._show(0)
         else:
@@ -172,19 +161,18 @@ class ReviewScreen(Screen[CloseSummary | None]):
     def _show(self, index: int) -> None:
         self.index, self.on_summary = index, False
         self.query_one(ContentSwitcher).current = "review-page"
-        depth, row = self.items[index]
+        item = self.items[index]
         draft = self.drafts[index]
         self._update_step()
-        self.query_one("#review-about", Static).update(self._about(depth, row))
-        self.query_one("#review-krs", Static).update(_kr_table(row.key_results))
+        self.query_one("#review-about", Static).update(about(item))
+        self.query_one("#review-krs", Static).update(kr_table(item.krs))
         grade = self.query_one("#review-grade", Input)
         grade.value = draft.grade
         self.query_one("#review-grade-hint", Static).update(
-            plain(f"proposed from its score: {grade_of(row.score):.2f}", style="dim")
+            plain(f"proposed from its score: {grade_of(item.score):.2f}", style="dim")
         )
         self.query_one("#review-note", Input).value = draft.note
-        roll = self.query_one("#review-roll", Checkbox)
-        unfinished = is_unfinished(row.score)
+        unfinished = is_unfinished(item.score)
         roll = self.query_one("#review-roll", RollCheckbox)
         roll.value = draft.roll and unfinished
         roll.show(self._target_name())
@@ -200,26 +188,6 @@ class ReviewScreen(Screen[CloseSummary | None]):
         self.query_one("#review-error", Static).update("")
         grade.focus()
         self.refresh_bindings()
-
-    def _about(self, depth: int, row: ObjectiveRow) -> Group:
-        title = Text.assemble((f"{row.ref} ", "bold"), plain(row.title, style="bold"))
-        facts = Text.assemble(
-            (f"@{row.owner}", "dim"),
-            f" · {row.level.value}" + (f" · {row.team}" if row.team else ""),
-            "  ",
-            progress_bar(row.score, 10, row.band),
-            (
-                f" {format_percent(row.score)} {status_label(row.band, row.score)}",
-                BAND_STYLE[row.band],
-            ),
-        )
-        parts: list[Text] = [title, facts]
-        if row.parent_id is not None:
-            parts.append(Text(f"aligned under O-{row.parent_id}", style="dim"))
-        if row.description:
-            parts.append(plain(truncate(row.description, 300), multiline=True, style="italic"))
-        parts.append(Text(""))
-        return Group(*parts)
 
     def _update_step(self) -> None:
         rolled = sum(1 for d in self.drafts if d.roll)
@@ -277,10 +245,12 @@ class ReviewScreen(Screen[CloseSummary | None]):
     # --- navigation -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready and action in ("toggle_roll", "previous", "next", "finish"):
+            return None
         if action == "toggle_roll":
             if self.on_summary or not self.items:
                 return None
-            return True if is_unfinished(self.items[self.index][1].score) else None
+            return True if is_unfinished(self.items[self.index].score) else None
         if action == "previous":
             return True if (self.on_summary and self.items) or self.index > 0 else None
         if action == "next":
@@ -316,18 +286,19 @@ class ReviewScreen(Screen[CloseSummary | None]):
         self._update_step()
         table = self.query_one("#review-table", DataTable)
         table.clear()
-        for (depth, row), draft in zip(self.items, self.drafts, strict=True):
+        for item, draft in zip(self.items, self.drafts, strict=True):
+            row = item.row
             if draft.roll:
                 decision = Text(f"roll over → {self._target_name()}", "bold #5fafff")
-            elif is_unfinished(row.score):
+            elif is_unfinished(item.score):
                 decision = Text("leave closed", "dim")
             else:
                 decision = Text("finished", "#5fd75f")
             table.add_row(
                 Text.assemble(
-                    "  " * depth, (f"{row.ref} ", "bold"), plain(truncate(row.title, 40))
+                    "  " * item.depth, (f"{row.ref} ", "bold"), plain(truncate(row.title, 40))
                 ),
-                Text(format_percent(row.score), BAND_STYLE[row.band]),
+                Text(format_percent(item.score), BAND_STYLE[item.band]),
                 draft.grade,
                 decision,
                 plain(truncate(draft.note, 40)),
@@ -359,17 +330,13 @@ class ReviewScreen(Screen[CloseSummary | None]):
         if not await self.app.push_screen_wait(ConfirmDialog(question, "Close period")):
             return
         reviews = [
-            ObjectiveReview(row.id, float(draft.grade), draft.note, draft.roll)
-            for (_, row), draft in zip(self.items, self.drafts, strict=True)
+            ObjectiveReview(item.row.id, float(draft.grade), draft.note, draft.roll)
+            for item, draft in zip(self.items, self.drafts, strict=True)
         ]
+        app, period_id = self.okr_app, self.period.id
         try:
-            summary = close_period(
-                self.okr_app.db,
-                self.okr_app.username,
-                self.period.id,
-                reviews,
-                thresholds=self.okr_app.thresholds,
-            )
+            summary = await self.store(lambda: close_period(
+                app.db, app.username, period_id, reviews, thresholds=app.thresholds))  # fmt: skip
         except (DomainError, DatabaseError) as exc:
             self.query_one("#review-summary-error", Static).update(plain(f"Not closed: {exc}"))
             self.notify(str(exc), title="Close refused", severity="error", timeout=8)
@@ -384,7 +351,7 @@ class ReviewScreen(Screen[CloseSummary | None]):
             grade = self.query_one("#review-grade", Input).value.strip()
             if grade:
                 draft.grade = grade
-        proposed = [f"{grade_of(row.score):.2f}" for _, row in self.items]
+        proposed = [f"{grade_of(item.score):.2f}" for item in self.items]
         grades = sum(1 for d, p in zip(self.drafts, proposed, strict=True) if d.grade != p)
         notes = sum(1 for d in self.drafts if d.note.strip())
         rolls = sum(1 for d in self.drafts if d.roll)
@@ -405,25 +372,3 @@ class ReviewScreen(Screen[CloseSummary | None]):
         )
         if await self.app.push_screen_wait(ConfirmDialog(question, "Leave")):
             self.dismiss(None)
-
-
-def _kr_table(krs: list[KrRow]) -> Table | Text:
-    """The objective's key results: where each one ended."""
-    if not krs:
-        return Text("No key results: the grade is your judgement.", style="dim")
-    table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
-    for column, justify in (
-        ("", "left"),
-        ("Key result", "left"),
-        ("Value", "right"),
-        ("Score", "right"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=column != "Key result")  # type: ignore[arg-type]
-    for kr in krs:
-        table.add_row(
-            progress_bar(kr.progress, 6, kr.band),
-            Text.assemble((f"{kr.ref} ", "dim"), plain(kr.title), (f" @{kr.owner}", "dim")),
-            plain(kr_value(kr)),
-            Text(format_percent(kr.progress), BAND_STYLE[kr.band]),
-        )
-    return table

@@ -4,35 +4,43 @@ The ritual has to take seconds: the value is prefilled and selected, so a KR
 costs its new value plus ``enter`` (or just ``tab`` to skip it). KRs already
 checked in this week come last. Each check-in is saved as it is entered, so
 leaving half-way loses nothing; going back to a KR saved in this run corrects
-that check-in instead of adding a second one.
+that check-in instead of adding a second one. Every read and write runs in a thread
+worker: moving on to the next KR never waits for its history.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from functools import partial
+from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
 
-from okrtui.screens.checkin import CheckInPanel
-from okrtui.screens.dialogs import ConfirmDialog
+from okrtui.modals.checkin import far_question
+from okrtui.modals.checkin_panel import CheckInPanel
+from okrtui.modals.dialogs import ConfirmDialog
+from okrtui.screens.base import OkrScreen
+from okrtui.screens.checkin import write_check_in
+from okrtui.screens.weekly_summary import (
+    Change,
+    Moved,
+    WeeklySummary,
+    band_changes,
+    band_snapshot,
+    kr_changes,
+)
 from store.errors import DatabaseError, DomainError, FarOutside
-from store.format import format_percent
 from store.model.enums import Band
 from store.queries import kr_history, load_tree, my_key_results
-from store.rows import KrRow, TreeModel
+from store.rows import CheckInRow, KrRow
 from store.write.corrections import last_check_in_times
 from widgets.footer import KeyFooter
-from widgets.text import band_text, plain, truncate
+from widgets.text import plain, truncate
 from widgets.title import TitleBar
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 
 @dataclass
@@ -57,7 +65,16 @@ def order_items(items: list[Item]) -> list[Item]:
     return sorted(items, key=lambda item: item.done_this_week)
 
 
-class WeeklyScreen(Screen[None]):
+@dataclass(frozen=True)
+class RunStart:
+    """What the run starts from, read in one go: my KRs, the bands before, this week's."""
+
+    mine: list[tuple[str, KrRow]]
+    bands_before: dict[int, Band]
+    latest: dict[int, datetime]
+
+
+class WeeklyScreen(OkrScreen[None]):
     """Walk through the current user's KRs of the period on show."""
 
     GUIDED = True  # the app hides screen switches until the run is finished
@@ -73,39 +90,50 @@ class WeeklyScreen(Screen[None]):
         self.items: list[Item] = []
         self.index = 0
         self.bands_before: dict[int, Band] = {}
-
-    @property
-    def okr(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
+        self.history: list[CheckInRow] = []  # of the KR on show, once read
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        yield Static(id="wk-progress")
+        yield Static(plain("Weekly check-in: reading your key results…"), id="wk-progress")
         with Horizontal(id="wk-main"):
             with VerticalScroll(id="wk-form"):
-                yield CheckInPanel(self.okr.thresholds, id="panel")
+                yield CheckInPanel(self.okr_app.thresholds, id="panel")
                 yield Static(id="wk-error", classes="error")
             yield Static(id="wk-list")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        period = self.okr.period
+        self.query_one("#panel", CheckInPanel).display = False  # until the first KR is read
+        period = self.okr_app.period
         if period is None:
             self._nothing("There is no period yet: nothing to check in.")
             return
-        db, user = self.okr.db, self.okr.username
-        mine = my_key_results(db, user, period.id, self.okr.thresholds)
-        before = load_tree(db, period.id, self.okr.thresholds)
-        self.bands_before = band_snapshot(before, {kr.objective_id for _, kr in mine})
-        since = week_start(datetime.combine(self.okr.today(), datetime.min.time()).astimezone())
-        latest = last_check_in_times(db, [kr.id for _, kr in mine])
+        app, user = self.okr_app, self.okr_app.username
+
+        def read() -> RunStart:
+            mine = my_key_results(app.db, user, period.id, app.thresholds)
+            before = load_tree(app.db, period.id, app.thresholds)
+            bands = band_snapshot(before, {kr.objective_id for _, kr in mine})
+            return RunStart(mine, bands, last_check_in_times(app.db, [kr.id for _, kr in mine]))
+
+        self.load(read, self._start, failed=self._not_read)
+
+    def _not_read(self, exc: Exception) -> None:
+        self._nothing(f"Your key results could not be read: {exc}. Press escape to go back.")
+
+    def _start(self, start: RunStart) -> None:
+        period = self.okr_app.period
+        self.bands_before = start.bands_before
+        since = week_start(datetime.combine(self.okr_app.today(), datetime.min.time()).astimezone())
+        latest = start.latest
         self.items = order_items(
-            [Item(kr, title, kr.id in latest and latest[kr.id] >= since) for title, kr in mine]
-        )
+            [Item(kr, title, kr.id in latest and latest[kr.id] >= since)
+             for title, kr in start.mine]
+        )  # fmt: skip
         if not self.items:
             self._nothing(
-                f"You ({user}) own or collaborate on no key results in {period.name}. "
-                "Press escape to go back."
+                f"You ({self.okr_app.username}) own or collaborate on no key results in "
+                f"{period.name if period else 'this period'}. Press escape to go back."
             )
             return
         self._show()
@@ -117,15 +145,24 @@ class WeeklyScreen(Screen[None]):
     # --- moving through the run ----------------------------------------------------
 
     def _show(self) -> None:
+        """Show where the run is now; the KR's history is read off the loop, then shown."""
         item = self.items[self.index]
-        db = self.okr.db
-        history = kr_history(db, item.kr.id)
-        existing = next((r for r in history if r.id == item.saved), None)
-        panel = self.query_one("#panel", CheckInPanel)
-        panel.load(item.kr, item.objective, history, self.okr.sparkline_length, existing)
-        panel.focus_value()
+        db = self.okr_app.db
+        self.history = []
         self.query_one("#wk-error", Static).update("")
         self._show_progress()
+        self.load(lambda: kr_history(db, item.kr.id), lambda rows: self._fill(item, rows),
+                  group="weekly-history")  # fmt: skip
+
+    def _fill(self, item: Item, history: list[CheckInRow]) -> None:
+        if not self.items or self.items[self.index] is not item:
+            return  # moved on meanwhile
+        self.history = history
+        existing = next((r for r in history if r.id == item.saved), None)
+        panel = self.query_one("#panel", CheckInPanel)
+        panel.display = True
+        panel.load(item.kr, item.objective, history, self.okr_app.sparkline_length, existing)
+        panel.focus_value()
 
     def _show_progress(self) -> None:
         saved = sum(1 for i in self.items if i.saved is not None)
@@ -169,165 +206,69 @@ class WeeklyScreen(Screen[None]):
 
     @on(CheckInPanel.Submit)
     def save(self) -> None:
-        self._save(confirmed=False)
+        """Save the KR on show, once its panel is filled (not a KR still being read)."""
+        if self.items and self.query_one("#panel", CheckInPanel).kr is self.items[self.index].kr:
+            self._save(self.items[self.index])
 
-    def _save(self, *, confirmed: bool) -> None:
-        """Save this KR's check-in; a value far outside its range asks first, as the
-        check-in form does."""
-        if not self.items:
-            return
-        item = self.items[self.index]
+    @work(exclusive=True, group="weekly-save")
+    async def _save(self, item: Item) -> None:
+        """Save ``item``'s check-in off the loop (a correction when saved before in this run);
+        a value far outside its range asks first, as the check-in form does."""
         panel = self.query_one("#panel", CheckInPanel)
-        okr = self.okr
         try:
-            item.saved = panel.save(okr.db, okr.username, okr.thresholds, item.saved, confirmed)
-        except FarOutside as exc:
-            question = f"{exc.reason}.\n\nIs that right, or a typo? Record it anyway?"
-            self.app.push_screen(ConfirmDialog(question, "Record"), self._far_answered)
+            entry = panel.submitted()
+        except (DomainError, ValueError) as exc:
+            self._not_saved(str(exc))
             return
-        except (DomainError, DatabaseError, ValueError) as exc:
-            self.query_one("#wk-error", Static).update(plain(f"Not saved: {exc}"))
-            panel.focus_value()
-            return
+        far = panel.far(entry)
+        app = self.okr_app
+        while True:
+            if far is not None:
+                if not await self.app.push_screen_wait(ConfirmDialog(far_question(far), "Record")):
+                    self._not_saved("check the value")
+                    return
+                entry = replace(entry, confirmed=True)
+            write = partial(write_check_in, app.db, app.username, app.thresholds, item.kr.id,
+                            entry, item.saved)  # fmt: skip
+            try:
+                item.saved = await self.store(write)
+                break
+            except FarOutside as exc:  # the store knows a newer range than was shown
+                far = exc.reason
+            except (DomainError, DatabaseError, ValueError) as exc:
+                self._not_saved(str(exc))
+                return
         item.skipped = False
-        self._advance()
+        if self.items[self.index] is item:  # not moved on while it was written
+            self._advance()
+        else:
+            self._show_progress()
 
-    def _far_answered(self, record: bool | None) -> None:
-        if record:
-            self._save(confirmed=True)
-            return
-        self.query_one("#wk-error", Static).update("Not saved: check the value")
+    def _not_saved(self, reason: str) -> None:
+        self.query_one("#wk-error", Static).update(plain(f"Not saved: {reason}"))
         self.query_one("#panel", CheckInPanel).focus_value()
 
-    def action_finish(self) -> None:
-        period = self.okr.period
+    @work(exclusive=True, group="weekly-finish")
+    async def action_finish(self) -> None:
+        """Leave; after check-ins, first the summary of what they changed (read off the loop)."""
+        period = self.okr_app.period
         if period is None or not any(i.saved is not None for i in self.items):
             self.dismiss(None)
             return
-        after = load_tree(self.okr.db, period.id, self.okr.thresholds)
-        summary = WeeklySummary(self.items, self.bands_before, after)
-        self.app.push_screen(summary, self._summary_closed)
+        app, items, before = self.okr_app, list(self.items), self.bands_before
+
+        def read() -> tuple[list[Change], list[Moved]]:
+            after = load_tree(app.db, period.id, app.thresholds)
+            return kr_changes(items, after), band_changes(before, after)
+
+        try:
+            changes, moved = await self.store(read)
+        except (DomainError, DatabaseError) as exc:
+            self.notify(f"the summary could not be read: {exc}", severity="error")
+            self.dismiss(None)
+            return
+        skipped = [i.kr.ref for i in items if i.saved is None]
+        self.app.push_screen(WeeklySummary(changes, moved, skipped), self._summary_closed)
 
     def _summary_closed(self, _: object) -> None:
         self.dismiss(None)  # not returned: a callback's awaitable would be awaited
-
-
-@dataclass(frozen=True)
-class Change:
-    ref: str
-    title: str
-    old: float | None
-    new: float | None
-    band: Band
-
-
-def kr_changes(items: list[Item], after: TreeModel) -> list[Change]:
-    """Old → new score of every KR checked in during the run.
-
-    The old score is the one read when the run started (``item.kr``).
-    """
-    changes = []
-    for item in items:
-        if item.saved is None:
-            continue
-        new = after.key_result(item.kr.id)
-        changes.append(
-            Change(
-                item.kr.ref,
-                item.kr.title,
-                item.kr.progress,
-                new.progress if new else None,
-                new.band if new else Band.NO_DATA,
-            )
-        )
-    return changes
-
-
-def band_snapshot(model: TreeModel, objective_ids: set[int]) -> dict[int, Band]:
-    """The bands of these objectives and of every objective above them, read now.
-
-    Only these can change band when their KRs are checked in. The read model
-    scores objectives on first use, so reading them here, before any write, is
-    what makes them "before".
-    """
-    bands: dict[int, Band] = {}
-    for oid in objective_ids:
-        current: int | None = oid
-        while current is not None and current not in bands:
-            row = model.objectives.get(current)
-            if row is None:
-                break
-            bands[current] = row.band
-            current = row.parent_id
-    return bands
-
-
-def band_changes(before: dict[int, Band], after: TreeModel) -> list[tuple[str, str, Band, Band]]:
-    """Objectives whose band moved: (ref, title, old band, new band), in tree order."""
-    moved = []
-    for _, row in after.walk():
-        old = before.get(row.id)
-        if old is not None and old != row.band:
-            moved.append((row.ref, row.title, old, row.band))
-    return moved
-
-
-class WeeklySummary(Screen[None]):
-    """What this week's check-ins changed: KR scores, and objectives that changed band."""
-
-    GUIDED = True
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Done", id="weekly_done"),
-    ]
-
-    def __init__(self, items: list[Item], before: dict[int, Band], after: TreeModel) -> None:
-        super().__init__()
-        self.changes = kr_changes(items, after)
-        self.moved = band_changes(before, after)
-        self.skipped = [i.kr.ref for i in items if i.saved is None]
-
-    def compose(self) -> ComposeResult:
-        yield TitleBar()
-        with Vertical(id="wk-summary"):
-            yield Static(id="wk-summary-head")
-            table: DataTable[object] = DataTable(
-                id="wk-krs", cursor_type="none", zebra_stripes=True
-            )
-            table.can_focus = False  # enter and escape close the summary
-            yield table
-            yield Static(id="wk-moved")
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        head = Text.assemble(
-            ("Weekly check-in done", "bold"),
-            f"  · {len(self.changes)} key result(s) checked in",
-            f" · {len(self.skipped)} skipped" if self.skipped else "",
-        )
-        self.query_one("#wk-summary-head", Static).update(head)
-        table = self.query_one("#wk-krs", DataTable)
-        table.add_columns("KR", "Title", "Score before", "Score now", "Band")
-        for change in self.changes:
-            table.add_row(
-                change.ref,
-                plain(truncate(change.title, 50)),
-                format_percent(change.old),
-                Text(format_percent(change.new), "bold"),
-                band_text(change.band),
-            )
-        moved = Text("\nObjectives whose status changed\n", "bold")
-        if not self.moved:
-            moved.append("none: every objective kept its band\n", "dim")
-        for ref, title, old, new in self.moved:
-            moved.append(f"{ref}  ")
-            moved.append_text(plain(truncate(title, 50)))
-            moved.append("  ")
-            moved.append_text(band_text(old))
-            moved.append(" → ")
-            moved.append_text(band_text(new))
-            moved.append("\n")
-        self.query_one("#wk-moved", Static).update(moved)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -38,7 +38,7 @@ async def test_a_kpi_name_or_unit_with_markup_is_never_an_action(
 
     from textual.widgets import DataTable, OptionList
 
-    from okrtui.screens.forms import KeyResultForm
+    from okrtui.modals.kr_form import KeyResultForm
     from okrtui.screens.tree import TreeScreen
 
     target = tmp_path / "pwned.svg"
@@ -58,7 +58,10 @@ async def test_a_kpi_name_or_unit_with_markup_is_never_an_action(
         assert screen.query_one("#history", DataTable).row_count > 0  # drawn, no crash
         objective = screen._selected_objective()
         assert objective is not None
-        form = KeyResultForm(app, objective=objective)
+        from store.queries import kpi_panels
+
+        kpis = [(p.id, p.name) for p in kpi_panels(app.db, last=1)]
+        form = KeyResultForm(objective=objective, kpis=kpis)
         await app.push_screen(form)
         await pilot.pause()
         form.query_one("#kpi").focus()

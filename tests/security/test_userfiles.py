@@ -129,7 +129,7 @@ async def test_a_file_name_with_markup_is_listed_literally(make_app, demo_path, 
     """The import form lists file names: "[bold]…" or "[@click=…]" must style nothing."""
     from textual.widgets import OptionList
 
-    from okrtui.screens.kpi_forms import ImportFileForm
+    from okrtui.modals.kpi_forms import ImportFileForm
 
     imports = Path.home() / "Documents" / "okrtui" / "imports"
     imports.mkdir(parents=True)
@@ -138,7 +138,7 @@ async def test_a_file_name_with_markup_is_listed_literally(make_app, demo_path, 
     app = make_app(demo_path, me)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        form = ImportFileForm(app)
+        form = ImportFileForm()
         await app.push_screen(form)
         await pilot.pause()
         await pilot.press("enter")  # open the list

@@ -1,45 +1,38 @@
 """KPI forms: define or edit a KPI, record a value, pick a CSV file to import.
 
-They reuse :class:`FormScreen` (validation as you type with the store's own
-checks, typed text kept when a save is refused) and call ``store`` for writes.
+Pure input on :class:`~okrtui.modals.form.FormScreen`: each returns a frozen entry and
+the dashboard writes it. The one read a form makes (is there already a value for the
+day typed?) runs in a thread worker.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
+from textual.worker import get_current_worker
 
-from okrtui.screens.forms import Check, FormScreen, input_row
+from okrtui.modals.form import Check, FormScreen, field_label, input_row, number_text
+from store.db.database import Database
 from store.domain.validation import optional_number, optional_text, parse_number, require_text
-from store.errors import DomainError, ValidationError
+from store.errors import DatabaseError, DomainError, ValidationError
 from store.format import format_number
 from store.io.kpi_import import check_observed_on
 from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
 from store.model.enums import KpiDirection
 from store.rows import KpiPanel
 from store.write.common import check_username
-from store.write.kpis import create_kpi, kpi_value_on, record_kpi_value, thresholds_ok, update_kpi
+from store.write.kpis import kpi_value_on, thresholds_ok
 from widgets.text import plain
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 DIRECTION_OPTIONS = [
     ("Higher is better (revenue, NPS, uptime)", KpiDirection.HIGHER.value),
     ("Lower is better (churn, cost, response time)", KpiDirection.LOWER.value),
 ]
-
-
-def _label(text: str) -> Label:
-    return Label(text, classes="field-label")
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 def rolls_up_into(kpi_id: int, panels: Iterable[KpiPanel]) -> set[int]:
@@ -56,18 +49,39 @@ def rolls_up_into(kpi_id: int, panels: Iterable[KpiPanel]) -> set[int]:
     return found
 
 
-class KpiForm(FormScreen):
+@dataclass(frozen=True)
+class KpiEntry:
+    """A KPI definition as entered (numbers as typed); the keyword arguments of
+    ``create_kpi`` and ``update_kpi``."""
+
+    name: str
+    unit: str
+    category: str
+    owner: str
+    team: str | None
+    direction: str
+    target: str
+    green: str
+    red: str
+    parent_id: int | None
+    description: str
+
+
+class KpiForm(FormScreen[KpiEntry]):
     """Define a new KPI, or edit ``existing`` (its values are kept)."""
 
     def __init__(
         self,
-        app: "OkrApp",
         *,
+        username: str,
         panels: list[KpiPanel],
         existing: KpiPanel | None = None,
         description: str = "",
+        draft: KpiEntry | None = None,
+        error: str = "",
     ) -> None:
-        super().__init__(app)
+        super().__init__(draft=draft, error=error)
+        self.username = username
         self.panels = panels
         self.existing = existing
         self.description = description
@@ -77,32 +91,39 @@ class KpiForm(FormScreen):
         excluded = rolls_up_into(self.existing.id, self.panels) if self.existing else set()
         return [(plain(p.name), str(p.id)) for p in self.panels if p.id not in excluded]
 
-    def fields(self) -> ComposeResult:
+    def initial(self) -> KpiEntry:
+        """What the fields start with: the last entry, else the KPI, else defaults."""
+        if self.draft is not None:
+            return self.draft
         kpi = self.existing
-        yield _label("Name (unique, typed on the command line: okrtui kpi record NAME VALUE)")
-        yield Input(kpi.name if kpi else "", id="name", classes="field")
+        if kpi is None:
+            return KpiEntry("", "", "", self.username, None, KpiDirection.HIGHER.value,
+                            "", "", "", None, "")  # fmt: skip
+        return KpiEntry(kpi.name, kpi.unit, kpi.category, kpi.owner, kpi.team,
+                        kpi.direction.value, number_text(kpi.target), number_text(kpi.green),
+                        number_text(kpi.red), kpi.parent_id, self.description)  # fmt: skip
+
+    def fields(self) -> ComposeResult:
+        start = self.initial()
+        yield field_label("Name (unique, typed on the command line: okrtui kpi record NAME VALUE)")
+        yield Input(start.name, id="name", classes="field")
+        yield from input_row(("Unit ($, %, hours…)", start.unit, "unit"),
+                             ("Category", start.category, "category"))  # fmt: skip
+        yield from input_row(("Owner", start.owner, "owner"), ("Team", start.team or "", "team"))
+        yield field_label("Direction")
+        yield Select(DIRECTION_OPTIONS, value=start.direction, allow_blank=False,
+                     id="direction", classes="field")  # fmt: skip
         yield from input_row(
-            ("Unit ($, %, hours…)", kpi.unit if kpi else "", "unit"),
-            ("Category", kpi.category if kpi else "", "category"),
+            ("Target", start.target, "target"),
+            ("Green at", start.green, "green"),
+            ("Red at", start.red, "red"),
         )
-        yield from input_row(
-            ("Owner", kpi.owner if kpi else self.okr.username, "owner"),
-            ("Team", (kpi.team or "") if kpi else "", "team"),
-        )
-        yield _label("Direction")
-        yield Select(DIRECTION_OPTIONS, value=(kpi.direction if kpi else KpiDirection.HIGHER).value,
-                     allow_blank=False, id="direction", classes="field")  # fmt: skip
-        yield from input_row(
-            ("Target", _num(kpi.target) if kpi else "", "target"),
-            ("Green at", _num(kpi.green) if kpi else "", "green"),
-            ("Red at", _num(kpi.red) if kpi else "", "red"),
-        )
-        yield _label("Rolls up into (parent KPI)")
+        yield field_label("Rolls up into (parent KPI)")
         yield Select(self._parent_options(),
-                     value=str(kpi.parent_id) if kpi and kpi.parent_id else Select.NULL,
+                     value=str(start.parent_id) if start.parent_id else Select.NULL,
                      prompt="— none: a top-level KPI —", id="parent", classes="field")  # fmt: skip
-        yield _label("Description")
-        yield TextArea(self.description, id="description", classes="field")
+        yield field_label("Description")
+        yield TextArea(start.description, id="description", classes="field")
 
     def _thresholds(self) -> None:
         direction = KpiDirection(self.value("direction"))
@@ -124,38 +145,57 @@ class KpiForm(FormScreen):
                                                  max_length=10_000, multiline=True),
         }  # fmt: skip
 
-    def save(self) -> int:
+    def entered(self) -> KpiEntry:
         parent = self.value("parent")
-        values: dict[str, Any] = {
-            "name": self.value("name"),
-            "unit": self.value("unit"),
-            "category": self.value("category"),
-            "owner": self.value("owner"),
-            "team": self.value("team") or None,
-            "direction": self.value("direction"),
-            "target": self.value("target"),
-            "green": self.value("green"),
-            "red": self.value("red"),
-            "parent_id": int(parent) if parent else None,
-            "description": self.value("description"),
-        }
-        db, user = self.okr.db, self.okr.username
-        if self.existing:
-            return update_kpi(db, user, self.existing.id, **values).id
-        return create_kpi(db, user, **values).id
+        return KpiEntry(
+            name=self.value("name"),
+            unit=self.value("unit"),
+            category=self.value("category"),
+            owner=self.value("owner"),
+            team=self.value("team") or None,
+            direction=self.value("direction"),
+            target=self.value("target"),
+            green=self.value("green"),
+            red=self.value("red"),
+            parent_id=int(parent) if parent else None,
+            description=self.value("description"),
+        )
 
 
-class RecordValueForm(FormScreen):
-    """Record a KPI value; the date defaults to today and a same-day value is replaced."""
+@dataclass(frozen=True)
+class KpiValueEntry:
+    """A value to record for a KPI, as typed (``record_kpi_value`` parses it)."""
 
-    def __init__(self, app: "OkrApp", panel: KpiPanel) -> None:
-        super().__init__(app)
+    value: str
+    observed_on: str
+    note: str
+
+
+class RecordValueForm(FormScreen[KpiValueEntry]):
+    """Record a KPI value; the date defaults to today and a same-day value is replaced.
+
+    ``db`` is only read, in a worker: to say which value the day typed already has.
+    """
+
+    def __init__(
+        self,
+        panel: KpiPanel,
+        *,
+        db: Database,
+        today: date,
+        draft: KpiValueEntry | None = None,
+        error: str = "",
+    ) -> None:
+        super().__init__(draft=draft, error=error)
         self.panel = panel
+        self.db = db
+        self.today = today
         self.heading = f"Record a value for {panel.name}" + (f" ({panel.unit})" if panel.unit
                                                               else "")  # fmt: skip
 
     def fields(self) -> ComposeResult:
         latest = self.panel.latest
+        start = self.draft or KpiValueEntry("", self.today.isoformat(), "")
         info = (
             f"latest {format_number(latest[1], self.panel.unit)} on {latest[0]}"
             if latest
@@ -163,77 +203,81 @@ class RecordValueForm(FormScreen):
         )
         if self.panel.target is not None:
             info += f" · target {format_number(self.panel.target, self.panel.unit)}"
-        yield Static(Text(info, "dim"), id="record-info")
+        yield Static(plain(info, style="dim"), id="record-info")  # the unit is user text
         with Horizontal(classes="row"):
             with Vertical():
-                yield _label("Value")
-                yield Input("", id="value", classes="field",
+                yield field_label("Value")
+                yield Input(start.value, id="value", classes="field",
                             placeholder=f"{latest[1]:g}" if latest else "42")  # fmt: skip
             with Vertical():
-                yield _label("Date (YYYY-MM-DD)")
-                yield Input(self.okr.today().isoformat(), id="date", classes="field")
-        yield _label("Note (optional)")
-        yield Input("", id="note", classes="field")
+                yield field_label("Date (YYYY-MM-DD)")
+                yield Input(start.observed_on, id="date", classes="field")
+        yield field_label("Note (optional)")
+        yield Input(start.note, id="note", classes="field")
         yield Static(id="replaces", classes="hint")
 
     def checks(self) -> dict[str, Check]:
         return {
             "value": lambda: parse_number(self.value("value"), "value"),
-            "date": lambda: check_observed_on(self.value("date"), self.okr.today()),
+            "date": lambda: check_observed_on(self.value("date"), self.today),
             "note": lambda: optional_text(self.value("note"), "note", max_length=10_000),
         }
 
     def revalidate(self) -> None:
         super().revalidate()
-        self._show_replaced()
-
-    def _day(self) -> date | None:
         try:
-            return check_observed_on(self.value("date"), self.okr.today())
+            day: date | None = check_observed_on(self.value("date"), self.today)
         except ValidationError:
-            return None
-
-    def _show_replaced(self) -> None:
-        day = self._day()
-        hint = self.query_one("#replaces", Static)
-        old = None
+            day = None
+        self.query_one("#replaces", Static).display = False
         if day is not None:
-            with self.okr.db.read() as conn:
+            self._look_up(day)
+
+    @work(thread=True, exclusive=True, group="replaces")
+    def _look_up(self, day: date) -> None:
+        try:
+            with self.db.read() as conn:
                 old = kpi_value_on(conn, self.panel.id, day)
-        hint.display = old is not None
-        if old is None:
+        except (DatabaseError, DomainError):
+            return  # only a hint: the write itself says what happened
+        if old is not None and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_replaced, day, old)
+
+    def _show_replaced(self, day: date, old: tuple[float, str]) -> None:
+        if not self.is_attached:
             return
         value, author = old
-        hint.update(Text(f"replaces {format_number(value, self.panel.unit)} recorded for {day} "
-                         f"by {author} (kept in the activity log)", "#ffaf00"))  # fmt: skip
+        hint = self.query_one("#replaces", Static)
+        hint.display = True
+        hint.update(Text.assemble(
+            plain(f"replaces {format_number(value, self.panel.unit)} recorded for {day} by "
+                  f"{author} (kept in the activity log)", style="#ffaf00"),
+        ))  # fmt: skip
 
-    def save(self) -> int:
-        replaced, number = record_kpi_value(
-            self.okr.db, self.okr.username, self.panel.id, self.value("value"),
-            observed_on=self.value("date"), note=self.value("note"),
-        )  # fmt: skip
-        text = f"{self.panel.name}: {format_number(number, self.panel.unit)}"
-        if replaced is not None:
-            text += f" (replaced {format_number(replaced, self.panel.unit)})"
-        self.okr.notify(plain(text).plain)
-        return self.panel.id
+    def entered(self) -> KpiValueEntry:
+        return KpiValueEntry(self.value("value"), self.value("date"), self.value("note"))
 
 
-class ImportFileForm(FormScreen):
+@dataclass(frozen=True)
+class ImportSource:
+    """CSV bytes to import and what to call them (a file name, or "pasted text")."""
+
+    name: str
+    data: bytes
+
+
+class ImportFileForm(FormScreen[ImportSource]):
     """Choose a CSV file from the imports folder, or paste CSV text; never a typed path.
 
     On a team server a typed path would let a member read any file the account can
     (store/io/userfiles.py): files are picked from ``<documents>/okrtui/imports`` only.
-    Dismisses with 1 and keeps :attr:`source` (what to call it) and :attr:`data`.
     """
 
     heading = "Import KPI values from CSV (columns kpi,date,value[,note])"
     save_label = "Preview"  # nothing is written until the dry run's report is confirmed
 
-    def __init__(self, app: "OkrApp") -> None:
-        super().__init__(app)
-        self.source = ""
-        self.data = b""
+    def __init__(self) -> None:
+        super().__init__()
         self.files: list[ImportFile] = []
         self.listing_error = ""
         try:
@@ -249,7 +293,7 @@ class ImportFileForm(FormScreen):
             hint = f"A file from {where}, or paste CSV below (a dry run comes first)"
         else:
             hint = f"No CSV file in {where} yet: put one there, or paste CSV below"
-        yield _label(hint)
+        yield field_label(hint)
         yield Select(
             [(plain(f"{f.name} ({f.size:,} bytes)"), f.name) for f in self.files],  # not markup
             prompt="choose a file…",
@@ -257,7 +301,7 @@ class ImportFileForm(FormScreen):
             id="file",
             classes="field",
         )
-        yield _label("Or paste CSV text")
+        yield field_label("Or paste CSV text")
         yield TextArea("", id="pasted", classes="field")
 
     def checks(self) -> dict[str, Check]:
@@ -270,12 +314,9 @@ class ImportFileForm(FormScreen):
         if not chosen and not pasted:
             raise ValidationError("choose a file from the imports folder, or paste CSV text")
 
-    def save(self) -> int:
+    def entered(self) -> ImportSource:
+        """The file's bytes (read here: a file of the user's own folder, not the database)."""
         chosen = self.value("file")
         if chosen:
-            self.data = read_import(chosen)
-            self.source = chosen
-        else:
-            self.data = self.value("pasted").encode("utf-8")
-            self.source = "pasted text"
-        return 1
+            return ImportSource(chosen, read_import(chosen))
+        return ImportSource("pasted text", self.value("pasted").encode("utf-8"))

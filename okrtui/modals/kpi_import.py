@@ -1,31 +1,24 @@
-"""Importing a CSV of KPI values from the dashboard: file, dry run, confirm, write.
+"""The KPI import's report: the dry run's findings, shown before anything is written.
 
-The dry run always comes first and its report is shown before anything is
-written: every bad row with its line (nothing can be written then), or what
-would be added and replaced. The check and the write run off the UI thread, so
-a file of years of daily values does not freeze the screen.
+Every bad row with its line (nothing can be written then), or what would be added and
+replaced; ``y`` answers True (import), ``n``/escape False. The dashboard runs the dry
+run and the import itself, off the event loop (okrtui.screens.kpis).
 """
 
-import asyncio
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
-from okrtui.screens.dialogs import FitsScreen
-from store.errors import DatabaseError, DomainError
+from okrtui.modals.dialogs import FitsScreen
 from store.format import format_number
-from store.io.kpi_import import ImportReport, import_kpi_values
+from store.io.kpi_import import ImportReport
 from widgets.footer import KeyFooter
 from widgets.text import plain
-
-if TYPE_CHECKING:
-    from okrtui.app import OkrApp
 
 SHOWN_LINES = 100
 
@@ -104,32 +97,3 @@ class ImportReportDialog(FitsScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
-
-
-async def run_import(screen: Screen[object]) -> bool:
-    """Ask for a file, show the dry run, import on confirmation. True when values were written."""
-    from okrtui.screens.kpi_forms import ImportFileForm
-
-    app: OkrApp = screen.app  # type: ignore[assignment]
-    form = ImportFileForm(app)
-    if await app.push_screen_wait(form) is None:
-        return False
-    data = form.data
-
-    def check(dry_run: bool) -> ImportReport:
-        return import_kpi_values(app.db, app.username, data, dry_run=dry_run,
-                                 today=app.today(), source=form.source)  # fmt: skip
-
-    try:
-        report = await asyncio.to_thread(check, True)
-        if not await app.push_screen_wait(ImportReportDialog(form.source, report)):
-            return False
-        report = await asyncio.to_thread(check, False)
-    except (DomainError, DatabaseError) as exc:
-        app.notify(str(exc), title="Import refused", severity="error", timeout=8)
-        return False
-    if report.errors:
-        await app.push_screen_wait(ImportReportDialog(form.source, report))
-        return False
-    app.notify(report.summary())
-    return True

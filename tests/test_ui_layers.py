@@ -1,0 +1,60 @@
+"""The UI's layering rules, read from the source: modals never write, screens share one
+typed app accessor.
+
+A modal returns what was entered and the screen that opened it writes (issue 15):
+nothing under ``okrtui/modals/`` may import a store function that writes. Screens get
+the app through ``OkrScreen.okr_app`` (okrtui/screens/base.py), not a copy each.
+"""
+
+import ast
+from pathlib import Path
+
+OKRTUI = Path(__file__).resolve().parent.parent / "okrtui"
+
+# What a modal may take from the store: types, errors, pure validators and formatters, and
+# the one read the KPI value form makes (in a worker) to say which value it replaces.
+READS_AND_CHECKS = {
+    "store.db.database": {"Database", "DatabaseError"},
+    "store.model.enums": {"Confidence", "Direction", "Kind", "KpiDirection", "Level"},
+    "store.errors": {"DomainError", "ValidationError"},
+    "store.write.kpis": {"ImportReport", "check_observed_on", "kpi_value_on"},
+    "store.queries": {"CheckInRow", "KpiPanel", "KrRow", "ObjectiveRow"},
+    "store.domain.scoring": {
+        "Thresholds", "band", "far_outside", "format_number", "format_percent", "kr_progress",
+    },
+    "store.write.service": {
+        "_thresholds_ok", "check_kr_values", "check_username", "check_weight",
+        "validate_check_in_value",
+    },
+    "store.io.userfiles": {"IMPORTS", "ImportFile", "folder", "list_imports", "read_import"},
+    "store.domain.validation": {
+        "optional_number", "optional_text", "parse_date", "parse_number", "require_text",
+    },
+}  # fmt: skip
+
+
+def imports_from_store(path: Path) -> set[tuple[str, str]]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("store"):
+            found |= {(node.module or "", alias.name) for alias in node.names}
+        if isinstance(node, ast.Import):
+            found |= {(alias.name, "*") for alias in node.names if alias.name.startswith("store")}
+    return found
+
+
+def test_modals_import_no_store_writer() -> None:
+    modals = sorted((OKRTUI / "modals").glob("*.py"))
+    assert len(modals) > 5
+    for path in modals:
+        for module, name in imports_from_store(path):
+            allowed = READS_AND_CHECKS.get(module, set())
+            assert name in allowed, f"{path.name} imports {module}.{name}: modals do not write"
+
+
+def test_one_typed_app_accessor() -> None:
+    """Only base.py defines ``okr_app`` (tree.py keeps its own until it moves onto it)."""
+    defining = sorted(
+        path.name for path in (OKRTUI / "screens").glob("*.py") if "def okr_app" in path.read_text()
+    )
+    assert defining == ["base.py", "tree.py"]
