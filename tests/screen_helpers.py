@@ -1,6 +1,7 @@
 """Helpers the screen and command-line tests share: the database file as rows or a dump,
 typing into the app, the ctrl+p palette, what a widget shows and what the app told."""
 
+import asyncio
 import io
 import sqlite3
 from pathlib import Path
@@ -62,15 +63,16 @@ def notifications(app: App[Any]) -> list[str]:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Until the app's reading workers are done and their messages handled (a worker's
-    answer may start another: the tree's rows, then the detail pane). A dialog flow's
-    worker runs as long as its dialog is open: it is not waited for."""
+    """Until the tree's reading workers (groups ``tree-…``) are done and their messages
+    handled (a worker's answer may start another: the tree's rows, then the detail pane).
+    Dialog flows are workers too, running as long as their dialog is open: not waited for.
+    """
     app = pilot.app
     for _ in range(10):
-        busy = [w for w in app.workers if w.is_running and w.group != "dialog"]
+        busy = [w for w in app.workers if w.is_running and w.group.startswith("tree-")]
         if not busy:
             break
-        await app.workers.wait_for_complete(busy)
+        await asyncio.wait_for(app.workers.wait_for_complete(busy), timeout=30)
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

@@ -337,8 +337,7 @@ class TreeScreen(HoldsKeys):
             return
         self.okr_tree.add_rows(message.rows)
         if message.reveal is not None:
-            self.okr_tree.reveal(message.reveal, message.objective_id)
-            self.call_after_refresh(lambda: self.call_after_refresh(self._arrived))
+            self._land(message.reveal, message.objective_id)
         ref = self.selected()
         if ref is not None and ref.kind == "objective" and ref.id in message.rows:
             self._show_detail()
@@ -411,10 +410,13 @@ class TreeScreen(HoldsKeys):
             chain.append(oid)
             oid = model.objectives[oid].parent_id
         if chain and model is not None and not model.missing(chain):
-            self.okr_tree.reveal(ref, chain[0])
-            self.call_after_refresh(lambda: self.call_after_refresh(self._arrived))
+            self._land(ref, chain[0])
         elif self._reader is not None:
             self._read_rows(self._reader, (), ref, check_in)
+
+    def _land(self, ref: NodeRef, objective_id: int | None) -> None:
+        self.okr_tree.reveal(ref, objective_id)  # moves the cursor after the next refresh
+        self.call_after_refresh(lambda: self.call_after_refresh(self._arrived, ref))
 
     def _show_empty(self) -> None:
         """Say what to do where the tree would be (the detail pane may be hidden)."""
@@ -497,14 +499,14 @@ class TreeScreen(HoldsKeys):
             self._after_move_due = True
             self.call_after_refresh(self._after_move)
 
-    def _arrived(self) -> None:
-        """The cursor reached where ``reveal`` sent it: check it in if that was asked."""
-        ref = self.selected()
-        if ref is not None and ref == self._target:
+    def _arrived(self, ref: NodeRef | None = None) -> None:
+        """After ``reveal(ref)`` landed (``ref`` None: after any cursor move): check the
+        item in if the palette asked for it and the cursor is on it."""
+        if ref is not None and self._target == ref:
             self._target = None
-            if self._check_in_on == ref:
-                self._check_in_on = None
-                self.action_check_in()
+        if self._check_in_on is not None and self._check_in_on == self.selected():
+            self._check_in_on = None
+            self.action_check_in()
 
     def _after_move(self) -> None:
         self._after_move_due = False
