@@ -529,8 +529,6 @@ class TreeScreen(HoldsKeys):
 
     @work(thread=True, exclusive=True, group="tree-detail", exit_on_error=False)
     def _read_detail(self, ref: NodeRef, reader: TreeReader) -> None:
-        from store.checkins import check_in_events
-
         db, kr = self.okr_app.db, self.model.key_result(ref.id) if self.model else None
         history: list[CheckInRow] = []
         events: list[CheckInEvent] = []
@@ -544,6 +542,8 @@ class TreeScreen(HoldsKeys):
                         rows = reader.rows([ref.id, *heads[ref.id].children])
                 outcome = objective_outcome(db, ref.id)
             elif kr is not None:
+                from store.checkins import check_in_events  # imports the ORM: not for 1st frame
+
                 history = kr_history(db, kr.id)
                 events = check_in_events(db, kr.id)
         except DatabaseError as exc:
