@@ -144,6 +144,7 @@ class TreeScreen(HoldsKeys):
         super().__init__()
         self.model: TreeData | None = None
         self.rights: EditRights | None = None  # what the user may change, per node
+        self._rights: EditRights | None = None  # the same, for objectives only
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
         self.shown: Shown | None = None  # what the filter shows
         self._reader: TreeReader | None = None  # used in workers only, under _lock
@@ -277,7 +278,7 @@ class TreeScreen(HoldsKeys):
             people = {o.id: (o.owner, *o.collaborators) for o in outline.objectives.values()}
             parents = {o.id: o.parent_id for o in outline.objectives.values()}
             user = app.username
-            rights = rights_in(user, is_admin(app.db, user), parents, people, reader.kr_owners())
+            rights = rights_in(user, is_admin(app.db, user), parents, people, {})
             warnings = objective_kpi_warnings(app.db, period_id)
         except DatabaseError as exc:
             self.post_message(ReadFailed(str(exc), "tree"))
@@ -289,7 +290,7 @@ class TreeScreen(HoldsKeys):
             self.post_message(TreeRead(reader, data, rights, warnings, select))
 
     def on_tree_read(self, message: TreeRead) -> None:
-        self._reader, self.rights, self.kpi_warnings = (
+        self._reader, self._rights, self.kpi_warnings = (
             message.reader,
             message.rights,
             message.warnings,
@@ -300,7 +301,19 @@ class TreeScreen(HoldsKeys):
             self._show(message.select)
         elif self._detail_failed:
             self._show_detail()
+        self._update_rights()
         self.refresh_bindings()
+
+    def _update_rights(self) -> None:
+        """Rights over the KRs read so far: their own owner's, or their objective's editors'
+        (store/rights.py ``rights_in``), worked out from the rows, with no query."""
+        base, model, user = self._rights, self.model, self.okr_app.username
+        if base is None or model is None:
+            self.rights = base
+            return
+        krs = frozenset(kr.id for row in model.rows.values() for kr in row.key_results
+                        if kr.owner == user or row.id in base.objectives)  # fmt: skip
+        self.rights = EditRights(base.admin, base.objectives, krs, base.held)
 
     def on_read_failed(self, message: ReadFailed) -> None:
         """A lost or busy database: say so and have the live updates try again soon."""
@@ -336,6 +349,7 @@ class TreeScreen(HoldsKeys):
                 self.reveal(message.reveal, check_in=message.check_in)
             return
         self.okr_tree.add_rows(message.rows)
+        self._update_rights()
         if message.reveal is not None:
             self._land(message.reveal, message.objective_id)
         ref = self.selected()
@@ -558,6 +572,7 @@ class TreeScreen(HoldsKeys):
             return
         if message.reader is self._reader:
             self.okr_tree.add_rows(message.rows)
+            self._update_rights()
         self._detail_failed, today = False, self.okr_app.today()
         if message.ref.kind == "objective":
             row = message.rows.get(message.ref.id)
