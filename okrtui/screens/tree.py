@@ -302,7 +302,7 @@ class TreeScreen(HoldsKeys):
         elif self._detail_failed:
             self._show_detail()
         self._update_rights()
-        self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)  # after the frame with the data
 
     def _update_rights(self) -> None:
         """Rights over the KRs read so far: their own owner's, or their objective's editors'
@@ -355,7 +355,7 @@ class TreeScreen(HoldsKeys):
         ref = self.selected()
         if ref is not None and ref.kind == "objective" and ref.id in message.rows:
             self._show_detail()
-        self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)
 
     # --- showing --------------------------------------------------------------------------
 
