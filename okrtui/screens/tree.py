@@ -249,7 +249,9 @@ class TreeScreen(HoldsKeys):
             self._show(select)
             return
         expanded = self.okr_tree.expanded_keys() if self.model else None
-        self._read_tree(period.id, select, expanded, bool(self.text_filter or self.mode != "all"))
+        loaded = tuple(self.model.rows) if self.model else ()  # read again: what is shown
+        whole = bool(self.text_filter or self.mode != "all")
+        self._read_tree(period.id, select, expanded, loaded, whole)
 
     def on_database_changed(self, _event: DatabaseChanged) -> None:
         """Someone wrote (maybe in another session): re-read, keeping cursor and expansions;
@@ -258,9 +260,10 @@ class TreeScreen(HoldsKeys):
 
     @work(thread=True, exclusive=True, group="tree-read", exit_on_error=False)
     def _read_tree(
-        self, period_id: int, select: NodeRef | None, expanded: set[str] | None, whole: bool
-    ) -> None:
-        app, shown = self.okr_app, self.model
+        self, period_id: int, select: NodeRef | None, expanded: set[str] | None,
+        loaded: tuple[int, ...], whole: bool,
+    ) -> None:  # fmt: skip
+        app, shown = self.okr_app, self.model  # (the UI thread only adds rows to it)
         try:
             reader = TreeReader(app.db, period_id, app.thresholds)
             outline = reader.outline()
@@ -272,8 +275,7 @@ class TreeScreen(HoldsKeys):
                 heads = outline.objectives
                 wanted = [*outline.roots, *(c for o in opened if o in heads
                                             for c in heads[o].children)]  # fmt: skip
-                if shown is not None:
-                    wanted += [o for o in shown.rows if o in heads]
+                wanted += [o for o in loaded if o in heads]
                 rows = reader.rows([*wanted, *_path(reader, select)[1]])
             people = {o.id: (o.owner, *o.collaborators) for o in outline.objectives.values()}
             parents = {o.id: o.parent_id for o in outline.objectives.values()}
