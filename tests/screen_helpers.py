@@ -1,6 +1,7 @@
 """Helpers the screen and command-line tests share: the database file as rows or a dump,
 typing into the app, the ctrl+p palette, what a widget shows and what the app told."""
 
+import asyncio
 import io
 import sqlite3
 from pathlib import Path
@@ -80,7 +81,7 @@ async def settle(pilot: Pilot) -> None:
         ]
         if not busy:
             break
-        await app.workers.wait_for_complete(busy)
+        await asyncio.wait_for(app.workers.wait_for_complete(busy), timeout=30)
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

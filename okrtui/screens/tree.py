@@ -145,6 +145,7 @@ class TreeScreen(HoldsKeys):
         super().__init__()
         self.model: TreeData | None = None
         self.rights: EditRights | None = None  # what the user may change, per node
+        self._rights: EditRights | None = None  # the same, for objectives only
         self.kpi_warnings: dict[int, list[KpiWarning]] = {}  # objective id → early warnings
         self.shown: Shown | None = None  # what the filter shows
         self._reader: TreeReader | None = None  # used in workers only, under _lock
@@ -249,7 +250,9 @@ class TreeScreen(HoldsKeys):
             self._show(select)
             return
         expanded = self.okr_tree.expanded_keys() if self.model else None
-        self._read_tree(period.id, select, expanded, bool(self.text_filter or self.mode != "all"))
+        loaded = tuple(self.model.rows) if self.model else ()  # read again: what is shown
+        whole = bool(self.text_filter or self.mode != "all")
+        self._read_tree(period.id, select, expanded, loaded, whole)
 
     def on_database_changed(self, _event: DatabaseChanged) -> None:
         """Someone wrote (maybe in another session): re-read, keeping cursor and expansions;
@@ -258,9 +261,10 @@ class TreeScreen(HoldsKeys):
 
     @work(thread=True, exclusive=True, group="tree-read", exit_on_error=False)
     def _read_tree(
-        self, period_id: int, select: NodeRef | None, expanded: set[str] | None, whole: bool
-    ) -> None:
-        app, shown = self.okr_app, self.model
+        self, period_id: int, select: NodeRef | None, expanded: set[str] | None,
+        loaded: tuple[int, ...], whole: bool,
+    ) -> None:  # fmt: skip
+        app, shown = self.okr_app, self.model  # (the UI thread only adds rows to it)
         try:
             reader = TreeReader(app.db, period_id, app.thresholds)
             outline = reader.outline()
@@ -272,13 +276,12 @@ class TreeScreen(HoldsKeys):
                 heads = outline.objectives
                 wanted = [*outline.roots, *(c for o in opened if o in heads
                                             for c in heads[o].children)]  # fmt: skip
-                if shown is not None:
-                    wanted += [o for o in shown.rows if o in heads]
+                wanted += [o for o in loaded if o in heads]
                 rows = reader.rows([*wanted, *_path(reader, select)[1]])
             people = {o.id: (o.owner, *o.collaborators) for o in outline.objectives.values()}
             parents = {o.id: o.parent_id for o in outline.objectives.values()}
             user = app.username
-            rights = rights_in(user, is_admin(app.db, user), parents, people, reader.kr_owners())
+            rights = rights_in(user, is_admin(app.db, user), parents, people, {})
             warnings = objective_kpi_warnings(app.db, period_id)
         except DatabaseError as exc:
             self.post_message(ReadFailed(str(exc), "tree"))
@@ -290,7 +293,7 @@ class TreeScreen(HoldsKeys):
             self.post_message(TreeRead(reader, data, rights, warnings, select))
 
     def on_tree_read(self, message: TreeRead) -> None:
-        self._reader, self.rights, self.kpi_warnings = (
+        self._reader, self._rights, self.kpi_warnings = (
             message.reader,
             message.rights,
             message.warnings,
@@ -301,7 +304,19 @@ class TreeScreen(HoldsKeys):
             self._show(message.select)
         elif self._detail_failed:
             self._show_detail()
-        self.refresh_bindings()
+        self._update_rights()
+        self.call_after_refresh(self.refresh_bindings)  # after the frame with the data
+
+    def _update_rights(self) -> None:
+        """Rights over the KRs read so far: their own owner's, or their objective's editors'
+        (store/domain/rights.py ``rights_in``), worked out from the rows, with no query."""
+        base, model, user = self._rights, self.model, self.okr_app.username
+        if base is None or model is None:
+            self.rights = base
+            return
+        krs = frozenset(kr.id for row in model.rows.values() for kr in row.key_results
+                        if kr.owner == user or row.id in base.objectives)  # fmt: skip
+        self.rights = EditRights(base.admin, base.objectives, krs, base.held)
 
     def on_read_failed(self, message: ReadFailed) -> None:
         """A lost or busy database: say so and have the live updates try again soon."""
@@ -337,13 +352,13 @@ class TreeScreen(HoldsKeys):
                 self.reveal(message.reveal, check_in=message.check_in)
             return
         self.okr_tree.add_rows(message.rows)
+        self._update_rights()
         if message.reveal is not None:
-            self.okr_tree.reveal(message.reveal, message.objective_id)
-            self.call_after_refresh(lambda: self.call_after_refresh(self._arrived))
+            self._land(message.reveal, message.objective_id)
         ref = self.selected()
         if ref is not None and ref.kind == "objective" and ref.id in message.rows:
             self._show_detail()
-        self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)
 
     # --- showing --------------------------------------------------------------------------
 
@@ -412,10 +427,13 @@ class TreeScreen(HoldsKeys):
             chain.append(oid)
             oid = model.objectives[oid].parent_id
         if chain and model is not None and not model.missing(chain):
-            self.okr_tree.reveal(ref, chain[0])
-            self.call_after_refresh(lambda: self.call_after_refresh(self._arrived))
+            self._land(ref, chain[0])
         elif self._reader is not None:
             self._read_rows(self._reader, (), ref, check_in)
+
+    def _land(self, ref: NodeRef, objective_id: int | None) -> None:
+        self.okr_tree.reveal(ref, objective_id)  # moves the cursor after the next refresh
+        self.call_after_refresh(lambda: self.call_after_refresh(self._arrived, ref))
 
     def _show_empty(self) -> None:
         """Say what to do where the tree would be (the detail pane may be hidden)."""
@@ -498,14 +516,14 @@ class TreeScreen(HoldsKeys):
             self._after_move_due = True
             self.call_after_refresh(self._after_move)
 
-    def _arrived(self) -> None:
-        """The cursor reached where ``reveal`` sent it: check it in if that was asked."""
-        ref = self.selected()
-        if ref is not None and ref == self._target:
+    def _arrived(self, ref: NodeRef | None = None) -> None:
+        """After ``reveal(ref)`` landed (``ref`` None: after any cursor move): check the
+        item in if the palette asked for it and the cursor is on it."""
+        if ref is not None and self._target == ref:
             self._target = None
-            if self._check_in_on == ref:
-                self._check_in_on = None
-                self.action_check_in()
+        if self._check_in_on is not None and self._check_in_on == self.selected():
+            self._check_in_on = None
+            self.action_check_in()
 
     def _after_move(self) -> None:
         self._after_move_due = False
@@ -528,8 +546,6 @@ class TreeScreen(HoldsKeys):
 
     @work(thread=True, exclusive=True, group="tree-detail", exit_on_error=False)
     def _read_detail(self, ref: NodeRef, reader: TreeReader) -> None:
-        from store.write.corrections import check_in_events
-
         db, kr = self.okr_app.db, self.model.key_result(ref.id) if self.model else None
         history: list[CheckInRow] = []
         events: list[CheckInEvent] = []
@@ -543,6 +559,10 @@ class TreeScreen(HoldsKeys):
                         rows = reader.rows([ref.id, *heads[ref.id].children])
                 outcome = objective_outcome(db, ref.id)
             elif kr is not None:
+                from store.write.corrections import (
+                    check_in_events,  # imports the ORM: not for 1st frame
+                )
+
                 history = kr_history(db, kr.id)
                 events = check_in_events(db, kr.id)
         except DatabaseError as exc:
@@ -557,6 +577,7 @@ class TreeScreen(HoldsKeys):
             return
         if message.reader is self._reader:
             self.okr_tree.add_rows(message.rows)
+            self._update_rights()
         self._detail_failed, today = False, self.okr_app.today()
         if message.ref.kind == "objective":
             row = message.rows.get(message.ref.id)
