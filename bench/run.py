@@ -186,9 +186,9 @@ class Bench:
         return figures
 
     def kpi_panels(self) -> Figure:
-        """Until the KPI dashboard screen exists: its read model, store.queries.kpi_panels."""
+        """Until the KPI dashboard screen exists: its read model, store.read.tree.kpi_panels."""
         from store.db.database import open_database
-        from store.queries import kpi_panels
+        from store.read.tree import kpi_panels
 
         db = open_database(self.db_path)
         try:
@@ -274,10 +274,10 @@ class Bench:
 
     def status_json(self) -> Figure:
         """``okrtui status --json`` against a ``python -c`` that reads the same rows with
-        plain sqlite3 (store.queries' own SQL) and ``json.dumps`` them, one object per row
+        plain sqlite3 (store.read.tree' own SQL) and ``json.dumps`` them, one object per row
         keyed by column (issue 17: ≤ 2×). Whole processes both."""
         self.log("okrtui status --json vs raw sqlite3 read + json.dumps")
-        from store import queries
+        from store.read import tree as queries
 
         raw = RAW_STATUS.format(db=str(self.db_path), sql=[
             queries.TREE_OBJECTIVES, queries.TREE_COLLABORATORS, queries.TREE_KRS])  # fmt: skip
@@ -331,9 +331,9 @@ class Bench:
         ]  # fmt: skip
 
     def tree_read(self) -> list[Figure]:
-        self.log("tree read model: store.queries.load_tree vs raw sqlite3")
+        self.log("tree read model: store.read.tree.load_tree vs raw sqlite3")
         from store.db.database import open_database
-        from store.queries import load_tree
+        from store.read.tree import load_tree
 
         def everything() -> None:
             tree = load_tree(db, 1)
@@ -381,7 +381,7 @@ def raw_tree(conn: sqlite3.Connection, period_id: int) -> int:
     collaborator and key result of the period with its current value, by the queries
     ``load_tree`` reads them with, fetched as tuples, with no model built and no scores.
     ``load_tree`` itself reads the key results lazily, so it runs fewer of these."""
-    from store import queries
+    from store.read import tree as queries
 
     period = conn.execute(queries.TREE_PERIOD, {"period": period_id}).fetchone()
     params = {"period": period_id, "end": period[3]}

@@ -20,8 +20,8 @@ from store.config import save_setting
 from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.errors import ConfigError
-from store.queries import default_period, list_periods
-from store.rows import PeriodRow
+from store.model.rows import PeriodRow
+from store.read.tree import default_period, list_periods
 
 
 def _okr_commands() -> type[Provider]:
@@ -151,6 +151,7 @@ class OkrApp(App[None]):
         self.thresholds: Thresholds = ctx.thresholds
         self.sparkline_length = ctx.settings.ui.sparkline_length
         self._theme_ready = False
+        self._warming = False
 
     def on_mount(self) -> None:
         asyncio.get_running_loop().set_default_executor(StoreThreads())
@@ -176,7 +177,15 @@ class OkrApp(App[None]):
         from okrtui.live import LiveUpdates  # others' commits show within about a second
 
         self.live = LiveUpdates(self, self.db)
-        self.call_after_refresh(_warm_up_imports)
+        # The tree calls warm_up once its first rows are drawn; this is the fallback.
+        self.set_timer(3.0, self.warm_up)
+
+    def warm_up(self) -> None:
+        """Start the background imports, once: after the tree's first frame with data (from
+        on_mount they ran while the tree's first read did, and delayed it)."""
+        if not self._warming:
+            self._warming = True
+            self.call_after_refresh(_warm_up_imports)
 
     def on_unmount(self) -> None:
         if getattr(self, "live", None) is not None:
@@ -223,9 +232,9 @@ class OkrApp(App[None]):
         return True
 
     def _periods_open(self) -> bool:
-        from okrtui.screens.periods import PeriodsScreen
-
-        return any(isinstance(screen, PeriodsScreen) for screen in self.screen_stack)
+        # A class attribute, not isinstance: importing the periods screen here would load
+        # its store modules (the ORM, ≈400 ms) before the tree's first frame.
+        return any(getattr(screen, "LISTS_PERIODS", False) for screen in self.screen_stack)
 
     def _busy(self) -> bool:
         return isinstance(self.screen, ModalScreen) or getattr(self.screen, "GUIDED", False)

@@ -16,8 +16,8 @@ from textual.content import Content
 
 from store.errors import DatabaseError
 from store.model.enums import PeriodState
+from store.model.rows import PeriodRow
 from store.read.finder import findables, shortlist
-from store.rows import PeriodRow
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp

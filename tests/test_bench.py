@@ -13,7 +13,7 @@ import pytest
 from bench import generate
 from bench.run import Figure, raw_tree, render
 from store.db.database import open_database
-from store.queries import load_tree
+from store.read.tree import load_tree
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_status_baseline_reads_the_rows_status_json_writes(quick_db: Path) -> No
     import sys
 
     from bench.run import RAW_STATUS
-    from store import queries
+    from store.read import tree as queries
 
     script = RAW_STATUS.format(db=str(quick_db), sql=[
         queries.TREE_OBJECTIVES, queries.TREE_COLLABORATORS, queries.TREE_KRS])  # fmt: skip

@@ -14,7 +14,7 @@ from okrtui.screens.weekly import WeeklyScreen
 from okrtui.screens.weekly_summary import WeeklySummary
 from store.domain.scoring import far_outside
 from store.model.enums import Kind
-from store.queries import my_key_results
+from store.read.tree import my_key_results
 
 SIZE = (120, 40)
 NOTE = "[bold]shipped[/] \\x1b[31m"  # markup and an escape-looking sequence, literally

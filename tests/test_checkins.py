@@ -7,7 +7,7 @@ import pytest
 
 from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
-from store.queries import kr_history, load_tree
+from store.read.tree import kr_history, load_tree
 from store.write import checkins, key_results, kpis, objectives, periods
 from store.write.corrections import (
     CORRECTED,

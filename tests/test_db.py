@@ -181,7 +181,7 @@ def test_migration_from_first_revision_backs_up_and_backfills(tmp_path: Path) ->
         assert conn.execute("SELECT count(*) FROM check_in").fetchone()[0] == 2
     conn.close()
     # The migrated database works with the current code.
-    from store.queries import load_tree
+    from store.read.tree import load_tree
 
     tree = load_tree(db, 1)
     kr = tree.objectives[1].key_results[0]

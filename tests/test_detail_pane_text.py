@@ -9,7 +9,7 @@ from textual.widgets import Static
 from okrtui.modals.dialogs import NoteViewer
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from store.db.database import open_database
-from store.queries import default_period, load_tree
+from store.read.tree import default_period, load_tree
 from store.write.checkins import check_in
 from store.write.key_results import create_key_result
 

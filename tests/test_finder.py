@@ -14,8 +14,8 @@ from okrtui.app import OkrApp
 from okrtui.modals.checkin import CheckInForm
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import Database
-from store.queries import default_period, load_tree
 from store.read.finder import findables, shortlist
+from store.read.tree import default_period, load_tree
 
 SIZE = (120, 40)
 

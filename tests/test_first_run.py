@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from screen_helpers import notifications
 
 from okrtui.app import OkrApp
-from okrtui.cli.main import main as cli
+from okrtui.cli.main import main as cli_main
 from okrtui.context import AppContext
 from store.paths import config_file, default_db_path
 
@@ -18,7 +18,7 @@ def test_the_demo_writes_no_config_and_no_database(
 ) -> None:
     opened: list[Any] = []
     monkeypatch.setattr("okrtui.app.run_app", lambda ctx, db, **kw: opened.append(kw))
-    result = CliRunner().invoke(cli.main, ["demo"], catch_exceptions=False)
+    result = CliRunner().invoke(cli_main, ["demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert opened == [{"demo": True, "start": None}]
     assert not config_file().exists()
@@ -29,10 +29,10 @@ def test_the_first_run_says_where_the_new_database_is(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("okrtui.app.run_app", lambda ctx, db, **kw: None)
-    first = CliRunner().invoke(cli.main, [], catch_exceptions=False)
+    first = CliRunner().invoke(cli_main, [], catch_exceptions=False)
     assert first.exit_code == 0, first.output
     assert f"created a new database at {default_db_path()}" in first.stderr
-    again = CliRunner().invoke(cli.main, [], catch_exceptions=False)
+    again = CliRunner().invoke(cli_main, [], catch_exceptions=False)
     assert "created" not in again.stderr
 
 

@@ -15,7 +15,7 @@ from store.errors import CsvImportError
 from store.io.okr_csv import import_csv
 from store.io.okr_csv_read import read_csv_text, read_rows
 from store.model.enums import Direction, Kind
-from store.queries import load_tree
+from store.read.tree import load_tree
 
 Q4 = 2
 HEADER = "objective,key result,owner,start,target,unit,parent\n"

@@ -11,7 +11,7 @@ from okrtui.cli.main import main
 from store.db.database import Database
 from store.errors import DomainError, OkrFileError, PermissionDenied
 from store.io.okr_toml import apply_toml, export_toml, parse_toml
-from store.queries import load_tree
+from store.read.tree import load_tree
 from store.write.close_period import close_period
 
 Q4 = 2

@@ -1,4 +1,4 @@
-"""store.queries: read models, checked against values recomputed independently from raw SQL."""
+"""store.read.tree: read models, checked against values recomputed independently from raw SQL."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +17,8 @@ from store.domain.scoring import Thresholds, band, kr_progress, objective_score
 from store.errors import NotFoundError
 from store.identity import current_username
 from store.model.enums import Band, Direction, Kind, KpiDirection, Level, PeriodState
-from store.queries import (
+from store.model.rows import TreeModel
+from store.read.tree import (
     default_period,
     kpi_panels,
     kr_history,
@@ -28,7 +29,6 @@ from store.queries import (
     resolve_kpi,
     resolve_period,
 )
-from store.rows import TreeModel
 from store.write import checkins, key_results, kpis, objectives, periods
 
 # The database file's owner, who may change everything (permissions: tests/test_rights.py).

@@ -15,7 +15,7 @@ from store.format import format_number, format_percent
 from store.io.report import Report, build_report
 from store.io.report_render import md, render_csv, render_json, render_markdown
 from store.model.enums import BAND_LABEL
-from store.queries import kpi_panels, load_tree
+from store.read.tree import kpi_panels, load_tree
 from store.write.checkins import check_in
 from store.write.key_results import create_key_result
 from store.write.objectives import create_objective

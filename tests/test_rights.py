@@ -17,8 +17,8 @@ from store.db.database import Database, open_database
 from store.domain.rights import rights_in
 from store.errors import DomainError, PermissionDenied
 from store.identity import current_username
-from store.queries import load_tree
 from store.read import rights
+from store.read.tree import load_tree
 from store.write import checkins, key_results, kpis, objectives, periods
 from store.write.admins import add_admin, list_admins, remove_admin
 

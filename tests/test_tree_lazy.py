@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from test_queries import ACTOR, build_org, check_tree
 
-from store import queries
 from store.db.database import Database
 from store.domain.scoring import objective_score
-from store.queries import TreeReader, load_tree
+from store.read import tree as queries
+from store.read.tree import TreeReader, load_tree
 from store.write import checkins, key_results, objectives, periods
 
 
@@ -159,7 +159,7 @@ import sys
 import okrtui.app, okrtui.cli.main, okrtui.live, okrtui.screens.tree
 from okrtui.context import AppContext
 from store.read.kpi_warnings import objective_kpi_warnings
-from store.queries import TreeReader, default_period
+from store.read.tree import TreeReader, default_period
 from store.domain.rights import rights_in
 from store.read.rights import is_admin
 from store.db.watch import ChangeWatcher

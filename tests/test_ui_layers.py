@@ -14,22 +14,22 @@ OKRTUI = Path(__file__).resolve().parent.parent / "okrtui"
 # What a modal may take from the store: types, errors, pure validators and formatters, and
 # the one read the KPI value form makes (in a worker) to say which value it replaces.
 READS_AND_CHECKS = {
-    "store.db.database": {"Database", "DatabaseError"},
+    "store.db.database": {"Database"},
     "store.model.enums": {"Confidence", "Direction", "Kind", "KpiDirection", "Level"},
-    "store.errors": {"DomainError", "ValidationError"},
-    "store.write.kpis": {"ImportReport", "check_observed_on", "kpi_value_on"},
-    "store.queries": {"CheckInRow", "KpiPanel", "KrRow", "ObjectiveRow"},
-    "store.domain.scoring": {
-        "Thresholds", "band", "far_outside", "format_number", "format_percent", "kr_progress",
+    "store.errors": {"DatabaseError", "DomainError", "ValidationError"},
+    "store.model.rows": {"CheckInRow", "KpiPanel", "KrRow", "ObjectiveRow"},
+    "store.domain.scoring": {"Thresholds", "band", "far_outside", "kr_progress"},
+    "store.domain.checks": {
+        "check_kr_values", "check_observed_on", "check_username", "check_weight",
+        "thresholds_ok", "validate_check_in_value",
     },
-    "store.write.service": {
-        "_thresholds_ok", "check_kr_values", "check_username", "check_weight",
-        "validate_check_in_value",
-    },
-    "store.io.userfiles": {"IMPORTS", "ImportFile", "folder", "list_imports", "read_import"},
     "store.domain.validation": {
         "optional_number", "optional_text", "parse_date", "parse_number", "require_text",
     },
+    "store.format": {"format_number", "format_percent"},
+    "store.io.kpi_import": {"ImportReport"},
+    "store.io.userfiles": {"IMPORTS", "ImportFile", "folder", "list_imports", "read_import"},
+    "store.read.kpis": {"kpi_value_on"},
 }  # fmt: skip
 
 

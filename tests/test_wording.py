@@ -5,7 +5,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from textual.widgets import Label, Select
 
-from okrtui.cli import main
+from okrtui.cli.main import main
 from okrtui.cli.output import checkin_line
 from okrtui.modals.kr_form import KeyResultForm
 from store.model.enums import Band, Kind

@@ -1,5 +1,5 @@
 """Reusable presentational Textual widgets.
 
 They take plain values and post Messages; they never touch the database
-(nothing here imports ``store.db.database``, ``store.write`` or ``store.queries``).
+(nothing here imports ``store.db.database``, ``store.write`` or ``store.read.tree``).
 """

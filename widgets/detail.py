@@ -18,7 +18,7 @@ from store.domain.explain import explain_kr, explain_objective
 from store.domain.pace import expected_progress, is_behind_pace
 from store.format import format_number, format_percent, status_label
 from store.model.enums import Band, Direction, Kind, PeriodState
-from store.rows import KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
+from store.model.rows import KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
 from widgets.history_table import Cells, HistoryTable
 from widgets.okr_tree import is_orphan, kr_count_warning, kr_value_text
 from widgets.text import BAND_STYLE, plain, truncate

@@ -22,7 +22,7 @@ from textual.widgets.tree import TreeNode
 
 from store.format import format_number, format_percent
 from store.model.enums import Kind, Level
-from store.rows import KrRow, ObjectiveHead, ObjectiveRow, PeriodRow, TreeOutline
+from store.model.rows import KrRow, ObjectiveHead, ObjectiveRow, PeriodRow, TreeOutline
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
 RECOMMENDED_KRS = (1, 5)

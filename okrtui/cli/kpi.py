@@ -116,10 +116,10 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
     from datetime import date
 
     from okrtui.cli.output import safe
+    from store.domain.checks import check_observed_on
     from store.domain.validation import parse_date
     from store.format import format_number
-    from store.io.kpi_import import check_observed_on
-    from store.queries import resolve_kpi
+    from store.read.tree import resolve_kpi
     from store.write.kpis import record_kpi_value
 
     app = _app(ctx)
@@ -142,7 +142,7 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
 
 
 def _panels(app: AppContext) -> list[Any]:
-    from store.queries import kpi_panels
+    from store.read.tree import kpi_panels
 
     return kpi_panels(app.database(), last=2, include_archived=True)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from store.domain.validation import clean_line
 from store.format import format_number, format_percent, kr_value, milestone_text, status_label
-from store.rows import KrRow, ObjectiveRow, TreeModel
+from store.model.rows import KrRow, ObjectiveRow, TreeModel
 
 if TYPE_CHECKING:  # store.write imports the ORM: not needed to start the TUI
     from store.write.checkins import CheckInResult

@@ -18,7 +18,7 @@ from okrtui.modals.checkin_panel import CheckInPanel, Entry
 from okrtui.modals.dialogs import ConfirmDialog, FitsScreen
 from store.domain.scoring import Thresholds
 from store.errors import DomainError
-from store.rows import CheckInRow, KrRow
+from store.model.rows import CheckInRow, KrRow
 from widgets.footer import KeyFooter
 from widgets.text import plain
 

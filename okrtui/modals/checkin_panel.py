@@ -22,12 +22,12 @@ from textual.widgets import Input, Label, Sparkline, Static, TextArea
 
 from okrtui.screens.format import CONFIDENCE_TEXT, local_time
 from okrtui.screens.labels import current_value
+from store.domain.checks import validate_check_in_value
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.errors import DomainError
 from store.format import format_number, format_percent
 from store.model.enums import Confidence, Kind
-from store.rows import CheckInRow, KrRow
-from store.write.checkins import validate_check_in_value
+from store.model.rows import CheckInRow, KrRow
 from widgets.text import band_text, plain
 
 CONFIDENCE_KEYS = {"g": Confidence.ON_TRACK, "a": Confidence.AT_RISK, "r": Confidence.OFF_TRACK}

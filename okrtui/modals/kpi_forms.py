@@ -18,15 +18,14 @@ from textual.worker import get_current_worker
 
 from okrtui.modals.form import Check, FormScreen, field_label, input_row, number_text
 from store.db.database import Database
+from store.domain.checks import check_observed_on, check_username, thresholds_ok
 from store.domain.validation import optional_number, optional_text, parse_number, require_text
 from store.errors import DatabaseError, DomainError, ValidationError
 from store.format import format_number
-from store.io.kpi_import import check_observed_on
 from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
 from store.model.enums import KpiDirection
-from store.rows import KpiPanel
-from store.write.common import check_username
-from store.write.kpis import kpi_value_on, thresholds_ok
+from store.model.rows import KpiPanel
+from store.read.kpis import kpi_value_on
 from widgets.text import plain
 
 DIRECTION_OPTIONS = [

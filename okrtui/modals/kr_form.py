@@ -11,11 +11,10 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select
 
 from okrtui.modals.form import Check, FormScreen, field_label, input_row, number_text
+from store.domain.checks import check_kr_values, check_username, check_weight
 from store.domain.validation import optional_number, optional_text, require_text
 from store.model.enums import Direction, Kind
-from store.rows import KrRow, ObjectiveRow
-from store.write.common import check_username
-from store.write.key_results import check_kr_values, check_weight
+from store.model.rows import KrRow, ObjectiveRow
 from widgets.text import plain
 
 KIND_OPTIONS = [

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
 from okrtui.modals.form import Check, FormScreen, field_label
+from store.domain.checks import check_username
 from store.domain.validation import optional_text, require_text
 from store.model.enums import Level
-from store.rows import ObjectiveRow
-from store.write.common import check_username
+from store.model.rows import ObjectiveRow
 
 LEVEL_OPTIONS = [(level.value.capitalize(), level.value) for level in Level]
 

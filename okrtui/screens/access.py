@@ -9,7 +9,7 @@ from typing import Literal
 
 from store.domain.rights import EditRights
 from store.model.enums import PeriodState
-from store.rows import KrRow, ObjectiveHead, PeriodRow
+from store.model.rows import KrRow, ObjectiveHead, PeriodRow
 
 # Actions that change the selected objective (or, on a KR, its objective).
 OBJECTIVE_ACTIONS = frozenset({"add_kr", "move", "delete", "edit"})

@@ -20,7 +20,7 @@ from okrtui.screens.base import SaveFlow, off_loop
 from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.errors import DatabaseError, DomainError
-from store.rows import CheckInRow, KrRow
+from store.model.rows import CheckInRow, KrRow
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from store.format import format_number
 from store.model.enums import Confidence
-from store.rows import CheckInRow
+from store.model.rows import CheckInRow
 from widgets.text import plain, truncate
 
 if TYPE_CHECKING:

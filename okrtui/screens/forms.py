@@ -16,7 +16,7 @@ from okrtui.modals.kr_form import KrEntry
 from okrtui.modals.objective_form import ObjectiveEntry
 from okrtui.modals.objective_form import ObjectiveForm as ObjectiveModal
 from okrtui.screens.base import SaveFlow, edit_until_saved, off_loop
-from store.rows import KrRow, ObjectiveRow
+from store.model.rows import KrRow, ObjectiveRow
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
@@ -62,7 +62,7 @@ async def key_result_flow(
 ) -> int | None:
     """Add a KR to ``objective`` or edit ``existing``; its id, or None when cancelled.
     The KPIs it may follow are read first, off the loop."""
-    from store.queries import kpi_panels
+    from store.read.tree import kpi_panels
     from store.write.key_results import create_key_result, update_key_result
 
     app = cast("OkrApp", node.app)

@@ -23,7 +23,7 @@ from okrtui.screens.base import edit_until_saved, off_loop
 from store.errors import DatabaseError, DomainError
 from store.format import format_number
 from store.io.kpi_import import ImportReport, import_kpi_values
-from store.rows import KpiPanel
+from store.model.rows import KpiPanel
 from store.write.kpis import create_kpi, record_kpi_value, update_kpi
 
 if TYPE_CHECKING:

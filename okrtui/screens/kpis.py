@@ -21,9 +21,9 @@ from okrtui.screens.base import OkrScreen
 from okrtui.screens.kpi_flows import import_flow, kpi_form_flow, record_value_flow
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError, DomainError
-from store.queries import kpi_panels
+from store.model.rows import KpiPanel
 from store.read.kpis import KpiLinks, kpi_links, panel_warning
-from store.rows import KpiPanel
+from store.read.tree import kpi_panels
 from widgets.footer import KeyFooter
 from widgets.kpi_card import PanelData
 from widgets.kpi_panel import KpiGrid

@@ -27,9 +27,9 @@ from store.domain.scoring import band
 from store.errors import DatabaseError, DomainError
 from store.format import format_percent
 from store.model.enums import PeriodState
-from store.queries import list_periods
+from store.model.rows import PeriodRow
 from store.read.periods import PeriodSummary, period_summaries
-from store.rows import PeriodRow
+from store.read.tree import list_periods
 from store.write.periods import create_next_period, suggest_next_period
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, truncate
@@ -46,6 +46,7 @@ class PeriodsScreen(OkrScreen[None]):
     """Periods newest first: name, dates, state, objectives and average score."""
 
     CSS_PATH = STYLES / "periods.tcss"
+    LISTS_PERIODS = True  # okrtui.app._periods_open asks this, without importing it
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="periods_back"),
         Binding("n", "new_period", "New period", id="new_period"),

@@ -26,7 +26,7 @@ from store.errors import DomainError
 from store.io.report import FORMATS, Report, build_report
 from store.io.report_render import render
 from store.io.userfiles import save_export
-from store.rows import PeriodRow
+from store.model.rows import PeriodRow
 from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar

@@ -39,8 +39,8 @@ from okrtui.screens.review_parts import ReviewItem, RollCheckbox, about, kr_tabl
 from store.domain.scoring import grade_of
 from store.errors import DatabaseError, DomainError
 from store.format import format_percent
-from store.queries import load_tree
-from store.rows import PeriodRow
+from store.model.rows import PeriodRow
+from store.read.tree import load_tree
 from store.write.close_period import (
     CloseSummary,
     ObjectiveReview,

@@ -11,7 +11,7 @@ from textual.widgets import Checkbox
 
 from store.format import format_percent, kr_value, status_label
 from store.model.enums import Band
-from store.rows import KrRow, ObjectiveRow, TreeModel
+from store.model.rows import KrRow, ObjectiveRow, TreeModel
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
 

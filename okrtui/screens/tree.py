@@ -29,10 +29,10 @@ from store.domain.rights import EditRights, rights_in
 from store.errors import DatabaseError, DomainError
 from store.format import format_number
 from store.model.enums import PeriodState
-from store.queries import TreeReader, kr_history, objective_outcome
+from store.model.rows import CheckInRow, KrRow, ObjectiveHead, ObjectiveOutcome, ObjectiveRow
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.read.rights import is_admin
-from store.rows import CheckInRow, KrRow, ObjectiveHead, ObjectiveOutcome, ObjectiveRow
+from store.read.tree import TreeReader, kr_history, objective_outcome
 from widgets.detail import DetailPane, kr_detail, objective_detail
 from widgets.footer import KeyFooter
 from widgets.held_keys import DIALOG_GROUP, HoldsKeys, opens_dialog
@@ -306,6 +306,7 @@ class TreeScreen(HoldsKeys):
             self._show_detail()
         self._update_rights()
         self.call_after_refresh(self.refresh_bindings)  # after the frame with the data
+        self.call_after_refresh(self.okr_app.warm_up)
 
     def _update_rights(self) -> None:
         """Rights over the KRs read so far: their own owner's, or their objective's editors'
@@ -765,7 +766,7 @@ class TreeScreen(HoldsKeys):
     @work(group=DIALOG_GROUP)
     async def action_pick_period(self) -> None:
         from okrtui.screens.dialogs import PickDialog
-        from store.queries import list_periods
+        from store.read.tree import list_periods
 
         try:
             periods = await self._in_thread(list_periods, self.okr_app.db)

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from okrtui.screens.base import OkrScreen
 from store.format import format_percent
 from store.model.enums import Band
-from store.rows import TreeModel
+from store.model.rows import TreeModel
 from widgets.footer import KeyFooter
 from widgets.text import band_text, plain, truncate
 from widgets.title import TitleBar

@@ -127,7 +127,7 @@ class Database:
         On SQLite straight through the ``sqlite3`` module, on one connection kept for
         this database: no SQLAlchemy import, no per-row processing (the tree of a big
         organisation reads tens of thousands of rows). Other databases go through the
-        engine. Made for the read models of store/queries.py.
+        engine. Made for the read models of store/read/tree.py.
         """
         if not self.target.is_sqlite or self.path is None:
             from sqlalchemy import text

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlmodel import Session, col
 
 from store.db.database import Database
+from store.domain.checks import check_observed_on
 from store.domain.numbers import AUTO, describe, detect_decimal
 from store.domain.validation import (
     optional_text,
-    parse_date,
     parse_number,
     parse_reference,
 )
@@ -154,17 +154,6 @@ def _lookup(conn: Connection) -> _Lookup:
         found.by_name[name.casefold()] = ref
         found.by_id[kid] = ref
     return found
-
-
-def check_observed_on(
-    text: str | date, today: date, field_name: str = "date", date_format: str | None = None
-) -> date:
-    """A value's date: a real ISO date (or in ``date_format``), not after today (a future
-    value would stay latest)."""
-    day = parse_date(text, field_name, date_format=date_format)
-    if day > today:
-        raise ValidationError(f"{field_name} {day} is in the future (today is {today})")
-    return day
 
 
 def file_decimal(parsed: ParsedCsv, decimal: str | None) -> tuple[str, str]:

@@ -48,7 +48,7 @@ from store.errors import OkrFileError
 from store.io.okr_toml_plan import Change, _Planner
 from store.io.okr_toml_read import FORMAT, VERSION, _number, _value
 from store.io.textfile import read_text
-from store.queries import load_tree
+from store.read.tree import load_tree
 
 # --- export -------------------------------------------------------------------------------
 

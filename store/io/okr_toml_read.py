@@ -10,12 +10,12 @@ from typing import Any
 import tomli_w
 from sqlmodel import Session, col, select
 
+from store.domain.checks import check_weight
 from store.domain.validation import clean_line, parse_reference
 from store.errors import DomainError, OkrFileError, ValidationError
 from store.model.enums import Direction, Kind, PeriodState
 from store.model.tables import KeyResult, Kpi, Objective, Period
 from store.write.checkins import enum_value
-from store.write.key_results import check_weight
 from store.write.objectives import collaborator_names
 from store.write.okr_fields import (
     KrFields,

@@ -33,9 +33,9 @@ from store.model.enums import (
     PeriodState,
 )
 from store.model.handles import CI, KR, KR_T, KV, OB, OBJECTIVE_T, table_of
+from store.model.rows import KrRow, ObjectiveRow, PeriodRow
 from store.model.tables import CheckIn
-from store.queries import kpi_panels, load_tree
-from store.rows import KrRow, ObjectiveRow, PeriodRow
+from store.read.tree import kpi_panels, load_tree
 
 FORMATS = ("md", "csv", "json")
 WEEK = timedelta(days=7)

@@ -1,6 +1,6 @@
 """SQLAlchemy Core handles on okrtui's tables, for the read models that build queries.
 
-Kept out of store/queries.py's imports: importing the ORM models costs ≈60 ms of class
+Kept out of store/read/tree.py's imports: importing the ORM models costs ≈60 ms of class
 creation (plus SQLAlchemy itself), which the TUI's first frame does not need
 (bench/README.md). Import this module inside the functions that use it.
 """

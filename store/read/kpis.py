@@ -1,4 +1,4 @@
-"""KPI read models beyond the dashboard panels (``store.queries.kpi_panels``).
+"""KPI read models beyond the dashboard panels (``store.read.tree.kpi_panels``).
 
 * :func:`kpi_links`: which KPIs drive key results in open periods, and which of
   those are "mine" — one query, for the dashboard's early warnings and filter.
@@ -26,6 +26,7 @@ from store.domain.scoring import Thresholds, band, kr_progress
 from store.errors import NotFoundError
 from store.model.enums import Band, Direction, Kind, KpiDirection, PeriodState
 from store.model.handles import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, P, table_of
+from store.model.rows import KpiPanel
 from store.model.tables import Period
 from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-exported)
     WARNING_RUN,
@@ -33,7 +34,6 @@ from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-ex
     objective_kpi_warnings,
     warning_for,
 )
-from store.rows import KpiPanel
 
 PERIOD_T = table_of(Period)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -226,9 +226,9 @@ def _driven_krs(
     out = []
     for r in conn.execute(stmt):
         ends_on = readable_day(r.ends_on)
-        if ends_on is None:  # a period the tree leaves out too (store.queries.list_periods)
+        if ends_on is None:  # a period the tree leaves out too (store.read.tree.list_periods)
             continue
-        # Same rule as the tree (store.queries._kpi_current): the latest value up to the
+        # Same rule as the tree (store.read.tree._kpi_current): the latest value up to the
         # period's end.
         inside = [v.value for v in history if v.observed_on <= ends_on]
         current = inside[-1] if inside else None
@@ -302,7 +302,7 @@ def last_values(conn: Connection, kpi_ids: Iterable[int], n: int) -> dict[int, l
 
     One indexed ``ORDER BY observed_on DESC LIMIT n`` per KPI: a single query joining
     the values to a per-KPI cutoff makes SQLite visit every stored value (as
-    ``store.queries.kpi_panels`` found out).
+    ``store.read.tree.kpi_panels`` found out).
     """
     stmt = (
         select(KV.value)
@@ -326,3 +326,11 @@ def kpi_description(db: Database, kpi_id: int) -> str:
     if text is None:
         raise NotFoundError(f"KPI {kpi_id} does not exist")
     return str(text)
+
+
+def kpi_value_on(conn: Connection, kpi_id: int, day: date) -> tuple[float, str] | None:
+    """The value (and its author) already recorded for ``day``, if any (the form warns)."""
+    row = conn.execute(
+        select(KV.value, KV.author).where(KV.kpi_id == kpi_id, KV.observed_on == day)
+    ).first()
+    return (row.value, row.author) if row else None

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.model.enums import PeriodState
-from store.queries import list_periods, load_tree
-from store.rows import PeriodRow
+from store.model.rows import PeriodRow
+from store.read.tree import list_periods, load_tree
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from store.domain.rights import (
 )
 from store.errors import NotFoundError
 from store.identity import file_owner
-from store.rows import TreeModel
+from store.model.rows import TreeModel
 
 if TYPE_CHECKING:  # not imported at run time: the tree's first frame needs no SQLAlchemy
     from sqlalchemy import URL, Connection

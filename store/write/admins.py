@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from store.db.database import Database
+from store.domain.checks import check_username
 from store.errors import DomainError
 from store.model.tables import Admin
 from store.read.rights import admins_of
-from store.write.common import check_username, log_activity
+from store.write.common import log_activity
 from store.write.guards import require_admin
 
 

@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 
 from store.db.database import Database
 from store.db.sql import PlainWrite, readable_number, readable_time
+from store.domain.checks import validate_check_in_value
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
-from store.domain.validation import optional_text, parse_date, parse_number
+from store.domain.validation import optional_text, parse_date
 from store.errors import DomainError, FarOutside, NotFoundError, ValidationError, WriteError
 from store.model.enums import Band, Confidence, Direction, Kind, PeriodState
 from store.write.guards import check_key_result_edit
@@ -71,19 +72,6 @@ class CheckInResult:
     kpi_driven: bool = False  # the value is the KPI's, recorded with confidence and note
     kind: Kind = Kind.METRIC
     direction: Direction = Direction.INCREASE
-
-
-def validate_check_in_value(kind: Kind, value: float | str, unit: str | None = None) -> float:
-    """The value a KR of ``kind`` accepts, or a ValidationError saying why not.
-
-    ``unit`` is the KR's unit: a typed ``$``/``%``/``€`` that matches it is accepted.
-    """
-    number = parse_number(value, "value", unit="%" if kind == Kind.PERCENT else unit)
-    if kind == Kind.PERCENT and not 0 <= number <= 100:
-        raise ValidationError(f"a percent key result takes 0–100, got {number:g}")
-    if kind == Kind.MILESTONE and number not in (0.0, 1.0):
-        raise ValidationError(f"a milestone is 1 (done) or 0 (not done), got {number:g}")
-    return number
 
 
 def check_in_time(at: datetime) -> datetime:

@@ -28,7 +28,7 @@ from store.domain.validation import optional_text, parse_number
 from store.errors import DomainError, NotFoundError, ValidationError
 from store.model.enums import Direction, Kind, ObjectiveState, PeriodState
 from store.model.tables import KeyResult, KpiValue, Objective, Period
-from store.queries import load_tree
+from store.read.tree import load_tree
 from store.write.checkins import MAX_NOTE
 from store.write.common import log_activity
 from store.write.guards import require_admin

@@ -9,10 +9,8 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, func, select
 
-from store.domain.validation import (
-    require_text,
-)
-from store.errors import DomainError, NotFoundError, ValidationError
+from store.domain.checks import validate_check_in_value as validate_check_in_value
+from store.errors import DomainError, NotFoundError
 from store.errors import FarOutside as FarOutside
 from store.model.enums import (
     PeriodState,
@@ -30,12 +28,8 @@ from store.write.checkins import activity_detail
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.checkins import enum_value as enum_value
-from store.write.checkins import validate_check_in_value as validate_check_in_value
 
 MAX_TITLE = 300
-
-
-MAX_NAME = 64
 
 
 RECOMMENDED_MAX_KRS = 5
@@ -93,13 +87,6 @@ def get_row(s: Session, model: type[T], key: int, label: str) -> T:
         sep = "" if label.endswith("-") else " "
         raise NotFoundError(f"{label}{sep}{key} does not exist")
     return row
-
-
-def check_username(value: str, field: str = "owner") -> str:
-    name = require_text(value, field, max_length=MAX_NAME)
-    if any(ch.isspace() for ch in name) or name.startswith("-"):
-        raise ValidationError(f"{field} {name!r} is not a user name (no spaces, no leading '-')")
-    return name
 
 
 def open_period(s: Session, period_id: int) -> Period:

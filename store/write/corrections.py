@@ -15,12 +15,13 @@ from sqlmodel import Session, col, func, select
 
 from store.db.database import Database
 from store.db.sql import readable_number, readable_time
+from store.domain.checks import validate_check_in_value
 from store.domain.scoring import far_outside
 from store.domain.validation import optional_text
 from store.errors import FarOutside, NotFoundError, PermissionDenied
 from store.model.enums import Confidence
 from store.model.tables import CheckIn, KeyResult
-from store.write.checkins import MAX_NOTE, enum_value, validate_check_in_value
+from store.write.checkins import MAX_NOTE, enum_value
 from store.write.common import UNSET, log_activity, objective_for_write
 
 # Logged against the KR (entity "key_result"), so its history is one indexed lookup.

@@ -9,10 +9,11 @@ one of them counts.
 """
 
 from store.db.database import Database
+from store.domain.checks import validate_check_in_value
 from store.domain.validation import optional_text, parse_number
 from store.errors import DomainError
 from store.model.tables import CheckIn, KeyResult, utcnow
-from store.write.checkins import MAX_NOTE, validate_check_in_value
+from store.write.checkins import MAX_NOTE
 from store.write.common import get_row, log_activity, objective_for_write
 from store.write.guards import require_key_result_edit
 

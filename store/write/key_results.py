@@ -6,14 +6,14 @@ A KR's value only changes through a check-in (store/write/checkins.py).
 from sqlmodel import func, select
 
 from store.db.database import Database
+from store.domain.checks import check_kr_values, check_username, check_weight
+from store.domain.checks import validate_check_in_value as validate_check_in_value
 from store.domain.validation import (
     optional_number,
     optional_text,
-    parse_number,
     require_text,
 )
 from store.errors import FarOutside as FarOutside
-from store.errors import ValidationError
 from store.model.enums import (
     Direction,
     Kind,
@@ -28,12 +28,10 @@ from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.checkins import enum_value as enum_value
-from store.write.checkins import validate_check_in_value as validate_check_in_value
 from store.write.common import (
     MAX_TITLE,
     UNSET,
     Saved,
-    check_username,
     get_row,
     kr_warning,
     log_activity,
@@ -44,45 +42,6 @@ from store.write.guards import (
     require_key_result_edit,
     require_objective_edit,
 )
-
-
-def check_kr_values(
-    kind: Kind, direction: Direction, start: float | None, target: float | None
-) -> tuple[float | None, float | None]:
-    """Start/target defaults by kind, and the checks each kind needs."""
-    if kind == Kind.PERCENT:
-        start = 0.0 if start is None else start
-        target = 100.0 if target is None else target
-        for label, v in (("start", start), ("target", target)):
-            if not 0 <= v <= 100:
-                raise ValidationError(f"{label} of a percent key result must be 0–100, got {v:g}")
-        return start, target
-    if kind == Kind.MILESTONE:
-        return 0.0, 1.0
-    if target is None:
-        raise ValidationError("a metric key result needs a target value")
-    if direction in (Direction.INCREASE, Direction.DECREASE) and start is not None:
-        if start == target:
-            raise ValidationError(
-                f"start and target are both {target:g}: nothing to move; a level to keep is "
-                "a 'stay above' or 'stay below' key result"
-            )
-        if direction == Direction.INCREASE and target < start:
-            raise ValidationError(
-                f"target {target:g} is below start {start:g}: choose direction 'decrease'"
-            )
-        if direction == Direction.DECREASE and target > start:
-            raise ValidationError(
-                f"target {target:g} is above start {start:g}: choose direction 'increase'"
-            )
-    return start, target
-
-
-def check_weight(value: float | str) -> float:
-    weight = parse_number(value, "weight")
-    if not 0 < weight <= 100:
-        raise ValidationError(f"weight must be above 0 and at most 100, got {weight:g}")
-    return weight
 
 
 def create_key_result(

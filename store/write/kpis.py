@@ -8,10 +8,12 @@ The CSV import of KPI history is store/io/kpi_import.py.
 
 from datetime import date
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from store.db.database import Database
+from store.domain.checks import MAX_NAME, check_username, thresholds_ok
+from store.domain.checks import validate_check_in_value as validate_check_in_value
 from store.domain.validation import (
     optional_number,
     optional_text,
@@ -28,16 +30,7 @@ from store.write.checkins import MAX_NOTE, enum_value
 from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
-from store.write.checkins import validate_check_in_value as validate_check_in_value
-from store.write.common import (
-    MAX_NAME,
-    UNSET,
-    Saved,
-    check_username,
-    get_row,
-    log_activity,
-    name_taken,
-)
+from store.write.common import UNSET, Saved, get_row, log_activity, name_taken
 from store.write.guards import (
     require_kpi_edit,
     require_new_kpi,
@@ -47,19 +40,6 @@ MAX_KPI_NAME = 120
 MAX_UNIT = 32
 MAX_CATEGORY = 64
 KV = table_of(KpiValue).c
-
-
-def thresholds_ok(direction: KpiDirection, green: float | None, red: float | None) -> None:
-    if green is None or red is None:
-        return
-    if direction == KpiDirection.HIGHER and green <= red:
-        raise ValidationError(
-            f"for a higher-is-better KPI green ({green:g}) must be above red ({red:g})"
-        )
-    if direction == KpiDirection.LOWER and green >= red:
-        raise ValidationError(
-            f"for a lower-is-better KPI green ({green:g}) must be below red ({red:g})"
-        )
 
 
 def create_kpi(
@@ -308,11 +288,3 @@ def _archive_warnings(s: Session, kpi_id: int) -> tuple[str, ...]:
     if children:
         warnings.append(f"{', '.join(children)} still roll up into it")
     return tuple(warnings)
-
-
-def kpi_value_on(conn: Connection, kpi_id: int, day: date) -> tuple[float, str] | None:
-    """The value (and its author) already recorded for ``day``, if any (the form warns)."""
-    row = conn.execute(
-        select(KV.value, KV.author).where(KV.kpi_id == kpi_id, KV.observed_on == day)
-    ).first()
-    return (row.value, row.author) if row else None

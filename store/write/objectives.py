@@ -11,6 +11,8 @@ from sqlalchemy import text
 from sqlmodel import Session, col, delete, func, select
 
 from store.db.database import Database
+from store.domain.checks import MAX_NAME, check_username
+from store.domain.checks import validate_check_in_value as validate_check_in_value
 from store.domain.validation import (
     optional_text,
     require_text,
@@ -32,14 +34,11 @@ from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.checkins import enum_value as enum_value
-from store.write.checkins import validate_check_in_value as validate_check_in_value
 from store.write.common import (
-    MAX_NAME,
     MAX_TITLE,
     UNSET,
     DeleteSummary,
     Saved,
-    check_username,
     get_row,
     kr_warning,
     log_activity,

@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from store.domain.checks import MAX_NAME, check_kr_values, check_username, check_weight
 from store.domain.validation import optional_number, optional_text, require_text
 from store.errors import ValidationError
 from store.model.enums import Direction, Kind, Level
 from store.model.tables import Collaborator, KeyResult, Kpi, Objective
 from store.write.checkins import MAX_NOTE, enum_value
-from store.write.common import MAX_NAME, MAX_TITLE, check_username, log_activity
-from store.write.key_results import check_kr_values, check_weight
+from store.write.common import MAX_TITLE, log_activity
 
 
 @dataclass(frozen=True)

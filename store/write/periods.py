@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, func, select
 
 from store.db.database import Database
+from store.domain.checks import validate_check_in_value as validate_check_in_value
 from store.domain.quarters import quarter_bounds
 from store.domain.validation import (
     parse_date,
@@ -19,12 +20,11 @@ from store.errors import FarOutside as FarOutside
 from store.errors import ValidationError
 from store.model.enums import PeriodState
 from store.model.tables import Period
-from store.queries import list_periods
+from store.read.tree import list_periods
 from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.checkins import enum_value as enum_value
-from store.write.checkins import validate_check_in_value as validate_check_in_value
 from store.write.common import Saved, log_activity, name_taken, open_period
 from store.write.guards import require_admin
 

@@ -18,7 +18,7 @@ from conftest import TeamDb
 
 from okrtui.screens.format import history_rows
 from store.db.database import Database, open_database
-from store.queries import kr_history
+from store.read.tree import kr_history
 from store.write import checkins, corrections, key_results, kpis, objectives, periods
 from store.write.corrections import REMOVED, check_in_events, remove_check_in
 

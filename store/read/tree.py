@@ -1,4 +1,4 @@
-"""Read models for the screens and the CLI: plain frozen rows (store/rows.py) from a
+"""Read models for the screens and the CLI: plain frozen rows (store/model/rows.py) from a
 fixed number of queries.
 
 The alignment tree is read by :class:`TreeReader` in steps whose names say when they
@@ -23,7 +23,7 @@ from store.domain.scoring import Thresholds, band, kr_progress, objective_score
 from store.domain.validation import clean_line, parse_reference
 from store.errors import NotFoundError
 from store.model.enums import Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
-from store.rows import (
+from store.model.rows import (
     CheckInRow,
     KpiPanel,
     KrRow,

@@ -1,6 +1,6 @@
 """The rows the read models return: plain frozen dataclasses, no SQL, no ORM object.
 
-Kept apart from the readers (store/queries.py) so widgets and other code that only
+Kept apart from the readers (store/read/tree.py) so widgets and other code that only
 hands rows around can import them without the database layer. Reading a field never
 queries: a row holds what was read; what was not read yet is asked from its reader by
 a method whose name says so (``TreeReader.key_results(oid)``).
