@@ -309,7 +309,7 @@ class OkrApp(App[None]):
     def action_noop(self) -> None:
         """Swallow keys that would leave the app (suspend): no way out to a shell."""
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title.lower().startswith(("screenshot", "save screenshot")):
                 continue  # writes files wherever asked: not on a shared server

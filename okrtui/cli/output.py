@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from store.domain.validation import clean_line
 from store.format import format_number, format_percent, kr_value, milestone_text, status_label
-from store.model.rows import KrRow, ObjectiveRow, TreeModel
 
-if TYPE_CHECKING:  # store.write imports the ORM: not needed to start the TUI
+if TYPE_CHECKING:  # annotations only: okrtui checkin pays for neither (≈15 ms)
+    from store.model.rows import KrRow, ObjectiveRow, TreeModel
     from store.write.checkins import CheckInResult
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from okrtui.cli.common import EXIT_CANNOT_RUN, EXIT_REFUSED
 from okrtui.cli.common import app_context as _app
 from okrtui.cli.output import safe
 from store.errors import DomainError
+
+if TYPE_CHECKING:  # the team folder's checks are imported by the commands that run them
+    from store.db.team_folder import Problem
 
 
 def _fail(message: str, code: int) -> None:
@@ -127,7 +131,7 @@ def _write_system_config(db_path: Path) -> str:
     return f"- wrote {target} pointing every user at {db_path}"
 
 
-def _report(problems: list) -> None:  # type: ignore[type-arg]
+def _report(problems: list[Problem]) -> None:
     if not problems:
         click.echo(
             "permissions: ok (group read-write, setgid and sticky directory, nothing "

@@ -13,7 +13,7 @@ spreadsheet would run as a formula (``= + - @``).
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -238,7 +238,7 @@ def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:
 
 def _objective_lines(
     walk: Iterator[tuple[int, ObjectiveRow]],
-    objectives: dict[int, ObjectiveRow],
+    objectives: Mapping[int, ObjectiveRow],
     latest: dict[int, Any],
     week_ago: dict[int, float | None],
     notes: dict[int, str],
@@ -261,7 +261,9 @@ def _objective_lines(
         ObjectiveLine(
             row,
             depth,
-            objectives[row.parent_id].ref if row.parent_id in objectives else None,
+            objectives[row.parent_id].ref
+            if row.parent_id is not None and row.parent_id in objectives
+            else None,
             notes.get(row.id, ""),
             before[row.id],
             krs[row.id],

@@ -366,7 +366,10 @@ def my_key_results(
         found = fetch(TREE_PERIOD, {"period": period_id})
         if not found:
             raise NotFoundError(f"period {period_id} does not exist")
-        end = _period_row(found[0]).ends_on.isoformat()
+        period = _period_row(found[0])
+        if period is None:
+            raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
+        end = period.ends_on.isoformat()
         rows = fetch(mine, {"period": period_id, "end": end, "user": username})
         titles = dict(fetch("SELECT id, title FROM objective WHERE period_id = :period",
                             {"period": period_id}))  # fmt: skip
