@@ -163,12 +163,20 @@ def milestone_text(value: float | None) -> str:
     return "done" if value >= MILESTONE_DONE else "not done"
 
 
+def current_text(kr: KeyResultValue) -> str:
+    """Where a key result stands, in words or with its unit (the first half of
+    :func:`kr_value`)."""
+    if kr.kind == Kind.MILESTONE:
+        return milestone_text(kr.current)
+    return format_number(current_value(kr), kr.unit)
+
+
 def kr_value(kr: KeyResultValue) -> str:
     """``current / target`` with units, a held line as ``current (hold ≥ line)``, a
     milestone in words: the same text in the tree, the CLI and every report format."""
+    current = current_text(kr)
     if kr.kind == Kind.MILESTONE:
-        return milestone_text(kr.current)
-    current = format_number(current_value(kr), kr.unit)
+        return current
     if kr.kind == Kind.METRIC and kr.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW):
         side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
         return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"

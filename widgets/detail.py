@@ -16,11 +16,17 @@ from textual.widgets import Sparkline, Static
 
 from store.domain.explain import explain_kr, explain_objective
 from store.domain.pace import expected_progress, is_behind_pace
-from store.format import format_number, format_percent, status_label
+from store.format import (
+    current_text,
+    format_number,
+    format_percent,
+    kr_value,
+    status_label,
+)
 from store.model.enums import Band, Direction, Kind, PeriodState
 from store.model.rows import KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
 from widgets.history_table import Cells, HistoryTable
-from widgets.okr_tree import is_orphan, kr_count_warning, kr_value_text
+from widgets.okr_tree import is_orphan, kr_count_warning
 from widgets.text import BAND_STYLE, plain, truncate
 
 
@@ -96,7 +102,7 @@ def objective_detail(
     for kr in row.key_results:
         parts.append(Text.assemble(
             (f"{kr.ref:<7}", "dim"), plain(truncate(kr.title, 40)), "  ",
-            (kr_value_text(kr), ""), "  ", score_text(kr.progress, kr.band, kr.kind, kr.direction),
+            (kr_value(kr), ""), "  ", score_text(kr.progress, kr.band, kr.kind, kr.direction),
         ))  # fmt: skip
     if not row.key_results:
         parts.append(Text("none yet: press a to add one", "dim"))
@@ -140,7 +146,7 @@ def kr_detail(
         _field("Owner", plain(kr.owner)),
         _field("Weight", f"{kr.weight:g}"),
         _field("Start", format_number(kr.start, unit)),
-        _field("Current", kr_value_text(kr).split(" / ")[0]),
+        _field("Current", current_text(kr)),
         _field("Target", format_number(kr.target, unit)),
         _field("Score", score_text(kr.progress, kr.band, kr.kind, kr.direction)),
         _field("Pace", _pace(kr.progress, period, today)),

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from store.format import format_number, format_percent
-from store.model.enums import Kind, Level
+from store.format import format_percent, kr_value
+from store.model.enums import Level
 from store.model.rows import KrRow, ObjectiveHead, ObjectiveRow, PeriodRow, TreeOutline
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
@@ -61,23 +61,6 @@ def is_orphan(row: ObjectiveHead) -> bool:
     return row.parent_id is None and row.level != Level.COMPANY
 
 
-def current_value(kr: KrRow) -> float | None:
-    """What a KR stands at: its last value, or before any check-in where it starts (a metric
-    at its start, a percent at 0, a milestone not done); None only for a KPI with no value."""
-    if kr.current is not None or kr.kpi_id is not None:
-        return kr.current
-    if kr.kind == Kind.METRIC:
-        return kr.start
-    return 0.0
-
-
-def kr_value_text(kr: KrRow) -> str:
-    current = current_value(kr)
-    if kr.kind == Kind.MILESTONE:
-        return "—" if current is None else ("done" if current >= 1 else "not done")
-    return f"{format_number(current, kr.unit)} / {format_number(kr.target, kr.unit)}"
-
-
 def _title(head: ObjectiveHead, width: int) -> tuple[Text, str]:
     owner = f"  @{head.owner}"
     room = max(12, width - len(head.ref) - len(owner))
@@ -114,7 +97,7 @@ def pending_label(head: ObjectiveHead, width: int = 48) -> Text:
 
 def kr_label(kr: KrRow, width: int = 44) -> Text:
     """``bar pct KR-12 Title value / target``; ``width`` is what the title may take."""
-    value = f"  {kr_value_text(kr)}"
+    value = f"  {kr_value(kr)}"
     text = Text.assemble(
         progress_bar(kr.progress, 8, kr.band),
         (f" {format_percent(kr.progress):>4} ", BAND_STYLE[kr.band]),

@@ -1,7 +1,7 @@
 """``okrtui checkin KR VALUE``: a check-in from the shell, in tens of milliseconds.
 
 Imports neither Textual nor SQLAlchemy: the write is store/write/checkins.py's plain SQL
-(tests/test_cli.py asserts both). ``--list`` shows my key results, ``--weekly`` opens the
+(tests/cli/test_cli.py asserts both). ``--list`` shows my key results, ``--weekly`` opens the
 guided weekly check-in.
 """
 

@@ -2,7 +2,7 @@
 
 This module must not import Textual (a test asserts it), and ``okrtui checkin``
 imports neither SQLAlchemy nor SQLModel (store/write/checkins.py writes in plain
-SQL; tests/test_cli.py asserts it). The TUI is imported only when it is opened.
+SQL; tests/cli/test_cli.py asserts it). The TUI is imported only when it is opened.
 
 Exit codes: 0 done; 1 refused (bad value, unknown KR, rule broken), nothing
 written; 2 cannot run (usage, config or database problem).

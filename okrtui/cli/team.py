@@ -131,7 +131,7 @@ def _write_system_config(db_path: Path) -> str:
     return f"- wrote {target} pointing every user at {db_path}"
 
 
-def _report(problems: list[Problem]) -> None:
+def _report(problems: "list[Problem]") -> None:
     if not problems:
         click.echo(
             "permissions: ok (group read-write, setgid and sticky directory, nothing "

@@ -20,14 +20,13 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Sparkline, Static, TextArea
 
-from okrtui.screens.format import CONFIDENCE_TEXT, local_time
-from okrtui.screens.labels import current_value
 from store.domain.checks import validate_check_in_value
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.errors import DomainError
-from store.format import format_number, format_percent
+from store.format import current_value, format_number, format_percent
 from store.model.enums import Confidence, Kind
 from store.model.rows import CheckInRow, KrRow
+from widgets.history_text import CONFIDENCE_TEXT, local_time
 from widgets.text import band_text, plain
 
 CONFIDENCE_KEYS = {"g": Confidence.ON_TRACK, "a": Confidence.AT_RISK, "r": Confidence.OFF_TRACK}

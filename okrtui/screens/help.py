@@ -17,8 +17,7 @@ INTRO = (
 )
 
 
-def _sections() -> list[tuple[str, list[BindingType]]]:
-    from okrtui.app import OkrApp
+def _sections(everywhere: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
     from okrtui.modals.checkin import CheckInForm
     from okrtui.modals.checkin_panel import CheckInPanel, ToggleField
     from okrtui.modals.dialogs import ConfirmDialog, PickDialog
@@ -34,7 +33,7 @@ def _sections() -> list[tuple[str, list[BindingType]]]:
     from widgets.kpi_panel import KpiGrid
 
     return [
-        ("Everywhere", list(OkrApp.BINDINGS)),
+        ("Everywhere", everywhere),
         ("Alignment tree", list(TreeScreen.BINDINGS) + list(OkrTree.BINDINGS)),
         ("Check-in history", list(HistoryTable.BINDINGS)),
         (
@@ -52,12 +51,12 @@ def _sections() -> list[tuple[str, list[BindingType]]]:
     ]
 
 
-def bindings_table() -> Table:
+def bindings_table(everywhere: list[BindingType]) -> Table:
     """All bindings as a table: screen, keys, what they do, keymap id."""
     table = Table(expand=True, show_edge=False, pad_edge=False)
     for column in ("Where", "Keys", "Does", "Keymap id"):
         table.add_column(column)
-    for where, bindings in _sections():
+    for where, bindings in _sections(everywhere):
         for index, binding in enumerate(bindings):
             if not isinstance(binding, Binding) or binding.action == "noop":
                 continue
@@ -85,7 +84,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("Help", "bold"))
             yield Static(Text(INTRO))
-            yield Static(bindings_table())
+            yield Static(bindings_table(list(self.app.BINDINGS)))
             yield Static(Text(
                 "Remap a key in config.toml: [keymap] new_objective = \"N\". "
                 "Scores: ≥ 1.0 overperforming, ≥ 0.7 on track, ≥ 0.3 at risk, else off track "

@@ -23,7 +23,6 @@ from textual.worker import WorkerFailed, get_current_worker
 
 from okrtui.live import DatabaseChanged
 from okrtui.screens.access import tree_action_allowed, why_disabled
-from okrtui.screens.format import history_rows, local_date
 from store.domain.pace import forecast
 from store.domain.rights import EditRights, rights_in
 from store.errors import DatabaseError, DomainError
@@ -37,6 +36,7 @@ from widgets.detail import DetailPane, kr_detail, objective_detail
 from widgets.footer import KeyFooter
 from widgets.held_keys import DIALOG_GROUP, HoldsKeys, opens_dialog
 from widgets.history_table import HistoryTable
+from widgets.history_text import history_rows, local_date
 from widgets.okr_tree import (
     FILTER_MODES,
     FilterMode,
@@ -51,7 +51,7 @@ from widgets.title import TitleBar
 
 if TYPE_CHECKING:
     from okrtui.app import OkrApp
-    from store.write.corrections import CheckInEvent
+    from store.model.rows import CheckInEvent
 
 __all__ = ["HistoryTable", "NodeRef", "OkrTree", "TreeScreen"]  # also imported from here
 
@@ -829,7 +829,7 @@ class TreeScreen(HoldsKeys):
         if row is None or kr is None:
             return
         from okrtui.screens.dialogs import NoteViewer
-        from okrtui.screens.format import local_time
+        from widgets.history_text import local_time
 
         title = f"{kr.ref} · {local_time(row.created_at)} · {row.author}"
         self.app.push_screen(NoteViewer(title, row.note))

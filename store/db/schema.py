@@ -1,7 +1,7 @@
 """Schema revisions this program knows, without importing Alembic.
 
 Start-up compares the database's ``alembic_version`` with :data:`HEAD` and only
-imports Alembic when they differ. ``tests/test_db.py`` checks these constants
+imports Alembic when they differ. ``tests/unit/test_db.py`` checks these constants
 against the migration scripts so they cannot drift.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from store.model.enums import Band, Confidence, Direction, Kind, KpiDirection, Level, PeriodState
 
@@ -186,3 +186,31 @@ class ObjectiveOutcome:
     grade: float | None
     retro_note: str
     rolled_from: str | None  # 'O-3 "title" (2026-Q3)'
+
+
+CORRECTED = "check_in_corrected"
+
+
+REMOVED = "check_in_removed"
+
+
+UNREADABLE = "unreadable"
+"""The action of a :class:`CheckInEvent` whose activity row okrtui could not read."""
+
+
+@dataclass(frozen=True)
+class CheckInEvent:
+    """A correction or removal of one of a KR's check-ins, as the history shows it.
+
+    An activity row okrtui did not write (a malformed detail, a time without a time
+    zone: someone with direct access to the database) is returned with the action
+    :data:`UNREADABLE`, ``problem`` saying what is wrong and an empty detail, so that
+    a screen shows it as unreadable instead of failing on it.
+    """
+
+    check_in_id: int
+    action: str  # CORRECTED, REMOVED or UNREADABLE
+    author: str
+    at: datetime
+    detail: dict[str, Any]
+    problem: str | None = None

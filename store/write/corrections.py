@@ -20,13 +20,12 @@ from store.domain.scoring import far_outside
 from store.domain.validation import optional_text
 from store.errors import FarOutside, NotFoundError, PermissionDenied
 from store.model.enums import Confidence
+from store.model.rows import CORRECTED, REMOVED, UNREADABLE, CheckInEvent
 from store.model.tables import CheckIn, KeyResult
 from store.write.checkins import MAX_NOTE, enum_value
 from store.write.common import UNSET, log_activity, objective_for_write
 
 # Logged against the KR (entity "key_result"), so its history is one indexed lookup.
-CORRECTED = "check_in_corrected"
-REMOVED = "check_in_removed"
 
 
 @dataclass(frozen=True)
@@ -136,28 +135,8 @@ def remove_check_in(db: Database, actor: str, check_in_id: int) -> CheckInChange
         return CheckInChange(check_in_id, kr.id or 0, old, None)
 
 
-UNREADABLE = "unreadable"
-"""The action of a :class:`CheckInEvent` whose activity row okrtui could not read."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CONFIDENCES = frozenset(c.value for c in Confidence)
-
-
-@dataclass(frozen=True)
-class CheckInEvent:
-    """A correction or removal of one of a KR's check-ins, as the history shows it.
-
-    An activity row okrtui did not write (a malformed detail, a time without a time
-    zone: someone with direct access to the database) is returned with the action
-    :data:`UNREADABLE`, ``problem`` saying what is wrong and an empty detail, so that
-    a screen shows it as unreadable instead of failing on it.
-    """
-
-    check_in_id: int
-    action: str  # CORRECTED, REMOVED or UNREADABLE
-    author: str
-    at: datetime
-    detail: dict[str, Any]
-    problem: str | None = None
 
 
 def check_in_events(db: Database, kr_id: int) -> list[CheckInEvent]:

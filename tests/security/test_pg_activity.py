@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from conftest import TeamDb
 
-from okrtui.screens.format import history_rows
 from store.db.database import Database, open_database
+from store.model.rows import REMOVED
 from store.read.tree import kr_history
 from store.write import checkins, corrections, key_results, kpis, objectives, periods
-from store.write.corrections import REMOVED, check_in_events, remove_check_in
+from store.write.corrections import check_in_events, remove_check_in
+from widgets.history_text import history_rows
 
 UNREADABLE = "unreadable"  # store.write.corrections.UNREADABLE (checked below)
 REMOVED_DETAIL = {"check_in_id": 1, "value": 5, "confidence": None, "note": "",

@@ -129,7 +129,7 @@ def test_decimal_and_date_format_options_and_the_dry_run_says_how(
     assert result.exit_code == 2 and "give . (decimal point) or ," in result.stderr
 
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def value_on(path: Path, name: str, day: str) -> float:

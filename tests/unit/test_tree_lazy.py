@@ -2,7 +2,7 @@
 
 What this protects (bench/README.md, issues 8 and 15): ``TreeReader.outline`` reads
 objectives only, ``prefetch`` many objectives' key results in one query, ``rows`` a
-level at a time; what it hands out equals the whole read (tests/test_queries.py checks
+level at a time; what it hands out equals the whole read (tests/unit/test_queries.py checks
 every number against raw SQL); reading a row's field never queries; and the first
 frame's reads need neither SQLAlchemy nor the ORM models.
 """

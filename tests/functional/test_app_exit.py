@@ -16,7 +16,7 @@ from store.db.database import open_database
 from store.identity import current_username
 from store.write.periods import ensure_period
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CRASHING = """
 import sys
 import okrtui.screens.tree as tree

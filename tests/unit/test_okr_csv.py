@@ -258,7 +258,7 @@ def test_cli_dry_run_prints_the_table_and_the_number_convention(
     assert "numbers: convention unknown" in dry.output
 
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def test_data_a_template_in_another_tools_column_style(demo_db: Database, me: str) -> None:

@@ -12,7 +12,7 @@ from okrtui.cli import ssh as ssh_command
 from okrtui.cli.main import main
 from okrtui.cli.ssh import Refused, clean_environment, parse
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ from store.read.tree import (
 )
 from store.write import checkins, key_results, kpis, objectives, periods
 
-# The database file's owner, who may change everything (permissions: tests/test_rights.py).
+# The database file's owner, who may change everything (permissions: tests/unit/test_rights.py).
 ACTOR = current_username()
 DEMO_TODAY = date(2026, 11, 23)  # as in conftest: the day the demo is built for
 

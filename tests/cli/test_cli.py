@@ -34,7 +34,7 @@ from store.model.enums import BAND_LABEL
 from store.paths import config_file, default_db_path
 from store.read.tree import default_period, load_tree, my_key_results
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 # Terminal control: C0 (except newline), DEL, C1, bidi and zero-width characters.
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 HOSTILE = "Evil \x1b[2J\x1b]52;c;aGk=\x07 \x9b31m \u202etitle"

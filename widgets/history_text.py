@@ -12,7 +12,7 @@ from store.model.rows import CheckInRow
 from widgets.text import plain, truncate
 
 if TYPE_CHECKING:
-    from store.write.corrections import CheckInEvent
+    from store.model.rows import CheckInEvent
 
 CONFIDENCE_TEXT = {
     Confidence.ON_TRACK: Text("on track", "#5fd75f"),
@@ -91,7 +91,7 @@ def history_rows(
     Corrections and removals come from the Activity log, so the table says what
     was changed after the fact instead of silently showing the new value.
     """
-    from store.write.corrections import CORRECTED, REMOVED, UNREADABLE
+    from store.model.rows import CORRECTED, REMOVED, UNREADABLE
 
     corrected = {e.check_in_id: e.author for e in events if e.action == CORRECTED}
     keyed: list[tuple[datetime, str, tuple[Text | str, ...]]] = [

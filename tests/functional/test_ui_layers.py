@@ -9,7 +9,7 @@ the app through ``OkrScreen.okr_app`` (okrtui/screens/base.py), not a copy each.
 import ast
 from pathlib import Path
 
-OKRTUI = Path(__file__).resolve().parent.parent / "okrtui"
+OKRTUI = Path(__file__).resolve().parents[2] / "okrtui"
 
 # What a modal may take from the store: types, errors, pure validators and formatters, and
 # the one read the KPI value form makes (in a worker) to say which value it replaces.
@@ -26,7 +26,7 @@ READS_AND_CHECKS = {
     "store.domain.validation": {
         "optional_number", "optional_text", "parse_date", "parse_number", "require_text",
     },
-    "store.format": {"format_number", "format_percent"},
+    "store.format": {"current_value", "format_number", "format_percent"},
     "store.io.kpi_import": {"ImportReport"},
     "store.io.userfiles": {"IMPORTS", "ImportFile", "folder", "list_imports", "read_import"},
     "store.read.kpis": {"kpi_value_on"},

@@ -28,9 +28,9 @@ from store.config import (
 )
 from store.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
-DATA = Path(__file__).parent / "data" / "config"
+DATA = Path(__file__).parents[1] / "data" / "config"
 
 
 @pytest.fixture(autouse=True)

@@ -162,7 +162,7 @@ def test_kill_9_mid_batch_leaves_every_committed_batch_and_nothing_partial(
         [sys.executable, "-c", _BATCH_WRITER, str(db.path), str(kr)],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert proc.stdout is not None
     committed = 0
@@ -216,7 +216,7 @@ def public_dir() -> Iterator[Path]:
 
 
 def _as_nobody(db_path: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     result = subprocess.run(
         ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
          _AS_NOBODY, str(db_path)],

@@ -30,7 +30,7 @@ from store.model.enums import Band, Confidence, Direction, Kind, Level, Objectiv
 from store.model.tables import Period
 from store.write import checkins, common, key_results, kpis, objectives, periods
 
-# The database file's owner, who may change everything (permissions: tests/test_rights.py).
+# The database file's owner, who may change everything (permissions: tests/unit/test_rights.py).
 ACTOR = current_username()
 
 # Inputs float() accepts (or people type) that are not numbers anyone means.
