@@ -199,7 +199,7 @@ def run_cursor_bare() -> dict[str, Any]:
 def expand_everything(screen: Any) -> int:
     """Expand every objective of okrtui's tree (children are added lazily on expansion).
 
-    Uses the screen's own ``_populate`` under ``prevent(NodeExpanded)``, as the screen
+    Uses the tree widget's own ``populate`` under ``prevent(NodeExpanded)``, as the screen
     does when it restores expansions: posting 10,000 expansion messages would take the
     benchmark minutes without measuring anything more.
     """
@@ -213,7 +213,7 @@ def expand_everything(screen: Any) -> int:
             node = queue.pop()
             if node.data is None or node.data.kind != "objective":
                 continue
-            screen._populate(node)
+            screen.okr_tree.populate(node)
             node.expand()
             count += 1
             queue.extend(node.children)

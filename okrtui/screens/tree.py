@@ -403,10 +403,6 @@ class TreeScreen(HoldsKeys):
         if tree.cursor_line < 0 and tree.root.children:
             tree.cursor_line = 0
 
-    def _populate(self, node: object) -> None:
-        """Add a node's children now (bench/probe.py expands the whole tree with it)."""
-        self.okr_tree.populate(node)  # type: ignore[arg-type]  # a TreeNode, typed loosely for bench
-
     def show_item(self, ref: NodeRef, *, check_in: bool = False) -> None:
         """Put the cursor on an objective or KR (from the palette), optionally checking it in."""
         self.action_clear_filter()  # the item may be hidden by a filter
