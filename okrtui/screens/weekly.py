@@ -8,6 +8,7 @@ that check-in instead of adding a second one. Every read and write runs in a thr
 worker: moving on to the next KR never waits for its history.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -91,6 +92,10 @@ class WeeklyScreen(OkrScreen[None]):
         self.index = 0
         self.bands_before: dict[int, Band] = {}
         self.history: list[CheckInRow] = []  # of the KR on show, once read
+        # While a check-in is being written, a second enter is not a second check-in, and
+        # tab / shift+tab / escape wait for it: "save, back" means back from the next KR.
+        self._saving = False
+        self._after_save: list[Callable[[], object]] = []
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -192,14 +197,22 @@ class WeeklyScreen(OkrScreen[None]):
         self.index += 1
         self._show()
 
+    def _later(self, action: Callable[[], object]) -> bool:
+        """Keep ``action`` for when the check-in being written is saved; True if kept."""
+        if self._saving:
+            self._after_save.append(action)
+        return self._saving
+
     def action_skip(self) -> None:
-        if not self.items:
+        if self._later(self.action_skip) or not self.items:
             return
         item = self.items[self.index]
         item.skipped = item.saved is None
         self._advance()
 
     def action_back(self) -> None:
+        if self._later(self.action_back):
+            return
         if self.items and self.index > 0:
             self.index -= 1
             self._show()
@@ -207,13 +220,26 @@ class WeeklyScreen(OkrScreen[None]):
     @on(CheckInPanel.Submit)
     def save(self) -> None:
         """Save the KR on show, once its panel is filled (not a KR still being read)."""
+        if self._saving:
+            return  # the same check-in is already on its way
         if self.items and self.query_one("#panel", CheckInPanel).kr is self.items[self.index].kr:
+            self._saving = True
             self._save(self.items[self.index])
 
     @work(exclusive=True, group="weekly-save")
     async def _save(self, item: Item) -> None:
         """Save ``item``'s check-in off the loop (a correction when saved before in this run);
-        a value far outside its range asks first, as the check-in form does."""
+        a value far outside its range asks first, as the check-in form does. The keys that
+        waited for it (back, skip, finish) run after."""
+        try:
+            await self._write(item)
+        finally:
+            self._saving = False
+            waiting, self._after_save = self._after_save, []
+            for action in waiting:
+                action()
+
+    async def _write(self, item: Item) -> None:
         panel = self.query_one("#panel", CheckInPanel)
         try:
             entry = panel.submitted()
@@ -251,6 +277,8 @@ class WeeklyScreen(OkrScreen[None]):
     @work(exclusive=True, group="weekly-finish")
     async def action_finish(self) -> None:
         """Leave; after check-ins, first the summary of what they changed (read off the loop)."""
+        if self._later(self.action_finish):
+            return
         period = self.okr_app.period
         if period is None or not any(i.saved is not None for i in self.items):
             self.dismiss(None)

@@ -374,3 +374,44 @@ async def test_the_weekly_run_asks_before_a_value_far_outside_the_range(
         await pilot.pause()
     saved = rows(tester_demo_path, "SELECT key_result_id, value FROM check_in WHERE id > ?", start)
     assert saved == [(kr.id, float(int(far)))]
+
+
+async def test_weekly_keys_typed_while_a_check_in_is_written_wait_for_it(
+    make_app, tester_demo_path: Path, monkeypatch
+) -> None:
+    """A slow database (a loaded server): enter, enter again and shift+tab typed before the
+    check-in is written make one check-in, then go back from the next KR, never two rows
+    (a second enter cancelled the first's worker after its write) or a save on the KR
+    before (shift+tab handled before the save moved on)."""
+    import contextlib
+    import time
+
+    from store.db.database import Database
+
+    slow_write = Database.plain_write
+
+    @contextlib.contextmanager
+    def slow(self: Database):  # type: ignore[no-untyped-def]
+        time.sleep(0.4)
+        with slow_write(self) as write:
+            yield write
+
+    app: OkrApp = make_app(tester_demo_path)
+    start = rows(tester_demo_path, "SELECT max(id) FROM check_in")[0][0]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await settle(pilot)
+        weekly = app.screen
+        assert isinstance(weekly, WeeklyScreen)
+        await pilot.press("tab")  # skip the KPI-driven one
+        await settle(pilot)
+        second = weekly.items[1].kr
+        monkeypatch.setattr(Database, "plain_write", slow)
+        await pilot.press("space", "enter", "enter", "shift+tab")
+        await settle(pilot)
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert weekly.index == 1 and weekly.items[1].saved is not None
+    saved = rows(tester_demo_path, "SELECT key_result_id FROM check_in WHERE id > ?", start)
+    assert saved == [(second.id,)]
