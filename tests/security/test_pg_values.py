@@ -318,7 +318,6 @@ def test_rows_from_before_0006_read_as_unreadable(team_db: TeamDb) -> None:
     try:
         assert ids["next_period"] not in [p.id for p in list_periods(db)]
         tree = load_tree(db, ids["period"])
-        tree.load_all()
         kr, driven = tree.key_result(ids["kr"]), tree.key_result(ids["percent"])
         assert kr is not None and (kr.current, kr.current_at, kr.target) == (None, None, None)
         # Its KPI's latest value up to the period's end is NaN: unknown, not an older one.
