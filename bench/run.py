@@ -186,9 +186,9 @@ class Bench:
         return figures
 
     def kpi_panels(self) -> Figure:
-        """Until the KPI dashboard screen exists: its read model, store.read.tree.kpi_panels."""
+        """Until the KPI dashboard screen exists: its read model (store/read/kpi_panels.py)."""
         from store.db.database import open_database
-        from store.read.tree import kpi_panels
+        from store.read.kpi_panels import kpi_panels
 
         db = open_database(self.db_path)
         try:

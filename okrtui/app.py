@@ -21,7 +21,7 @@ from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.errors import ConfigError
 from store.model.rows import PeriodRow
-from store.read.tree import default_period, list_periods
+from store.read.periods import default_period, list_periods
 
 
 def _okr_commands() -> type[Provider]:

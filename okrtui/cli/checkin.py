@@ -54,7 +54,7 @@ def checkin(
     db = app.database()
     from okrtui.cli.output import checkin_line
     from store.errors import FarOutside, NotFoundError
-    from store.read.tree import kpi_driven, resolve_key_result
+    from store.read.refs import kpi_driven, resolve_key_result
     from store.write.checkins import check_in
 
     try:
@@ -81,7 +81,8 @@ def _print_my_krs(app: AppContext) -> None:
 
     from okrtui.cli.output import safe
     from store.format import kr_value
-    from store.read.tree import default_period, my_key_results
+    from store.read.periods import default_period
+    from store.read.tree import my_key_results
 
     period = default_period(app.database())
     if period is None:

@@ -119,7 +119,7 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
     from store.domain.checks import check_observed_on
     from store.domain.validation import parse_date
     from store.format import format_number
-    from store.read.tree import resolve_kpi
+    from store.read.refs import resolve_kpi
     from store.write.kpis import record_kpi_value
 
     app = _app(ctx)
@@ -142,7 +142,7 @@ def kpi_record(ctx: click.Context, kpi_ref: str, value: str, observed_on: str | 
 
 
 def _panels(app: AppContext) -> list[Any]:
-    from store.read.tree import kpi_panels
+    from store.read.kpi_panels import kpi_panels
 
     return kpi_panels(app.database(), last=2, include_archived=True)
 

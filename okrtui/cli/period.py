@@ -60,7 +60,7 @@ def period_new(
 ) -> None:
     """Create the next period: by default the quarter after the latest one."""
     from okrtui.cli.output import safe
-    from store.read.tree import list_periods
+    from store.read.periods import list_periods
     from store.write.periods import create_next_period
 
     app = _app(ctx)
@@ -79,7 +79,7 @@ def period_new(
 def period_activate(ctx: click.Context, name: str) -> None:
     """Make a period the active one (the previous active one returns to planning)."""
     from okrtui.cli.output import safe
-    from store.read.tree import resolve_period
+    from store.read.periods import resolve_period
     from store.write.periods import activate_period
 
     app = _app(ctx)
@@ -140,7 +140,8 @@ def period_close(
     """Grade every objective, roll unfinished ones over, and close the period (read-only)."""
     from okrtui.cli.output import safe
     from store.domain.validation import parse_reference
-    from store.read.tree import load_tree, resolve_period
+    from store.read.periods import resolve_period
+    from store.read.tree import load_tree
     from store.write.close_period import (
         ObjectiveReview,
         close_period,

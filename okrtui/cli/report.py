@@ -40,7 +40,7 @@ def report(ctx: click.Context, period: str | None, fmt: str, output: Path | None
     """A period's OKR tree, what changed this week and the KPIs (Markdown, CSV or JSON)."""
     from store.io.report import build_report
     from store.io.report_render import render
-    from store.read.tree import resolve_period
+    from store.read.periods import resolve_period
 
     app = _app(ctx)
     db = app.database()
@@ -58,7 +58,8 @@ def status(ctx: click.Context, period: str | None, mine: bool, as_json: bool) ->
     """The alignment tree with scores, as an indented table (or JSON)."""
     app = _app(ctx)
     from okrtui.cli.output import status_lines
-    from store.read.tree import load_tree, resolve_period
+    from store.read.periods import resolve_period
+    from store.read.tree import load_tree
 
     found = resolve_period(app.database(), period)
     tree = load_tree(app.database(), found.id, app.thresholds)

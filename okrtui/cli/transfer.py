@@ -86,7 +86,7 @@ def import_cmd(ctx: click.Context, file: Path, period: str | None, dry_run: bool
 def export_okrs_toml(app: AppContext, period: str | None) -> str:
     """The TOML text ``okrtui export --format toml`` writes."""
     from store.io.okr_toml import export_toml
-    from store.read.tree import resolve_period
+    from store.read.periods import resolve_period
 
     db = app.database()
     return export_toml(db, resolve_period(db, period).id)
@@ -128,7 +128,7 @@ def import_okr_file(
     else:
         from store.io.okr_csv import import_csv
         from store.io.okr_csv_read import read_csv_text
-        from store.read.tree import resolve_period
+        from store.read.periods import resolve_period
 
         if delete_missing:
             raise click.UsageError("--delete-missing applies to TOML files only")

@@ -62,7 +62,7 @@ async def key_result_flow(
 ) -> int | None:
     """Add a KR to ``objective`` or edit ``existing``; its id, or None when cancelled.
     The KPIs it may follow are read first, off the loop."""
-    from store.read.tree import kpi_panels
+    from store.read.kpi_panels import kpi_panels
     from store.write.key_results import create_key_result, update_key_result
 
     app = cast("OkrApp", node.app)

@@ -23,8 +23,8 @@ from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError
 from store.format import format_number, format_percent, status_label
 from store.model.enums import KpiDirection
+from store.read.kpi_panels import kpi_panels
 from store.read.kpis import KpiDetail, kpi_detail
-from store.read.tree import kpi_panels
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_card import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text

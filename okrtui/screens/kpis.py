@@ -22,8 +22,8 @@ from okrtui.screens.kpi_flows import import_flow, kpi_form_flow, record_value_fl
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError, DomainError
 from store.model.rows import KpiPanel
+from store.read.kpi_panels import kpi_panels
 from store.read.kpis import KpiLinks, kpi_links, panel_warning
-from store.read.tree import kpi_panels
 from widgets.footer import KeyFooter
 from widgets.kpi_card import PanelData
 from widgets.kpi_panel import KpiGrid

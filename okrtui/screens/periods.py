@@ -28,8 +28,7 @@ from store.errors import DatabaseError, DomainError
 from store.format import format_percent
 from store.model.enums import PeriodState
 from store.model.rows import PeriodRow
-from store.read.periods import PeriodSummary, period_summaries
-from store.read.tree import list_periods
+from store.read.periods import PeriodSummary, list_periods, period_summaries
 from store.write.periods import create_next_period, suggest_next_period
 from widgets.footer import KeyFooter
 from widgets.text import BAND_STYLE, plain, truncate

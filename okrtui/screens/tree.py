@@ -29,9 +29,10 @@ from store.errors import DatabaseError, DomainError
 from store.format import format_number
 from store.model.enums import PeriodState
 from store.model.rows import CheckInRow, KrRow, ObjectiveHead, ObjectiveOutcome, ObjectiveRow
+from store.read.checkins import kr_history
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.read.rights import is_admin
-from store.read.tree import TreeReader, kr_history, objective_outcome
+from store.read.tree import TreeReader, objective_outcome
 from widgets.detail import DetailPane, kr_detail, objective_detail
 from widgets.footer import KeyFooter
 from widgets.held_keys import DIALOG_GROUP, HoldsKeys, opens_dialog
@@ -762,7 +763,7 @@ class TreeScreen(HoldsKeys):
     @work(group=DIALOG_GROUP)
     async def action_pick_period(self) -> None:
         from okrtui.screens.dialogs import PickDialog
-        from store.read.tree import list_periods
+        from store.read.periods import list_periods
 
         try:
             periods = await self._in_thread(list_periods, self.okr_app.db)

@@ -37,7 +37,8 @@ from okrtui.screens.weekly_summary import (
 from store.errors import DatabaseError, DomainError, FarOutside
 from store.model.enums import Band
 from store.model.rows import CheckInRow, KrRow
-from store.read.tree import kr_history, load_tree, my_key_results
+from store.read.checkins import kr_history
+from store.read.tree import load_tree, my_key_results
 from store.write.corrections import last_check_in_times
 from widgets.footer import KeyFooter
 from widgets.text import plain, truncate

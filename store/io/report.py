@@ -35,7 +35,8 @@ from store.model.enums import (
 from store.model.handles import CI, KR, KR_T, KV, OB, OBJECTIVE_T, table_of
 from store.model.rows import KrRow, ObjectiveRow, PeriodRow
 from store.model.tables import CheckIn
-from store.read.tree import kpi_panels, load_tree
+from store.read.kpi_panels import kpi_panels
+from store.read.tree import load_tree
 
 FORMATS = ("md", "csv", "json")
 WEEK = timedelta(days=7)

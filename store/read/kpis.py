@@ -1,4 +1,4 @@
-"""KPI read models beyond the dashboard panels (``store.read.tree.kpi_panels``).
+"""KPI read models beyond the dashboard panels (``store.read.kpi_panels.kpi_panels``).
 
 * :func:`kpi_links`: which KPIs drive key results in open periods, and which of
   those are "mine" — one query, for the dashboard's early warnings and filter.
@@ -226,7 +226,7 @@ def _driven_krs(
     out = []
     for r in conn.execute(stmt):
         ends_on = readable_day(r.ends_on)
-        if ends_on is None:  # a period the tree leaves out too (store.read.tree.list_periods)
+        if ends_on is None:  # a period the tree leaves out too (store.read.periods.list_periods)
             continue
         # Same rule as the tree (store.read.tree._kpi_current): the latest value up to the
         # period's end.
@@ -302,7 +302,7 @@ def last_values(conn: Connection, kpi_ids: Iterable[int], n: int) -> dict[int, l
 
     One indexed ``ORDER BY observed_on DESC LIMIT n`` per KPI: a single query joining
     the values to a per-KPI cutoff makes SQLite visit every stored value (as
-    ``store.read.tree.kpi_panels`` found out).
+    ``store.read.kpi_panels.kpi_panels`` found out).
     """
     stmt = (
         select(KV.value)

@@ -20,12 +20,9 @@ from typing import Any
 from store.db.database import Database
 from store.db.sql import readable_day, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, kr_progress, objective_score
-from store.domain.validation import clean_line, parse_reference
 from store.errors import NotFoundError
-from store.model.enums import Confidence, Direction, Kind, Level, ObjectiveState, PeriodState
+from store.model.enums import Direction, Kind, Level, ObjectiveState, PeriodState
 from store.model.rows import (
-    CheckInRow,
-    KpiPanel,
     KrRow,
     ObjectiveHead,
     ObjectiveOutcome,
@@ -35,8 +32,16 @@ from store.model.rows import (
     TreeOutline,
 )
 
+# --- the alignment tree --------------------------------------------------------------
+# Plain SQL, shared with the benchmark's raw-sqlite3 baseline (bench/run.py). Each
+# SELECT is written from a list of (expression, name) pairs, and its rows are read by
+# those names (a named tuple type made once per list).
 
-def _period_row(row: tuple[Any, ...]) -> PeriodRow | None:
+
+_PERIOD_STATES = {v.value: v for v in PeriodState}
+
+
+def period_row(row: tuple[Any, ...]) -> PeriodRow | None:
     """A period, or None when its dates are not ones okrtui could have written (someone
     with the SQLite file, or a PostgreSQL row from before migration 0006)."""
     pid, name, starts_on, ends_on, state = row
@@ -44,53 +49,6 @@ def _period_row(row: tuple[Any, ...]) -> PeriodRow | None:
     if start is None or end is None or state not in _PERIOD_STATES:
         return None
     return PeriodRow(pid, name, start, end, _PERIOD_STATES[state])
-
-
-def list_periods(db: Database) -> list[PeriodRow]:
-    """Every period okrtui can read, newest first (one with unreadable dates is left out:
-    every screen sorts and compares them)."""
-    with db.plain_read() as fetch:
-        rows = fetch(
-            "SELECT id, name, starts_on, ends_on, state FROM period ORDER BY starts_on DESC",
-            {},
-        )
-    return [p for p in map(_period_row, rows) if p is not None]
-
-
-def default_period(db: Database, today: date | None = None) -> PeriodRow | None:
-    """The active period; else the one containing today; else the latest."""
-    periods = list_periods(db)
-    today = today or date.today()
-    for test in (
-        lambda p: p.state == PeriodState.ACTIVE,
-        lambda p: p.starts_on <= today <= p.ends_on,
-        lambda p: True,
-    ):
-        for period in periods:
-            if test(period):
-                return period
-    return None
-
-
-def resolve_period(db: Database, text: str | None) -> PeriodRow:
-    """A period by name or id, or the default one when ``text`` is None."""
-    if text is None:
-        period = default_period(db)
-        if period is None:
-            raise NotFoundError("there is no period yet: create one first")
-        return period
-    periods = list_periods(db)
-    wanted = clean_line(text)
-    for period in periods:
-        if period.name.lower() == wanted.lower() or str(period.id) == wanted:
-            return period
-    raise NotFoundError(f"no period {wanted!r}", tuple(p.name for p in periods[:5]))
-
-
-# --- the alignment tree --------------------------------------------------------------
-# Plain SQL, shared with the benchmark's raw-sqlite3 baseline (bench/run.py). Each
-# SELECT is written from a list of (expression, name) pairs, and its rows are read by
-# those names (a named tuple type made once per list).
 
 
 class _Columns:
@@ -159,7 +117,6 @@ _KINDS = {k.value: k for k in Kind}
 _DIRECTIONS = {d.value: d for d in Direction}
 _LEVELS = {v.value: v for v in Level}
 _STATES = {v.value: v for v in ObjectiveState}
-_PERIOD_STATES = {v.value: v for v in PeriodState}
 _HEAD_FIELDS = tuple(f.name for f in fields(ObjectiveHead))
 
 
@@ -320,7 +277,7 @@ def _read_outline(db: Database, period_id: int) -> TreeOutline[ObjectiveHead]:
         found = fetch(TREE_PERIOD, {"period": period_id})
         if not found:
             raise NotFoundError(f"period {period_id} does not exist")
-        period = _period_row(found[0])
+        period = period_row(found[0])
         if period is None:
             raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
         rows = fetch(TREE_OBJECTIVES, {"period": period_id})
@@ -366,7 +323,7 @@ def my_key_results(
         found = fetch(TREE_PERIOD, {"period": period_id})
         if not found:
             raise NotFoundError(f"period {period_id} does not exist")
-        period = _period_row(found[0])
+        period = period_row(found[0])
         if period is None:
             raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
         end = period.ends_on.isoformat()
@@ -396,178 +353,3 @@ def objective_outcome(db: Database, objective_id: int) -> ObjectiveOutcome | Non
         origin = f"O-{source_id} “{source_title}” ({source_period})"
     number = grade if isinstance(grade, (int, float)) else None
     return ObjectiveOutcome(number, note if isinstance(note, str) else "", origin)
-
-
-KR_HISTORY = (
-    "SELECT id, key_result_id, value, confidence, note, author, created_at FROM check_in "
-    "WHERE key_result_id = :kr ORDER BY created_at DESC, id DESC"
-)
-_CONFIDENCES = {c.value: c for c in Confidence}
-
-
-def kr_history(db: Database, kr_id: int, limit: int | None = None) -> list[CheckInRow]:
-    """A KR's check-ins, oldest first (the last ``limit`` when given).
-
-    Read raw and checked row by row: a row okrtui did not write (a time that is not one,
-    a value that is not a number: someone with direct access to the database) is left
-    out rather than failing the read; an unknown confidence reads as none.
-    """
-    sql = KR_HISTORY if limit is None else f"{KR_HISTORY} LIMIT {max(0, int(limit))}"
-    with db.plain_read() as fetch:
-        rows = fetch(sql, {"kr": kr_id})
-    out = []
-    for row_id, kr, value, confidence, note, author, created_at in rows:
-        when = readable_time(created_at)
-        number = readable_number(value)
-        if when is None or number is None or not isinstance(row_id, int):
-            continue
-        out.append(
-            CheckInRow(
-                row_id, kr, number, _CONFIDENCES.get(confidence) if confidence else None,
-                note if isinstance(note, str) else "", str(author), when,
-            )
-        )  # fmt: skip
-    return out[::-1]
-
-
-def kpi_panels(
-    db: Database, last: int = 26, include_archived: bool = False, as_of: date | None = None
-) -> list[KpiPanel]:
-    """Every KPI with only its last ``last`` values (up to ``as_of``, when given: a closed
-    period's report shows the KPIs as they stood at its end), never the whole history.
-
-    One indexed ``ORDER BY observed_on DESC LIMIT n`` per KPI (≈0.1 ms each): joining the
-    values to a per-KPI cutoff made SQLite evaluate the cutoff for every stored value,
-    ≈200 ms for 50 KPIs × 5 years of daily values (bench/).
-    """
-    from sqlalchemy import bindparam, select, type_coerce
-    from sqlalchemy.types import NullType
-
-    from store.model.handles import KV, K
-
-    kpis_stmt = select(
-        K.id,
-        K.name,
-        K.unit,
-        K.category,
-        K.owner,
-        K.team,
-        K.direction,
-        K.target,
-        K.green_threshold,
-        K.red_threshold,
-        K.parent_id,
-        K.archived,
-    ).order_by(K.category, K.name)
-    if not include_archived:
-        kpis_stmt = kpis_stmt.where(K.archived.is_(False))
-    latest = (
-        select(type_coerce(KV.observed_on, NullType()), KV.value)  # as stored: see below
-        .where(KV.kpi_id == bindparam("kpi"))
-        .order_by(KV.observed_on.desc())
-        .limit(max(last, 1))
-    )
-    if as_of is not None:
-        latest = latest.where(KV.observed_on <= as_of)
-    with db.read() as conn:
-        kpis = conn.execute(kpis_stmt).all()
-        values: dict[int, list[tuple[date, float]]] = {}
-        for k in kpis:
-            rows = conn.execute(latest, {"kpi": k.id}).all()
-            values[k.id] = _readable_values(reversed(rows))
-    return [
-        KpiPanel(
-            k.id,
-            k.name,
-            k.unit,
-            k.category,
-            k.owner,
-            k.team,
-            k.direction,
-            readable_number(k.target),
-            readable_number(k.green_threshold),
-            readable_number(k.red_threshold),
-            k.parent_id,
-            k.archived,
-            tuple(values.get(k.id, ())),
-        )
-        for k in kpis
-    ]
-
-
-def _readable_values(rows: Iterable[Any]) -> list[tuple[date, float]]:
-    """(day, value) rows of a KPI without those okrtui cannot read (a day that is not one
-    or out of range, a value that is not a finite number: the SQLite file edited by
-    hand, a PostgreSQL row from before migration 0006); they would crash the chart."""
-    out = []
-    for day, value in rows:
-        on, number = readable_day(day), readable_number(value)
-        if on is not None and number is not None:
-            out.append((on, number))
-    return out
-
-
-def _suggest(rows: Iterable[tuple[Any, ...]], prefix: str, wanted: str) -> tuple[str, ...]:
-    """Close matches for a mistyped reference among (id, label) rows, as "REF (title)"."""
-    import difflib
-
-    labels = {label: f"{prefix}-{key}" for key, label in rows}
-    lowered = {label.lower(): label for label in labels}
-    key = clean_line(wanted).lower()
-    hits = difflib.get_close_matches(key, list(lowered), n=5, cutoff=0.4)
-    hits += [low for low in lowered if key and key in low and low not in hits]
-    return tuple(f"{labels[lowered[h]]} ({lowered[h]})" for h in hits[:5])
-
-
-def _same_name(rows: Iterable[tuple[Any, ...]], text: str) -> list[int]:
-    """Ids of (id, label) rows whose label equals ``text`` ignoring case, in id order.
-
-    Compared in Python: SQLite's lower() folds ASCII only ("ÄRGER" != "ärger").
-    """
-    wanted = clean_line(text).casefold()
-    if not wanted:
-        return []
-    return sorted(key for key, label in rows if clean_line(label).casefold() == wanted)
-
-
-def resolve_key_result(db: Database, text: str) -> int:
-    """A KR id from ``KR-12``/``12`` or a unique title; else NotFoundError with suggestions.
-
-    Plain SQL (``plain_read``): ``okrtui checkin`` resolves its KR without SQLAlchemy.
-    """
-    with db.plain_read() as fetch:
-        kr_id = parse_reference(text, "KR")
-        if kr_id is not None and fetch("SELECT id FROM key_result WHERE id = :id", {"id": kr_id}):
-            return kr_id
-        pool = fetch("SELECT id, title FROM key_result", {})
-    matches = _same_name(pool, text)
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        refs = tuple(f"KR-{m}" for m in matches[:5])
-        raise NotFoundError(f"{clean_line(text)!r} names {len(matches)} key results", refs)
-    raise NotFoundError(f"no key result {clean_line(text)!r}", _suggest(pool, "KR", text))
-
-
-def kpi_driven(db: Database, kr_id: int) -> bool:
-    """Whether the KR follows a KPI (its check-in then takes no value)."""
-    with db.plain_read() as fetch:
-        rows = fetch("SELECT kpi_id FROM key_result WHERE id = :id", {"id": kr_id})
-    return bool(rows) and rows[0][0] is not None
-
-
-def resolve_kpi(db: Database, text: str) -> int:
-    """A KPI id from ``KPI-3``/``3`` or its name (any case); else NotFoundError with suggestions."""
-    from sqlalchemy import select
-
-    from store.model.handles import K
-
-    with db.read() as conn:
-        kpi_id = parse_reference(text, "KPI")
-        if kpi_id is not None and conn.execute(select(K.id).where(K.id == kpi_id)).first():
-            return kpi_id
-        pool = [tuple(row) for row in conn.execute(select(K.id, K.name))]
-    matches = _same_name(pool, text)
-    if matches:
-        return matches[0]
-    raise NotFoundError(f"no KPI {clean_line(text)!r}", _suggest(pool, "KPI", text))

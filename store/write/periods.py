@@ -20,7 +20,7 @@ from store.errors import FarOutside as FarOutside
 from store.errors import ValidationError
 from store.model.enums import PeriodState
 from store.model.tables import Period
-from store.read.tree import list_periods
+from store.read.periods import list_periods
 from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time

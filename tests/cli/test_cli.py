@@ -32,7 +32,8 @@ from store.format import format_number, format_percent
 from store.format import kr_value as kr_value_text
 from store.model.enums import BAND_LABEL
 from store.paths import config_file, default_db_path
-from store.read.tree import default_period, load_tree, my_key_results
+from store.read.periods import default_period
+from store.read.tree import load_tree, my_key_results
 
 DATA = Path(__file__).parents[1] / "data"
 # Terminal control: C0 (except newline), DEL, C1, bidi and zero-width characters.

@@ -16,7 +16,8 @@ from okrtui.modals.checkin import CheckInForm
 from okrtui.modals.checkin_panel import CheckInPanel, ValueInput
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import open_database
-from store.read.tree import default_period, load_tree
+from store.read.periods import default_period
+from store.read.tree import load_tree
 from store.write.key_results import create_key_result
 from widgets.okr_tree import kr_label
 

@@ -9,7 +9,8 @@ from textual.widgets import Static
 from okrtui.modals.dialogs import NoteViewer
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
 from store.db.database import open_database
-from store.read.tree import default_period, load_tree
+from store.read.periods import default_period
+from store.read.tree import load_tree
 from store.write.checkins import check_in
 from store.write.key_results import create_key_result
 

@@ -217,7 +217,7 @@ def server() -> Iterator[Server]:
 def seed(server: Server) -> tuple[int, int]:
     """An objective with a KR for each user (written by root, the first admin)."""
     from store.db.database import open_database
-    from store.read.tree import list_periods
+    from store.read.periods import list_periods
     from store.write import key_results, objectives
 
     db = open_database(server.db)

@@ -58,7 +58,7 @@ async def test_a_kpi_name_or_unit_with_markup_is_never_an_action(
         assert screen.query_one("#history", DataTable).row_count > 0  # drawn, no crash
         objective = screen._selected_objective()
         assert objective is not None
-        from store.read.tree import kpi_panels
+        from store.read.kpi_panels import kpi_panels
 
         kpis = [(p.id, p.name) for p in kpi_panels(app.db, last=1)]
         form = KeyResultForm(objective=objective, kpis=kpis)

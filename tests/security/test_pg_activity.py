@@ -18,7 +18,7 @@ from conftest import TeamDb
 
 from store.db.database import Database, open_database
 from store.model.rows import REMOVED
-from store.read.tree import kr_history
+from store.read.checkins import kr_history
 from store.write import checkins, corrections, key_results, kpis, objectives, periods
 from store.write.corrections import check_in_events, remove_check_in
 from widgets.history_text import history_rows

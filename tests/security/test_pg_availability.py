@@ -24,7 +24,8 @@ from conftest import TeamDb
 import store.db.pg
 from store.db.database import open_database
 from store.errors import DatabaseError, DatabaseUnavailable, WriteError
-from store.read.tree import kr_history, load_tree
+from store.read.checkins import kr_history
+from store.read.tree import load_tree
 from store.write import checkins
 
 pytestmark = pytest.mark.usefixtures("pg_cluster")

@@ -309,8 +309,10 @@ def test_rows_from_before_0006_read_as_unreadable(team_db: TeamDb) -> None:
     not load failed the tree, the KPI dashboard and the report for every member."""
     from store.io.report import build_report
     from store.io.report_render import render
+    from store.read.kpi_panels import kpi_panels
     from store.read.kpis import kpi_detail, objective_kpi_warnings
-    from store.read.tree import kpi_panels, list_periods, load_tree, my_key_results
+    from store.read.periods import list_periods
+    from store.read.tree import load_tree, my_key_results
 
     ids = team_db.ids
     _before_0006(team_db)

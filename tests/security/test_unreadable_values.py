@@ -15,8 +15,11 @@ from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import open_database
 from store.io.report import build_report
 from store.io.report_render import render
+from store.read.checkins import kr_history
+from store.read.kpi_panels import kpi_panels
 from store.read.kpis import kpi_detail, objective_kpi_warnings
-from store.read.tree import kpi_panels, kr_history, list_periods, load_tree, my_key_results
+from store.read.periods import list_periods
+from store.read.tree import load_tree, my_key_results
 
 ACTIVE, KR, OTHER_KR, KPI_KR, KPI, OBJECTIVE = 2, 13, 14, 12, 1, 6
 """Rows of the demo: the active period, two KRs of it, one following KPI 1, an objective."""

@@ -8,7 +8,8 @@ import pytest
 from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.model.rows import CORRECTED, REMOVED
-from store.read.tree import kr_history, load_tree
+from store.read.checkins import kr_history
+from store.read.tree import load_tree
 from store.write import checkins, key_results, kpis, objectives, periods
 from store.write.corrections import check_in_events, correct_check_in, remove_check_in
 

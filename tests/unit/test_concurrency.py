@@ -18,7 +18,7 @@ import pytest
 from store.db.database import Database, open_database
 from store.errors import WriteError
 from store.identity import current_username
-from store.read.tree import kr_history
+from store.read.checkins import kr_history
 from store.write import checkins, key_results, objectives, periods
 from store.write.counters import add_to_key_result
 
@@ -192,7 +192,7 @@ import json, sys
 from store.write import objectives
 from store.db.database import open_database
 from store.errors import WriteError
-from store.read.tree import list_periods
+from store.read.periods import list_periods
 db = open_database(sys.argv[1])
 out = {"read_only": db.read_only, "before": [p.name for p in list_periods(db)]}
 try:

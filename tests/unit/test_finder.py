@@ -15,7 +15,8 @@ from okrtui.modals.checkin import CheckInForm
 from okrtui.screens.tree import NodeRef, TreeScreen
 from store.db.database import Database
 from store.read.finder import findables, shortlist
-from store.read.tree import default_period, load_tree
+from store.read.periods import default_period
+from store.read.tree import load_tree
 
 SIZE = (120, 40)
 

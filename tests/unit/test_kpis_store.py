@@ -24,6 +24,7 @@ from store.io.kpi_csv import parse_kpi_csv
 from store.io.kpi_import import import_kpi_values
 from store.model.enums import Direction, Kind, KpiDirection, PeriodState
 from store.model.tables import KpiValue, utcnow
+from store.read.kpi_panels import kpi_panels
 from store.read.kpis import (
     kpi_description,
     kpi_detail,
@@ -32,7 +33,6 @@ from store.read.kpis import (
     objective_kpi_warnings,
     warning_for,
 )
-from store.read.tree import kpi_panels
 from store.write.key_results import create_key_result
 from store.write.kpis import (
     create_kpi,
@@ -426,7 +426,7 @@ def test_warning_for_words_the_direction() -> None:
 
 
 def test_demo_flags_the_customers_objective(demo_db: Database) -> None:
-    from store.read.tree import default_period
+    from store.read.periods import default_period
 
     period = default_period(demo_db, date(2026, 11, 23))
     assert period is not None

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from store.db.database import Database
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.model.enums import ObjectiveState, PeriodState
-from store.read.periods import period_summaries
-from store.read.tree import list_periods, load_tree
+from store.read.periods import list_periods, period_summaries
+from store.read.tree import load_tree
 from store.write.checkins import check_in
 from store.write.close_period import (
     ObjectiveReview,

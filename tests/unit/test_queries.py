@@ -18,17 +18,11 @@ from store.errors import NotFoundError
 from store.identity import current_username
 from store.model.enums import Band, Direction, Kind, KpiDirection, Level, PeriodState
 from store.model.rows import TreeModel
-from store.read.tree import (
-    default_period,
-    kpi_panels,
-    kr_history,
-    list_periods,
-    load_tree,
-    my_key_results,
-    resolve_key_result,
-    resolve_kpi,
-    resolve_period,
-)
+from store.read.checkins import kr_history
+from store.read.kpi_panels import kpi_panels
+from store.read.periods import default_period, list_periods, resolve_period
+from store.read.refs import resolve_key_result, resolve_kpi
+from store.read.tree import load_tree, my_key_results
 from store.write import checkins, key_results, kpis, objectives, periods
 
 # The database file's owner, who may change everything (permissions: tests/unit/test_rights.py).

@@ -15,7 +15,8 @@ from store.format import format_number, format_percent
 from store.io.report import Report, build_report
 from store.io.report_render import md, render_csv, render_json, render_markdown
 from store.model.enums import BAND_LABEL
-from store.read.tree import kpi_panels, load_tree
+from store.read.kpi_panels import kpi_panels
+from store.read.tree import load_tree
 from store.write.checkins import check_in
 from store.write.key_results import create_key_result
 from store.write.objectives import create_objective

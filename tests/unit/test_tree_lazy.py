@@ -159,7 +159,8 @@ import sys
 import okrtui.app, okrtui.cli.main, okrtui.live, okrtui.screens.tree
 from okrtui.context import AppContext
 from store.read.kpi_warnings import objective_kpi_warnings
-from store.read.tree import TreeReader, default_period
+from store.read.periods import default_period
+from store.read.tree import TreeReader
 from store.domain.rights import rights_in
 from store.read.rights import is_admin
 from store.db.watch import ChangeWatcher
