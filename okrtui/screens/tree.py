@@ -17,7 +17,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed, get_current_worker
 
@@ -645,16 +644,14 @@ class TreeScreen(HoldsKeys):
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_new_objective(self) -> None:
-        from okrtui.screens.forms import ObjectiveForm
+        from okrtui.screens.forms import objective_flow
 
         period = self.okr_app.period
         if period is None:
             self.notify("there is no period to add objectives to", severity="error")
             return
         parent = await self._row(self._selected_objective())
-        result = await self.app.push_screen_wait(
-            ObjectiveForm(self.okr_app, period_id=period.id, parent=parent)
-        )
+        result = await objective_flow(self, period_id=period.id, parent=parent)
         if result is not None:
             self.notify(f"created O-{result}")
             self.reload(NodeRef("objective", result))
@@ -662,41 +659,41 @@ class TreeScreen(HoldsKeys):
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_add_kr(self) -> None:
-        from okrtui.screens.forms import KeyResultForm
+        from okrtui.screens.forms import key_result_flow
 
         objective = await self._row(self._selected_objective())
         if objective is None:
             self.notify("select an objective first", severity="warning")
             return
-        result = await self.app.push_screen_wait(KeyResultForm(self.okr_app, objective=objective))
+        result = await key_result_flow(self, objective=objective)
         if result is not None:
             self.reload(NodeRef("kr", result))
 
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_edit(self) -> None:
-        from okrtui.screens.forms import KeyResultForm, ObjectiveForm
+        from okrtui.screens.forms import key_result_flow, objective_flow
 
         ref, objective = self.selected(), await self._row(self._selected_objective())
         if ref is None or objective is None:
             return
         if ref.kind == "objective":
             holds = self.rights is None or self.rights.control(objective.id)
-            form: Screen[int | None] = ObjectiveForm(
-                self.okr_app, period_id=objective.period_id, existing=objective, holds=holds
+            saved = await objective_flow(
+                self, period_id=objective.period_id, existing=objective, holds=holds
             )
         else:
             kr = self._selected_kr()
             if kr is None:
                 return
-            form = KeyResultForm(self.okr_app, objective=objective, existing=kr)
-        if await self.app.push_screen_wait(form) is not None:
+            saved = await key_result_flow(self, objective=objective, existing=kr)
+        if saved is not None:
             self.reload(ref)
 
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_move(self) -> None:
-        from okrtui.screens.dialogs import PickDialog
+        from okrtui.modals.dialogs import PickDialog
         from store.write.objectives import move_objective
 
         ref, model = self.selected(), self.model
@@ -723,7 +720,7 @@ class TreeScreen(HoldsKeys):
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_delete(self) -> None:
-        from okrtui.screens.dialogs import ConfirmDialog
+        from okrtui.modals.dialogs import ConfirmDialog
         from store.write.key_results import delete_key_result
         from store.write.objectives import delete_objective, preview_delete_objective
 
@@ -761,7 +758,7 @@ class TreeScreen(HoldsKeys):
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_pick_period(self) -> None:
-        from okrtui.screens.dialogs import PickDialog
+        from okrtui.modals.dialogs import PickDialog
         from store.read.tree import list_periods
 
         try:
@@ -785,7 +782,7 @@ class TreeScreen(HoldsKeys):
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_check_in(self) -> None:
-        from okrtui.screens.checkin import CheckInForm
+        from okrtui.screens.checkin import check_in_flow
 
         kr, model = self._selected_kr(), self.model
         if kr is None or model is None:
@@ -799,7 +796,7 @@ class TreeScreen(HoldsKeys):
             self.notify(str(exc), severity="error")
             return
         objective = model.objectives[kr.objective_id].title
-        saved = await self.app.push_screen_wait(CheckInForm(self.okr_app, kr, objective, history))
+        saved = await check_in_flow(self, kr, objective, history)
         if saved is not None:
             self.notify(f"checked in {kr.ref}")
             self.reload(NodeRef("kr", kr.id))
@@ -824,7 +821,7 @@ class TreeScreen(HoldsKeys):
         kr = self._selected_kr()
         if row is None or kr is None:
             return
-        from okrtui.screens.dialogs import NoteViewer
+        from okrtui.modals.dialogs import NoteViewer
         from widgets.history_text import local_time
 
         title = f"{kr.ref} · {local_time(row.created_at)} · {row.author}"
@@ -833,22 +830,21 @@ class TreeScreen(HoldsKeys):
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_correct_check_in(self) -> None:
-        from okrtui.screens.checkin import CheckInForm
+        from okrtui.screens.checkin import check_in_flow
 
         found = self._history_entry()
         if found is None or self.model is None:
             return
         kr, entry = found
         objective = self.model.objectives[kr.objective_id].title
-        form = CheckInForm(self.okr_app, kr, objective, self._history, existing=entry)
-        if await self.app.push_screen_wait(form) is not None:
+        if await check_in_flow(self, kr, objective, self._history, existing=entry) is not None:
             self.notify(f"corrected the check-in of {local_date(entry)} on {kr.ref}")
             self.reload(NodeRef("kr", kr.id))
 
     @opens_dialog
     @work(group=DIALOG_GROUP)
     async def action_remove_check_in(self) -> None:
-        from okrtui.screens.dialogs import ConfirmDialog
+        from okrtui.modals.dialogs import ConfirmDialog
         from store.write.corrections import remove_check_in
 
         found = self._history_entry()
