@@ -9,7 +9,7 @@ database never stops a key from drawing its frame. The widgets draw rows already
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -22,6 +22,7 @@ from textual.worker import WorkerFailed, get_current_worker
 
 from okrtui.live import DatabaseChanged
 from okrtui.screens.access import tree_action_allowed, why_disabled
+from okrtui.screens.base import OkrScreen
 from store.domain.pace import forecast
 from store.domain.rights import EditRights, rights_in
 from store.errors import DatabaseError, DomainError
@@ -49,7 +50,6 @@ from widgets.text import plain
 from widgets.title import TitleBar
 
 if TYPE_CHECKING:
-    from okrtui.app import OkrApp
     from store.model.rows import CheckInEvent
 
 __all__ = ["HistoryTable", "NodeRef", "OkrTree", "TreeScreen"]  # also imported from here
@@ -117,7 +117,7 @@ def _path(reader: TreeReader, ref: NodeRef | None) -> tuple[int | None, list[int
     return first, [c for o in path for c in (o, *heads[o].children)]
 
 
-class TreeScreen(HoldsKeys):
+class TreeScreen(HoldsKeys, OkrScreen[None]):
     """Objectives aligned company → team → personal, KRs as leaves, details beside."""
 
     FOOTER_ESSENTIAL = frozenset({"toggle_details"})  # the narrow footer keeps i Details
@@ -156,10 +156,6 @@ class TreeScreen(HoldsKeys):
         self._before_filter: set[str] = set()
         self._after_move_due = False  # see _highlighted
         self._detail_failed = False  # the detail pane shows a database error: fill it again
-
-    @property
-    def okr_app(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
 
     @property
     def okr_tree(self) -> OkrTree:
