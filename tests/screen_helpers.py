@@ -62,7 +62,7 @@ def notifications(app: App[Any]) -> list[str]:
     return told
 
 
-DIALOG_GROUPS = ("dialog", "save-flow")
+DIALOG_GROUPS = ("dialog",)
 
 
 async def settle(pilot: Pilot) -> None:

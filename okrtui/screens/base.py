@@ -10,17 +10,14 @@ statement timeouts in ``store.db.pg``); a failed read is shown and retried by th
 updates (``okrtui.live``), which also show the "database unavailable" banner.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from textual import events, work
-from textual.app import ComposeResult
 from textual.dom import DOMNode
-from textual.screen import ModalScreen, Screen
-from textual.widget import Widget
+from textual.screen import Screen
 from textual.worker import Worker, WorkerFailed, get_current_worker
 
 from store.errors import DatabaseError, DomainError
@@ -66,60 +63,6 @@ async def edit_until_saved(
             return await off_loop(node, partial(write, draft))
         except (DomainError, DatabaseError, ValueError) as exc:
             error = str(exc)
-
-
-class KeySink(Widget, can_focus=True):
-    """Nothing to see: it holds the focus so that keys sent to a screen reach the screen."""
-
-    DEFAULT_CSS = "KeySink { height: 0; }"
-
-
-class SaveFlow(ModalScreen[R | None]):
-    """Runs ``flow(self)`` (a modal, then its write) and dismisses with its result.
-
-    For a caller that awaits one screen for "saved, with this id" (``TreeScreen`` until it
-    runs the flows itself): the modals only return what was entered. Transparent: only
-    the form it opens is seen. Keys typed before the form is up (the tree replays a fast
-    typist's keys to the screen on top) are held and sent on to the form.
-    """
-
-    DEFAULT_CSS = "SaveFlow { background: transparent; }"
-
-    def __init__(self, flow: Callable[[DOMNode], Awaitable[R | None]]) -> None:
-        super().__init__()
-        self.flow = flow
-        self.held: list[events.Key] = []
-        self.holding = True  # until the form is first up; then keys work as anywhere
-
-    def compose(self) -> ComposeResult:
-        yield KeySink()  # focused as the screen appears: keys replayed to it reach on_key
-
-    def on_mount(self) -> None:
-        self._run()
-
-    @work(group="save-flow")
-    async def _run(self) -> None:
-        self.dismiss(await self.flow(self))
-
-    def on_key(self, event: events.Key) -> None:
-        if not self.holding:
-            return
-        self.held.append(events.Key(event.key, event.character))
-        event.stop()
-        event.prevent_default()
-
-    def on_screen_suspend(self) -> None:
-        """The form is up: send it the keys typed before, once it has focused its field."""
-        held, self.held, self.holding = self.held, [], False
-        if held:
-            self.app.call_after_refresh(self._replay, held)
-
-    def _replay(self, held: list[events.Key], tries: int = 50) -> None:
-        if self.app.screen.focused is None and tries > 0:
-            self.app.call_after_refresh(self._replay, held, tries - 1)
-            return
-        for key in held:
-            self.app.post_message(key)
 
 
 class OkrScreen(Screen[T]):

@@ -11,12 +11,11 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.dom import DOMNode
-from textual.screen import Screen
 
 from okrtui.modals.checkin import CheckInForm as CheckInModal
 from okrtui.modals.checkin import Entry, far_question
 from okrtui.modals.dialogs import ConfirmDialog
-from okrtui.screens.base import SaveFlow, off_loop
+from okrtui.screens.base import off_loop
 from store.db.database import Database
 from store.domain.scoring import Thresholds
 from store.errors import DatabaseError, DomainError
@@ -92,15 +91,3 @@ async def check_in_flow(
             draft, error = entry, "check the value"
         except (DomainError, DatabaseError, ValueError) as exc:
             draft, error = entry, str(exc)
-
-
-def CheckInForm(
-    app: "OkrApp",
-    kr: KrRow,
-    objective: str,
-    history: list[CheckInRow],
-    existing: CheckInRow | None = None,
-) -> Screen[int | None]:
-    """Temporary, for ``okrtui/screens/tree.py``: the check-in flow as one screen that
-    dismisses with the saved id. Delete once tree.py calls :func:`check_in_flow`."""
-    return SaveFlow(lambda node: check_in_flow(node, kr, objective, history, existing))

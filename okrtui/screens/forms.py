@@ -9,13 +9,12 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, cast
 
 from textual.dom import DOMNode
-from textual.screen import Screen
 
 from okrtui.modals.kr_form import KeyResultForm as KrModal
 from okrtui.modals.kr_form import KrEntry
 from okrtui.modals.objective_form import ObjectiveEntry
 from okrtui.modals.objective_form import ObjectiveForm as ObjectiveModal
-from okrtui.screens.base import SaveFlow, edit_until_saved, off_loop
+from okrtui.screens.base import edit_until_saved, off_loop
 from store.model.rows import KrRow, ObjectiveRow
 
 if TYPE_CHECKING:
@@ -84,25 +83,3 @@ async def key_result_flow(
         ),
         write,
     )
-
-
-def ObjectiveForm(
-    app: "OkrApp",
-    *,
-    period_id: int,
-    parent: ObjectiveRow | None = None,
-    existing: ObjectiveRow | None = None,
-    holds: bool = True,
-) -> Screen[int | None]:
-    """Temporary, for ``okrtui/screens/tree.py``: :func:`objective_flow` as one screen that
-    dismisses with the saved id. Delete once tree.py calls the flow."""
-    return SaveFlow(lambda node: objective_flow(node, period_id=period_id, parent=parent,
-                                                existing=existing, holds=holds))  # fmt: skip
-
-
-def KeyResultForm(
-    app: "OkrApp", *, objective: ObjectiveRow, existing: KrRow | None = None
-) -> Screen[int | None]:
-    """Temporary, for ``okrtui/screens/tree.py``: :func:`key_result_flow` as one screen
-    that dismisses with the saved id. Delete once tree.py calls the flow."""
-    return SaveFlow(lambda node: key_result_flow(node, objective=objective, existing=existing))

@@ -3,13 +3,13 @@
 The screen orchestrates: every read and write runs in a thread worker and comes back as
 a message (or as the awaited result of one, inside a dialog flow), so a slow or lost
 database never stops a key from drawing its frame. The widgets draw rows already read
-(widgets/okr_tree.py, widgets/detail.py) and never read themselves.
+(widgets/okr_tree.py, widgets/detail.py) and never read themselves. The editing keys'
+dialog actions are a mixin, ``TreeActions`` (okrtui/screens/tree_actions.py).
 """
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -17,27 +17,25 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import WorkerFailed, get_current_worker
+from textual.worker import get_current_worker
 
 from okrtui.live import DatabaseChanged
 from okrtui.screens.access import tree_action_allowed, why_disabled
+from okrtui.screens.tree_actions import TreeActions
 from store.domain.pace import forecast
 from store.domain.rights import EditRights, rights_in
-from store.errors import DatabaseError, DomainError
-from store.format import format_number
+from store.errors import DatabaseError
 from store.model.enums import PeriodState
-from store.model.rows import CheckInRow, KrRow, ObjectiveHead, ObjectiveOutcome, ObjectiveRow
+from store.model.rows import CheckInRow, ObjectiveOutcome, ObjectiveRow
 from store.read.checkins import kr_history
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.read.rights import is_admin
 from store.read.tree import TreeReader, objective_outcome
 from widgets.detail import DetailPane, kr_detail, objective_detail
 from widgets.footer import KeyFooter
-from widgets.held_keys import DIALOG_GROUP, HoldsKeys, opens_dialog
 from widgets.history_table import HistoryTable
-from widgets.history_text import history_rows, local_date
+from widgets.history_text import history_rows
 from widgets.okr_tree import (
     FILTER_MODES,
     FilterMode,
@@ -51,12 +49,10 @@ from widgets.text import plain
 from widgets.title import TitleBar
 
 if TYPE_CHECKING:
-    from okrtui.app import OkrApp
     from store.model.rows import CheckInEvent
 
 __all__ = ["HistoryTable", "NodeRef", "OkrTree", "TreeScreen"]  # also imported from here
 
-T = TypeVar("T")
 # Keys that write; all disabled while a closed period is on show.
 EDIT_ACTIONS = frozenset({"new_objective", "add_kr", "edit", "move", "delete", "check_in",
                           "correct_check_in", "remove_check_in"})  # fmt: skip
@@ -119,7 +115,7 @@ def _path(reader: TreeReader, ref: NodeRef | None) -> tuple[int | None, list[int
     return first, [c for o in path for c in (o, *heads[o].children)]
 
 
-class TreeScreen(HoldsKeys):
+class TreeScreen(TreeActions):
     """Objectives aligned company → team → personal, KRs as leaves, details beside."""
 
     FOOTER_ESSENTIAL = frozenset({"toggle_details"})  # the narrow footer keeps i Details
@@ -158,10 +154,6 @@ class TreeScreen(HoldsKeys):
         self._before_filter: set[str] = set()
         self._after_move_due = False  # see _highlighted
         self._detail_failed = False  # the detail pane shows a database error: fill it again
-
-    @property
-    def okr_app(self) -> "OkrApp":
-        return cast("OkrApp", self.app)
 
     @property
     def okr_tree(self) -> OkrTree:
@@ -595,273 +587,3 @@ class TreeScreen(HoldsKeys):
         body = kr_detail(kr, objective, period, today, projected)
         values = [v for _, v in points][-self.okr_app.sparkline_length :]
         pane.show_key_result(body, values, history_rows(message.history, message.events, kr.unit))
-
-    # --- editing (dialogs return what was entered; writes run in workers) -----------------
-
-    async def _in_thread(self, fn: Callable[..., T], *args: object) -> T:
-        """A store call run in a thread worker, awaited without blocking the event loop."""
-        worker = self.run_worker(lambda: fn(*args), thread=True, group="tree-call",
-                                 exit_on_error=False)  # fmt: skip
-        try:
-            return await worker.wait()
-        except WorkerFailed as failed:
-            raise failed.error from None
-
-    async def _run(self, action: str, fn: Callable[..., T], *args: object) -> T | None:
-        """Call a service function in a thread; a refusal becomes a notification."""
-        try:
-            return await self._in_thread(fn, self.okr_app.db, self.okr_app.username, *args)
-        except (DomainError, DatabaseError) as exc:
-            self.notify(str(exc), title=f"{action} refused", severity="error", timeout=8)
-            return None
-
-    def _selected_objective(self) -> ObjectiveHead | None:
-        ref, model = self.selected(), self.model
-        if ref is None or model is None:
-            return None
-        kr = model.key_result(ref.id) if ref.kind == "kr" else None
-        oid = ref.id if ref.kind == "objective" else kr.objective_id if kr else None
-        return model.objectives.get(oid) if oid is not None else None
-
-    def _selected_kr(self) -> KrRow | None:
-        ref, model = self.selected(), self.model
-        if ref is None or model is None or ref.kind != "kr":
-            return None
-        return model.key_result(ref.id)
-
-    async def _row(self, head: ObjectiveHead | None) -> ObjectiveRow | None:
-        """The selected objective's row (read in a worker if it is still on its way)."""
-        if head is None or self.model is None:
-            return None
-        row, reader = self.model.row(head.id), self._reader
-        if row is None and reader is not None:
-            rows = await self._in_thread(self._locked, reader.rows, [head.id])
-            row = rows.get(head.id)
-        return row
-
-    def _locked(self, fn: Callable[..., T], *args: object) -> T:
-        with self._lock:
-            return fn(*args)
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_new_objective(self) -> None:
-        from okrtui.screens.forms import ObjectiveForm
-
-        period = self.okr_app.period
-        if period is None:
-            self.notify("there is no period to add objectives to", severity="error")
-            return
-        parent = await self._row(self._selected_objective())
-        result = await self.app.push_screen_wait(
-            ObjectiveForm(self.okr_app, period_id=period.id, parent=parent)
-        )
-        if result is not None:
-            self.notify(f"created O-{result}")
-            self.reload(NodeRef("objective", result))
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_add_kr(self) -> None:
-        from okrtui.screens.forms import KeyResultForm
-
-        objective = await self._row(self._selected_objective())
-        if objective is None:
-            self.notify("select an objective first", severity="warning")
-            return
-        result = await self.app.push_screen_wait(KeyResultForm(self.okr_app, objective=objective))
-        if result is not None:
-            self.reload(NodeRef("kr", result))
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_edit(self) -> None:
-        from okrtui.screens.forms import KeyResultForm, ObjectiveForm
-
-        ref, objective = self.selected(), await self._row(self._selected_objective())
-        if ref is None or objective is None:
-            return
-        if ref.kind == "objective":
-            holds = self.rights is None or self.rights.control(objective.id)
-            form: Screen[int | None] = ObjectiveForm(
-                self.okr_app, period_id=objective.period_id, existing=objective, holds=holds
-            )
-        else:
-            kr = self._selected_kr()
-            if kr is None:
-                return
-            form = KeyResultForm(self.okr_app, objective=objective, existing=kr)
-        if await self.app.push_screen_wait(form) is not None:
-            self.reload(ref)
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_move(self) -> None:
-        from okrtui.screens.dialogs import PickDialog
-        from store.write.objectives import move_objective
-
-        ref, model = self.selected(), self.model
-        if ref is None or model is None or ref.kind != "objective":
-            self.notify("select an objective to move (key results stay with theirs)",
-                        severity="warning")  # fmt: skip
-            return
-        row = model.objectives[ref.id]
-        below = model.outline.descendants(row.id)  # a move under them would make a loop
-        choices = [(None, "— top level (no parent) —")] + [
-            (o.id, f"{o.ref}  {o.title}  @{o.owner}")
-            for _, o in model.walk() if o.id != row.id and o.id not in below
-        ]  # fmt: skip
-        picked = await self.app.push_screen_wait(
-            PickDialog(f"Align {row.ref} under…", choices, current=row.parent_id)
-        )
-        if picked is PickDialog.CANCELLED:
-            return
-        if await self._run("Move", move_objective, row.id, picked) is not None:
-            where = "the top level" if picked is None else f"O-{picked}"
-            self.notify(f"{row.ref} now aligned under {where}")
-            self.reload(ref)
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_delete(self) -> None:
-        from okrtui.screens.dialogs import ConfirmDialog
-        from store.write.key_results import delete_key_result
-        from store.write.objectives import delete_objective, preview_delete_objective
-
-        ref, model, db = self.selected(), self.model, self.okr_app.db
-        kr = self._selected_kr()
-        if ref is None or model is None or (ref.kind == "kr" and kr is None):
-            return
-        try:
-            if kr is None:
-                row = model.objectives[ref.id]
-                summary = await self._in_thread(preview_delete_objective, db, row.id)
-            else:
-                count = len(await self._in_thread(kr_history, db, kr.id))
-        except DatabaseError as exc:
-            self.notify(str(exc), title="Delete refused", severity="error", timeout=8)
-            return
-        if kr is None:
-            what = (
-                f"Delete {row.ref} “{row.title}” with its {summary.key_results} key result(s) "
-                f"and {summary.check_ins} check-in(s)?"
-            )
-            if summary.orphaned_children:
-                what += f" Its {summary.orphaned_children} aligned objective(s) become top-level."
-            confirmed = await self.app.push_screen_wait(ConfirmDialog(what, "Delete"))
-            if confirmed and await self._run("Delete", delete_objective, row.id) is not None:
-                self.notify(f"deleted {row.ref}")
-                self.reload(NodeRef("objective", row.parent_id) if row.parent_id else None)
-            return
-        what = f"Delete {kr.ref} “{kr.title}” with its {count} check-in(s)?"
-        confirmed = await self.app.push_screen_wait(ConfirmDialog(what, "Delete"))
-        if confirmed and await self._run("Delete", delete_key_result, kr.id) is not None:
-            self.notify(f"deleted {kr.ref}")
-            self.reload(NodeRef("objective", kr.objective_id))
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_pick_period(self) -> None:
-        from okrtui.screens.dialogs import PickDialog
-        from store.read.periods import list_periods
-
-        try:
-            periods = await self._in_thread(list_periods, self.okr_app.db)
-        except DatabaseError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        current = self.okr_app.period
-        choices = [
-            (p.id, f"{p.name}  {p.starts_on} → {p.ends_on}  ({p.state.value})") for p in periods
-        ]
-        picked = await self.app.push_screen_wait(
-            PickDialog("Show period", choices, current=current.id if current else None)
-        )
-        if picked is PickDialog.CANCELLED or picked is None:
-            return
-        self.okr_app.period = next(p for p in periods if p.id == picked)  # the watcher reloads
-
-    # --- check-ins ------------------------------------------------------------------------
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_check_in(self) -> None:
-        from okrtui.screens.checkin import CheckInForm
-
-        kr, model = self._selected_kr(), self.model
-        if kr is None or model is None:
-            self.notify("select a key result to check in (w walks through all of yours)",
-                        severity="warning")  # fmt: skip
-            return
-        known = self._history if self._history_of == kr.id else []  # the pane's read
-        try:
-            history = known or await self._in_thread(kr_history, self.okr_app.db, kr.id)
-        except DatabaseError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        objective = model.objectives[kr.objective_id].title
-        saved = await self.app.push_screen_wait(CheckInForm(self.okr_app, kr, objective, history))
-        if saved is not None:
-            self.notify(f"checked in {kr.ref}")
-            self.reload(NodeRef("kr", kr.id))
-
-    def _history_entry(self) -> tuple[KrRow, CheckInRow] | None:
-        kr = self._selected_kr()
-        check_in_id = self.query_one(HistoryTable).selected_check_in()
-        entry = next((r for r in self._history if r.id == check_in_id), None)
-        if kr is None or entry is None:
-            self.notify("put the cursor on a check-in in the history table", severity="warning")
-            return None
-        if entry.author != self.okr_app.username:
-            self.notify(f"this check-in is {entry.author}'s: only its author may change it",
-                        severity="error")  # fmt: skip
-            return None
-        return kr, entry
-
-    def action_view_note(self) -> None:
-        """The selected check-in's note in full (the table shows its first characters)."""
-        check_in_id = self.query_one(HistoryTable).selected_check_in()
-        row = next((r for r in self._history if r.id == check_in_id), None)
-        kr = self._selected_kr()
-        if row is None or kr is None:
-            return
-        from okrtui.screens.dialogs import NoteViewer
-        from widgets.history_text import local_time
-
-        title = f"{kr.ref} · {local_time(row.created_at)} · {row.author}"
-        self.app.push_screen(NoteViewer(title, row.note))
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_correct_check_in(self) -> None:
-        from okrtui.screens.checkin import CheckInForm
-
-        found = self._history_entry()
-        if found is None or self.model is None:
-            return
-        kr, entry = found
-        objective = self.model.objectives[kr.objective_id].title
-        form = CheckInForm(self.okr_app, kr, objective, self._history, existing=entry)
-        if await self.app.push_screen_wait(form) is not None:
-            self.notify(f"corrected the check-in of {local_date(entry)} on {kr.ref}")
-            self.reload(NodeRef("kr", kr.id))
-
-    @opens_dialog
-    @work(group=DIALOG_GROUP)
-    async def action_remove_check_in(self) -> None:
-        from okrtui.screens.dialogs import ConfirmDialog
-        from store.write.corrections import remove_check_in
-
-        found = self._history_entry()
-        if found is None:
-            return
-        kr, entry = found
-        what = (
-            f"Remove the check-in of {local_date(entry)} on {kr.ref} "
-            f"(value {format_number(entry.value, kr.unit)})? The activity log keeps a copy."
-        )
-        if not await self.app.push_screen_wait(ConfirmDialog(what, "Remove")):
-            return
-        if await self._run("Remove", remove_check_in, entry.id) is not None:
-            self.notify(f"removed the check-in of {local_date(entry)} on {kr.ref}")
-            self.reload(NodeRef("kr", kr.id))
