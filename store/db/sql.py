@@ -70,6 +70,10 @@ def read_time(value: object) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Where a row whose time okrtui cannot read is placed (shown, sorted first, never used)."""
+
+
 def readable_time(value: object) -> datetime | None:
     """Like :func:`read_time`, but None for a value that is not a usable time: rows
     someone wrote outside okrtui are read, never trusted. A time is usable on a day

@@ -14,14 +14,14 @@ result whose last 3 values each moved the bad way for its direction.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.types import NullType
 
 from store.db.database import Database
-from store.db.sql import readable_day, readable_number, readable_time
+from store.db.sql import EPOCH, readable_day, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, kr_progress
 from store.errors import NotFoundError
 from store.model.enums import Band, Direction, Kind, KpiDirection, PeriodState
@@ -36,7 +36,6 @@ from store.read.kpi_warnings import (  # noqa: F401  (the tree's warnings, re-ex
 )
 
 PERIOD_T = table_of(Period)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _raw(column: Any) -> Any:
@@ -279,7 +278,7 @@ def kpi_detail(
     return KpiDetail(
         k.id, k.name, k.unit, k.description, k.category, k.owner, k.team, k.direction,
         readable_number(k.target), readable_number(k.green_threshold),
-        readable_number(k.red_threshold), bool(k.archived), readable_time(k.created_at) or _EPOCH,
+        readable_number(k.red_threshold), bool(k.archived), readable_time(k.created_at) or EPOCH,
         history, total, parent, children, tuple(krs), None if k.archived else warning,
     )  # fmt: skip
 
@@ -290,7 +289,7 @@ def _readable_history(rows: Iterable[Any]) -> Iterator[KpiValueRow]:
     for value_id, day, value, note, author, created_at in rows:
         on, number = readable_day(day), readable_number(value)
         if on is not None and number is not None:
-            when = readable_time(created_at) or _EPOCH
+            when = readable_time(created_at) or EPOCH
             yield KpiValueRow(value_id, on, number, str(note), str(author), when)
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeGuard, cast
 from sqlmodel import Session, col, func, select
 
 from store.db.database import Database
-from store.db.sql import readable_number, readable_time
+from store.db.sql import EPOCH, readable_number, readable_time
 from store.domain.checks import validate_check_in_value
 from store.domain.scoring import far_outside
 from store.domain.validation import optional_text
@@ -135,7 +135,6 @@ def remove_check_in(db: Database, actor: str, check_in_id: int) -> CheckInChange
         return CheckInChange(check_in_id, kr.id or 0, old, None)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CONFIDENCES = frozenset(c.value for c in Confidence)
 
 
@@ -161,7 +160,7 @@ def _event(action: str, author: object, at: object, detail: object) -> CheckInEv
     if problem is not None:
         check_in_id = data.get("check_in_id") if isinstance(data, dict) else None
         return CheckInEvent(
-            check_in_id if _is_id(check_in_id) else 0, UNREADABLE, who, when or _EPOCH, {},
+            check_in_id if _is_id(check_in_id) else 0, UNREADABLE, who, when or EPOCH, {},
             f"unreadable {action} entry: {problem}",
         )  # fmt: skip
     assert when is not None
