@@ -2,14 +2,16 @@
 
 ``python -m bench.probe MODE [ARGS]``:
 
-* ``bare``: the start-up baseline, a bare Textual ``App`` that imports the same
-  third-party packages as okrtui (textual, sqlmodel) and exits after its first frame.
+* ``bare``: the start-up baseline, a bare Textual ``App`` (textual only, one ``Label``;
+  issue 17; issue 8's also imported sqlmodel) that exits after its first frame.
 * ``app [okrtui arguments]``: the real ``okrtui`` command line, exiting after the
   first frame of the alignment tree that shows data.
 * ``cursor-bare``: key-to-frame latencies of cursor moves in a ``Tree`` of 10,000
   plain labels (the cursor baseline).
 * ``cursor-app DB``: the same moves in okrtui's tree with every node expanded, then
-  the time to open the KPI dashboard (when that screen exists).
+  the time to open the KPI dashboard (when that screen exists), then the same moves
+  again while every database call stalls ``STALL_S`` (issue 17: the UI never waits on
+  the database).
 
 Start-up probes write ``time.monotonic()`` at their first (data) frame to the file
 named by ``OKRTUI_BENCH_STAMP``; the parent started its clock just before spawning
@@ -30,6 +32,8 @@ STAMP_ENV = "OKRTUI_BENCH_STAMP"
 MOVES = 20  # cursor moves measured per run (alternately down and up)
 SETTLE_S = 0.12  # a frame is the last one of a key once nothing is drawn for this long
 TREE_LABELS = 10_000
+STALL_S = 2.0  # how long every database call takes in the stalled-database moves
+STALLED_MOVES = 10
 
 
 def peak_rss_kb() -> int:
@@ -87,7 +91,6 @@ def tree_shows_data(_app: Any, screen: Any) -> bool:
 
 def run_bare() -> None:
     """The start-up baseline."""
-    import sqlmodel  # noqa: F401  (the same third-party imports as okrtui)
     from textual.app import App, ComposeResult
     from textual.widgets import Label
 
@@ -220,6 +223,37 @@ def expand_everything(screen: Any) -> int:
     return count
 
 
+def stall_database(seconds: float) -> None:
+    """Make every database call of okrtui wait ``seconds`` first: ``Database``'s four
+    ways in (plain and ORM, reads and writes) and the change watcher's own connection.
+    Whatever runs on the event loop then shows in the key-to-frame times."""
+    from store.db.database import Database
+    from store.db.watch import ChangeWatcher
+
+    def stalled(original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            time.sleep(seconds)
+            return original(*args, **kwargs)
+
+        return call
+
+    for name in ("plain_read", "plain_write", "read", "write"):
+        setattr(Database, name, stalled(getattr(Database, name)))
+    ChangeWatcher._read = stalled(ChangeWatcher._read)  # type: ignore[method-assign]
+
+
+async def stalled_moves(app: Any, tree: Any, pilot: Any) -> list[float]:
+    """Key to first frame of ``STALLED_MOVES`` cursor moves while the database stalls."""
+    stall_database(STALL_S)
+    await pilot.pause(0.3)
+    clock = FrameClock(app, tree)
+    moves = []
+    for i in range(STALLED_MOVES):
+        first, _ = await press_and_time(app, clock, tree, "down" if i % 2 == 0 else "up")
+        moves.append(first)
+    return moves
+
+
 def find_kpi_screen() -> type | None:
     """okrtui's KPI dashboard screen class (``okrtui.screens.kpis.KpiScreen``), if present."""
     try:
@@ -270,6 +304,7 @@ def run_cursor_app(db_path: str) -> dict[str, Any]:
                     await pilot.pause(0.2)
                 result["kpi_screen"] = f"{dashboard.__module__}.{dashboard.__qualname__}"
                 result["kpi_opens"] = opens
+            result["stalled_moves"] = await stalled_moves(app, tree, pilot)
             return result
 
     result = asyncio.run(measure())

@@ -21,6 +21,7 @@ if __package__ in (None, ""):  # run as a file: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate
+from bench import probe as probe_module
 from bench.measure import (
     ProbeError,
     Run,
@@ -120,22 +121,35 @@ class Bench:
     # --- the figures ---------------------------------------------------------------
 
     def start_up(self, bare_runs: list[Run]) -> list[Figure]:
-        """Start to first frame; ``bare_runs`` receives the baseline's runs (memory)."""
+        """Start to first frame, on the large database and on the demo one, against a bare
+        Textual app (issue 17: textual only, one Label; ≤ 1.3×); ``bare_runs`` receives the
+        baseline's runs (memory)."""
         self.log("start-up: okrtui vs a bare Textual app (in a 120x40 pseudo-terminal)")
         probe = [python(), "-m", "bench.probe"]
+        demo = self.tmp / "demo.db"
+        run_process([*okrtui_command(), "demo", "--create-db", str(demo)], self.env)
         app_runs, bare = self.paired(
             [*probe, "app", "--db", str(self.db_path)], [*probe, "bare"], tty=True
         )
+        demo_runs, demo_bare = self.paired(
+            [*probe, "app", "--db", str(demo)], [*probe, "bare"], tty=True
+        )
         bare_runs += bare
         self.app_runs = app_runs
-        app_ms = median([r.frame_s * 1000 for r in app_runs if r.frame_s is not None])
-        bare_ms = median([r.frame_s * 1000 for r in bare if r.frame_s is not None])
+
+        def frame(runs: list[Run]) -> float:
+            return median([r.frame_s * 1000 for r in runs if r.frame_s is not None])
+
         return [
-            Figure("start to first frame of the tree with data", app_ms, "ms", bare_ms,
-                   "bare Textual app (textual + sqlmodel), first frame", max_ratio=1.25),
+            Figure("start to first frame of the tree with data, large database",
+                   frame(app_runs), "ms", frame(bare),
+                   "bare Textual app (textual only, one Label), first frame", max_ratio=1.3),
             Figure("  same, whole process until exit (info)", median([r.wall_s * 1000
                    for r in app_runs]), "ms", median([r.wall_s * 1000 for r in bare]),
                    "bare app, whole process"),
+            Figure("start to first frame of the tree with data, demo database",
+                   frame(demo_runs), "ms", frame(demo_bare),
+                   "bare Textual app (textual only, one Label), first frame", max_ratio=1.3),
         ]  # fmt: skip
 
     def interactive(self, bare_runs: list[Run]) -> list[Figure]:
@@ -159,6 +173,9 @@ class Bench:
                    per_run(apps, "settled"), "ms", per_run(plains, "settled"),
                    "plain Tree, last frame"),
         ]  # fmt: skip
+        figures.append(Figure(f"cursor move while every database call stalls "
+                              f"{probe_module.STALL_S:g} s, key to frame",
+                              per_run(apps, "stalled_moves"), "ms", max_value=50))  # fmt: skip
         if "kpi_opens" in apps[0]:
             figures.append(Figure(f"open the KPI dashboard ({self.size.kpis} KPIs), key to "
                                   "last frame", per_run(apps, "kpi_opens"), "ms",
@@ -216,12 +233,70 @@ class Bench:
                       for r in runs]), "ms", median([r.wall_s * 1000 for r in base]),
                       "python -c: sqlite3 connect, insert, commit", max_ratio=5)  # fmt: skip
 
+    def loops(
+        self, krs: list[int], each: int, command: Callable[[int, int], list[str]]
+    ) -> list[float]:
+        """One thread per KR, each running ``command(kr, n)`` for n < ``each``, all at
+        once: the seconds each run took (any failure fails the measurement)."""
+        import threading
+
+        times: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def loop(kr: int) -> None:
+            for n in range(each):
+                try:
+                    run = run_process(command(kr, n), self.env)
+                except ProbeError as exc:
+                    with lock:
+                        errors.append(str(exc))
+                    continue
+                with lock:
+                    times.append(run.wall_s)
+
+        threads = [threading.Thread(target=loop, args=(kr,)) for kr in krs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise ProbeError(f"{len(errors)} concurrent check-ins failed, e.g. {errors[0]}")
+        return times
+
+    def ssh_checkins(self, loops: int = 16, each: int = 30) -> list[Figure]:
+        """``--ssh`` (root): the same loops through a real sshd on 127.0.0.1, as two
+        members of a team server (tests/security/ssh_helpers.py: Unix users, the shipped
+        sshd snippet, ``ssh host okrtui checkin …``): per check-in p50, p95, none lost."""
+        self.log(f"{loops} concurrent check-in loops × {each} over SSH (real sshd, loopback)")
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "security"))
+        from ssh_helpers import seed_many, team_server
+
+        with team_server() as server:
+            mine = seed_many(server, loops // 2)
+            owner = {kr: user for user, krs in zip(server.users, mine, strict=True)
+                     for kr in krs}  # fmt: skip
+            with sqlite3.connect(server.db) as conn:
+                before = conn.execute("SELECT count(*) FROM check_in").fetchone()[0]
+            conn.close()
+            times = self.loops(
+                sorted(owner), each, lambda kr, n: server.ssh(
+                    owner[kr], "okrtui", "checkin", f"KR-{kr}", str(n), "--yes"))  # fmt: skip
+            with sqlite3.connect(server.db) as conn:
+                landed = conn.execute("SELECT count(*) FROM check_in").fetchone()[0] - before
+            conn.close()
+        return [
+            Figure(f"{loops} concurrent check-in loops × {each} over SSH (real sshd, "
+                   "loopback), p95 per check-in", percentile(times, 0.95) * 1000, "ms"),
+            Figure("  same, p50 per check-in (info)", median(times) * 1000, "ms"),
+            Figure(f"  same, check-ins lost of {loops * each}", float(loops * each - landed),
+                   "", max_value=0),
+        ]  # fmt: skip
+
     def concurrent_checkins(self, loops: int = 16, each: int = 30) -> list[Figure]:
         """``loops`` shell loops, each running ``okrtui checkin`` ``each`` times on its own
         KR, all at once on one SQLite file: per check-in p95 and how many landed."""
         self.log(f"{loops} concurrent check-in loops × {each} through the CLI")
-        import threading
-
         from store.identity import current_user
 
         me = current_user().username
@@ -233,37 +308,15 @@ class Bench:
                              [(me, kr) for kr in krs])  # fmt: skip
             before = conn.execute("SELECT count(*) FROM check_in").fetchone()[0]
         conn.close()
-        times: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-
-        def loop(kr: int) -> None:
-            for n in range(each):
-                argv = [*okrtui_command(), "--db", str(self.db_path), "checkin",
-                        f"KR-{kr}", str(n), "--yes"]  # fmt: skip
-                try:
-                    run = run_process(argv, self.env)
-                except ProbeError as exc:
-                    with lock:
-                        errors.append(str(exc))
-                    continue
-                with lock:
-                    times.append(run.wall_s)
-
         run_process([*okrtui_command(), "--db", str(self.db_path), "checkin", "--list"],
                     self.env)  # warm-up: bytecode  # fmt: skip
-        threads = [threading.Thread(target=loop, args=(kr,)) for kr in krs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        times = self.loops(
+            krs, each, lambda kr, n: [*okrtui_command(), "--db", str(self.db_path), "checkin",
+                                      f"KR-{kr}", str(n), "--yes"])  # fmt: skip
         with sqlite3.connect(self.db_path) as conn:
             landed = conn.execute("SELECT count(*) FROM check_in").fetchone()[0] - before
         conn.close()
-        if errors:
-            raise ProbeError(f"{len(errors)} concurrent check-ins failed, e.g. {errors[0]}")
-        times.sort()
-        p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)] * 1000
+        p95 = percentile(times, 0.95) * 1000
         return [
             Figure(f"{loops} concurrent check-in loops × {each} (CLI, SQLite), p95 per "
                    "check-in", p95, "ms", max_value=1500),
@@ -374,6 +427,12 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False))
 """
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` 0.95: the p95)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
 def raw_tree(conn: sqlite3.Connection, period_id: int) -> int:
     """The tree's data read with plain sqlite3 (the read-model baseline): every objective,
     collaborator and key result of the period with its current value, by the queries
@@ -440,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per figure (median; ≥ 5)")
     parser.add_argument("--pg", action="store_true",
                         help="also db copy to, and start on, a throw-away PostgreSQL")  # fmt: skip
+    parser.add_argument("--ssh", action="store_true",
+                        help="also check-ins over a real sshd on 127.0.0.1 (root)")  # fmt: skip
     parser.add_argument("--no-bytecode", action="store_true",
                         help="imports recompiled every time (no .pyc cache)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -468,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if args.pg:
             steps.append(bench.postgres)
+        if args.ssh:
+            steps.append(lambda: bench.ssh_checkins(*((4, 3) if args.quick else (16, 30))))
         for step in steps:
             try:
                 figures += step()

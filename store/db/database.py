@@ -41,10 +41,12 @@ from store.errors import (
     WriteError,
 )
 
-if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first frame of a
-    # SQLite database reads through ``plain_read`` and never needs it (bench/README.md).
+if TYPE_CHECKING:  # SQLAlchemy is imported when first needed: the TUI's first frame
+    # reads through ``plain_read`` and never needs it (bench/README.md).
     from sqlalchemy import Connection, Engine
     from sqlmodel import Session
+
+    from store.db.pg_conn import Kept
 
 
 def refuse_newer_schema(where: object, revision: str | None) -> None:
@@ -88,10 +90,17 @@ class Database:
     """An open okrtui database: short read transactions and ``BEGIN IMMEDIATE`` writes."""
 
     def __init__(
-        self, target: Target, engine: Engine | None = None, *, sqlite_uri: str | None = None
+        self,
+        target: Target,
+        engine: Engine | None = None,
+        *,
+        sqlite_uri: str | None = None,
+        pg_reads: Kept | None = None,
     ) -> None:
         """``engine`` None: made from ``target`` on first use (importing SQLAlchemy then);
-        ``sqlite_uri`` is how a SQLite file is opened (read-only ones by a URI)."""
+        ``sqlite_uri`` is how a SQLite file is opened (read-only ones by a URI);
+        ``pg_reads`` a server database's read connection, already open (store/db/pg_conn.py).
+        """
         self.target = target
         self._engine = engine
         self.read_only: str | None = None  # why writes will fail, when opened read-only
@@ -99,6 +108,8 @@ class Database:
         self._sqlite_uri = sqlite_uri
         self._plain: sqlite3.Connection | None = None
         self._plain_lock = threading.Lock()
+        self._pg_reads = pg_reads
+        self._pg_writes: Kept | None = None
 
     @property
     def engine(self) -> Engine:
@@ -125,11 +136,18 @@ class Database:
         """One read transaction as ``fetch(sql, params) -> [tuple, ...]`` (named params).
 
         On SQLite straight through the ``sqlite3`` module, on one connection kept for
-        this database: no SQLAlchemy import, no per-row processing (the tree of a big
-        organisation reads tens of thousands of rows). Other databases go through the
-        engine. Made for the read models of store/read/tree.py.
+        this database; on PostgreSQL through psycopg, on a read-only connection kept
+        likewise (store/db/pg_conn.py): no SQLAlchemy import, no per-row processing (the
+        tree of a big organisation reads tens of thousands of rows). An in-memory SQLite
+        database lives in the engine. Made for the read models of store/read/.
         """
-        if not self.target.is_sqlite or self.path is None:
+        if not self.target.is_sqlite:
+            from store.db import pg_conn
+
+            with pg_conn.plain_read(self._kept(writes=False)) as fetch:
+                yield fetch
+            return
+        if self.path is None:
             from sqlalchemy import text
 
             with self.read() as conn:
@@ -148,6 +166,19 @@ class Database:
             finally:
                 with contextlib.suppress(sqlite3.Error):
                     plain.execute("COMMIT")
+
+    def _kept(self, *, writes: bool) -> Kept:
+        """A server database's kept read or write connection (store/db/pg_conn.py)."""
+        from store.db import pg_conn
+
+        with self._plain_lock:
+            if writes:
+                if self._pg_writes is None:
+                    self._pg_writes = pg_conn.kept_writes(self.target.url)
+                return self._pg_writes
+            if self._pg_reads is None:
+                self._pg_reads = pg_conn.kept_reads(self.target.url)
+            return self._pg_reads
 
     def _plain_connection(self) -> sqlite3.Connection:
         if self._plain is None:
@@ -172,13 +203,15 @@ class Database:
         rolled back on error, failures to write as :class:`WriteError`.
 
         SQLite: ``BEGIN IMMEDIATE`` on the kept ``sqlite3`` connection, no SQLAlchemy
-        import (the CLI check-in's whole point). PostgreSQL: a psycopg connection from
-        the engine's pool, READ COMMITTED and okrtui's write lock (``store.db.pg``).
+        import (the CLI check-in's whole point). PostgreSQL: a psycopg connection kept
+        for writes, READ COMMITTED and okrtui's write lock (``store.db.pg_conn``).
         """
         if not self.target.is_sqlite:
-            from store.db.pg import plain_pg_write
+            from store.db import pg_conn
 
-            with plain_pg_write(self.engine) as fetch:
+            with pg_conn.plain_write(
+                self._kept(writes=True), lambda exc: explain_write_failure(exc, None)
+            ) as fetch:
                 yield PlainWrite(fetch, None, sqlite=False)
             return
         if self.path is None:  # an in-memory database lives in the engine's connection
@@ -246,6 +279,10 @@ class Database:
             session.close()
 
     def close(self) -> None:
+        for kept in (self._pg_reads, self._pg_writes):
+            if kept is not None:
+                with kept.lock:
+                    kept.drop()
         if self._plain is not None:
             with self._plain_lock:
                 self._plain.close()
@@ -316,15 +353,11 @@ def open_database(target: str | Path | Target, *, create: bool = False) -> Datab
     """
     resolved = target if isinstance(target, Target) else resolve_target(target)
     if not resolved.is_sqlite:
-        from store.db.pg import check_pg_schema
+        from store.db.pg_conn import open_checked
 
-        engine = make_engine(resolved)
-        try:
-            check_pg_schema(engine)  # no DDL at run time: `okrtui db upgrade` migrates
-        except DatabaseError:
-            engine.dispose()
-            raise
-        return Database(resolved, engine)
+        # No DDL at run time (`okrtui db upgrade` migrates), and no SQLAlchemy: the engine
+        # is made when an ORM read or write first needs it.
+        return Database(resolved, pg_reads=open_checked(resolved.url))
     path = resolved.path
     assert path is not None
     if not path.exists():

@@ -56,105 +56,34 @@ Why it looks like this:
   unreadable value.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from store.db.database import CHECK_VIOLATION, explain_write_failure, refused_value
+from store.db import pg_conn
+from store.db.pg_conn import (
+    INSUFFICIENT_PRIVILEGE,
+    LOCK_NOT_AVAILABLE,
+    QUERY_CANCELED,
+    UPGRADE_HINT,
+    WRITE_LOCK,
+    busy,
+    check_schema,
+    connect_args,
+    display_url,
+    reason,
+    refuse_unknown_scheme,
+    register_lenient_loaders,
+    schema_state,
+)
 from store.db.schema import HEAD
-from store.db.sql import Fetch, pyformat
-from store.errors import DatabaseBusy, DatabaseError, WriteError
+from store.db.sql import Fetch
+from store.errors import DatabaseError
 
-LOCK_TIMEOUT_MS = 10_000
-"""How long a writer waits for okrtui's write lock (or any lock) before "busy"."""
-READ_LOCK_TIMEOUT_MS = 3_000
-"""How long a read waits for a lock another session holds before "busy"."""
-STATEMENT_TIMEOUT_MS = 30_000
-"""The longest any one statement of okrtui's may run (not migrations)."""
-IDLE_IN_TRANSACTION_MS = 60_000
-"""The server ends an okrtui session idle inside a transaction this long (a stopped
-process must not keep the write lock)."""
-CONNECT_TIMEOUT_S = 5
-# libpq's TCP settings: a dead peer is noticed within about 10 s, sending or waiting.
-TCP_SETTINGS = {
-    "keepalives": "1",
-    "keepalives_idle": "5",
-    "keepalives_interval": "2",
-    "keepalives_count": "3",
-    "tcp_user_timeout": "10000",
-}
 WRITE_OPTION = "okrtui_write"
 MIGRATION_OPTION = "okrtui_migration"
-WRITE_LOCK = "okrtui_write_lock"
-"""The table writers lock, and the SECURITY DEFINER function that locks it (0005)."""
-# okrtui's own tables: an existing database may hold other applications' tables too.
-OKRTUI_TABLES = ("period", "objective", "key_result", "check_in", "kpi", "activity")
-UPGRADE_HINT = (
-    "the role that owns the database runs `okrtui db upgrade` (with --db or OKRTUI_DB naming it)"
-)
-SCHEMES = ("postgresql", "postgres")
-
-# SQLSTATEs: lock_not_available, query_canceled (statement_timeout), insufficient_privilege.
-LOCK_NOT_AVAILABLE, QUERY_CANCELED, INSUFFICIENT_PRIVILEGE = "55P03", "57014", "42501"
-
-
-def normalise_url(url: str) -> str:
-    """``postgresql://`` and ``postgres://`` select psycopg 3 (SQLAlchemy's default
-    for a bare ``postgresql://`` is psycopg2, which okrtui does not install)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
-
-
-def display_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
-def url_scheme(url: str) -> str:
-    """The scheme of a database URL (``postgresql+psycopg`` → ``postgresql``)."""
-    return url.split("://", 1)[0].split("+", 1)[0].lower()
-
-
-def refuse_unknown_scheme(url: str) -> None:
-    """A URL okrtui cannot use is named as such, not reported as a missing driver."""
-    scheme = url_scheme(url)
-    if scheme not in SCHEMES:
-        raise DatabaseError(
-            f"unknown database URL scheme {scheme!r} in {display_url(url)} (use "
-            "postgresql://… for a PostgreSQL server, or a file path for SQLite)"
-        )
-
-
-def connect_args(url: str) -> dict[str, str]:
-    """libpq settings for every connection: time limits on connecting, on a dead peer,
-    on waiting for locks and on statements. A setting given in the URL wins."""
-    query = make_url(url).query
-    args = {
-        name: value
-        for name, value in {"connect_timeout": str(CONNECT_TIMEOUT_S), **TCP_SETTINGS}.items()
-        if name not in query
-    }
-    ours = (
-        f"-c lock_timeout={READ_LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS} "
-        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
-    )
-    theirs = query.get("options")
-    if isinstance(theirs, tuple):
-        theirs = " ".join(theirs)
-    # Later -c settings win: the URL's own options (search_path, say) come last.
-    args["options"] = f"{ours} {theirs}" if theirs else ours
-    return args
 
 
 def _on_begin(conn: Connection) -> None:
@@ -162,17 +91,11 @@ def _on_begin(conn: Connection) -> None:
     options = conn.get_execution_options()
     if options.get(MIGRATION_OPTION):
         # DDL takes its own table locks; a migration may take longer than a statement.
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {pg_conn.LOCK_TIMEOUT_MS}")
         conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
     elif options.get(WRITE_OPTION):
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {pg_conn.LOCK_TIMEOUT_MS}")
         conn.exec_driver_sql(f"SELECT {WRITE_LOCK}()")
-
-
-def _reason(exc: BaseException) -> str:
-    """The first line of a driver error (psycopg adds context lines after it)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _on_error(context: ExceptionContext) -> None:
@@ -192,63 +115,11 @@ def _on_error(context: ExceptionContext) -> None:
     options = conn.get_execution_options() if conn is not None else {}
     if options.get(MIGRATION_OPTION):
         return
-    raise _busy(bool(options.get(WRITE_OPTION)), state, _reason(orig))
-
-
-def _busy(writing: bool, state: str, reason: str) -> DatabaseError:
-    if writing:
-        if state == LOCK_NOT_AVAILABLE:
-            what = f"the database stayed busy for {LOCK_TIMEOUT_MS / 1000:g} s"
-        else:
-            what = f"a statement took longer than {STATEMENT_TIMEOUT_MS / 1000:g} s"
-        return WriteError(f"{what} ({reason}): nothing was changed; try again")
-    if state == LOCK_NOT_AVAILABLE:
-        seconds = READ_LOCK_TIMEOUT_MS / 1000
-        return DatabaseBusy(
-            f"database busy: another session has held a lock on okrtui's tables for more "
-            f"than {seconds:g} s ({reason}); retrying"
-        )
-    seconds = STATEMENT_TIMEOUT_MS / 1000
-    return DatabaseBusy(f"database busy: a read took longer than {seconds:g} s ({reason}); "
-                        "retrying")  # fmt: skip
-
-
-@cache
-def _lenient_loaders() -> tuple[tuple[str, type], ...]:
-    """(type name, loader) for the date and time types: psycopg's own loader (its C one
-    when installed), but a value it refuses (out of Python's range) comes back as the
-    earliest or latest value Python has instead of a ``DataError``."""
-    import psycopg
-    from psycopg import adapt, postgres, pq
-
-    def lenient(name: str, too_small: object, too_large: object) -> tuple[str, type]:
-        found = psycopg.adapters.get_loader(postgres.types[name].oid, pq.Format.TEXT)
-        assert found is not None
-        base: Any = found  # a class: mypy loses the narrowing inside Lenient
-
-        class Lenient(adapt.Loader):
-            def __init__(self, oid: int, context: Any = None) -> None:
-                super().__init__(oid, context)
-                self._load = base(oid, context).load
-
-            def load(self, data: Any) -> Any:
-                try:
-                    return self._load(data)
-                except psycopg.DataError as exc:
-                    return too_small if "too small" in str(exc) else too_large
-
-        return name, Lenient
-
-    return (
-        lenient("date", date.min, date.max),
-        lenient("timestamp", datetime.min, datetime.max),
-        lenient("timestamptz", datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
-    )
+    raise busy(bool(options.get(WRITE_OPTION)), state, reason(orig))
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-    for name, loader in _lenient_loaders():
-        dbapi_conn.adapters.register_loader(name, loader)
+    register_lenient_loaders(dbapi_conn)
 
 
 def make_pg_engine(url: str) -> Engine:
@@ -275,67 +146,6 @@ def make_pg_engine(url: str) -> Engine:
     return engine
 
 
-@contextmanager
-def plain_pg_write(engine: Engine) -> Iterator[Fetch]:
-    """A write transaction in plain psycopg on one of the engine's pooled connections.
-
-    The same discipline as the engine's writes (:func:`_on_begin`): READ COMMITTED,
-    the writer's lock timeout, okrtui's write lock first; and the same refusals as
-    :func:`_on_error` and ``Database.write`` (busy, too slow, row security, a lost
-    server), since no SQLAlchemy event sees these statements.
-    """
-    import psycopg
-
-    try:
-        raw = engine.raw_connection()
-    except SQLAlchemyError as exc:
-        orig = getattr(exc, "orig", None) or exc
-        raise WriteError(explain_write_failure(orig, None)) from exc
-    conn: Any = raw.driver_connection
-    try:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.rollback()  # e.g. the pool's ping: the lock must open our transaction
-        if conn.isolation_level != psycopg.IsolationLevel.READ_COMMITTED:
-            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
-        with conn.cursor() as cur:
-
-            def fetch(sql: str, params: Any) -> list[tuple[Any, ...]]:
-                cur.execute(pyformat(sql), params)
-                return cur.fetchall() if cur.description is not None else []
-
-            cur.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-            cur.execute(f"SELECT {WRITE_LOCK}()")
-            yield fetch
-        conn.commit()
-    except psycopg.Error as exc:
-        _rollback(conn)
-        state = getattr(exc, "sqlstate", None)
-        if state in (LOCK_NOT_AVAILABLE, QUERY_CANCELED):
-            raise _busy(True, state, _reason(exc)) from exc
-        if state == INSUFFICIENT_PRIVILEGE:
-            raise WriteError(
-                f"the database refused the change ({_reason(exc)}): nothing was changed"
-            ) from exc
-        if state == CHECK_VIOLATION:
-            raise WriteError(refused_value(exc)) from exc
-        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
-            raise WriteError(explain_write_failure(exc, None)) from exc
-        raise
-    except BaseException:
-        _rollback(conn)
-        raise
-    finally:
-        raw.close()
-
-
-def _rollback(conn: Any) -> None:
-    """Roll back; on a lost connection the server has done it already."""
-    import contextlib
-
-    with contextlib.suppress(Exception):
-        conn.rollback()
-
-
 def migration_engine(engine: Engine) -> Engine:
     """``engine`` for running migrations: no write lock, no statement time limit."""
     return engine.execution_options(**{MIGRATION_OPTION: True})
@@ -345,46 +155,23 @@ def read_pg_revision(engine: Engine) -> tuple[str | None, bool]:
     """The stored schema revision, and whether any okrtui table exists at all."""
     try:
         with engine.connect() as conn:
-            names = [t for t in ("alembic_version", *OKRTUI_TABLES) if _exists(conn, t)]
-            revision = None
-            if "alembic_version" in names:
-                revision = conn.exec_driver_sql(
-                    "SELECT version_num FROM alembic_version"
-                ).scalar_one_or_none()
+            found = schema_state(_fetch_of(conn))
             conn.rollback()
     except SQLAlchemyError as exc:
-        reason = _reason(getattr(exc, "orig", None) or exc)
+        why = reason(getattr(exc, "orig", None) or exc)
         raise DatabaseError(
-            f"cannot connect to the database {display_url(str(engine.url))}: {reason}"
+            f"cannot connect to the database {display_url(str(engine.url))}: {why}"
         ) from exc
-    return revision, any(name != "alembic_version" for name in names)
+    return found
 
 
-def _exists(conn: Connection, table: str) -> bool:
-    # to_regclass follows search_path, so a URL may put okrtui in its own schema.
-    return bool(conn.exec_driver_sql(f"SELECT to_regclass('{table}') IS NOT NULL").scalar_one())
+def _fetch_of(conn: Connection) -> Fetch:
+    return lambda sql, params: [tuple(row) for row in conn.exec_driver_sql(sql)]
 
 
 def check_pg_schema(engine: Engine) -> str:
     """Refuse a server database whose schema is not exactly this okrtui's; returns HEAD."""
-    from store.db.database import refuse_newer_schema
-
-    where = display_url(str(engine.url))
-    revision, has_tables = read_pg_revision(engine)
-    refuse_newer_schema(where, revision)
-    if revision is None and has_tables:
-        raise DatabaseError(
-            f"{where} holds okrtui-like tables but no schema revision: it was not made by "
-            "okrtui. Nothing was written to it."
-        )
-    if revision is None:
-        raise DatabaseError(f"{where} has no okrtui schema yet: {UPGRADE_HINT}")
-    if revision != HEAD:
-        raise DatabaseError(
-            f"{where} has schema revision {revision}, older than this okrtui's {HEAD}: "
-            f"{UPGRADE_HINT}. Nothing was changed."
-        )
-    return revision
+    return check_schema(display_url(str(engine.url)), *read_pg_revision(engine))
 
 
 # --- db upgrade: who may run it ---------------------------------------------------------
@@ -473,16 +260,17 @@ def upgrade_pg(engine: Engine) -> tuple[str | None, str]:
         orig = getattr(exc, "orig", None) or exc
         state = getattr(orig, "sqlstate", None)
         if state == LOCK_NOT_AVAILABLE:
-            reason = (
-                f"other sessions kept okrtui's tables busy for {LOCK_TIMEOUT_MS / 1000:g} s "
-                "(the upgrade needs them to itself for a moment); try again"
+            why = (
+                f"other sessions kept okrtui's tables busy for "
+                f"{pg_conn.LOCK_TIMEOUT_MS / 1000:g} s (the upgrade needs them to itself for a "
+                "moment); try again"
             )
         elif state == INSUFFICIENT_PRIVILEGE:
-            reason = f"{_reason(orig)} ({UPGRADE_HINT})"
+            why = f"{reason(orig)} ({UPGRADE_HINT})"
         else:
-            reason = str(orig).strip()
+            why = str(orig).strip()
         raise DatabaseError(
-            f"could not upgrade {where}: {reason}. The migration ran in one transaction, "
+            f"could not upgrade {where}: {why}. The migration ran in one transaction, "
             "so the schema is as it was."
         ) from exc
     return before, HEAD

@@ -32,7 +32,7 @@ def resolve_target(target: str | Path) -> Target:
         if text.startswith("sqlite:///") and not text.startswith("sqlite:///:memory:"):
             path = Path(text.removeprefix("sqlite:///")).expanduser().resolve()
             return Target(f"sqlite:///{path}", path)
-        from store.db.pg import normalise_url
+        from store.db.pg_conn import normalise_url
 
         return Target(normalise_url(text), None)
     path = Path(text).expanduser().resolve()

@@ -36,8 +36,8 @@ class ChangeWatcher:
 
     def _read(self) -> object:
         if not self._db.target.is_sqlite:
-            with self._db.read() as conn:
-                return tuple(conn.exec_driver_sql(_FALLBACK).one())
+            with self._db.plain_read() as fetch:
+                return tuple(fetch(_FALLBACK, {})[0])
         with self._lock:
             if self._conn is None:
                 # A connection of its own, for good: this counter is per connection. Plain

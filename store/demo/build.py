@@ -34,6 +34,7 @@ from store.demo.data import (
 )
 from store.domain.quarters import quarter_bounds
 from store.errors import DemoError
+from store.io.transfer_import import advance_sequences
 from store.model.enums import (
     Confidence,
     ObjectiveState,
@@ -65,6 +66,7 @@ def build_demo(db: Database, me: str, today: date | None = None) -> None:
         for name, data in rows.items():
             if data:
                 conn.execute(insert(_table(name)), data)
+        advance_sequences(conn)  # the rows carry their ids: PostgreSQL's counters follow
 
 
 # --------------------------------------------------------------------------- helpers

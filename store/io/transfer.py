@@ -58,7 +58,7 @@ from store.db.schema import HEAD
 from store.errors import DatabaseError, TransferError
 from store.format import json_escaped
 from store.io.transfer_codec import _SPECS, FORMAT, FORMAT_VERSION, TABLES, _Invalid, _Spec, _where
-from store.io.transfer_import import _advance_sequences, _insert, _link_self_refs, _refuse_non_empty
+from store.io.transfer_import import _insert, _link_self_refs, _refuse_non_empty, advance_sequences
 
 # --- export ---------------------------------------------------------------------------------
 
@@ -150,7 +150,7 @@ def copy_database(source: Database, dest: Database) -> dict[str, int]:
                 _insert(conn, spec, batch)
                 counts[key] += len(batch)
                 _link_self_refs(conn, spec, linked)
-            _advance_sequences(conn)
+            advance_sequences(conn)
     except DatabaseError as exc:
         raise TransferError(f"nothing was copied: {exc}") from exc
     except (LookupError, ValueError) as exc:  # an enum or date SQLAlchemy cannot read back

@@ -218,7 +218,7 @@ def import_document(db: Database, document: Mapping[str, Any]) -> dict[str, int]
                 _insert(conn, _SPECS[key], rows[key])
             for key, _model in TABLES:
                 _link_self_refs(conn, _SPECS[key], rows[key])
-            _advance_sequences(conn)
+            advance_sequences(conn)
     except DatabaseError as exc:  # busy, read-only, disk full: already explained
         raise TransferError(f"nothing was imported: {exc}") from exc
     except SQLAlchemyError as exc:
@@ -323,7 +323,7 @@ def _link_self_refs(conn: Connection, spec: _Spec, rows: list[dict[str, Any]]) -
     conn.execute(statement, params)
 
 
-def _advance_sequences(conn: Connection) -> None:
+def advance_sequences(conn: Connection) -> None:
     """PostgreSQL: move each id sequence past the imported ids (SQLite needs nothing)."""
     if conn.dialect.name != "postgresql":
         return

@@ -495,6 +495,43 @@ def test_checkin_imports_no_orm(demo_path: Path, args: list[str], code: int) -> 
     assert result[1] == str(code), proc.stdout + proc.stderr
 
 
+def test_checkin_imports_no_orm_on_postgresql(pg_url: str) -> None:
+    """The same on a server database: the check-in's one write path runs on okrtui's kept
+    psycopg connection (store/db/pg_conn.py), and so does the KR's resolution; what it
+    wrote is read back."""
+    from store.demo import build_demo
+    from store.read.checkins import kr_history
+
+    demo = open_database(pg_url)
+    try:
+        # Another user's demo: the one running the tests is the database's admin already.
+        build_demo(demo, "tester", date(2026, 11, 23))
+        tree = load_tree(demo, default_period(demo).id)
+        kr = next(k for o in tree.objectives.values() for k in o.key_results
+                  if k.kind.value == "metric" and k.kpi_id is None)  # fmt: skip
+    finally:
+        demo.close()
+    for args, code in (([f"KR-{kr.id}", "7", "--note", "over ssh"], 0), ([f"KR-{kr.id}", "x"], 1)):
+        proc = subprocess.run(
+            [sys.executable, "-c", NO_ORM, "--db", pg_url, "checkin", *args],
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.stdout, proc.stderr
+        result = proc.stdout.splitlines()[-1].split()
+        assert result[0] == "RESULT", proc.stdout + proc.stderr
+        assert result[2] == "-", f"{args} imported {result[2]}"
+        assert result[1] == str(code), proc.stdout + proc.stderr
+    demo = open_database(pg_url)
+    try:
+        latest = kr_history(demo, kr.id)[-1]
+    finally:
+        demo.close()
+    assert (latest.value, latest.note) == (7, "over ssh")
+
+
 def test_run_returns_the_exit_code(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kr = metric_kr(demo_path)
     assert run(["--db", str(demo_path), "checkin", f"KR-{kr}", "9"]) == 0

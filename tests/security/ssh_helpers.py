@@ -21,6 +21,7 @@ import sysconfig
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,6 +133,13 @@ def wait_for(what: str, probe: Callable[[], str], seconds: float = 20.0) -> str:
 
 @pytest.fixture
 def server() -> Iterator[Server]:
+    with team_server() as made:
+        yield made
+
+
+@contextmanager
+def team_server() -> Iterator[Server]:
+    """The server (also used by ``python -m bench --ssh``, outside pytest)."""
     tag = secrets.token_hex(3)
     group, users = f"okrg{tag}", (f"okra{tag}", f"okrb{tag}")
     base = Path(tempfile.mkdtemp(prefix="okrtui-e2e-"))
@@ -216,6 +224,12 @@ def server() -> Iterator[Server]:
 
 def seed(server: Server) -> tuple[int, int]:
     """An objective with a KR for each user (written by root, the first admin)."""
+    a, b = seed_many(server, 1)
+    return a[0], b[0]
+
+
+def seed_many(server: Server, each: int) -> tuple[list[int], list[int]]:
+    """``each`` objectives with a KR for each user: the KR ids, per user."""
     from store.db.database import open_database
     from store.read.periods import list_periods
     from store.write import key_results, objectives
@@ -223,16 +237,20 @@ def seed(server: Server) -> tuple[int, int]:
     db = open_database(server.db)
     try:
         period = list_periods(db)[0].id
-        krs = []
+        krs: list[list[int]] = []
         for user in server.users:
-            oid = objectives.create_objective(
-                db, "root", period_id=period, title=f"Objective of {user}", owner=user
-            ).id
-            krs.append(
-                key_results.create_key_result(
-                    db, "root", objective_id=oid, title=f"Deals of {user}", target=100
+            mine = []
+            for n in range(each):  # an objective each: an objective holds at most 5 KRs
+                suffix = f" {n + 1}" if each > 1 else ""
+                oid = objectives.create_objective(
+                    db, "root", period_id=period, title=f"Objective{suffix} of {user}", owner=user
                 ).id
-            )
+                mine.append(
+                    key_results.create_key_result(
+                        db, "root", objective_id=oid, title=f"Deals{suffix} of {user}", target=100
+                    ).id
+                )
+            krs.append(mine)
         return krs[0], krs[1]
     finally:
         db.close()

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from conftest import TeamDb
 
-import store.db.pg
+import store.db.pg_conn
 from store.db.database import open_database
 from store.errors import DatabaseError, DatabaseUnavailable, WriteError
 from store.read.checkins import kr_history
@@ -58,7 +58,7 @@ def test_a_member_s_advisory_lock_no_longer_stops_writers(
     team_db: TeamDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Any role may take any advisory lock, even one that outlives its transactions."""
-    monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 2000)
+    monkeypatch.setattr(store.db.pg_conn, "LOCK_TIMEOUT_MS", 2000)
     session = team_db.held("bob")
     session.run(f"SELECT pg_advisory_lock({OLD_ADVISORY_KEY});")
     db = open_database(team_db.url("alice"))
@@ -83,7 +83,7 @@ def test_a_member_holding_okrtui_s_lock_is_named_and_writers_give_up_in_time(
 ) -> None:
     """Through okrtui_write_lock() a member holds the lock for one transaction of theirs,
     as any writer does; okrtui waits LOCK_TIMEOUT_MS and then says whose session it is."""
-    monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 1500)
+    monkeypatch.setattr(store.db.pg_conn, "LOCK_TIMEOUT_MS", 1500)
     session = team_db.held("bob")
     session.run("BEGIN; SELECT okrtui_write_lock();")
     db = open_database(team_db.url("alice"))
@@ -113,7 +113,7 @@ def test_a_locked_table_makes_reads_say_busy_instead_of_hanging(team_db: TeamDb)
             assert isinstance(result, DatabaseUnavailable), result
             assert str(result).startswith("database busy"), result
             assert "retrying" in str(result)
-            assert elapsed < store.db.pg.READ_LOCK_TIMEOUT_MS / 1000 + 3
+            assert elapsed < store.db.pg_conn.READ_LOCK_TIMEOUT_MS / 1000 + 3
         elapsed, result = within(
             GUARD_S, lambda: checkins.check_in(db, "alice", team_db.ids["kr"], 8)
         )
@@ -176,7 +176,7 @@ def test_a_server_that_does_not_answer_fails_within_seconds() -> None:
         elapsed, result = within(GUARD_S, lambda: open_database(url))
     assert isinstance(result, DatabaseError), result
     assert "cannot connect" in str(result) or "timeout" in str(result).lower(), result
-    assert elapsed < store.db.pg.CONNECT_TIMEOUT_S + 3
+    assert elapsed < store.db.pg_conn.CONNECT_TIMEOUT_S + 3
 
 
 def test_every_connection_is_bounded_in_time(team_db: TeamDb) -> None:
@@ -213,7 +213,7 @@ def test_every_connection_is_bounded_in_time(team_db: TeamDb) -> None:
 
 
 def test_a_slow_read_is_cut_off_as_busy(team_db: TeamDb, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store.db.pg, "STATEMENT_TIMEOUT_MS", 500)
+    monkeypatch.setattr(store.db.pg_conn, "STATEMENT_TIMEOUT_MS", 500)
     db = open_database(team_db.url("alice"))  # the engine reads the limit when it connects
     try:
 

@@ -200,14 +200,14 @@ def test_concurrent_read_then_write_additions_all_count(db: Database, pg_url: st
 def test_a_writer_that_waits_too_long_gets_busy_and_writes_nothing(
     db: Database, pg_cluster: Cluster, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import store.db.pg
+    import store.db.pg_conn
 
     pid = periods.create_period(db, ME, "P", "2026-10-01", "2026-12-31", "active").id
-    monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 300)
+    monkeypatch.setattr(store.db.pg_conn, "LOCK_TIMEOUT_MS", 300)
     with psycopg.connect(
         f"host=127.0.0.1 port={pg_cluster.port} user=okrtui_test dbname={pg_url.rsplit('/', 1)[1]}"
     ) as blocker:
-        blocker.execute(f"SELECT {store.db.pg.WRITE_LOCK}()")
+        blocker.execute(f"SELECT {store.db.pg_conn.WRITE_LOCK}()")
         blocker_pid = blocker.info.backend_pid
         with pytest.raises(WriteError, match="stayed busy") as refused:
             objectives.create_objective(db, ME, period_id=pid, title="Blocked", owner=ME)

@@ -1311,11 +1311,11 @@ def test_a_check_in_queues_behind_another_writer_and_gives_up_writing_nothing(
     if backend == "postgresql":
         import psycopg
 
-        import store.db.pg
+        import store.db.pg_conn
 
-        monkeypatch.setattr(store.db.pg, "LOCK_TIMEOUT_MS", 300)
+        monkeypatch.setattr(store.db.pg_conn, "LOCK_TIMEOUT_MS", 300)
         blocker: Any = psycopg.connect(request.getfixturevalue("pg_url").replace("+psycopg", ""))
-        blocker.execute(f"SELECT {store.db.pg.WRITE_LOCK}()")
+        blocker.execute(f"SELECT {store.db.pg_conn.WRITE_LOCK}()")
         held = f"pid {blocker.info.backend_pid}"
     else:
         monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 300)

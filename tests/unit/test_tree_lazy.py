@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import FrozenInstanceError, asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +187,27 @@ print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules))
 
 def test_the_first_frames_reads_import_no_sqlalchemy(demo_path: Path) -> None:
     """Everything the tree's first frame does, in a fresh interpreter."""
+    first_frame_imports_no_sqlalchemy(str(demo_path))
+
+
+def test_the_first_frames_reads_import_no_sqlalchemy_on_postgresql(pg_url: str) -> None:
+    """The same on a server database (issue 17): the schema check and the reads go through
+    okrtui's kept psycopg connections (store/db/pg_conn.py), not an engine."""
+    from store.db.database import open_database
+    from store.demo import build_demo
+
+    demo = open_database(pg_url)
+    try:
+        # Another user's demo: the one running the tests is the database's admin already.
+        build_demo(demo, "tester", date(2026, 11, 23))  # tests/conftest.py's DEMO_TODAY
+    finally:
+        demo.close()
+    first_frame_imports_no_sqlalchemy(pg_url)
+
+
+def first_frame_imports_no_sqlalchemy(target: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", START_UP, str(demo_path)],
+        [sys.executable, "-c", START_UP, target],
         env=dict(os.environ),
         capture_output=True,
         text=True,
