@@ -204,6 +204,8 @@ def json_text(data: Any) -> str:
 
 def json_escaped(text: str) -> str:
     """JSON text with what a terminal would act on written as ``\\uXXXX`` (same data)."""
+    if text.isascii() and "\x7f" not in text:  # the common case, without a scan by re
+        return text
     return _JSON_ESCAPE.sub(_escape, text)
 
 

@@ -89,7 +89,10 @@ def _write_tree_json(tree: Any, only: set[int] | None, out: Any) -> None:
 
     from store.format import json_escaped
 
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str).encode
+    # No cycle check: the rows are a tree by construction (≈40 ms on the large organisation).
+    encode = json.JSONEncoder(
+        ensure_ascii=False, allow_nan=False, default=str, check_circular=False
+    ).encode
     row_fields: list[str] | None = None
     kr_fields: list[str] | None = None
     plain = False

@@ -79,14 +79,27 @@ def readable_time(value: object) -> datetime | None:
     someone wrote outside okrtui are read, never trusted. A time is usable on a day
     okrtui accepts (``MIN_DATE`` … ``MAX_DATE`` in UTC): a year-1 time with an offset
     overflows on conversion, and PostgreSQL's ``'infinity'`` arrives as
-    ``datetime.max`` (store/db/pg.py), which overflows in any later arithmetic."""
-    if not isinstance(value, str | datetime):
+    ``datetime.max`` (store/db/pg.py), which overflows in any later arithmetic.
+
+    Written out rather than through :func:`read_time`: the tree of a large organisation
+    reads 30,000 of them."""
+    if type(value) is str:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    elif isinstance(value, datetime):
+        moment = value
+    else:
         return None
-    try:
-        moment = read_time(value)
-    except (ValueError, OverflowError):
-        return None
-    return moment if moment is not None and MIN_DATE <= moment.date() <= MAX_DATE else None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    else:
+        try:
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            return None
+    return moment if MIN_DATE <= moment.date() <= MAX_DATE else None
 
 
 def readable_day(value: object) -> date | None:
@@ -103,8 +116,15 @@ def readable_day(value: object) -> date | None:
     return value if MIN_DATE <= value <= MAX_DATE else None
 
 
-def readable_number(value: object) -> float | None:
-    """A stored number as a float, or None when it is not a finite number."""
+def readable_number(value: object, _isfinite: Any = math.isfinite) -> float | None:
+    """A stored number as a float, or None when it is not a finite number.
+
+    The exact types first: the tree of a large organisation reads 130,000 numbers."""
+    kind = type(value)
+    if kind is float:
+        return value if _isfinite(value) else None  # type: ignore[return-value]  # a float
+    if kind is int:
+        return float(value)  # type: ignore[arg-type]  # an int
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    return float(value) if _isfinite(value) else None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +29,7 @@ from store.model.rows import (
     PeriodRow,
     TreeModel,
     TreeOutline,
+    built,
 )
 
 # --- the alignment tree --------------------------------------------------------------
@@ -117,7 +117,6 @@ _KINDS = {k.value: k for k in Kind}
 _DIRECTIONS = {d.value: d for d in Direction}
 _LEVELS = {v.value: v for v in Level}
 _STATES = {v.value: v for v in ObjectiveState}
-_HEAD_FIELDS = tuple(f.name for f in fields(ObjectiveHead))
 
 
 def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
@@ -128,23 +127,26 @@ def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
     read as unknown (None; a weight as 0, counting for nothing), never as a crash.
     """
     out = []
-    number = readable_number
+    number, time, day, th_band = readable_number, readable_time, readable_day, band
+    kinds, directions = _KINDS, _DIRECTIONS
     when: datetime | date | None
-    for r in _KR.read(rows):
-        kind, direction = _KINDS[r.kind], _DIRECTIONS[r.direction]
-        if r.kpi_id is None:
-            current, when = number(r.checked), readable_time(r.checked_at)
+    for (kr_id, oid, title, kind_text, direction_text, start_value, target_value, unit,
+         owner, kpi_id, kpi_name, weight, position, checked, checked_at, kpi_value,
+         kpi_on) in rows:  # _KR's columns, in order  # fmt: skip
+        kind, direction = kinds[kind_text], directions[direction_text]
+        if kpi_id is None:
+            current, when = number(checked), time(checked_at)
         else:
-            current, when = number(r.kpi_value), readable_day(r.kpi_on)
+            current, when = number(kpi_value), day(kpi_on)
         if current is None or when is None:
             current, when = None, None
-        start, target = number(r.start), number(r.target)
+        start, target = number(start_value), number(target_value)
         progress = kr_progress(kind, direction, start, target, current)
-        out.append(KrRow(
-            r.id, r.objective_id, r.title, kind, direction, start, target, r.unit, r.owner,
-            r.kpi_id, r.kpi_name if r.kpi_id is not None else None, number(r.weight) or 0.0,
-            r.position, current, when, progress, band(progress, th),
-        ))  # fmt: skip
+        out.append(built(KrRow, (
+            kr_id, oid, title, kind, direction, start, target, unit, owner, kpi_id,
+            kpi_name if kpi_id is not None else None, number(weight) or 0.0, position,
+            current, when, progress, th_band(progress, th),
+        )))  # fmt: skip
     return out
 
 
@@ -167,6 +169,7 @@ class TreeReader:
         self._outline: TreeOutline[ObjectiveHead] | None = None
         self._krs: dict[int, tuple[KrRow, ...]] = {}
         self._scores: dict[int, float | None] = {}
+        self._weights: dict[int, bool] = {}  # whether an objective has a weighted KR
 
     def _params(self) -> dict[str, object]:
         period = self.outline().period
@@ -204,7 +207,12 @@ class TreeReader:
         return self._krs[oid]
 
     def _weighted(self, oid: int) -> bool:
-        return any(kr.weight > 0.0 and math.isfinite(kr.weight) for kr in self.key_results(oid))
+        known = self._weights.get(oid)
+        if known is None:
+            known = self._weights[oid] = any(
+                kr.weight > 0.0 and math.isfinite(kr.weight) for kr in self.key_results(oid)
+            )
+        return known
 
     def score(self, oid: int) -> float | None:
         """``objective_score`` of an objective: its KRs, or when none has a positive weight
@@ -245,9 +253,8 @@ class TreeReader:
         out = {}
         for oid in wanted:
             head, score = objectives[oid], self.score(oid)
-            values = {name: getattr(head, name) for name in _HEAD_FIELDS}
-            out[oid] = ObjectiveRow(**values, key_results=self._krs[oid], score=score,
-                                    band=band(score, self.th))  # fmt: skip
+            out[oid] = built(ObjectiveRow, (*head.__dict__.values(), self._krs[oid], score,
+                                            band(score, self.th)))  # fmt: skip
         return out
 
     def everything(self) -> TreeModel:
