@@ -137,11 +137,13 @@ class Bench:
         bare_runs += bare
         self.app_runs = app_runs
 
+        org = "large" if self.size.name == "full" else "small"
+
         def frame(runs: list[Run]) -> float:
             return median([r.frame_s * 1000 for r in runs if r.frame_s is not None])
 
         return [
-            Figure("start to first frame of the tree with data, large database",
+            Figure(f"start to first frame of the tree with data, {org} organisation",
                    frame(app_runs), "ms", frame(bare),
                    "bare Textual app (textual only, one Label), first frame", max_ratio=1.3),
             Figure("  same, whole process until exit (info)", median([r.wall_s * 1000
