@@ -274,7 +274,9 @@ class Bench:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "security"))
         from ssh_helpers import seed_many, team_server
 
-        with team_server() as server:
+        # MaxStartups raised as deploy/sshd_config advises for a team checking in at once:
+        # sshd's default (10:30:100) resets connections beyond 10 not yet logged in.
+        with team_server(max_startups="50:30:200") as server:
             mine = seed_many(server, loops // 2)
             owner = {kr: user for user, krs in zip(server.users, mine, strict=True)
                      for kr in krs}  # fmt: skip

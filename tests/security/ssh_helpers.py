@@ -138,8 +138,11 @@ def server() -> Iterator[Server]:
 
 
 @contextmanager
-def team_server() -> Iterator[Server]:
-    """The server (also used by ``python -m bench --ssh``, outside pytest)."""
+def team_server(max_startups: str | None = None) -> Iterator[Server]:
+    """The server (also used by ``python -m bench --ssh``, outside pytest).
+
+    ``max_startups``: sshd's MaxStartups, raised as deploy/sshd_config advises when many
+    members log in at once (the default, 10:30:100, drops connections beyond 10)."""
     tag = secrets.token_hex(3)
     group, users = f"okrg{tag}", (f"okra{tag}", f"okrb{tag}")
     base = Path(tempfile.mkdtemp(prefix="okrtui-e2e-"))
@@ -186,11 +189,12 @@ def team_server() -> Iterator[Server]:
         )
         port = free_port()
         config = base / "sshd_config"
+        startups = f"MaxStartups {max_startups}\n" if max_startups else ""
         config.write_text(
             f"Port {port}\nListenAddress 127.0.0.1\nHostKey {base / 'host_key'}\n"
             f"PidFile {base / 'sshd.pid'}\nAuthorizedKeysFile {keys}/%u\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-            "PubkeyAuthentication yes\nUsePAM no\nStrictModes no\n"
+            f"PubkeyAuthentication yes\nUsePAM no\nStrictModes no\n{startups}"
             # What Debian's PAM (user_readenv=1) would let a member set: anything.
             "AcceptEnv *\n"
             f"AllowGroups {group}\n\n{snippet}"
