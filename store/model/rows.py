@@ -90,7 +90,7 @@ class ObjectiveRow(ObjectiveHead):
 
 
 Head = TypeVar("Head", bound=ObjectiveHead)
-Row = TypeVar("Row", KrRow, ObjectiveRow)
+Row = TypeVar("Row", KrRow, ObjectiveHead, ObjectiveRow)
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}

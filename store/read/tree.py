@@ -298,11 +298,11 @@ def _read_outline(db: Database, period_id: int) -> TreeOutline[ObjectiveHead]:
     for r in objectives:  # in display order: so are roots and every children list
         children.setdefault(r.parent_id if r.parent_id in ids else None, []).append(r.id)
     heads = {
-        r.id: ObjectiveHead(
+        r.id: built(ObjectiveHead, (
             r.id, r.period_id, r.parent_id, _LEVELS[r.level], r.team, r.title, r.description,
             r.owner, _STATES.get(r.state, r.state), readable_number(r.grade), r.position,
             tuple(people.get(r.id, ())), tuple(children.get(r.id, ())),
-        )
+        ))
         for r in objectives
     }  # fmt: skip
     return TreeOutline(period, heads, tuple(children.get(None, ())))
