@@ -105,9 +105,9 @@ def run_bare() -> None:
 def run_app(argv: list[str]) -> None:
     """The real command line (``okrtui ARGS``) up to its first frame with data."""
     _hook_first_frame(tree_shows_data)
-    from okrtui.cli.main import main
+    from okrtui.cli.entry import start
 
-    main.main(args=argv, prog_name="okrtui")
+    start(argv)
 
 
 class FrameClock:

@@ -1,5 +1,5 @@
 """``python -m okrtui``."""
 
-from okrtui.cli.main import main
+from okrtui.cli.entry import start
 
-main()
+start()

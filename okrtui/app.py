@@ -60,6 +60,7 @@ def _warm_up_imports() -> None:
         # ≈140,000 objects) lives as long as the process: frozen, it is left out of every
         # full collection, which took ≈80 ms each with them (bench/README.md).
         gc.freeze()
+        gc.enable()  # off since the start (okrtui/cli/entry.py): the heap is frozen now
 
     threading.Thread(target=run, name="okrtui-warm-up", daemon=True).start()
 

@@ -60,6 +60,8 @@ class OkrGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
     """OKRs and KPIs in the terminal. Without a command, opens the app."""
+    if ctx.invoked_subcommand is not None:
+        gc.enable()  # off while okrtui started (okrtui/cli/entry.py); the TUI turns it on
     # The demo leaves no trace: not even the config file a first run writes.
     app = AppContext(db_override=db, write_config=ctx.invoked_subcommand != "demo")
     ctx.obj = app

@@ -225,7 +225,8 @@ def test_queries_hands_out_no_table_handles() -> None:
 async def test_the_app_freezes_its_start_up_heap_once_the_orm_is_imported(
     demo_path: Path,
 ) -> None:
-    """Full collections then skip the ≈140,000 start-up objects (bench/README.md)."""
+    """Full collections then skip the ≈140,000 start-up objects (bench/README.md); and
+    the collector, off since the script started (okrtui/cli/entry.py), runs again."""
     import gc
     import threading
 
@@ -235,10 +236,45 @@ async def test_the_app_freezes_its_start_up_heap_once_the_orm_is_imported(
     gc.unfreeze()
     ctx = AppContext(db_override=str(demo_path))
     app = OkrApp(ctx, ctx.database())
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        warm_up = [t for t in threading.enumerate() if t.name == "okrtui-warm-up"]
-        for thread in warm_up:
-            thread.join(timeout=30)
-        assert "store.write.objectives" in sys.modules
-        assert gc.get_freeze_count() > 10_000
+    gc.disable()  # as the okrtui script starts
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            warm_up = [t for t in threading.enumerate() if t.name == "okrtui-warm-up"]
+            for thread in warm_up:
+                thread.join(timeout=30)
+            assert "store.write.objectives" in sys.modules
+            assert gc.get_freeze_count() > 10_000
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_script_starts_without_collections_and_commands_run_with_them(
+    demo_path: Path,
+) -> None:
+    """okrtui/cli/entry.py turns the collector off while modules load; a subcommand turns
+    it back on before it works (a long `db copy` must not grow without it)."""
+    probe = (
+        "import gc, sys\n"
+        "import okrtui.cli.main as m\n"
+        "seen = []\n"
+        "m.main.add_command(__import__('click').command('probe')("
+        "lambda: seen.append(gc.isenabled())))\n"
+        "run = m.main.main\n"
+        "m.main.main = lambda *a, **k: (seen.append(gc.isenabled()), run(*a, **k))\n"
+        "from okrtui.cli.entry import start\n"
+        "try:\n"
+        "    start(['--db', sys.argv[1], 'probe'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('SEEN', seen)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(demo_path)],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout.splitlines()[-1] == "SEEN [False, True]", proc.stdout + proc.stderr
