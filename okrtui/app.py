@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -19,7 +20,7 @@ from okrtui.context import AppContext
 from store.config import save_setting
 from store.db.database import Database
 from store.domain.scoring import Thresholds
-from store.errors import ConfigError
+from store.errors import ConfigError, DatabaseError
 from store.model.rows import PeriodRow
 from store.read.periods import default_period, list_periods
 
@@ -153,6 +154,8 @@ class OkrApp(App[None]):
         self.sparkline_length = ctx.settings.ui.sparkline_length
         self._theme_ready = False
         self._warming = False
+        self.period_known = False
+        """Whether :attr:`period` was read (at start it is None until it was)."""
 
     def on_mount(self) -> None:
         asyncio.get_running_loop().set_default_executor(StoreThreads())
@@ -162,7 +165,8 @@ class OkrApp(App[None]):
         self._theme_ready = True
         if self.ctx.settings.keymap:
             self.set_keymap(self.ctx.settings.keymap)
-        self.period = default_period(self.db, self.today())
+        self.update_subtitle()  # "…" for the period until it is read
+        self._read_period()  # in a worker: the first frame never waits on the database
         for warning in self.ctx.settings.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=8)
         if self.db.read_only:
@@ -173,13 +177,36 @@ class OkrApp(App[None]):
                 timeout=10,
             )  # fmt: skip
         self.switch_mode("tree")
-        if self.start == "weekly":
-            self.call_after_refresh(self.action_weekly)
         from okrtui.live import LiveUpdates  # others' commits show within about a second
 
         self.live = LiveUpdates(self, self.db)
         # The tree calls warm_up once its first rows are drawn; this is the fallback.
         self.set_timer(3.0, self.warm_up)
+
+    @work(thread=True, exclusive=True, group="okrtui-period", exit_on_error=False)
+    def _read_period(self) -> None:
+        """The period to show first (store.read.periods.default_period), read off the event
+        loop; a database that does not answer is tried again every second."""
+        try:
+            period = default_period(self.db, self.today())
+        except DatabaseError as exc:
+            self.call_from_thread(self._period_unreadable, str(exc))
+            return
+        self.call_from_thread(self._period_read, period)
+
+    def _period_read(self, period: PeriodRow | None) -> None:
+        self.period_known = True
+        self.period = period
+        self.update_subtitle()
+        if period is None:  # nothing changed for the screens watching it: tell them
+            self.reload_screen()
+        if self.start == "weekly":
+            self.start = None
+            self.action_weekly()
+
+    def _period_unreadable(self, reason: str) -> None:
+        self.notify(reason, title="Database unavailable", severity="error", timeout=5)
+        self.set_timer(1.0, self._read_period)
 
     def warm_up(self) -> None:
         """Start the background imports, once: after the tree's first frame with data (from
@@ -267,7 +294,7 @@ class OkrApp(App[None]):
         self.update_subtitle()
 
     def update_subtitle(self) -> None:
-        name = self.period.name if self.period else "no period"
+        name = self.period.name if self.period else "no period" if self.period_known else "…"
         who = self.ctx.user.display_name
         user = who if who == self.username else f"{who} ({self.username})"
         self.sub_title = f"{name} · {user}" + (" · demo data" if self.demo else "")

@@ -40,6 +40,7 @@ class LiveUpdates:
         self._checking = False
         self.available = True
         self._timer: Timer = app.set_interval(interval, self.poll, name="okrtui-live-updates")
+        self.poll()  # the watcher's first check, in a worker, is its starting point
 
     def again(self) -> None:
         """A screen could not re-read (a busy database): tell the screens again at the next

@@ -42,7 +42,8 @@ def db_upgrade(ctx: click.Context) -> None:
         open_database(target, create=False).close()  # migrates, with a backup beside it
         click.echo(_report(str(target.path), before, HEAD))
         return
-    from store.db.pg import display_url, make_pg_engine, security_warnings, upgrade_pg
+    from store.db.pg import make_pg_engine, security_warnings, upgrade_pg
+    from store.db.pg_conn import display_url
 
     engine = make_pg_engine(target.url)
     try:
@@ -161,6 +162,6 @@ def _copy_into(source: Any, dest_target: Any) -> None:
 
 
 def _shown(url: str) -> str:
-    from store.db.pg import display_url
+    from store.db.pg_conn import display_url
 
     return display_url(url)

@@ -239,6 +239,8 @@ class TreeScreen(TreeActions):
         """Re-read the tree in a worker and redraw, keeping the cursor and expansions."""
         period = self.okr_app.period
         if period is None:
+            if not self.okr_app.period_known:
+                return  # read at start in a worker: this screen is told once it is known
             self.model = None
             self._show(select)
             return

@@ -15,6 +15,7 @@ from store.db.database import Database
 from store.errors import DatabaseError
 
 _FALLBACK = "SELECT coalesce(max(id), 0) FROM activity"
+_UNSET = object()
 
 
 class ChangeWatcher:
@@ -26,13 +27,9 @@ class ChangeWatcher:
         # The check runs in a worker thread and close() comes from the app's exit: the
         # connection is never closed while in use (that crashed the process, rarely).
         self._lock = threading.RLock()
-        self._last: object = None
+        self._last: object = _UNSET  # the first check reads it: no query here (UI thread)
         self.available = True
         """False while the last check failed (a lost server, a vanished file)."""
-        try:
-            self._last = self._read()
-        except (DatabaseError, sqlite3.Error, OSError):
-            self.available = False
 
     def _read(self) -> object:
         if not self._db.target.is_sqlite:
@@ -67,6 +64,9 @@ class ChangeWatcher:
             self.available = False
             return False
         self.available = True
+        if self._last is _UNSET:
+            self._last = current  # the starting point: nothing to report yet
+            return False
         if current == self._last:
             return False
         self._last = current
