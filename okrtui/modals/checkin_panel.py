@@ -47,7 +47,20 @@ class ValueInput(Input):
     """The number field: every key typed here is text, so ``abc`` reads "not a number"
     (letters used to act as confidence keys here: ``abc`` set "at risk" and left ``bc``, and
     the ``n`` of ``nan`` jumped into the note). The confidence has its own field, next on tab.
+    Its ``enter`` saves (the panel hears the submit), and the footer says so.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Save", key_display="⏎"),
+    ]
+
+
+class NoteArea(TextArea):
+    """The note: ``enter`` starts a new line here, so the footer offers ``ctrl+s`` to save
+    (it offered ``⏎ Save`` from the panel, and enter added a line instead)."""
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return key == "enter" or super().check_consume_key(key, character)
 
 
 class ConfidenceField(Static, can_focus=True):
@@ -111,7 +124,8 @@ class CheckInPanel(Vertical):
         Binding("n", "note", "Note"),
         Binding("down", "move(1)", "Next field", show=False),  # value → confidence → note
         Binding("up", "move(-1)", "Previous field", show=False),
-        Binding("ctrl+s", "submit", "Save", show=False),
+        # shown where enter does not save (the note): the footer lists an action once
+        Binding("ctrl+s", "submit", "Save"),
     ]
 
     class Submit(Message):
@@ -135,7 +149,7 @@ class CheckInPanel(Vertical):
         yield Static(id="ci-preview")
         yield ConfidenceField(id="ci-confidence", classes="field")
         yield Label("Note  (n)", classes="field-label")
-        yield TextArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
+        yield NoteArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
 
     def load(
         self,
