@@ -77,10 +77,7 @@ def delta_text(data: PanelData) -> Text:
     good = kpi_delta_is_good(data.direction, data.previous, data.value)
     style = NEUTRAL if good is None else (GOOD if good else BAD)
     arrow = "▲" if change > 0 else "▼"
-    amount = format_number(abs(change), data.unit)
-    if amount.startswith("1 ") and amount.endswith("s") and amount[2:].isalpha():
-        amount = amount[:-1]  # "▼ 1 day", not "▼ 1 days"
-    text = f"{arrow} {amount}"
+    text = f"{arrow} {format_number(abs(change), data.unit)}"  # "▼ 1 day" (format's singular)
     if data.previous != 0 and data.unit.strip() != "%":
         text += f"  {change / abs(data.previous):+.1%}"
     return Text(text, style)
