@@ -214,12 +214,19 @@ def current_text(kr: KeyResultValue) -> str:
     return format_number(current_value(kr), kr.unit)
 
 
-def kr_value(kr: KeyResultValue) -> str:
+def kr_value(kr: KeyResultValue, unit_once: bool = False) -> str:
     """``current / target`` with units, a held line as ``current (hold ≥ line)``, a
-    milestone in words: the same text in the tree, the CLI and every report format."""
+    milestone in words: the same text in the tree, the CLI and every report format.
+
+    ``unit_once``: a unit written after the number is written once, after the target
+    ("11.2K / 12K prospects"), where room is short (a deep line of a narrow tree).
+    """
     current = current_text(kr)
     if kr.kind == Kind.MILESTONE:
         return current
+    unit = kr.unit.strip()
+    if unit_once and unit not in ("", "%") and _currency(unit) is None:
+        current = format_number(current_value(kr))
     if kr.kind == Kind.METRIC and kr.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW):
         side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
         return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"
