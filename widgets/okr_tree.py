@@ -75,11 +75,11 @@ def _fit(title: str, width: int, rest: int) -> str:
 def _markers(row: ObjectiveHead, kpi_warning: bool) -> list[tuple[str, str]]:
     marks = []
     if is_orphan(row):
-        marks.append(("  ⊘ unaligned", "italic #ffaf00"))
+        marks.append(("  ⊘ unaligned", "italic yellow"))
     if isinstance(row, ObjectiveRow) and kr_count_warning(row):
-        marks.append(("  ⚠", "#ffaf00"))
+        marks.append(("  ⚠", "yellow"))
     if kpi_warning:
-        marks.append(("  ⚠ KPI", "bold #ffaf00"))
+        marks.append(("  ⚠ KPI", "bold yellow"))
     return marks
 
 

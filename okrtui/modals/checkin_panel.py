@@ -27,7 +27,7 @@ from store.format import current_value, format_number, format_percent
 from store.model.enums import Confidence, Kind
 from store.model.rows import CheckInRow, KrRow
 from widgets.history_text import CONFIDENCE_TEXT, local_time
-from widgets.text import band_text, plain
+from widgets.text import band_text, plain, styled
 
 CONFIDENCE_KEYS = {"g": Confidence.ON_TRACK, "a": Confidence.AT_RISK, "r": Confidence.OFF_TRACK}
 
@@ -105,7 +105,7 @@ class ToggleField(Static, can_focus=True):
         self.set_done(not self.done)
 
     def _show(self) -> None:
-        mark = ("☑ done", "bold #5fd75f") if self.done else ("☐ not done", "bold")
+        mark = ("☑ done", "bold green") if self.done else ("☐ not done", "bold")
         self.update(Text.assemble(mark, ("   space toggles", "dim")))
 
 
@@ -274,7 +274,7 @@ class CheckInPanel(Vertical):
                 preview.update(Text("→ type the new value", "dim"))
                 self.set_class(False, "-invalid")
                 return
-            preview.update(Text(f"✗ {exc}", "bold #ff5f5f"))
+            preview.update(styled(f"✗ {exc}", "bold red"))
             self.set_class(True, "-invalid")
             return
         self.set_class(False, "-invalid")
@@ -289,7 +289,7 @@ class CheckInPanel(Vertical):
         text.append_text(band_text(new_band, progress, kr.kind, kr.direction))
         far = self.far(entry)
         if far is not None:
-            text.append(f"\n⚠ {far}: saving asks to confirm", "bold #ffaf00")
+            text.append(f"\n⚠ {far}: saving asks to confirm", "bold yellow")
         preview.update(text)
 
     def submitted(self) -> Entry:

@@ -28,7 +28,7 @@ from store.read.kpis import KpiDetail, kpi_detail
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_card import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
-from widgets.text import BAND_STYLE, plain, truncate
+from widgets.text import BAND_STYLE, plain, styled, truncate
 from widgets.title import TitleBar
 
 TABLE_ROWS = 500
@@ -58,11 +58,11 @@ def facts(d: KpiDetail) -> RenderableType:
         ),
     ]  # fmt: skip
     if d.warning is not None:  # near the top: visible even on a small terminal
-        parts.append(Text.assemble(("⚠ early warning: ", "bold #ffaf00"),
-                                   plain(d.warning.reason, style="#ffaf00")))  # fmt: skip
+        parts.append(Text.assemble(("⚠ early warning: ", "bold yellow"),
+                                   plain(d.warning.reason, style="yellow")))  # fmt: skip
     parts += [
         Text(""),
-        _field("Health", Text(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
+        _field("Health", styled(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
         _field("Target", format_number(d.target, d.unit) if d.target is not None else "—"),
         _field("Green / red", f"{format_number(d.green, d.unit)} / {format_number(d.red, d.unit)}"),
         _field("Direction", f"{better} is better"),

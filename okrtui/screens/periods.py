@@ -35,8 +35,8 @@ from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
 
 STATE_STYLE = {
-    PeriodState.ACTIVE: "bold #5fd75f",
-    PeriodState.PLANNING: "#5fafff",
+    PeriodState.ACTIVE: "bold green",
+    PeriodState.PLANNING: "blue",
     PeriodState.CLOSED: "dim",
 }
 

@@ -51,7 +51,7 @@ from store.write.close_period import (
     roll_target,
 )
 from widgets.footer import KeyFooter
-from widgets.text import BAND_STYLE, plain, truncate
+from widgets.text import BAND_STYLE, plain, styled, truncate
 from widgets.title import TitleBar
 
 
@@ -289,16 +289,16 @@ class ReviewScreen(OkrScreen[CloseSummary | None]):
         for item, draft in zip(self.items, self.drafts, strict=True):
             row = item.row
             if draft.roll:
-                decision = Text(f"roll over → {self._target_name()}", "bold #5fafff")
+                decision = styled(f"roll over → {self._target_name()}", "bold blue")
             elif is_unfinished(item.score):
                 decision = Text("leave closed", "dim")
             else:
-                decision = Text("finished", "#5fd75f")
+                decision = styled("finished", "green")
             table.add_row(
                 Text.assemble(
                     "  " * item.depth, (f"{row.ref} ", "bold"), plain(truncate(row.title, 40))
                 ),
-                Text(format_percent(item.score), BAND_STYLE[item.band]),
+                styled(format_percent(item.score), BAND_STYLE[item.band]),
                 draft.grade,
                 decision,
                 plain(truncate(draft.note, 40)),
