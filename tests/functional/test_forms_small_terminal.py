@@ -14,13 +14,16 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from okrtui.modals.checkin import CheckInForm
+from okrtui.modals.dialogs import ConfirmDialog, PickDialog
 from okrtui.modals.kpi_forms import ImportFileForm, KpiForm, RecordValueForm
 from okrtui.modals.kpi_import import ImportReportDialog
 from okrtui.modals.kr_form import KeyResultForm
 from okrtui.modals.objective_form import ObjectiveForm
 from okrtui.screens.kpis import KpiScreen
 from okrtui.screens.periods import NewPeriodForm, PeriodsScreen
+from okrtui.screens.review import ReviewScreen
 from okrtui.screens.tree import NodeRef, TreeScreen
+from okrtui.screens.weekly import WeeklyScreen
 from widgets.footer import KeyFooter
 
 SMALL = (80, 24)
@@ -252,3 +255,266 @@ async def test_kpi_import_form_and_preview(make_app, tester_demo_path: Path) -> 
         "SELECT v.value FROM kpi_value v JOIN kpi k ON k.id = v.kpi_id "
         "WHERE k.name = 'MRR' AND v.observed_on = '2026-11-21'",
     ) == [(951000.0,)]
+
+
+# --- every other form and dialog that writes, at 80×24, with keys only -----------------
+
+
+async def clear_and_type(pilot: Pilot, text: str) -> None:
+    """Replace what the focused Input holds with ``text``."""
+    await pilot.press("home", "ctrl+k")
+    await typing(pilot, text)
+
+
+async def test_objective_edit_form(make_app, tester_demo_path: Path) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await start(pilot)
+        screen.reveal(NodeRef("objective", 14))
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ObjectiveForm)
+        assert app.focused is not None and app.focused.id == "title"
+        await clear_and_type(pilot, "Onboarding in one sitting")
+        await press_save(pilot, {"team": "growth"})
+        assert isinstance(app.screen, TreeScreen)
+    assert rows(tester_demo_path, "SELECT title, team FROM objective WHERE id = 14") == [
+        ("Onboarding in one sitting", "growth")
+    ]
+
+
+async def test_key_result_edit_form(make_app, tester_demo_path: Path) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await start(pilot)
+        screen.reveal(NodeRef("kr", 36))
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, KeyResultForm)
+        screen_form = app.screen
+        for _ in range(12):  # tab to the target, checking each field on the way
+            focused = app.focused
+            assert focused is not None and on_screen(focused), focused
+            if focused.id == "target":
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert app.focused is screen_form.query_one("#target")
+        await clear_and_type(pilot, "7")
+        await press_save(pilot, {})
+        assert isinstance(app.screen, TreeScreen)
+    assert rows(tester_demo_path, "SELECT target_value FROM key_result WHERE id = 36") == [(7.0,)]
+
+
+async def focus_history(pilot: Pilot, kr: int) -> TreeScreen:
+    """The KR's history table focused, by keys: i shows the detail pane at 80 columns."""
+    screen = await start(pilot)
+    screen.reveal(NodeRef("kr", kr))
+    await settle(pilot)
+    await pilot.press("i")
+    await pilot.pause()
+    for _ in range(6):
+        if app_focused_id(pilot) == "history":
+            break
+        await pilot.press("tab")
+        await pilot.pause()
+    assert app_focused_id(pilot) == "history"
+    assert on_screen(screen.query_one("#history"))
+    return screen
+
+
+def app_focused_id(pilot: Pilot) -> str | None:
+    focused = pilot.app.focused
+    return None if focused is None else focused.id
+
+
+async def test_correction_form(make_app, tester_demo_path: Path) -> None:
+    """e on a history row opens the check-in form on that check-in; Save corrects it."""
+    latest = rows(
+        tester_demo_path,
+        "SELECT id FROM check_in WHERE key_result_id = 37 ORDER BY created_at DESC LIMIT 1",
+    )[0][0]
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await focus_history(pilot, 37)
+        await pilot.press("e")  # the first row: the latest check-in
+        await pilot.pause()
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CheckInForm) and form.existing is not None
+        await press_save(pilot, {"ci-value": "44", "ci-note": "typo fixed"})
+        await settle(pilot)
+        assert isinstance(app.screen, TreeScreen)
+    assert rows(tester_demo_path, "SELECT value FROM check_in WHERE id = ?", latest) == [(44.0,)]
+    assert rows(tester_demo_path, "SELECT current_value FROM key_result WHERE id = 37") == [(44.0,)]
+
+
+async def test_remove_check_in_confirmation(make_app, tester_demo_path: Path) -> None:
+    before = rows(tester_demo_path, "SELECT count(*) FROM check_in WHERE key_result_id = 37")
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await focus_history(pilot, 37)
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert on_screen(dialog.query_one("#confirm")) and on_screen(dialog.query_one("#cancel"))
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TreeScreen)
+    after = rows(tester_demo_path, "SELECT count(*) FROM check_in WHERE key_result_id = 37")
+    assert after[0][0] == before[0][0] - 1
+
+
+async def test_move_picker(make_app, tester_demo_path: Path) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await start(pilot)
+        screen.reveal(NodeRef("objective", 14))
+        await settle(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickDialog)
+        await typing(pilot, "O-7 ")  # narrow the list to the new parent
+        await pilot.pause()
+        await pilot.press("down")  # into the list
+        await pilot.pause()
+        assert on_screen(picker.query_one("#options"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TreeScreen)
+    assert rows(tester_demo_path, "SELECT parent_id FROM objective WHERE id = 14") == [(7,)]
+
+
+async def test_delete_confirmation(make_app, tester_demo_path: Path) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await start(pilot)
+        screen.reveal(NodeRef("kr", 38))
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert app.focused is dialog.query_one("#cancel")  # a stray enter never deletes
+        assert on_screen(dialog.query_one("#confirm"))
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TreeScreen)
+    assert rows(tester_demo_path, "SELECT count(*) FROM key_result WHERE id = 38") == [(0,)]
+
+
+async def test_kpi_edit_form(make_app, tester_demo_path: Path) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_kpis(pilot)
+        selected = screen.selected()
+        assert selected is not None
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, KpiForm)
+        for _ in range(12):
+            focused = app.focused
+            assert focused is not None and on_screen(focused), focused
+            if focused.id == "target":
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        await clear_and_type(pilot, "1.2")
+        await press_save(pilot, {})
+        assert isinstance(app.screen, KpiScreen)
+    assert rows(tester_demo_path, "SELECT target FROM kpi WHERE id = ?", selected.id) == [(1.2,)]
+
+
+async def test_review_and_close_at_80x24(make_app, tester_demo_path: Path) -> None:
+    """P, r: the grade and note of each objective, its roll-over, the summary and the
+    close confirmation all on screen at 80×24; what was typed is what is written."""
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await start(pilot)
+        await pilot.press("P")
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        for part in ("#review-grade", "#review-note", "#review-roll"):
+            assert on_screen(review.query_one(part)), part
+        assert app.focused is review.query_one("#review-grade")
+        await clear_and_type(pilot, "0.6")
+        await pilot.press("tab")
+        assert app.focused is review.query_one("#review-note")
+        await typing(pilot, "Small screens")
+        await pilot.press("ctrl+s")  # the summary
+        await pilot.pause()
+        assert review.on_summary
+        assert on_screen(review.query_one("#review-table"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert on_screen(dialog.query_one("#confirm"))
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, PeriodsScreen)
+    assert rows(
+        tester_demo_path, "SELECT grade, retro_note, state FROM objective WHERE id = 6"
+    ) == [(0.6, "Small screens", "closed")]
+
+
+async def test_period_picker(make_app, tester_demo_path: Path) -> None:
+    """p: the period picker fits, and enter on another period shows it."""
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await start(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickDialog)
+        await typing(pilot, "Q3")
+        await pilot.press("down")
+        assert on_screen(picker.query_one("#options"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert app.period is not None and app.period.name == "2026-Q3"
+
+
+async def test_weekly_run_at_80x24(make_app, tester_demo_path: Path) -> None:
+    """w: each KR's value, confidence and note on screen; enter saves and moves on."""
+    before = rows(tester_demo_path, "SELECT max(id) FROM check_in")[0][0]
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await start(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        weekly = app.screen
+        assert isinstance(weekly, WeeklyScreen)
+        assert on_screen(weekly.query_one("#wk-list"))
+        for field in ("ci-fixed", "ci-confidence", "ci-note"):  # the form scrolls to each
+            assert app_focused_id(pilot) == field
+            assert on_screen(weekly.query_one(f"#{field}")), field
+            await pilot.press("down")
+            await pilot.pause()
+        await typing(pilot, "fine")
+        await pilot.press("ctrl+s")  # the KPI-driven KR: a note (enter is a new line there)
+        await settle(pilot)
+        await pilot.press("space", "enter")  # a milestone, done
+        await settle(pilot)
+        assert app_focused_id(pilot) == "ci-value"
+        assert on_screen(weekly.query_one("#ci-value"))
+        await typing(pilot, "12")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+    written = rows(
+        tester_demo_path, "SELECT value, confidence FROM check_in WHERE id > ? ORDER BY id", before
+    )
+    assert len(written) == 3 and written[2][0] == 12.0, written
+    assert rows(tester_demo_path, "SELECT note FROM check_in WHERE id = ?", before + 1) == [
+        ("fine",)
+    ]
