@@ -518,3 +518,41 @@ async def test_weekly_run_at_80x24(make_app, tester_demo_path: Path) -> None:
     assert rows(tester_demo_path, "SELECT note FROM check_in WHERE id = ?", before + 1) == [
         ("fine",)
     ]
+
+
+def shown_in_full(label: Widget) -> bool:
+    """The label is no wider than what its containers show of it (a wider one is cut at
+    their edge), and it is tall enough for its wrapped text."""
+    right = label.region.right
+    for ancestor in label.ancestors:
+        if not isinstance(ancestor, Widget) or ancestor is label.screen:
+            break
+        inner = (
+            ancestor.scrollable_content_region
+            if isinstance(ancestor, ScrollableContainer)
+            else ancestor.region
+        )
+        if right > inner.right:
+            return False
+    return label.region.height >= len(label.render_lines(label.region.reset_offset))
+
+
+async def test_every_form_label_is_read_in_full_at_80_columns(
+    make_app, tester_demo_path: Path
+) -> None:
+    """The KPI form's first label was cut: "Name (unique, typed on the command line:
+    okrtui kpi record NAME VALU"."""
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_kpis(pilot)
+        for key, form_type in (("n", KpiForm), ("v", RecordValueForm)):
+            await pilot.press(key)
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, form_type)
+            labels = [w for w in form.query(".field-label") if w.display]
+            assert labels
+            for label in labels:
+                assert shown_in_full(label), str(label.render())  # type: ignore[attr-defined]
+            await pilot.press("escape")
+            await pilot.pause()
