@@ -7,7 +7,7 @@ Cancel buttons below the last line, so saving was ctrl+s or nothing.
 
 from pathlib import Path
 
-from screen_helpers import rows, settle
+from screen_helpers import notifications, rows, settle
 from textual.containers import ScrollableContainer
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -431,12 +431,21 @@ async def test_kpi_edit_form(make_app, tester_demo_path: Path) -> None:
 
 async def test_review_and_close_at_80x24(make_app, tester_demo_path: Path) -> None:
     """P, r: the grade and note of each objective, its roll-over, the summary and the
-    close confirmation all on screen at 80×24; what was typed is what is written."""
+    close confirmation all on screen at 80×24; what was typed is what is written. The next
+    period, planned, becomes the active one, and the app says so (item 6)."""
+    from store.db.database import open_database
+    from store.write.periods import create_period
+
+    db = open_database(tester_demo_path)
+    create_period(db, "tester", "2027-Q1", "2027-01-01", "2027-03-31")
+    db.close()
     app = make_app(tester_demo_path)
+    told = notifications(app)
     async with app.run_test(size=SMALL) as pilot:
         await start(pilot)
         await pilot.press("P")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("down")  # past the planned 2027-Q1, listed first
         await pilot.press("r")
         await settle(pilot)
         review = app.screen
@@ -460,6 +469,10 @@ async def test_review_and_close_at_80x24(make_app, tester_demo_path: Path) -> No
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, PeriodsScreen)
+        assert any("2027-Q1 is now the active period" in line for line in told), told
+    assert rows(tester_demo_path, "SELECT state FROM period WHERE name = '2027-Q1'") == [
+        ("active",)
+    ]
     assert rows(
         tester_demo_path, "SELECT grade, retro_note, state FROM objective WHERE id = 6"
     ) == [(0.6, "Small screens", "closed")]
