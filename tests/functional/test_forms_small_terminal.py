@@ -569,3 +569,20 @@ async def test_every_form_label_is_read_in_full_at_80_columns(
                 assert shown_in_full(label), str(label.render())  # type: ignore[attr-defined]
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_a_long_form_heading_wraps_in_full(make_app, tester_demo_path: Path) -> None:
+    """Item 16: the new-objective form's title was cut without an ellipsis ("New objective
+    aligned under O-12 Make every customer successful in their f")."""
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await start(pilot)
+        screen.reveal(NodeRef("objective", 12))
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ObjectiveForm)
+        heading = form.query_one("#heading")
+        assert "their first 90 days" in str(heading.render())  # type: ignore[attr-defined]
+        assert heading.region.height >= 2 and shown_in_full(heading)
