@@ -138,6 +138,12 @@ def singular(unit: str) -> str:
     return unit[:-1]
 
 
+def counted(count: int, word: str, plural: str = "") -> str:
+    """``count`` and its noun, in the singular for one: "1 key result", "3 check-ins"
+    (``plural`` where adding an s is wrong, such as "roll-over choices")."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
 def days_ago(days: int | None) -> str:
     """How long ago something happened, in whole days: "today", "1 day ago", "12 days
     ago" ("never" when it never did)."""

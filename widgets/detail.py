@@ -40,9 +40,10 @@ def _pace(score: float | None, period: PeriodRow, today: date) -> Text:
         return Text(f"expected {format_percent(expected)} by today; no data yet", "dim")
     behind = is_behind_pace(score, expected)
     gap = abs(score - expected) * 100
-    word = f"behind pace by {gap:.0f} pts" if behind else f"ahead of pace by {gap:.0f} pts"
-    return Text(f"expected {format_percent(expected)}, actual {format_percent(score)}: {word}",
-                "yellow" if behind else "green")  # fmt: skip
+    points = "1 pt" if f"{gap:.0f}" == "1" else f"{gap:.0f} pts"
+    word = f"behind pace by {points}" if behind else f"ahead of pace by {points}"
+    return styled(f"expected {format_percent(expected)}, actual {format_percent(score)}: {word}",
+                  "yellow" if behind else "green")  # fmt: skip
 
 
 def score_text(

@@ -140,6 +140,7 @@ def period_close(
     """Grade every objective, roll unfinished ones over, and close the period (read-only)."""
     from okrtui.cli.output import safe
     from store.domain.validation import parse_reference
+    from store.format import counted
     from store.read.periods import resolve_period
     from store.read.tree import load_tree
     from store.write.close_period import (
@@ -182,7 +183,7 @@ def period_close(
         click.echo("dry run: nothing was changed")
         return
     summary = close_period(db, app.user.username, found.id, reviews, thresholds=app.thresholds)
-    click.echo(f"closed {safe(summary.period_name)}: {summary.graded} objective(s) graded")
+    click.echo(f"closed {safe(summary.period_name)}: {counted(summary.graded, 'objective')} graded")
     if summary.rolled:
         made = " (created)" if summary.target_created else ""
         pairs = ", ".join(f"O-{old} → O-{new}" for old, new in summary.rolled)

@@ -21,7 +21,7 @@ from okrtui.screens.base import OkrScreen
 from okrtui.screens.kpi_flows import kpi_form_flow, record_value_flow
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError
-from store.format import format_number, format_percent, status_label
+from store.format import counted, format_number, format_percent, status_label
 from store.model.enums import KpiDirection
 from store.read.kpi_panels import kpi_panels
 from store.read.kpis import KpiDetail, kpi_detail
@@ -168,7 +168,7 @@ class KpiDetailScreen(OkrScreen[None]):
             table.add_row(str(v.observed_on), value, plain(v.author), plain(truncate(note, 60)))
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
-        title = f"History: {d.total_values} value(s), newest first"
+        title = f"History: {counted(d.total_values, 'value')}, newest first"
         if d.total_values > len(shown):
             title = f"History: latest {len(shown)} of {d.total_values} values, newest first"
         self.query_one("#kpi-history-title", Static).update(Text(title, "bold"))

@@ -9,7 +9,7 @@ from textual.widgets import Label, Select
 from okrtui.cli.main import main
 from okrtui.cli.output import checkin_line
 from okrtui.modals.kr_form import KeyResultForm
-from store.format import days_ago, format_number
+from store.format import counted, days_ago, format_number
 from store.model.enums import Band, Kind
 from store.write.checkins import CheckInResult
 
@@ -148,3 +148,24 @@ def test_status_puts_a_currency_unit_before_the_number(tmp_path: Path) -> None:
     result = runner.invoke(main, ["--db", str(path), "status"], terminal_width=120)
     assert result.exit_code == 0, result.output
     assert "$4.9M / $10M" in result.output and "$M" not in result.output, result.output
+
+
+def test_counts_read_in_the_singular_for_one() -> None:
+    """One of a thing is said in the singular, more in the plural (the TUI said "with its
+    1 check-in(s)?" and "behind pace by 1 pts")."""
+    from datetime import date
+
+    from store.domain.pace import expected_progress
+    from store.model.enums import PeriodState
+    from store.model.rows import PeriodRow
+    from widgets.detail import _pace
+
+    assert counted(1, "check-in") == "1 check-in"
+    assert counted(0, "check-in") == "0 check-ins"
+    assert counted(3, "key result") == "3 key results"
+    assert counted(2, "roll-over choice") == "2 roll-over choices"
+    period = PeriodRow(1, "Q", date(2026, 1, 1), date(2026, 3, 31), PeriodState.ACTIVE)
+    today = date(2026, 2, 15)
+    expected = expected_progress(period.starts_on, period.ends_on, today)
+    assert _pace(expected + 0.01, period, today).plain.endswith("ahead of pace by 1 pt")
+    assert _pace(expected - 0.02, period, today).plain.endswith("behind pace by 2 pts")
