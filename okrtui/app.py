@@ -13,7 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import ModalScreen, Screen
 
 from okrtui.context import AppContext
@@ -23,6 +23,7 @@ from store.domain.scoring import Thresholds
 from store.errors import ConfigError, DatabaseError
 from store.model.rows import PeriodRow
 from store.read.periods import default_period, list_periods
+from widgets.colours import ANSI_DARK, ANSI_LIGHT
 
 
 def _okr_commands() -> type[Provider]:
@@ -116,6 +117,9 @@ class OkrApp(App[None]):
     COMMANDS = App.COMMANDS | {_okr_commands}
     CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/okrtui.tcss", "styles/kpis.tcss"]
     TITLE = "okrtui"
+    # status colours (ANSI green/yellow/red/blue in widgets) readable on dark and light themes
+    ansi_theme_dark = Reactive(ANSI_DARK, init=False)
+    ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [

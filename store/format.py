@@ -87,22 +87,71 @@ def percent_pair(before: float | None, after: float | None) -> tuple[str, str]:
 def format_number(value: float | None, unit: str = "", digits: int = 3) -> str:
     """Compact human form for panels and trees: 1234567 -> "1.23M", 0.356 -> "0.356".
 
-    "%" is appended without a space, currency symbols ($ € £ ¥) are prefixed after
-    any minus sign, other units follow after a space. None (no data) is "—".
+    "%" is appended without a space; a currency unit goes before the number, after any
+    minus sign, with its scale or rate glued after it ("$" → "$4.9K", "$M" → "$4.9M", not
+    "4.9 $M"; "€/month" → "€120/month"); other units follow after a space, in the singular
+    for exactly one ("1 day", "1 MQL"). None (no data) is "—".
     """
     if value is None or value != value:
         return "—"
-    text = ("∞" if value > 0 else "-∞") if math.isinf(value) else _compact(value, digits)
     unit = unit.strip()
+    currency = _currency(unit)
+    scaled = currency is not None and unit[len(currency) :].strip() in _SCALES
+    if scaled and 1e3 <= abs(value) < 1e15:
+        # "$1.5KM" would read two scales at once: a scaled unit shows the whole number
+        text = f"{round(value):,}"
+    else:
+        text = ("∞" if value > 0 else "-∞") if math.isinf(value) else _compact(value, digits)
     if not unit:
         return text
     if unit == "%":
         return text + unit
-    if unit in _CURRENCY_PREFIXES:
-        if text.startswith("-"):
-            return "-" + unit + text[1:]
-        return unit + text
+    if currency is not None:
+        rest = unit[len(currency) :].strip()
+        sign, number = ("-", text[1:]) if text.startswith("-") else ("", text)
+        glue = "" if not rest or rest[0] == "/" or rest in _SCALES else " "
+        return f"{sign}{currency}{number}{glue}{rest}"
+    if text in ("1", "-1"):
+        unit = singular(unit)
     return f"{text} {unit}"
+
+
+_SCALES = frozenset({"K", "k", "M", "m", "B", "b", "bn", "T", "mn", "MM"})
+
+
+def _currency(unit: str) -> str | None:
+    """The currency symbol ``unit`` starts with ("$", "€", "£", "¥"), or None."""
+    return next((symbol for symbol in _CURRENCY_PREFIXES if unit.startswith(symbol)), None)
+
+
+def singular(unit: str) -> str:
+    """A plural unit word for exactly one of it: "days" → "day", "MQLs" → "MQL",
+    "cities" → "city"; short units ("ms"), symbols and other words stay as they are."""
+    if not unit.isalpha() or len(unit) < 3 or not unit.endswith("s"):
+        return unit
+    if unit.endswith(("ss", "us", "is")) or unit.lower() in ("series", "news", "species"):
+        return unit
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith(("xes", "ches", "shes", "sses")):
+        return unit[:-2]
+    return unit[:-1]
+
+
+def counted(count: int, word: str, plural: str = "") -> str:
+    """``count`` and its noun, in the singular for one: "1 key result", "3 check-ins"
+    (``plural`` where adding an s is wrong, such as "roll-over choices")."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def days_ago(days: int | None) -> str:
+    """How long ago something happened, in whole days: "today", "1 day ago", "12 days
+    ago" ("never" when it never did)."""
+    if days is None:
+        return "never"
+    if days <= 0:
+        return "today"
+    return "1 day ago" if days == 1 else f"{days} days ago"
 
 
 def format_percent(score: float | None, decimals: int = 0) -> str:
@@ -171,12 +220,19 @@ def current_text(kr: KeyResultValue) -> str:
     return format_number(current_value(kr), kr.unit)
 
 
-def kr_value(kr: KeyResultValue) -> str:
+def kr_value(kr: KeyResultValue, unit_once: bool = False) -> str:
     """``current / target`` with units, a held line as ``current (hold ≥ line)``, a
-    milestone in words: the same text in the tree, the CLI and every report format."""
+    milestone in words: the same text in the tree, the CLI and every report format.
+
+    ``unit_once``: a unit written after the number is written once, after the target
+    ("11.2K / 12K prospects"), where room is short (a deep line of a narrow tree).
+    """
     current = current_text(kr)
     if kr.kind == Kind.MILESTONE:
         return current
+    unit = kr.unit.strip()
+    if unit_once and unit not in ("", "%") and _currency(unit) is None:
+        current = format_number(current_value(kr))
     if kr.kind == Kind.METRIC and kr.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW):
         side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
         return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"

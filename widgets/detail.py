@@ -27,7 +27,7 @@ from store.model.enums import Band, Direction, Kind, PeriodState
 from store.model.rows import KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
 from widgets.history_table import Cells, HistoryTable
 from widgets.okr_tree import is_orphan, kr_count_warning
-from widgets.text import BAND_STYLE, plain, truncate
+from widgets.text import BAND_STYLE, plain, styled, truncate
 
 
 def _field(label: str, value: Text | str) -> Text:
@@ -40,9 +40,10 @@ def _pace(score: float | None, period: PeriodRow, today: date) -> Text:
         return Text(f"expected {format_percent(expected)} by today; no data yet", "dim")
     behind = is_behind_pace(score, expected)
     gap = abs(score - expected) * 100
-    word = f"behind pace by {gap:.0f} pts" if behind else f"ahead of pace by {gap:.0f} pts"
-    return Text(f"expected {format_percent(expected)}, actual {format_percent(score)}: {word}",
-                "#ffaf00" if behind else "#5fd75f")  # fmt: skip
+    points = "1 pt" if f"{gap:.0f}" == "1" else f"{gap:.0f} pts"
+    word = f"behind pace by {points}" if behind else f"ahead of pace by {points}"
+    return styled(f"expected {format_percent(expected)}, actual {format_percent(score)}: {word}",
+                  "yellow" if behind else "green")  # fmt: skip
 
 
 def score_text(
@@ -89,13 +90,13 @@ def objective_detail(
         parts.append(_field("Rolled over", Text.assemble(("from ", "dim"),
                                                          plain(review.rolled_from))))  # fmt: skip
     if is_orphan(row):
-        parts.append(Text("⊘ not aligned under any objective: press m to align it", "#ffaf00"))
+        parts.append(styled("⊘ not aligned under any objective: press m to align it", "yellow"))
     warning = kr_count_warning(row)
     if warning:
-        parts.append(Text(f"⚠ {warning}", "#ffaf00"))
+        parts.append(styled(f"⚠ {warning}", "yellow"))
     for reason in kpi_warnings:
-        parts.append(Text.assemble(("⚠ KPI early warning: ", "bold #ffaf00"),
-                                   plain(reason, style="#ffaf00")))  # fmt: skip
+        parts.append(Text.assemble(("⚠ KPI early warning: ", "bold yellow"),
+                                   plain(reason, style="yellow")))  # fmt: skip
     if row.description:
         parts += [Text(""), plain(row.description, multiline=True)]
     parts += [Text(""), Text("Key results", "bold underline")]

@@ -9,15 +9,15 @@ from rich.text import Text
 from store.format import format_number
 from store.model.enums import Confidence
 from store.model.rows import CheckInRow
-from widgets.text import plain, truncate
+from widgets.text import plain, styled, truncate
 
 if TYPE_CHECKING:
     from store.model.rows import CheckInEvent
 
 CONFIDENCE_TEXT = {
-    Confidence.ON_TRACK: Text("on track", "#5fd75f"),
-    Confidence.AT_RISK: Text("at risk", "#ffaf00"),
-    Confidence.OFF_TRACK: Text("off track", "#ff5f5f"),
+    Confidence.ON_TRACK: styled("on track", "green"),
+    Confidence.AT_RISK: styled("at risk", "yellow"),
+    Confidence.OFF_TRACK: styled("off track", "red"),
 }
 
 
@@ -46,7 +46,7 @@ def history_row(row: CheckInRow, unit: str = "", corrected_by: str = "") -> tupl
     """One check-in as a table row; the note is shown on one line, as plain text."""
     note = plain(truncate(_one_line(row.note), 60))
     if corrected_by:
-        note = Text.assemble(("✎ corrected", "italic #ffaf00"), "  ", note)
+        note = Text.assemble(("✎ corrected", "italic yellow"), "  ", note)
     return (
         local_time(row.created_at),
         plain(format_number(row.value, unit)),  # the unit is user text: never markup
@@ -78,7 +78,7 @@ def _unreadable_row(event: "CheckInEvent") -> tuple[Text | str, ...]:
         Text(local_time(event.at), "dim"),
         Text("?", "dim"),
         Text("—", "dim"),
-        Text.assemble(("⚠ ", "#ff5f5f"), plain(event.problem or "unreadable", style="italic")),
+        Text.assemble(("⚠ ", "red"), plain(event.problem or "unreadable", style="italic")),
         plain(event.author, style="dim"),
     )
 

@@ -12,12 +12,12 @@ from rich.text import Text
 from store.domain.kpi_rules import kpi_delta_is_good
 from store.format import format_number
 from store.model.enums import KpiDirection
-from widgets.text import plain, truncate
+from widgets.text import plain, styled, truncate
 
 HEALTH = ("green", "amber", "red", "none")
 HEALTH_LABEL = {"green": "● good", "amber": "● watch", "red": "● bad", "none": ""}
-GOOD, BAD, NEUTRAL = "#5fd75f", "#ff5f5f", "dim"
-HEALTH_STYLE = {"green": GOOD, "amber": "#ffaf00", "red": BAD, "none": NEUTRAL}
+GOOD, BAD, NEUTRAL = "green", "red", "dim"
+HEALTH_STYLE = {"green": GOOD, "amber": "yellow", "red": BAD, "none": NEUTRAL}
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,10 @@ def delta_text(data: PanelData) -> Text:
     good = kpi_delta_is_good(data.direction, data.previous, data.value)
     style = NEUTRAL if good is None else (GOOD if good else BAD)
     arrow = "▲" if change > 0 else "▼"
-    amount = format_number(abs(change), data.unit)
-    if amount.startswith("1 ") and amount.endswith("s") and amount[2:].isalpha():
-        amount = amount[:-1]  # "▼ 1 day", not "▼ 1 days"
-    text = f"{arrow} {amount}"
+    text = f"{arrow} {format_number(abs(change), data.unit)}"  # "▼ 1 day" (format's singular)
     if data.previous != 0 and data.unit.strip() != "%":
         text += f"  {change / abs(data.previous):+.1%}"
-    return Text(text, style)
+    return styled(text, style)
 
 
 def body_text(data: PanelData, width: int) -> tuple[Text, Text, Text]:

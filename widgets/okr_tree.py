@@ -61,52 +61,72 @@ def is_orphan(row: ObjectiveHead) -> bool:
     return row.parent_id is None and row.level != Level.COMPANY
 
 
-def _title(head: ObjectiveHead, width: int) -> tuple[Text, str]:
-    owner = f"  @{head.owner}"
-    room = max(12, width - len(head.ref) - len(owner))
-    return plain(truncate(head.title, room), style="bold"), owner
+MIN_TITLE = 8
+"""A title is cut to no fewer characters than this, however narrow the tree."""
+
+_HEAD = 8 + 6  # the progress bar and " 100% " before the reference
 
 
-def objective_label(row: ObjectiveRow, width: int = 48, kpi_warning: bool = False) -> Text:
-    """``bar pct O-3 Title @owner`` with markers; ``width`` is what the title may take.
+def _fit(title: str, width: int, rest: int) -> str:
+    """``title`` cut to what ``width`` leaves after the bar, score and ``rest`` cells."""
+    return truncate(title, max(MIN_TITLE, width - _HEAD - rest))
+
+
+def _markers(row: ObjectiveHead, kpi_warning: bool) -> list[tuple[str, str]]:
+    marks = []
+    if is_orphan(row):
+        marks.append(("  ⊘ unaligned", "italic yellow"))
+    if isinstance(row, ObjectiveRow) and kr_count_warning(row):
+        marks.append(("  ⚠", "yellow"))
+    if kpi_warning:
+        marks.append(("  ⚠ KPI", "bold yellow"))
+    return marks
+
+
+def objective_label(row: ObjectiveRow, width: int = 72, kpi_warning: bool = False) -> Text:
+    """``bar pct O-3 Title @owner`` with markers, in ``width`` cells: only the title is
+    cut, and only by what the rest needs.
 
     ``kpi_warning``: a KPI one of its KRs follows is trending the wrong way (⚠ KPI).
     """
-    title, owner = _title(row, width)
-    text = Text.assemble(
+    owner = f"  @{row.owner}"
+    marks = _markers(row, kpi_warning)
+    rest = len(row.ref) + 1 + len(owner) + sum(len(mark) for mark, _style in marks)
+    return Text.assemble(
         progress_bar(row.score, 8, row.band),
         (f" {format_percent(row.score):>4} ", BAND_STYLE[row.band]),
         (f"{row.ref} ", "bold"),
-        title,
+        plain(_fit(row.title, width, rest), style="bold"),
         (owner, "dim"),
+        *marks,
     )
-    if is_orphan(row):
-        text.append("  ⊘ unaligned", "italic #ffaf00")
-    if kr_count_warning(row):
-        text.append("  ⚠", "#ffaf00")
-    if kpi_warning:
-        text.append("  ⚠ KPI", "bold #ffaf00")
-    return text
 
 
-def pending_label(head: ObjectiveHead, width: int = 48) -> Text:
+def pending_label(head: ObjectiveHead, width: int = 72) -> Text:
     """An objective whose key results and score are still being read."""
-    title, owner = _title(head, width)
-    return Text.assemble(("········    … ", "dim"), (f"{head.ref} ", "bold"), title, (owner, "dim"))
+    owner = f"  @{head.owner}"
+    title = _fit(head.title, width, len(head.ref) + 1 + len(owner))
+    return Text.assemble(("········    … ", "dim"), (f"{head.ref} ", "bold"),
+                         plain(title, style="bold"), (owner, "dim"))  # fmt: skip
 
 
-def kr_label(kr: KrRow, width: int = 44) -> Text:
-    """``bar pct KR-12 Title value / target``; ``width`` is what the title may take."""
+def kr_label(kr: KrRow, width: int = 72) -> Text:
+    """``bar pct KR-12 Title value / target`` in ``width`` cells: the value is never cut,
+    the title takes what is left."""
+    kpi = "  ⇢ KPI" if kr.kpi_id is not None else ""
     value = f"  {kr_value(kr)}"
+    if width - _HEAD - len(kr.ref) - 1 - len(value) - len(kpi) < MIN_TITLE:
+        value = f"  {kr_value(kr, unit_once=True)}"  # "11.2K / 12K prospects"
+    title = _fit(kr.title, width, len(kr.ref) + 1 + len(value) + len(kpi))
     text = Text.assemble(
         progress_bar(kr.progress, 8, kr.band),
         (f" {format_percent(kr.progress):>4} ", BAND_STYLE[kr.band]),
         (f"{kr.ref} ", "dim"),
-        plain(truncate(kr.title, max(12, width - len(kr.ref) - len(value)))),
+        plain(title),
         (value, "dim"),
     )
-    if kr.kpi_id is not None:
-        text.append("  ⇢ KPI", "italic dim")
+    if kpi:
+        text.append(kpi, "italic dim")
     return text
 
 
@@ -361,7 +381,8 @@ class OkrTree(Tree[NodeRef]):
         """A node's label: bar, score, reference, title cut to the room left at its depth,
         and markers (kept until the rows or the tree change: a cursor move redraws two
         lines whose labels have not)."""
-        width = self.size.width or 72
+        # less a scrollbar when shown, and a blank cell before the detail pane
+        width = (self.scrollable_content_region.width or 73) - 1
         label = self._labels.get((node.id, width))
         if label is None:
             if len(self._labels) > 4096:
@@ -376,10 +397,12 @@ class OkrTree(Tree[NodeRef]):
         depth, parent = 0, node.parent
         while parent is not None and parent.parent is not None:
             depth, parent = depth + 1, parent.parent
-        width = tree_width - 18 - 3 * depth
+        # what the line leaves the label: the guides and the expand icon go first
+        icon = len(self.ICON_NODE) if node.allow_expand else 0
+        width = tree_width - depth * self.guide_depth - icon
         if ref.kind == "kr":
             kr = data.key_result(ref.id)
-            return kr_label(kr, width - 4) if kr is not None else Text("")
+            return kr_label(kr, width) if kr is not None else Text("")
         row = data.row(ref.id)
         if row is not None:
             return objective_label(row, width, row.id in data.warned)

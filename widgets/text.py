@@ -5,6 +5,7 @@ User text is never parsed as markup: titles like ``[bold]x[/]`` or
 (terminal escapes, bidi overrides) are removed before anything is drawn.
 """
 
+from rich.style import Style
 from rich.text import Text
 
 from store.domain.validation import clean_line, clean_multiline
@@ -12,21 +13,31 @@ from store.format import status_label
 from store.model.enums import BAND_LABEL, Band, Direction, Kind
 
 BAND_STYLE: dict[Band, str] = {
-    Band.OVERPERFORMING: "bold #5fafff",
-    Band.ACHIEVED: "#5fd75f",  # green as on track; its label says achieved/done/held
-    Band.ON_TRACK: "#5fd75f",
-    Band.AT_RISK: "#ffaf00",
-    Band.OFF_TRACK: "#ff5f5f",
+    Band.OVERPERFORMING: "bold blue",
+    Band.ACHIEVED: "green",  # green as on track; its label says achieved/done/held
+    Band.ON_TRACK: "green",
+    Band.AT_RISK: "yellow",
+    Band.OFF_TRACK: "red",
     Band.NO_DATA: "dim",
 }
 
 BAR_CELLS = "▏▎▍▌▋▊▉█"
 
 
+def styled(text: str, style: str = "") -> Text:
+    """``text`` in ``style`` (a Rich style string such as "bold yellow").
+
+    The style is parsed by Rich here: Textual reads a ``Text``'s own style string as CSS,
+    where ``yellow`` is #ffff00, not the ANSI yellow the app maps to a status colour that
+    reads on the theme (widgets/colours.py). Spans are parsed by Rich already.
+    """
+    return Text(text, style=Style.parse(style) if style else "")
+
+
 def plain(text: str | None, *, multiline: bool = False, style: str = "") -> Text:
     """User text as a Rich ``Text`` that is never interpreted as markup."""
     cleaned = clean_multiline(text or "") if multiline else clean_line(text or "")
-    return Text(cleaned, style=style)
+    return styled(cleaned, style)
 
 
 def truncate(text: str, width: int) -> str:
@@ -53,4 +64,4 @@ def band_text(
 ) -> Text:
     """The band as a coloured word; with the score, exactly 1.0 reads achieved/done/held."""
     label = status_label(band, score, kind, direction) if score is not None else BAND_LABEL[band]
-    return Text(f"● {label}", style=BAND_STYLE[band])
+    return styled(f"● {label}", BAND_STYLE[band])

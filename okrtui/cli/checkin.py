@@ -77,10 +77,12 @@ def checkin(
 
 
 def _print_my_krs(app: AppContext) -> None:
+    """My key results in the default period, under a header naming the columns; the
+    value is never cut (its column is as wide as the widest)."""
     from datetime import UTC, date, datetime
 
     from okrtui.cli.output import safe
-    from store.format import kr_value
+    from store.format import days_ago, kr_value
     from store.read.periods import default_period
     from store.read.tree import my_key_results
 
@@ -90,16 +92,19 @@ def _print_my_krs(app: AppContext) -> None:
     rows = my_key_results(app.database(), app.user.username, period.id, app.thresholds)
     if not rows:
         click.echo(f"you ({app.user.username}) have no key results in {safe(period.name)}")
+        return
+    lines: list[tuple[str, str, str, str, str]] = []
     for objective, kr in rows:
         when = kr.current_at
         if isinstance(when, datetime):
-            days = (datetime.now(UTC) - when).days
+            days: int | None = (datetime.now(UTC) - when).days
         elif isinstance(when, date):
             days = (date.today() - when).days
         else:
             days = None
-        ago = "never checked in" if days is None else f"{days} d ago"
-        click.echo(
-            f"{kr.ref:<8} {safe(kr.title, 40):<40} {safe(kr_value(kr), 24):>24}  "
-            f"{ago:<17} {safe(objective, 30)}"
-        )
+        last = "never" if days is None else days_ago(days)
+        lines.append((kr.ref, safe(kr.title, 40), safe(kr_value(kr)), last, safe(objective, 30)))
+    value_width = max(len("now / target"), *(len(line[2]) for line in lines))
+    header = ("KR", "key result", "now / target", "last check-in", "objective")
+    for ref, title, value, last, objective in [header, *lines]:
+        click.echo(f"{ref:<8} {title:<40} {value:>{value_width}}  {last:<13}  {objective}")

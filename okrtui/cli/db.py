@@ -25,7 +25,7 @@ def db_group() -> None:
     """Database administration: schema upgrades and copies between backends."""
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", short_help="Create or migrate the schema to this version.")
 @db_option
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
@@ -97,7 +97,7 @@ def _record_first_admin(engine: Any, username: str) -> str | None:
     return username
 
 
-@db_group.command("copy")
+@db_group.command("copy", short_help="Copy the whole database (SQLite ↔ PostgreSQL).")
 @click.option("--to", "to", required=True, metavar="PATH|URL",
               help="A new SQLite file, or an empty PostgreSQL database.")  # fmt: skip
 @db_option

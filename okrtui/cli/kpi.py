@@ -31,7 +31,7 @@ def _progress(rows: int, steps: int, label: str) -> Iterator[Callable[[int], Non
         yield bar.update
 
 
-@click.command("import")
+@click.command("import", short_help="Import KPI values from a CSV file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--dry-run", is_flag=True, help="Check every row and list the changes; write nothing."
@@ -103,7 +103,7 @@ def kpi() -> None:
     """KPI values from the shell."""
 
 
-@kpi.command("record", cls=ValueCommand)
+@kpi.command("record", cls=ValueCommand, short_help="Record a KPI's value for a day.")
 @click.argument("kpi_ref", metavar="KPI")
 @click.argument("value")
 @click.option("--date", "observed_on", metavar="YYYY-MM-DD", help="Date of the value (today).")

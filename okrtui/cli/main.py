@@ -140,7 +140,7 @@ def config_path() -> None:
     click.echo(str(config_file()))
 
 
-@config.command("show")
+@config.command("show", short_help="Print the settings in effect.")
 @db_option
 @click.pass_context
 def config_show(ctx: click.Context) -> None:

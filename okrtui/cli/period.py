@@ -23,7 +23,7 @@ def period() -> None:
     """List, create, activate and close periods."""
 
 
-@period.command("list")
+@period.command("list", short_help="Every period: dates, state, objectives, score.")
 @db_option
 @click.pass_context
 def period_list(ctx: click.Context) -> None:
@@ -44,7 +44,7 @@ def period_list(ctx: click.Context) -> None:
         )
 
 
-@period.command("new")
+@period.command("new", short_help="Create a period (by default the next quarter).")
 @click.argument("name", required=False)
 @click.option("--start", "starts_on", metavar="YYYY-MM-DD", help="First day (default: suggested).")
 @click.option("--end", "ends_on", metavar="YYYY-MM-DD", help="Last day (default: suggested).")
@@ -72,7 +72,7 @@ def period_new(
     click.echo(f"created {safe(made.name)} {made.starts_on} → {made.ends_on} ({made.state.value})")
 
 
-@period.command("activate")
+@period.command("activate", short_help="Make a period the active one.")
 @click.argument("name")
 @db_option
 @click.pass_context
@@ -101,7 +101,7 @@ def _ref_values(pairs: tuple[str, ...], option: str) -> dict[int, str]:
     return out
 
 
-@period.command("close")
+@period.command("close", short_help="Grade, roll over and close a period.")
 @click.argument("name")
 @click.option(
     "--grade",
@@ -140,6 +140,7 @@ def period_close(
     """Grade every objective, roll unfinished ones over, and close the period (read-only)."""
     from okrtui.cli.output import safe
     from store.domain.validation import parse_reference
+    from store.format import counted
     from store.read.periods import resolve_period
     from store.read.tree import load_tree
     from store.write.close_period import (
@@ -182,7 +183,7 @@ def period_close(
         click.echo("dry run: nothing was changed")
         return
     summary = close_period(db, app.user.username, found.id, reviews, thresholds=app.thresholds)
-    click.echo(f"closed {safe(summary.period_name)}: {summary.graded} objective(s) graded")
+    click.echo(f"closed {safe(summary.period_name)}: {counted(summary.graded, 'objective')} graded")
     if summary.rolled:
         made = " (created)" if summary.target_created else ""
         pairs = ", ".join(f"O-{old} → O-{new}" for old, new in summary.rolled)

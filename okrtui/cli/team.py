@@ -31,7 +31,7 @@ def team() -> None:
     """A shared team database: set it up, check its permissions, manage admins."""
 
 
-@team.command("init")
+@team.command("init", short_help="Prepare a shared directory for a Unix group.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--group", required=True, help="The Unix group whose members share the database.")
 @click.option(
@@ -143,7 +143,7 @@ def _report(problems: "list[Problem]") -> None:
         click.echo(f"{label}: {safe(str(problem))}", err=True)
 
 
-@team.command("check")
+@team.command("check", short_help="Report permissions that let others in or lock out.")
 @click.argument("database", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--group", help="The team's group (default: the directory's group).")
 @click.pass_context
@@ -200,7 +200,7 @@ def _check_team(ctx: click.Context, path: Path, group: str | None) -> None:
         raise SystemExit(EXIT_REFUSED)
 
 
-@team.group("admin")
+@team.group("admin", short_help="List, add and remove team admins.")
 def admin() -> None:
     """Team admins (kept in the database): they may change every objective, KPI and period."""
 

@@ -27,7 +27,7 @@ from store.format import current_value, format_number, format_percent
 from store.model.enums import Confidence, Kind
 from store.model.rows import CheckInRow, KrRow
 from widgets.history_text import CONFIDENCE_TEXT, local_time
-from widgets.text import band_text, plain
+from widgets.text import band_text, plain, styled
 
 CONFIDENCE_KEYS = {"g": Confidence.ON_TRACK, "a": Confidence.AT_RISK, "r": Confidence.OFF_TRACK}
 
@@ -47,7 +47,20 @@ class ValueInput(Input):
     """The number field: every key typed here is text, so ``abc`` reads "not a number"
     (letters used to act as confidence keys here: ``abc`` set "at risk" and left ``bc``, and
     the ``n`` of ``nan`` jumped into the note). The confidence has its own field, next on tab.
+    Its ``enter`` saves (the panel hears the submit), and the footer says so.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Save", key_display="⏎"),
+    ]
+
+
+class NoteArea(TextArea):
+    """The note: ``enter`` starts a new line here, so the footer offers ``ctrl+s`` to save
+    (it offered ``⏎ Save`` from the panel, and enter added a line instead)."""
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return key == "enter" or super().check_consume_key(key, character)
 
 
 class ConfidenceField(Static, can_focus=True):
@@ -92,7 +105,7 @@ class ToggleField(Static, can_focus=True):
         self.set_done(not self.done)
 
     def _show(self) -> None:
-        mark = ("☑ done", "bold #5fd75f") if self.done else ("☐ not done", "bold")
+        mark = ("☑ done", "bold green") if self.done else ("☐ not done", "bold")
         self.update(Text.assemble(mark, ("   space toggles", "dim")))
 
 
@@ -111,7 +124,8 @@ class CheckInPanel(Vertical):
         Binding("n", "note", "Note"),
         Binding("down", "move(1)", "Next field", show=False),  # value → confidence → note
         Binding("up", "move(-1)", "Previous field", show=False),
-        Binding("ctrl+s", "submit", "Save", show=False),
+        # shown where enter does not save (the note): the footer lists an action once
+        Binding("ctrl+s", "submit", "Save"),
     ]
 
     class Submit(Message):
@@ -135,7 +149,7 @@ class CheckInPanel(Vertical):
         yield Static(id="ci-preview")
         yield ConfidenceField(id="ci-confidence", classes="field")
         yield Label("Note  (n)", classes="field-label")
-        yield TextArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
+        yield NoteArea(id="ci-note", classes="field", soft_wrap=True, show_line_numbers=False)
 
     def load(
         self,
@@ -260,7 +274,7 @@ class CheckInPanel(Vertical):
                 preview.update(Text("→ type the new value", "dim"))
                 self.set_class(False, "-invalid")
                 return
-            preview.update(Text(f"✗ {exc}", "bold #ff5f5f"))
+            preview.update(styled(f"✗ {exc}", "bold red"))
             self.set_class(True, "-invalid")
             return
         self.set_class(False, "-invalid")
@@ -275,7 +289,7 @@ class CheckInPanel(Vertical):
         text.append_text(band_text(new_band, progress, kr.kind, kr.direction))
         far = self.far(entry)
         if far is not None:
-            text.append(f"\n⚠ {far}: saving asks to confirm", "bold #ffaf00")
+            text.append(f"\n⚠ {far}: saving asks to confirm", "bold yellow")
         preview.update(text)
 
     def submitted(self) -> Entry:

@@ -250,7 +250,7 @@ class RecordValueForm(FormScreen[KpiValueEntry]):
         hint.display = True
         hint.update(Text.assemble(
             plain(f"replaces {format_number(value, self.panel.unit)} recorded for {day} by "
-                  f"{author} (kept in the activity log)", style="#ffaf00"),
+                  f"{author} (kept in the activity log)", style="yellow"),
         ))  # fmt: skip
 
     def entered(self) -> KpiValueEntry:

@@ -18,7 +18,7 @@ from okrtui.modals.dialogs import FitsScreen
 from store.format import format_number
 from store.io.kpi_import import ImportReport
 from widgets.footer import KeyFooter
-from widgets.text import plain
+from widgets.text import plain, styled
 
 SHOWN_LINES = 100
 
@@ -65,7 +65,7 @@ class ImportReportDialog(FitsScreen[bool]):
             if report.errors:
                 head = (f"{len(report.errors)} problem(s) on {report.problem_lines} line(s). "
                         "Nothing was written: fix the file and import it again.")  # fmt: skip
-                yield Static(Text(head, "#ff5f5f"), id="import-head")
+                yield Static(styled(head, "red"), id="import-head")
             else:
                 head = f"{report.summary()}.\n{report.numbers()}."
                 yield Static(Text(head), id="import-head")

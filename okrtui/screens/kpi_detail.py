@@ -21,14 +21,14 @@ from okrtui.screens.base import OkrScreen
 from okrtui.screens.kpi_flows import kpi_form_flow, record_value_flow
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError
-from store.format import format_number, format_percent, status_label
+from store.format import counted, format_number, format_percent, status_label
 from store.model.enums import KpiDirection
 from store.read.kpi_panels import kpi_panels
 from store.read.kpis import KpiDetail, kpi_detail
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_card import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
-from widgets.text import BAND_STYLE, plain, truncate
+from widgets.text import BAND_STYLE, plain, styled, truncate
 from widgets.title import TitleBar
 
 TABLE_ROWS = 500
@@ -58,11 +58,11 @@ def facts(d: KpiDetail) -> RenderableType:
         ),
     ]  # fmt: skip
     if d.warning is not None:  # near the top: visible even on a small terminal
-        parts.append(Text.assemble(("⚠ early warning: ", "bold #ffaf00"),
-                                   plain(d.warning.reason, style="#ffaf00")))  # fmt: skip
+        parts.append(Text.assemble(("⚠ early warning: ", "bold yellow"),
+                                   plain(d.warning.reason, style="yellow")))  # fmt: skip
     parts += [
         Text(""),
-        _field("Health", Text(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
+        _field("Health", styled(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
         _field("Target", format_number(d.target, d.unit) if d.target is not None else "—"),
         _field("Green / red", f"{format_number(d.green, d.unit)} / {format_number(d.red, d.unit)}"),
         _field("Direction", f"{better} is better"),
@@ -168,7 +168,7 @@ class KpiDetailScreen(OkrScreen[None]):
             table.add_row(str(v.observed_on), value, plain(v.author), plain(truncate(note, 60)))
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
-        title = f"History: {d.total_values} value(s), newest first"
+        title = f"History: {counted(d.total_values, 'value')}, newest first"
         if d.total_values > len(shown):
             title = f"History: latest {len(shown)} of {d.total_values} values, newest first"
         self.query_one("#kpi-history-title", Static).update(Text(title, "bold"))

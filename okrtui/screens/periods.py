@@ -25,7 +25,7 @@ from okrtui.screens.report_view import ReportScreen
 from store.domain.pace import expected_progress
 from store.domain.scoring import band
 from store.errors import DatabaseError, DomainError
-from store.format import format_percent
+from store.format import counted, format_percent
 from store.model.enums import PeriodState
 from store.model.rows import PeriodRow
 from store.read.periods import PeriodSummary, list_periods, period_summaries
@@ -35,8 +35,8 @@ from widgets.text import BAND_STYLE, plain, truncate
 from widgets.title import TitleBar
 
 STATE_STYLE = {
-    PeriodState.ACTIVE: "bold #5fd75f",
-    PeriodState.PLANNING: "#5fafff",
+    PeriodState.ACTIVE: "bold green",
+    PeriodState.PLANNING: "blue",
     PeriodState.CLOSED: "dim",
 }
 
@@ -257,7 +257,7 @@ class PeriodsScreen(OkrScreen[None]):
                 )
             except DatabaseError as exc:
                 self.notify(str(exc), severity="error")
-        text = f"closed {summary.period_name}: {summary.graded} objective(s) graded"
+        text = f"closed {summary.period_name}: {counted(summary.graded, 'objective')} graded"
         if summary.rolled:
             text += f", {len(summary.rolled)} rolled over into {summary.target_period_name}"
         if summary.activated:

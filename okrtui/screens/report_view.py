@@ -69,7 +69,7 @@ class ReportScreen(OkrScreen[None]):
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#report-head", Static).update(
-            plain(f"{self.period.name} report: {exc}", style="#ff5f5f")
+            plain(f"{self.period.name} report: {exc}", style="red")
         )
 
     def _built(self, report: Report) -> None:

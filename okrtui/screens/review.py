@@ -38,7 +38,7 @@ from okrtui.screens.base import STYLES, OkrScreen
 from okrtui.screens.review_parts import ReviewItem, RollCheckbox, about, kr_table, review_items
 from store.domain.scoring import grade_of
 from store.errors import DatabaseError, DomainError
-from store.format import format_percent
+from store.format import counted, format_percent
 from store.model.rows import PeriodRow
 from store.read.tree import load_tree
 from store.write.close_period import (
@@ -51,7 +51,7 @@ from store.write.close_period import (
     roll_target,
 )
 from widgets.footer import KeyFooter
-from widgets.text import BAND_STYLE, plain, truncate
+from widgets.text import BAND_STYLE, plain, styled, truncate
 from widgets.title import TitleBar
 
 
@@ -289,25 +289,25 @@ class ReviewScreen(OkrScreen[CloseSummary | None]):
         for item, draft in zip(self.items, self.drafts, strict=True):
             row = item.row
             if draft.roll:
-                decision = Text(f"roll over → {self._target_name()}", "bold #5fafff")
+                decision = styled(f"roll over → {self._target_name()}", "bold blue")
             elif is_unfinished(item.score):
                 decision = Text("leave closed", "dim")
             else:
-                decision = Text("finished", "#5fd75f")
+                decision = styled("finished", "green")
             table.add_row(
                 Text.assemble(
                     "  " * item.depth, (f"{row.ref} ", "bold"), plain(truncate(row.title, 40))
                 ),
-                Text(format_percent(item.score), BAND_STYLE[item.band]),
+                styled(format_percent(item.score), BAND_STYLE[item.band]),
                 draft.grade,
                 decision,
                 plain(truncate(draft.note, 40)),
             )
-        rolled = sum(1 for d in self.drafts if d.roll)
+        rolled = self._rolled_text()
         head = (
-            f"Closing {self.period.name} gives its {len(self.items)} objective(s) these final "
-            f"grades and makes the period read-only"
-            + (f"; {rolled} objective(s) roll over into {self._target_text()}." if rolled else ".")
+            f"Closing {self.period.name} gives its {counted(len(self.items), 'objective')} "
+            "these final grades and makes the period read-only"
+            + (f"; {rolled} into {self._target_text()}." if rolled else ".")
             + "\nctrl+s closes it (you confirm once more) · PgUp goes back · escape leaves "
             "without writing anything"
         )
@@ -316,16 +316,23 @@ class ReviewScreen(OkrScreen[CloseSummary | None]):
         table.focus()
         self.refresh_bindings()
 
+    def _rolled_text(self) -> str:
+        """ "2 objectives roll over" ("1 objective rolls over"), or "" when none do."""
+        rolled = sum(1 for d in self.drafts if d.roll)
+        if not rolled:
+            return ""
+        return f"{counted(rolled, 'objective')} {'rolls' if rolled == 1 else 'roll'} over"
+
     @work
     async def action_finish(self) -> None:
         if not self.on_summary:
             if self._store():
                 self._show_summary()
             return
-        rolled = sum(1 for d in self.drafts if d.roll)
+        rolled = self._rolled_text()
         question = (
             f"Close {self.period.name}? Grades and notes become final and the period "
-            "read-only" + (f"; {rolled} objective(s) roll over." if rolled else ".")
+            "read-only" + (f"; {rolled}." if rolled else ".")
         )
         if not await self.app.push_screen_wait(ConfirmDialog(question, "Close period")):
             return
@@ -355,8 +362,8 @@ class ReviewScreen(OkrScreen[CloseSummary | None]):
         grades = sum(1 for d, p in zip(self.drafts, proposed, strict=True) if d.grade != p)
         notes = sum(1 for d in self.drafts if d.note.strip())
         rolls = sum(1 for d in self.drafts if d.roll)
-        parts = [f"{n} {word}" for n, word in ((grades, "changed grade(s)"),
-                 (notes, "note(s)"), (rolls, "roll-over choice(s)")) if n]  # fmt: skip
+        parts = [counted(n, word) for n, word in ((grades, "changed grade"),
+                 (notes, "note"), (rolls, "roll-over choice")) if n]  # fmt: skip
         return parts
 
     @work

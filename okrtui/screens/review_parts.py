@@ -12,7 +12,7 @@ from textual.widgets import Checkbox
 from store.format import format_percent, kr_value, status_label
 from store.model.enums import Band
 from store.model.rows import KrRow, ObjectiveRow, TreeModel
-from widgets.text import BAND_STYLE, plain, progress_bar, truncate
+from widgets.text import BAND_STYLE, plain, progress_bar, styled, truncate
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,6 @@ def kr_table(krs: tuple[KrRow, ...]) -> Table | Text:
             progress_bar(kr.progress, 6, kr.band),
             Text.assemble((f"{kr.ref} ", "dim"), plain(kr.title), (f" @{kr.owner}", "dim")),
             plain(kr_value(kr)),
-            Text(format_percent(kr.progress), BAND_STYLE[kr.band]),
+            styled(format_percent(kr.progress), BAND_STYLE[kr.band]),
         )
     return table

@@ -319,7 +319,7 @@ class TreeScreen(TreeActions):
         if message.where == "tree":
             self.notify(message.error, severity="error")
         else:
-            self.query_one(DetailPane).show_text(plain(message.error, style="#ff5f5f"))
+            self.query_one(DetailPane).show_text(plain(message.error, style="red"))
             self._detail_failed = True
         self.okr_app.reread_soon()
 

@@ -17,7 +17,7 @@ from textual.worker import WorkerFailed
 from okrtui.screens.base import OkrScreen
 from store.domain.rights import EditRights
 from store.errors import DatabaseError, DomainError
-from store.format import format_number
+from store.format import counted, format_number
 from store.model.rows import CheckInRow, KrRow, ObjectiveHead, ObjectiveRow
 from store.read.checkins import kr_history
 from store.read.tree import TreeReader
@@ -191,17 +191,20 @@ class TreeActions(HoldsKeys, OkrScreen[None]):
             return
         if kr is None:
             what = (
-                f"Delete {row.ref} “{row.title}” with its {summary.key_results} key result(s) "
-                f"and {summary.check_ins} check-in(s)?"
+                f"Delete {row.ref} “{row.title}” with its "
+                f"{counted(summary.key_results, 'key result')} and "
+                f"{counted(summary.check_ins, 'check-in')}?"
             )
             if summary.orphaned_children:
-                what += f" Its {summary.orphaned_children} aligned objective(s) become top-level."
+                n = summary.orphaned_children
+                what += (f" Its {counted(n, 'aligned objective')} "
+                         f"{'becomes' if n == 1 else 'become'} top-level.")  # fmt: skip
             confirmed = await self.app.push_screen_wait(ConfirmDialog(what, "Delete"))
             if confirmed and await self._run("Delete", delete_objective, row.id) is not None:
                 self.notify(f"deleted {row.ref}")
                 self.reload(NodeRef("objective", row.parent_id) if row.parent_id else None)
             return
-        what = f"Delete {kr.ref} “{kr.title}” with its {count} check-in(s)?"
+        what = f"Delete {kr.ref} “{kr.title}” with its {counted(count, 'check-in')}?"
         confirmed = await self.app.push_screen_wait(ConfirmDialog(what, "Delete"))
         if confirmed and await self._run("Delete", delete_key_result, kr.id) is not None:
             self.notify(f"deleted {kr.ref}")

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from okrtui.screens.base import OkrScreen
-from store.format import format_percent
+from store.format import counted, format_percent
 from store.model.enums import Band
 from store.model.rows import TreeModel
 from widgets.footer import KeyFooter
@@ -117,7 +117,7 @@ class WeeklySummary(OkrScreen[None]):
     def on_mount(self) -> None:
         head = Text.assemble(
             ("Weekly check-in done", "bold"),
-            f"  · {len(self.changes)} key result(s) checked in",
+            f"  · {counted(len(self.changes), 'key result')} checked in",
             f" · {len(self.skipped)} skipped" if self.skipped else "",
         )
         self.query_one("#wk-summary-head", Static).update(head)

@@ -135,7 +135,7 @@ async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app
         await open_dashboard(pilot)
         mrr = card(app, "MRR")
         assert mrr.health == "green"  # $956K, green at $950K
-        assert delta_text(mrr).style == GOOD
+        assert str(delta_text(mrr).style) == GOOD
         await select(pilot, "MRR")
         await pilot.press("v")
         form = app.screen
@@ -155,7 +155,7 @@ async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app
         assert mrr.series[-1] == 800000 and mrr.series[-2] == 956000
         assert mrr.health == "red"  # red at $850K
         delta = delta_text(mrr)
-        assert delta.style == BAD and delta.plain.startswith("▼ $156K")
+        assert str(delta.style) == BAD and delta.plain.startswith("▼ $156K")
 
 
 async def test_a_kpi_driven_key_result_follows_the_new_value(make_app, demo_path, me):

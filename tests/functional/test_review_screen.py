@@ -73,7 +73,7 @@ async def test_escape_asks_before_throwing_typed_notes_away(
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
-        assert "1 note(s)" in dialog.question and "thrown away" in dialog.question
+        assert "1 note " in dialog.question and "thrown away" in dialog.question
         await pilot.press("n")  # stay: the note is still there
         await pilot.pause()
         assert app.screen is review

@@ -64,3 +64,34 @@ async def test_a_filter_that_hides_everything_says_so_and_leaves_no_stale_detail
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert screen.query_one("#tree").display and screen.selected() is not None
+
+
+async def test_a_filter_moves_the_selection_to_what_it_shows_and_n_aligns_there(
+    make_app, tester_demo_path: Path
+) -> None:
+    """Item 8: with a filter on, the detail pane and n acted on a hidden objective."""
+    from okrtui.modals.objective_form import ObjectiveForm
+    from okrtui.screens.tree import NodeRef
+
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TreeScreen)
+        screen.reveal(NodeRef("kr", 14))  # under O-6, which the filter hides
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press("slash")
+        await typing(pilot, "SOC")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        selected = screen.selected()
+        assert selected in (NodeRef("objective", 13), NodeRef("kr", 34), NodeRef("kr", 35))
+        detail = text_of(screen.query_one("#detail-body", Static))
+        assert "KR-14" not in detail and "O-6 " not in detail, detail
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, ObjectiveForm)
+        assert form.parent_row is not None and form.parent_row.id == 13

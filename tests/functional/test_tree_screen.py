@@ -232,7 +232,7 @@ async def test_delete_asks_names_what_goes_and_deletes(make_app, tester_demo_pat
         await pilot.press("d")
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
-        assert f"{checkins} check-in(s)" in dialog.question
+        assert f"{checkins} check-ins" in dialog.question
         await pilot.press("n")  # cancel first: nothing happens
         await pilot.pause()
         assert rows(tester_demo_path, "SELECT count(*) FROM key_result WHERE id = ?", kr.id) == [
