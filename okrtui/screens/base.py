@@ -10,6 +10,7 @@ statement timeouts in ``store.db.pg``); a failed read is shown and retried by th
 updates (``okrtui.live``), which also show the "database unavailable" banner.
 """
 
+import asyncio
 from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.worker import Worker, WorkerFailed, get_current_worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_worker
 
 from store.errors import DatabaseError, DomainError
 
@@ -43,6 +44,10 @@ async def off_loop(node: DOMNode, call: Callable[[], R], *, group: str = "store"
         return await worker.wait()
     except WorkerFailed as failed:
         raise failed.error from None
+    except WorkerCancelled:
+        # Its screen or the app is closing (q while a save was on its way): the flow that
+        # awaited it ends quietly too, rather than as an error at exit.
+        raise asyncio.CancelledError from None
 
 
 async def edit_until_saved(
