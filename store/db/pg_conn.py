@@ -273,6 +273,16 @@ def _rollback(conn: Any) -> None:
         conn.rollback()
 
 
+def _fetch_on(cur: Any) -> Fetch:
+    """``fetch(sql, params)`` on a psycopg cursor (``:name`` parameters, as everywhere)."""
+
+    def fetch(sql: str, params: Any) -> list[tuple[Any, ...]]:
+        cur.execute(pyformat(sql), params)
+        return cur.fetchall() if cur.description is not None else []
+
+    return fetch
+
+
 def _configure_reads(conn: Any) -> None:
     import psycopg
 
@@ -307,11 +317,7 @@ def plain_read(kept: Kept) -> Iterator[Fetch]:
             raise unavailable(exc) from exc
         try:
             with conn.cursor() as cur:
-
-                def fetch(sql: str, params: Any) -> list[tuple[Any, ...]]:
-                    cur.execute(pyformat(sql), params)
-                    return cur.fetchall() if cur.description is not None else []
-
+                fetch = _fetch_on(cur)
                 yield fetch
             conn.rollback()  # read only: nothing to commit
         except psycopg.Error as exc:
@@ -344,11 +350,7 @@ def plain_write(kept: Kept, explain: Callable[[Exception], str]) -> Iterator[Fet
             raise WriteError(explain(exc)) from exc
         try:
             with conn.cursor() as cur:
-
-                def fetch(sql: str, params: Any) -> list[tuple[Any, ...]]:
-                    cur.execute(pyformat(sql), params)
-                    return cur.fetchall() if cur.description is not None else []
-
+                fetch = _fetch_on(cur)
                 cur.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
                 cur.execute(f"SELECT {WRITE_LOCK}()")
                 yield fetch
