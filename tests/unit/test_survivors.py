@@ -166,3 +166,95 @@ def test_a_reference_of_eighteen_digits_is_one_of_nineteen_is_not() -> None:
     assert parse_reference("KR-" + "9" * 19, "KR") is None
     assert parse_reference("kr 12", "KR") == 12
     assert parse_reference("KR-١٢", "KR") is None  # digits, but not ASCII ones
+
+
+# --- KPI CSV -----------------------------------------------------------------------------
+
+
+def test_trailing_empty_cells_are_an_empty_note_not_extra_fields() -> None:
+    """The trim of trailing empty cells never ran in a test (``not fields[-1].strip()``
+    → ``fields[-1].strip()`` survived)."""
+    from store.io.kpi_csv import CsvRow, parse_kpi_csv
+
+    parsed = parse_kpi_csv(b"kpi,date,value\nNPS,2026-11-01,40,, \nNPS,2026-11-02,41,x\n")
+    assert parsed.rows == (CsvRow(2, "NPS", "2026-11-01", "40", ""),)
+    assert [str(e) for e in parsed.errors] == ["line 3: has 4 fields, the header 3"]
+
+
+def test_a_column_named_twice_is_an_error_of_that_column() -> None:
+    from store.io.kpi_csv import RowError, parse_kpi_csv
+
+    parsed = parse_kpi_csv(b"kpi,date,value,KPI\nNPS,2026-11-01,40,NPS\n")
+    assert parsed.rows == ()
+    assert parsed.errors == (RowError(1, "kpi", "appears twice in the header"),)
+
+
+def test_more_rows_than_the_limit_stop_the_read_at_the_first_one_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from store.io import kpi_csv
+
+    monkeypatch.setattr(kpi_csv, "MAX_ROWS", 2)
+    data = b"kpi,date,value\n" + b"".join(b"NPS,2026-11-0%d,4%d\n" % (d, d) for d in (1, 2, 3, 4))
+    parsed = kpi_csv.parse_kpi_csv(data)
+    assert [r.line for r in parsed.rows] == [2, 3]
+    assert [str(e) for e in parsed.errors] == ["line 4: more than 2 rows; split the file"]
+
+
+def test_lines_of_delimiters_only_are_blank_lines() -> None:
+    from store.io.kpi_csv import parse_kpi_csv
+
+    parsed = parse_kpi_csv(b"kpi;date;value\n;;\nNPS;2026-11-01;40\n ; ; \n\nNPS;2026-11-02;41\n")
+    assert parsed.errors == ()
+    assert [(r.line, r.value) for r in parsed.rows] == [(3, "40"), (6, "41")]
+    assert parsed.delimiter == ";"
+
+
+# --- rights ------------------------------------------------------------------------------
+
+
+def test_key_result_rights_follow_their_owner_or_their_objective() -> None:
+    """``rights_in``'s key-result rights were untested (its caller passed ``{}``)."""
+    from store.domain.rights import rights_in
+
+    parents = {1: None, 2: 1, 3: None}
+    people = {1: ["ann"], 2: ["bob", "cat"], 3: ["dan"]}
+    kr_owners = {10: (1, "ann"), 20: (2, "bob"), 21: (2, "eve"), 30: (3, "eve")}
+    assert sorted(rights_in("eve", False, parents, people, kr_owners).key_results) == [21, 30]
+    assert sorted(rights_in("cat", False, parents, people, kr_owners).key_results) == [20, 21]
+    assert sorted(rights_in("ann", False, parents, people, kr_owners).key_results) == [10, 20, 21]
+    assert not rights_in("zed", False, parents, people, kr_owners).key_results
+    admin = rights_in("zed", True, parents, people, kr_owners)
+    assert admin.key_result(30) and admin.objective(3) and admin.control(3)
+
+
+def test_owners_above_hold_an_objective_collaborators_only_edit_it() -> None:
+    from store.domain.rights import rights_in
+
+    rights = rights_in("ann", False, {1: None, 2: 1, 3: 2}, {1: ["ann"], 2: ["bob"],
+                       3: ["cat", "dan"]}, {})  # fmt: skip
+    assert rights.objectives == {1, 2, 3} and rights.held == {1, 2, 3}
+    dan = rights_in("dan", False, {1: None, 2: 1, 3: 2}, {1: ["ann"], 2: ["bob"],
+                    3: ["cat", "dan"]}, {})  # fmt: skip
+    assert dan.objectives == {3} and not dan.held
+
+
+def test_a_parent_cycle_ends_the_walk_and_still_gives_the_owners_on_it() -> None:
+    """A cycle written outside okrtui (1 → 2 → 1): no endless loop, and the owners on
+    the cycle are each other's "above" (the guard ``oid not in path`` survived any change)."""
+    from store.domain.rights import rights_in
+
+    parents = {1: 2, 2: 1, 3: 3}
+    people = {1: ["ann"], 2: ["bob"], 3: ["cat"]}
+    ann = rights_in("ann", False, parents, people, {})
+    assert ann.held == {1, 2}
+    assert rights_in("cat", False, parents, people, {}).held == {3}
+    assert not rights_in("zed", False, parents, people, {}).objectives
+
+
+def test_a_collaborator_above_gets_nothing_below() -> None:
+    """Only owners carry down the alignment: ``crew[...][:1]`` → the whole crew survived."""
+    from store.domain.rights import rights_in
+
+    rights = rights_in("eve", False, {1: None, 2: 1}, {1: ["ann", "eve"], 2: ["bob"]}, {})
+    assert rights.objectives == {1} and not rights.held
