@@ -258,3 +258,123 @@ def test_a_collaborator_above_gets_nothing_below() -> None:
 
     rights = rights_in("eve", False, {1: None, 2: 1}, {1: ["ann", "eve"], 2: ["bob"]}, {})
     assert rights.objectives == {1} and not rights.held
+
+
+# --- second run of tools/mutation.py: far_outside, the validation wrappers, CSV headers ----
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "value", "why"),
+    [
+        (10.0, 20.0, -5.0, "−5 has the opposite sign of start 10 and target 20"),
+        (None, 20.0, -5.0, "−5 has the opposite sign of target 20"),
+        (-10.0, -20.0, 5.0, "5 has the opposite sign of start −10 and target −20"),
+        (10.0, 20.0, 121.0, "121 is more than 10× the key result's range (10–20) away from it"),
+        (10.0, 20.0, 120.0, None),  # exactly 10 spans above: still plausible
+        (-10.0, 10.0, -211.0, "−211 is more than 10× the key result's range (−10–10) away from it"),
+        (-10.0, 10.0, -210.0, None),
+        (None, 20.0, 221.0, "221 is more than 10× the key result's range (target 20) away from it"),
+        (None, 20.0, 220.0, None),
+        (5.0, 5.0, 61.0, "61 is more than 10× the key result's range (5–5) away from it"),
+        (5.0, 5.0, 55.0, None),  # no span: the target's size stands in
+        (0.0, 0.0, 11.0, "11 is more than 10× the key result's range (0–0) away from it"),
+        (0.0, 0.0, 10.0, None),  # nothing at all: 1 stands in
+        (0.0, 20.0, -5.0, None),  # zero is neither sign
+        (10.0, 20.0, float("inf"), None),
+    ],
+)
+def test_far_outside_says_exactly_why(
+    start: float | None, target: float, value: float, why: str | None
+) -> None:
+    from store.domain.scoring import far_outside
+
+    assert far_outside(METRIC, INC, start, target, value) == why
+
+
+def test_far_outside_is_for_metric_kr_with_a_target_only() -> None:
+    from store.domain.scoring import far_outside
+
+    assert far_outside(Kind.PERCENT, INC, 0.0, 100.0, 5000.0) is None
+    assert far_outside(Kind.MILESTONE, INC, 0.0, 1.0, 50.0) is None
+    assert far_outside(METRIC, INC, 10.0, None, 1e9) is None
+
+
+def test_the_number_readers_pass_on_their_convention_unit_field_and_hint() -> None:
+    """``parse_number``/``optional_number`` hand every argument on (mutants dropped or
+    replaced ``decimal``, ``unit``, ``field`` and ``hint``)."""
+    from store.domain.validation import optional_number, parse_number
+
+    assert parse_number("1,5", decimal=",") == 1.5
+    assert parse_number("$5", unit="$") == 5.0
+    with pytest.raises(ValidationError, match=re.escape("value '$5': remove the '$'")):
+        parse_number("$5")
+    with pytest.raises(ValidationError, match=r"^target 'abc' is not a number"):
+        parse_number("abc", "target")
+    with pytest.raises(ValidationError, match=re.escape("write 1500 or 1.500 (say --decimal)")):
+        parse_number("1,500", hint=" (say --decimal)")
+    assert optional_number("", "x") is None and optional_number(None, "x") is None
+    assert optional_number("2,5", "x", decimal=",") == 2.5
+    assert optional_number("5%", "x", unit="%") == 5.0
+    with pytest.raises(ValidationError, match=re.escape("target '1,500': 1500 or 1.500? "
+                                                        "write 1500 or 1.500 (hint)")):  # fmt: skip
+        optional_number("1,500", "target", hint=" (hint)")
+
+
+def test_dates_are_read_in_the_given_format_and_named_by_their_field() -> None:
+    from datetime import date
+
+    from store.domain.validation import parse_date
+
+    assert parse_date("01/02/2026", date_format="%d/%m/%Y") == date(2026, 2, 1)
+    assert parse_date("2026-02-01", date_format="%d/%m/%Y") == date(2026, 2, 1)  # ISO still
+    assert parse_date(date(2026, 2, 1)) == date(2026, 2, 1)
+    with pytest.raises(ValidationError, match=r"^when '2026-13-01' is not a real date"):
+        parse_date("2026-13-01", "when")
+    with pytest.raises(ValidationError, match=r"^date '1/2/26' is not a date in the format %d"):
+        parse_date("1/2/26", date_format="%d/%m/%Y")
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        (b"name,when\nx,y\n", ["line 1: the first line is not a header: 2 column(s), none of "
+                               "them kpi, date, value or note (is this the right file?)"]),
+        (b"kpi,date,value,colour\nNPS,2026-11-01,40,red\n",
+         ["line 1, column colour: unknown column 'colour' (expected kpi, date, value and "
+          "optionally note)"]),
+        (b"kpi,date\nNPS,2026-11-01\n", ["line 1: the header lacks value: the first row must "
+                                         "name the columns kpi,date,value[,note]"]),
+        (b"kpi,value\nNPS,4\n", ["line 1: the header lacks date: the first row must name the "
+                                 "columns kpi,date,value[,note]"]),
+        (b"kpi,date,value," + b"a" * 40 + b"\n",
+         ["line 1, column aaaaaaaaaaaaaaaaaaaaaaa…: unknown column 'aaaaaaaaaaaaaaaaaaaaaaa…' "
+          "(expected kpi, date, value and optionally note)"]),
+        (b"kpi,date,value,\n", ["line 1, column #4: unknown column '' (expected kpi, date, value "
+                                "and optionally note)"]),
+        (b"", ["line 1: the file is empty: expected a header kpi,date,value"]),
+        (b"\n\n", ["line 1: the file is empty: expected a header kpi,date,value"]),
+        (b'kpi,date,value\n"NPS,2026-11-01,40\n',
+         ["line 2: cannot be read as CSV (unexpected end of data); check its quotes"]),
+        (b"kpi;date;value\nNPS;2026-11-01;\n", ["line 2, column value: is empty"]),
+        (b"kpi,date,value\nNPS,,\n", ["line 2, column date: is empty",
+                                      "line 2, column value: is empty"]),
+        (b"kpi,date,value\nNPS,2026-11-01,40\n\nNPS,x\x00,1\n",
+         ["line 4: contains a NUL byte (is this a spreadsheet's binary format?)"]),
+    ],
+)  # fmt: skip
+def test_a_kpi_csv_problem_is_said_exactly(data: bytes, errors: list[str]) -> None:
+    from store.io.kpi_csv import parse_kpi_csv
+
+    assert [str(e) for e in parse_kpi_csv(data).errors] == errors
+
+
+def test_a_header_is_read_whatever_its_case_and_spaces() -> None:
+    from store.io.kpi_csv import CsvRow, parse_kpi_csv
+
+    parsed = parse_kpi_csv(b"\xef\xbb\xbfKPI , Date ,VALUE,Note\nNPS,2026-11-01,40,hi\n")
+    assert parsed.errors == () and parsed.delimiter == ","
+    assert parsed.rows == (CsvRow(2, "NPS", "2026-11-01", "40", "hi"),)
+    spread = parse_kpi_csv(
+        b'kpi,date,value,note\nNPS,2026-11-01,40,"two\nlines"\nNPS,2026-11-02,41\n'
+    )
+    assert [(r.line, r.note) for r in spread.rows] == [(2, "two\nlines"), (4, "")]
