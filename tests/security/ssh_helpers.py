@@ -142,7 +142,21 @@ def team_server(max_startups: str | None = None) -> Iterator[Server]:
     """The server (also used by ``python -m bench --ssh``, outside pytest).
 
     ``max_startups``: sshd's MaxStartups, raised as deploy/sshd_config advises when many
-    members log in at once (the default, 10:30:100, drops connections beyond 10)."""
+    members log in at once (the default, 10:30:100, drops connections beyond 10).
+
+    Files are made with umask 022 whatever an earlier test left (``okrtui team init`` run
+    in-process sets 007 for the process: the keys folder was then closed to the users sshd
+    reads it as, and every login was "Permission denied (publickey)")."""
+    umask = os.umask(0o022)
+    try:
+        with _team_server(max_startups) as made:
+            yield made
+    finally:
+        os.umask(umask)
+
+
+@contextmanager
+def _team_server(max_startups: str | None) -> Iterator[Server]:
     tag = secrets.token_hex(3)
     group, users = f"okrg{tag}", (f"okra{tag}", f"okrb{tag}")
     base = Path(tempfile.mkdtemp(prefix="okrtui-e2e-"))
