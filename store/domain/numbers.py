@@ -50,7 +50,7 @@ _SYMBOLS: dict[str, tuple[str, ...]] = {
 _NAMES = {".": "a decimal point", ",": "a decimal comma"}
 
 
-def require_finite(value: float, field: str) -> float:
+def require_finite(value: float, field: str = "value") -> float:
     """``value`` unless it is NaN or infinite (or overflowed to infinity); never -0.0,
     which would be stored and exported as "-0"."""
     if not math.isfinite(value):

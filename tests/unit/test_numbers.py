@@ -20,6 +20,7 @@ from store.domain.numbers import (
     optional_number,
     read_date,
     read_number,
+    require_finite,
 )
 from store.errors import ValidationError
 
@@ -451,3 +452,10 @@ def test_a_date_in_a_given_format_is_read_or_refused_naming_it() -> None:
         with pytest.raises(ValidationError) as info:
             read_date(text, "due", date_format="%d/%m/%Y")
         assert str(info.value) == f"due {text!r} is not a date in the format %d/%m/%Y"
+
+
+def test_require_finite_names_the_value_it_refuses() -> None:
+    assert require_finite(2.5) == 2.5
+    with pytest.raises(ValidationError) as info:
+        require_finite(math.inf)
+    assert str(info.value) == "value must be a finite number, got inf"
