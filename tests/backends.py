@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 BOTH_BACKENDS = frozenset(
     {
         "test_checkins",
+        "test_comments",
         "test_kpis_store",
         "test_periods_store",
         "test_queries",

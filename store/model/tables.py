@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel, col
 
@@ -213,3 +213,63 @@ class Admin(SQLModel, table=True):
 
 
 Index("ix_activity_entity", col(Activity.entity), col(Activity.entity_id))
+
+
+class Comment(SQLModel, table=True):
+    """A remark in the thread of an objective, a key result or a check-in (newest last).
+
+    One foreign key per kind of thing commented on, exactly one of them set, so deleting
+    the thing deletes its thread (ON DELETE CASCADE) and no comment ever points nowhere.
+    """
+
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN objective_id IS NULL THEN 0 ELSE 1 END) "
+            "+ (CASE WHEN key_result_id IS NULL THEN 0 ELSE 1 END) "
+            "+ (CASE WHEN check_in_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="ck_comment_one_subject",
+        ),
+        Index("ix_comment_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    objective_id: int | None = Field(
+        default=None, foreign_key="objective.id", ondelete="CASCADE", index=True
+    )
+    key_result_id: int | None = Field(
+        default=None, foreign_key="key_result.id", ondelete="CASCADE", index=True
+    )
+    check_in_id: int | None = Field(
+        default=None, foreign_key="check_in.id", ondelete="CASCADE", index=True
+    )
+    body: str = Field(max_length=4_000)
+    author: str = Field(max_length=64, index=True)
+    created_at: datetime = utc_column()
+    edited_at: datetime | None = utc_column(nullable=True)
+
+
+class Mention(SQLModel, table=True):
+    """An ``@name`` in a comment: what the named person's inbox lists."""
+
+    comment_id: int = Field(foreign_key="comment.id", ondelete="CASCADE", primary_key=True)
+    username: str = Field(max_length=64, primary_key=True, index=True)
+
+
+class InboxRead(SQLModel, table=True):
+    """An inbox item its reader has marked read (per user; items are named by a key)."""
+
+    __tablename__ = "inbox_read"
+
+    username: str = Field(max_length=64, primary_key=True)
+    item: str = Field(max_length=64, primary_key=True)
+    read_at: datetime = utc_column()
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """Who asked ``okrtui remind`` not to write to them (in the shared database, which the
+    server's cron job reads, rather than in each member's own files, which it must not)."""
+
+    __tablename__ = "reminder_opt_out"
+
+    username: str = Field(max_length=64, primary_key=True)
+    at: datetime = utc_column()

@@ -1,0 +1,70 @@
+"""Comment threads: what the detail pane, ``okrtui comment --list`` and the report show.
+
+Plain SQL through ``Database.plain_read`` (no ORM): one query per thread, one for a
+week's comments, whatever their number.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from store.db.database import Database
+from store.db.sql import EPOCH, readable_time
+
+_SUBJECT = (
+    "CASE WHEN c.objective_id IS NOT NULL THEN 'O-' || c.objective_id "
+    "WHEN c.key_result_id IS NOT NULL THEN 'KR-' || c.key_result_id "
+    "ELSE 'CI-' || c.check_in_id END"
+)
+_COLUMNS = f"c.id, {_SUBJECT}, c.author, c.body, c.created_at, c.edited_at"
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """One comment; ``subject`` is the reference of what it is about (``KR-12``)."""
+
+    id: int
+    subject: str
+    author: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"#{self.id}"
+
+
+def _rows(found: Iterable[tuple[object, ...]]) -> list[CommentRow]:
+    """Rows as written by okrtui; a time nobody could have written reads as the epoch."""
+    return [
+        CommentRow(
+            int(str(cid)), str(subject), str(author), str(body),
+            readable_time(created) or EPOCH, readable_time(edited),
+        )
+        for cid, subject, author, body, created, edited in found
+    ]  # fmt: skip
+
+
+def thread(db: Database, kind: str, subject_id: int) -> list[CommentRow]:
+    """The comments on an objective, key result or check-in, oldest first (newest last)."""
+    column = {"objective": "objective_id", "key_result": "key_result_id"}.get(kind, "check_in_id")
+    with db.plain_read() as fetch:
+        found = fetch(
+            f"SELECT {_COLUMNS} FROM comment c WHERE c.{column} = :id ORDER BY c.created_at, c.id",
+            {"id": subject_id},
+        )
+    return _rows(found)
+
+
+def comments_since(db: Database, since: datetime) -> list[CommentRow]:
+    """Every comment written at or after ``since`` (the report's week), oldest first."""
+    naive = since.astimezone(UTC).replace(tzinfo=None)
+    moment: object = naive.isoformat(" ", "microseconds") if db.target.is_sqlite else naive
+    with db.plain_read() as fetch:
+        found = fetch(
+            f"SELECT {_COLUMNS} FROM comment c WHERE c.created_at >= :since "
+            "ORDER BY c.created_at, c.id",
+            {"since": moment},
+        )
+    return _rows(found)
