@@ -18,11 +18,9 @@ from store.errors import DomainError
 
 
 def _team_names(app: AppContext) -> frozenset[str]:
-    """Members of the team's Unix group (``[team] name``), who may be mentioned too."""
-    from store.identity import team_members
+    from store.identity import team_of
 
-    name = app.settings.team.get("name")
-    return (team_members(name) if isinstance(name, str) else None) or frozenset()
+    return team_of(app.settings.team.get("name"))
 
 
 @click.command()

@@ -234,3 +234,19 @@ class CheckInEvent:
     at: datetime
     detail: dict[str, Any]
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """One comment; ``subject`` is the reference of what it is about (``KR-12``)."""
+
+    id: int
+    subject: str
+    author: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"#{self.id}"

@@ -5,11 +5,11 @@ week's comments, whatever their number.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from store.db.database import Database
 from store.db.sql import EPOCH, readable_time
+from store.model.rows import CommentRow
 
 _SUBJECT = (
     "CASE WHEN c.objective_id IS NOT NULL THEN 'O-' || c.objective_id "
@@ -17,22 +17,6 @@ _SUBJECT = (
     "ELSE 'CI-' || c.check_in_id END"
 )
 _COLUMNS = f"c.id, {_SUBJECT}, c.author, c.body, c.created_at, c.edited_at"
-
-
-@dataclass(frozen=True)
-class CommentRow:
-    """One comment; ``subject`` is the reference of what it is about (``KR-12``)."""
-
-    id: int
-    subject: str
-    author: str
-    body: str
-    created_at: datetime
-    edited_at: datetime | None
-
-    @property
-    def ref(self) -> str:
-        return f"#{self.id}"
 
 
 def _rows(found: Iterable[tuple[object, ...]]) -> list[CommentRow]:
@@ -68,3 +52,17 @@ def comments_since(db: Database, since: datetime) -> list[CommentRow]:
             {"since": moment},
         )
     return _rows(found)
+
+
+PEOPLE = (
+    "SELECT owner FROM objective UNION SELECT owner FROM key_result UNION "
+    "SELECT owner FROM kpi UNION SELECT username FROM collaborator UNION "
+    "SELECT author FROM check_in UNION SELECT author FROM comment UNION "
+    "SELECT username FROM admin"
+)
+
+
+def known_people(db: Database) -> set[str]:
+    """Everyone the database knows by name (who an ``@mention`` may name): one query."""
+    with db.plain_read() as fetch:
+        return {str(row[0]) for row in fetch(PEOPLE, {})}

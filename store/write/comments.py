@@ -12,25 +12,22 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, delete, select
 
 from store.db.database import Database
+from store.domain.checks import check_comment
 from store.domain.mentions import mentioned
 from store.domain.validation import parse_reference, require_text
 from store.errors import DomainError, NotFoundError, ValidationError
 from store.model.tables import (
-    Admin,
     CheckIn,
-    Collaborator,
     Comment,
     InboxRead,
     KeyResult,
-    Kpi,
     Mention,
     Objective,
     ReminderOptOut,
     utcnow,
 )
+from store.read.comments import PEOPLE
 from store.write.common import get_row, log_activity
-
-MAX_COMMENT = 4_000
 
 SUBJECTS = {
     "O": ("objective", Objective),
@@ -73,14 +70,11 @@ def parse_subject(text: str) -> Subject:
 
 
 def people(s: Session) -> set[str]:
-    """Everyone the database knows by name: owners, collaborators, authors, admins."""
-    names: set[str] = set()
-    for column in (
-        Objective.owner, KeyResult.owner, Kpi.owner, Collaborator.username,
-        CheckIn.author, Comment.author, Admin.username,
-    ):  # fmt: skip
-        names.update(s.exec(select(column).distinct()))
-    return names
+    """Everyone the database knows by name (store.read.comments.PEOPLE, in this
+    transaction): who a mention may name."""
+    from sqlalchemy import text
+
+    return {str(row[0]) for row in s.connection().execute(text(PEOPLE))}
 
 
 def add_comment(
@@ -90,7 +84,7 @@ def add_comment(
 
     ``also_known`` adds names to the people a mention may name (the team's Unix group).
     """
-    text = require_text(body, "comment", max_length=MAX_COMMENT, multiline=True)
+    text = check_comment(body)
     table = _TABLES[subject.kind]
     with db.write() as s:
         get_row(s, table, subject.id, _label(subject))
@@ -113,7 +107,7 @@ def edit_comment(
     db: Database, actor: str, comment_id: int, body: str, *, also_known: Iterable[str] = ()
 ) -> None:
     """Replace the text of the actor's own comment (the old text stays in Activity)."""
-    text = require_text(body, "comment", max_length=MAX_COMMENT, multiline=True)
+    text = check_comment(body)
     with db.write() as s:
         comment = _own(s, actor, comment_id, "edit")
         old = comment.body
