@@ -41,15 +41,20 @@ def thread(db: Database, kind: str, subject_id: int) -> list[CommentRow]:
     return _rows(found)
 
 
-def comments_since(db: Database, since: datetime) -> list[CommentRow]:
-    """Every comment written at or after ``since`` (the report's week), oldest first."""
+def comments_since(db: Database, since: datetime, period_id: int) -> list[CommentRow]:
+    """The comments written at or after ``since`` on a period's objectives, key results
+    and check-ins (the report's week), oldest first: one query."""
     naive = since.astimezone(UTC).replace(tzinfo=None)
     moment: object = naive.isoformat(" ", "microseconds") if db.target.is_sqlite else naive
     with db.plain_read() as fetch:
         found = fetch(
-            f"SELECT {_COLUMNS} FROM comment c WHERE c.created_at >= :since "
+            f"SELECT {_COLUMNS} FROM comment c "
+            "LEFT JOIN check_in ci ON ci.id = c.check_in_id "
+            "LEFT JOIN key_result k ON k.id = COALESCE(c.key_result_id, ci.key_result_id) "
+            "LEFT JOIN objective o ON o.id = COALESCE(c.objective_id, k.objective_id) "
+            "WHERE c.created_at >= :since AND o.period_id = :period "
             "ORDER BY c.created_at, c.id",
-            {"since": moment},
+            {"since": moment, "period": period_id},
         )
     return _rows(found)
 
