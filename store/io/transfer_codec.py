@@ -36,6 +36,7 @@ from store.model.tables import (
     Collaborator,
     KeyResult,
     Kpi,
+    KpiSource,
     KpiValue,
     Objective,
     Period,
@@ -59,6 +60,7 @@ TABLES: list[tuple[str, type[SQLModel]]] = [
     ("key_results", KeyResult),
     ("check_ins", CheckIn),
     ("kpi_values", KpiValue),
+    ("kpi_sources", KpiSource),
     ("activity", Activity),
     ("admins", Admin),
 ]
