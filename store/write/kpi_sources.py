@@ -61,7 +61,10 @@ def define_source(
             names = kpi_names(conn)
             formulas, _ = formulas_in(conn)
             formulas[kpi_id] = compile_formula(kpi_id, spec["expression"], names)
-            refuse_cycle(formulas, {v: k for k, v in names.items()})
+            shown: dict[int, str] = {
+                int(r[0]): str(r[1]) for r in conn.exec_driver_sql("SELECT id, name FROM kpi")
+            }
+            refuse_cycle(formulas, shown)
         existing = sources_in(conn).get(kpi_id)
         values = {"kind": kind.value, "spec": text, "defined_by": actor,
                   "defined_at": utcnow(), "approval": None}  # fmt: skip

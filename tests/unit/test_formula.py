@@ -39,7 +39,7 @@ def test_kpis_by_bare_or_quoted_name_ignoring_case() -> None:
         ("1 +", "ends too early"),
         ("(1 + 2", "ends too early"),
         ("1 + 2)", "unexpected ')' at column 6"),
-        ("__import__('os')", "unexpected \"'\" at column 12"),
+        ("__import__('os')", 'unexpected "\'" at column 12'),
         ("a ** b", "unexpected '*' at column 4"),
         ("x = 1", "unexpected '=' at column 3"),
         ("f(1)", "unexpected '(' at column 2"),

@@ -267,8 +267,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         routes = {
-            "/prom": (200, json.dumps({"status": "success", "data": {"result": [
-                {"metric": {}, "value": [1700000000, "4521.25"]}]}}).encode()),  # fmt: skip
+            "/prom": (
+                200,
+                json.dumps(
+                    {
+                        "status": "success",
+                        "data": {"result": [{"metric": {}, "value": [1700000000, "4521.25"]}]},
+                    }
+                ).encode(),
+            ),  # fmt: skip
             "/html": (200, b"<html>not json</html>"),
             "/huge": (200, b"[" + b"1," * 600_000 + b"1]"),
             "/missing": (404, b"{}"),
