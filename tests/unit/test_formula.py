@@ -1,6 +1,7 @@
 """The formula language (store/domain/formula.py): parsing, evaluation, cycles."""
 
 import math
+from itertools import pairwise
 from fractions import Fraction
 
 import pytest
@@ -132,7 +133,7 @@ def test_order_puts_inputs_first_unless_there_is_a_cycle(graph: dict[int, list[i
     cycle = formula.find_cycle(graph)
     if cycle is not None:
         assert cycle[0] == cycle[-1]
-        assert all(b in graph[a] for a, b in zip(cycle, cycle[1:], strict=False))
+        assert all(b in graph[a] for a, b in pairwise(cycle))
         return
     order = formula.evaluation_order(graph)
     assert sorted(order) == sorted(graph)

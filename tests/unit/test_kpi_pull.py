@@ -186,7 +186,7 @@ def test_formula_cycles_and_unknown_names_are_refused(db: Database, me: str) -> 
     b = create_kpi(db, me, name="B", owner=me).id
     define_source(db, me, a, "formula", {"expression": "B * 2"})
     before = dump(db)
-    with pytest.raises(ValidationError, match="cycle: A → B → A|cycle: B → A → B"):
+    with pytest.raises(ValidationError, match=r"cycle: A → B → A|cycle: B → A → B"):
         define_source(db, me, b, "formula", {"expression": "A + 1"})
     with pytest.raises(ValidationError, match="cannot be computed from itself"):
         define_source(db, me, b, "formula", {"expression": "b + 1"})
@@ -196,7 +196,7 @@ def test_formula_cycles_and_unknown_names_are_refused(db: Database, me: str) -> 
 
 
 def test_cadence_aggregation_and_range_are_stored_and_checked(db: Database, me: str) -> None:
-    kpi = create_kpi(db, me, name="Response time", owner=me, cadence="weekly",
+    create_kpi(db, me, name="Response time", owner=me, cadence="weekly",
                      aggregation="level", range_low=30, range_high=50).id  # fmt: skip
     assert query(db, "SELECT cadence, aggregation, range_low, range_high FROM kpi") == [
         ("weekly", "level", 30.0, 50.0)

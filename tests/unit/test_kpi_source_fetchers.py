@@ -55,7 +55,7 @@ def test_sql_one_number_and_a_backfill_from_a_second_sqlite_database(warehouse: 
 
 def test_sql_is_read_only_and_never_creates_a_missing_file(warehouse: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{warehouse}"
-    with pytest.raises(SourceError, match="query failed: .*readonly|query failed: .*read"):
+    with pytest.raises(SourceError, match=r"query failed: .*readonly|query failed: .*read"):
         sql.fetch(spec(SourceKind.SQL, url=url, query="DELETE FROM mrr RETURNING 1"))
     with sqlite3.connect(warehouse) as conn:
         assert conn.execute("SELECT count(*) FROM mrr").fetchone() == (2,)
@@ -101,7 +101,7 @@ def test_sql_url_from_a_secret_is_never_in_a_message(
         sql.fetch(spec(SourceKind.SQL, url="env:WAREHOUSE_URL", query="SELECT 1", timeout=2))
     assert "hunter2" not in str(info.value)
     monkeypatch.delenv("WAREHOUSE_URL")
-    with pytest.raises(SourceError, match="WAREHOUSE_URL .* is not set"):
+    with pytest.raises(SourceError, match=r"WAREHOUSE_URL .* is not set"):
         sql.fetch(spec(SourceKind.SQL, url="env:WAREHOUSE_URL", query="SELECT 1"))
 
 
@@ -136,7 +136,7 @@ def test_a_secret_file_must_be_private_and_the_pull_s_own(tmp_path: Path) -> Non
     secret.chmod(0o600)
     assert secrets.resolve(f"file:{secret}") == "sqlite:////x.db"
     secret.chmod(0o640)
-    with pytest.raises(SourceError, match="readable or writable by others .*chmod 600"):
+    with pytest.raises(SourceError, match=r"readable or writable by others .*chmod 600"):
         secrets.resolve(f"file:{secret}")
     link = tmp_path / "link"
     link.symlink_to(secret)
@@ -171,8 +171,8 @@ def test_command_prints_a_number_or_csv_rows(tmp_path: Path) -> None:
 def test_command_runs_without_a_shell(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     prog = script(tmp_path, "import sys\nprint(len(sys.argv[1:]))\n")
-    got = command.fetch(spec(SourceKind.COMMAND,
-                             argv=[sys.executable, prog, f"1; touch {marker}", "$(id)"]))  # fmt: skip
+    argv = [sys.executable, prog, f"1; touch {marker}", "$(id)"]
+    got = command.fetch(spec(SourceKind.COMMAND, argv=argv))
     assert got == [Observation(None, 2.0)] and not marker.exists()
     with pytest.raises(ValidationError, match="list of words"):
         spec(SourceKind.COMMAND, argv=f"/bin/sh -c 'touch {marker}'")
@@ -228,7 +228,7 @@ def test_file_failures(tmp_path: Path) -> None:
     csv_file.write_text("a,b\n1,2\n")
     with pytest.raises(SourceError, match="has no column 'leads'"):
         files.fetch(spec(SourceKind.FILE, path=str(csv_file), column="leads"), ME)
-    with pytest.raises(SourceError, match="cannot open .*No such file"):
+    with pytest.raises(SourceError, match=r"cannot open .*No such file"):
         files.fetch(spec(SourceKind.FILE, path=str(tmp_path / "none.csv")), ME)
     fifo = tmp_path / "fifo.csv"
     os.mkfifo(fifo)
@@ -236,7 +236,7 @@ def test_file_failures(tmp_path: Path) -> None:
         files.fetch(spec(SourceKind.FILE, path=str(fifo)), ME)
     json_file = tmp_path / "m.json"
     json_file.write_text('{"a": {"b": true}}')
-    with pytest.raises(SourceError, match="'a.b' is not a number"):
+    with pytest.raises(SourceError, match=r"'a.b' is not a number"):
         files.fetch(spec(SourceKind.FILE, path=str(json_file), json_path="a.b"), ME)
 
 
@@ -275,7 +275,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         "data": {"result": [{"metric": {}, "value": [1700000000, "4521.25"]}]},
                     }
                 ).encode(),
-            ),  # fmt: skip
+            ),
             "/html": (200, b"<html>not json</html>"),
             "/huge": (200, b"[" + b"1," * 600_000 + b"1]"),
             "/missing": (404, b"{}"),
@@ -344,7 +344,7 @@ def test_http_server_down_and_other_schemes() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(SourceError, match="cannot reach .*Connection refused"):
+    with pytest.raises(SourceError, match=r"cannot reach .*Connection refused"):
         http_source.fetch(spec(SourceKind.HTTP, url=f"http://127.0.0.1:{port}/", json_path="v"))
     for url in ("file:///etc/passwd", "ftp://example.org/x", "gopher://x"):
         with pytest.raises(ValidationError, match="http:// or https://"):
