@@ -1,8 +1,8 @@
 """The formula language (store/domain/formula.py): parsing, evaluation, cycles."""
 
 import math
-from itertools import pairwise
 from fractions import Fraction
+from itertools import pairwise
 
 import pytest
 from hypothesis import given

@@ -197,7 +197,7 @@ def test_formula_cycles_and_unknown_names_are_refused(db: Database, me: str) -> 
 
 def test_cadence_aggregation_and_range_are_stored_and_checked(db: Database, me: str) -> None:
     create_kpi(db, me, name="Response time", owner=me, cadence="weekly",
-                     aggregation="level", range_low=30, range_high=50).id  # fmt: skip
+               aggregation="level", range_low=30, range_high=50)  # fmt: skip
     assert query(db, "SELECT cadence, aggregation, range_low, range_high FROM kpi") == [
         ("weekly", "level", 30.0, 50.0)
     ]
