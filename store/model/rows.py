@@ -13,7 +13,17 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from store.model.enums import Band, Confidence, Direction, Kind, KpiDirection, Level, PeriodState
+from store.model.enums import (
+    Aggregation,
+    Band,
+    Cadence,
+    Confidence,
+    Direction,
+    Kind,
+    KpiDirection,
+    Level,
+    PeriodState,
+)
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,11 @@ class KpiPanel:
     parent_id: int | None
     archived: bool
     values: tuple[tuple[date, float], ...]
+    # Issue 18: how often a value is due, how values add up, the range to stay within.
+    cadence: Cadence | None = None
+    aggregation: Aggregation = Aggregation.LEVEL
+    range_low: float | None = None
+    range_high: float | None = None
 
     @property
     def latest(self) -> tuple[date, float] | None:

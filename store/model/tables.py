@@ -15,6 +15,8 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel, col
 
 from store.model.enums import (
+    Aggregation,
+    Cadence,
     Confidence,
     Direction,
     Kind,
@@ -22,6 +24,7 @@ from store.model.enums import (
     Level,
     ObjectiveState,
     PeriodState,
+    SourceKind,
 )
 
 
@@ -53,8 +56,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_column(enum: type[Enum], *, nullable: bool = False, default: Enum | None = None) -> Any:
-    """A string column constrained to an enum's values (not its names)."""
+def enum_column(
+    enum: type[Enum],
+    *,
+    nullable: bool = False,
+    default: Enum | None = None,
+    server_default: str | None = None,
+) -> Any:
+    """A string column constrained to an enum's values (not its names); ``server_default``
+    for a column added later, so that inserts naming only the older columns still work."""
     sa_type = SAEnum(
         enum,
         native_enum=False,
@@ -64,7 +74,8 @@ def enum_column(enum: type[Enum], *, nullable: bool = False, default: Enum | Non
         values_callable=lambda e: [member.value for member in e],
         validate_strings=True,
     )
-    return Field(default=default, sa_column=Column(sa_type, nullable=nullable))
+    column: Column[Any] = Column(sa_type, nullable=nullable, server_default=server_default)
+    return Field(default=default, sa_column=column)
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
@@ -175,6 +186,14 @@ class Kpi(SQLModel, table=True):
     )
     archived: bool = False
     created_at: datetime = utc_column()
+    # Issue 18 (migration 0007_kpi_sources): how often a value is due, how values add up,
+    # and a range to stay within (both bounds inclusive; either may be open).
+    cadence: Cadence | None = enum_column(Cadence, nullable=True)
+    aggregation: Aggregation = enum_column(
+        Aggregation, default=Aggregation.LEVEL, server_default=Aggregation.LEVEL.value
+    )
+    range_low: float | None = None
+    range_high: float | None = None
 
 
 class KpiValue(SQLModel, table=True):
@@ -190,6 +209,9 @@ class KpiValue(SQLModel, table=True):
     note: str = Field(default="", max_length=10_000)
     author: str = Field(max_length=64)
     created_at: datetime = utc_column()
+    # Issue 18: where the value came from ("" typed or imported by a person; else the
+    # SourceKind of the pull that wrote it).
+    source: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class Activity(SQLModel, table=True):
@@ -210,6 +232,31 @@ class Admin(SQLModel, table=True):
     username: str = Field(primary_key=True, max_length=64)
     added_by: str = Field(max_length=64)
     added_at: datetime = utc_column()
+
+
+class KpiSource(SQLModel, table=True):
+    """Where ``okrtui kpi pull`` fetches one KPI's values, and how the last pull went.
+
+    ``spec`` is the kind's settings as JSON (store/domain/kpi_sources.py), never a secret:
+    a password or token is named as ``env:NAME`` or ``file:/path`` and read by the pull.
+    ``approval`` is the server owner's seal on this exact definition (an HMAC with a key
+    only that owner can read, store/io/approval.py): a query, program or request runs only
+    while it verifies. The ``last_*`` columns are written by the pull only (on PostgreSQL
+    only the tables' owner may write them, migration 0007).
+    """
+
+    __tablename__ = "kpi_source"
+
+    kpi_id: int = Field(foreign_key="kpi.id", primary_key=True, ondelete="CASCADE")
+    kind: SourceKind = enum_column(SourceKind)
+    spec: str = Field(default="{}", max_length=10_000)
+    defined_by: str = Field(max_length=64)
+    defined_at: datetime = utc_column()
+    approval: str | None = Field(default=None, max_length=200)
+    last_attempt_at: datetime | None = utc_column(nullable=True)
+    last_success_at: datetime | None = utc_column(nullable=True)
+    last_value: float | None = None
+    last_error: str | None = Field(default=None, max_length=2_000)
 
 
 Index("ix_activity_entity", col(Activity.entity), col(Activity.entity_id))
