@@ -125,7 +125,8 @@ def render_markdown(report: Report) -> str:
     if missing:
         out += ["", "### Not checked in this week", ""]
         out += [
-            f"- @{md(m.owner)}: {', '.join(m.refs)} ({counted(m.days, 'day')} at most)"
+            f"- @{md(m.owner)}: {', '.join(m.refs)} ({'up to ' if len(m.refs) > 1 else ''}"
+            f"{counted(m.days, 'day')} without a check-in)"
             for m in missing
         ]
     if report.comments:

@@ -79,6 +79,7 @@ ADDED_SINCE: dict[str, str] = {
     "mentions": "0007",
     "inbox_read": "0007",
     "reminder_opt_outs": "0007",
+    "kpi_sources": "0008",
 }
 
 

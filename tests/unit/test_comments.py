@@ -172,10 +172,15 @@ def test_owed_and_stale_key_results(db: Database, org: dict[str, int]) -> None:
 
 def test_the_week_s_comments(db: Database, org: dict[str, int]) -> None:
     add_comment(db, ANA, Subject("key_result", org["kr"]), "this week")
-    assert [c.body for c in comments_since(db, datetime.now(UTC) - timedelta(days=7))] == [
-        "this week"
-    ]
-    assert comments_since(db, datetime.now(UTC) + timedelta(minutes=1)) == []
+    check_in = checkins.check_in(db, ANA, org["kr"], 20).check_in_id
+    add_comment(db, BEN, Subject("check_in", check_in), "on the check-in")
+    week = datetime.now(UTC) - timedelta(days=7)
+    found = comments_since(db, week, org["period"])
+    assert [(c.body, c.subject) for c in found] == [
+        ("this week", f"KR-{org['kr']}"), ("on the check-in", f"CI-{check_in}"),
+    ]  # fmt: skip
+    assert comments_since(db, datetime.now(UTC) + timedelta(minutes=1), org["period"]) == []
+    assert comments_since(db, week, org["period"] + 100) == []
 
 
 def test_deleting_a_key_result_deletes_its_thread(db: Database, org: dict[str, int], me: str):

@@ -1,7 +1,7 @@
 """KPIs that keep themselves current: sources, cadence, aggregation, ranges (issue 18).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-10
 
 * ``kpi`` gains ``cadence`` (how often a value is due), ``aggregation`` (a level, whose
@@ -38,8 +38,8 @@ import sqlmodel
 import sqlmodel.sql.sqltypes  # what the columns below refer to
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -192,7 +192,9 @@ def _postgres_upgrade() -> None:
         )
     rules = RULES.replace("@MEMBER_COLUMNS", ", ".join(MEMBER_COLUMNS))
     op.execute(rules.replace("@S", schema))
-    op.execute(_activity_check(hardening, NEW_ENTITIES, NEW_ACTIONS).replace("@S", schema))
+    comments = _load("0007_comments.py", "okrtui_migration_0007")
+    entities = (*comments.NEW_ENTITIES, *NEW_ENTITIES)  # 0007's comment entity stays known
+    op.execute(_activity_check(hardening, entities, NEW_ACTIONS).replace("@S", schema))
 
 
 def _activity_check(hardening: ModuleType, entities: Sequence[str], actions: Sequence[str]) -> str:
@@ -212,7 +214,8 @@ def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
         hardening = _load("0005_postgres_hardening.py", "okrtui_migration_0005")
         schema = hardening._schema()
-        op.execute(_activity_check(hardening, (), ()).replace("@S", schema))
+        comments = _load("0007_comments.py", "okrtui_migration_0007")
+        op.execute(_activity_check(hardening, comments.NEW_ENTITIES, ()).replace("@S", schema))
         op.execute(f"DROP TRIGGER okrtui_kpi_value_source_check ON {schema}.kpi_value")
         op.execute(f"DROP FUNCTION {schema}.okrtui_kpi_value_source_check()")
         op.execute(f"ALTER TABLE {schema}.kpi DROP CONSTRAINT okrtui_kpi_range_sane_values")
