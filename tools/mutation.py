@@ -32,6 +32,7 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/test_scoring.py",
         "tests/unit/test_survivors.py",
         "tests/unit/test_oracles.py",
+        "tests/unit/test_explain.py",
     ],
     "store/domain/validation.py": [
         "tests/unit/test_validation.py",
