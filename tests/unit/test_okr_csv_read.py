@@ -184,3 +184,11 @@ def test_a_file_that_is_not_utf8_says_how_to_save_it(tmp_path: Path) -> None:
         f"{path} is not UTF-8 text (bad byte at offset 55); "
         "save it from the spreadsheet as “CSV UTF-8”"
     ]
+
+
+def test_a_bom_before_a_quoted_header_is_not_part_of_it() -> None:
+    """A BOM kept in front of ``"objective"`` would make the quotes literal text (and the
+    column unknown): the reader drops it before the CSV parser sees the text."""
+    text = '\ufeff"objective","key result",owner,start,target,unit,parent\nA,B,ana,0,1,,\n'
+    rows, errors = read_rows(text)
+    assert errors == [] and rows == [(2, row("A", "B", "ana", "0", "1", "", ""))]
