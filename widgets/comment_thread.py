@@ -20,8 +20,9 @@ def thread_text(comments: Sequence[CommentRow], ref: str) -> Text:
     text.append(f"Comments ({len(comments)})\n", style="bold")
     for comment in comments:
         edited = " · edited" if comment.edited_at is not None else ""
+        on = f" on {comment.subject}" if comment.subject != ref else ""
         text.append(f"{comment.author}", style="bold")
-        text.append(f"  {local_time(comment.created_at)}{edited}  #{comment.id}\n", style="dim")
+        text.append(f"{on}  {local_time(comment.created_at)}{edited}  #{comment.id}\n", style="dim")
         text.append(comment.body)
         text.append("\n")
     text.rstrip()

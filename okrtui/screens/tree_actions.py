@@ -182,8 +182,15 @@ class TreeActions(HoldsKeys, OkrScreen[None]):
         kr = model.key_result(ref.id) if ref.kind == "kr" else None
         head = model.objectives.get(ref.id) if ref.kind == "objective" else None
         title = kr.title if kr is not None else head.title if head is not None else ""
-        kind = "key_result" if ref.kind == "kr" else "objective"
-        saved = await comment_flow(self, kind, ref.id, title)
+        kind, subject_id = ("key_result" if ref.kind == "kr" else "objective"), ref.id
+        table = self.query_one(HistoryTable)
+        if kr is not None and table.has_focus:  # on the history table: the check-in under it
+            check_in_id = table.selected_check_in()
+            entry = next((r for r in self._history if r.id == check_in_id), None)
+            if entry is not None:
+                kind, subject_id = "check_in", entry.id
+                title = f"{kr.ref} check-in of {local_date(entry)}"
+        saved = await comment_flow(self, kind, subject_id, title)
         if saved is not None:
             self.notify(f"comment #{saved} added")
             self.reload(ref)

@@ -31,11 +31,15 @@ def _rows(found: Iterable[tuple[object, ...]]) -> list[CommentRow]:
 
 
 def thread(db: Database, kind: str, subject_id: int) -> list[CommentRow]:
-    """The comments on an objective, key result or check-in, oldest first (newest last)."""
+    """The comments on an objective, key result (with its check-ins') or check-in, oldest
+    first (newest last)."""
     column = {"objective": "objective_id", "key_result": "key_result_id"}.get(kind, "check_in_id")
+    where = f"c.{column} = :id"
+    if kind == "key_result":  # a key result's thread holds its check-ins' comments too
+        where += " OR c.check_in_id IN (SELECT id FROM check_in WHERE key_result_id = :id)"
     with db.plain_read() as fetch:
         found = fetch(
-            f"SELECT {_COLUMNS} FROM comment c WHERE c.{column} = :id ORDER BY c.created_at, c.id",
+            f"SELECT {_COLUMNS} FROM comment c WHERE {where} ORDER BY c.created_at, c.id",
             {"id": subject_id},
         )
     return _rows(found)

@@ -190,3 +190,34 @@ async def test_a_stale_key_result_is_marked_in_the_tree(make_app, tester_demo_pa
         assert node is not None
         label = tree.label_of(node).plain
         assert "KR-33" in label and "⧗ " in label and label.rstrip().endswith("d"), label
+
+
+async def test_c_on_the_history_table_comments_on_that_check_in(
+    make_app, tester_demo_path: Path
+) -> None:
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _select(pilot, app, "KR-14")
+        for _ in range(6):  # tab to the history table: the latest check-in first
+            if app.focused is not None and app.focused.id == "history":
+                break
+            await pilot.press("tab")
+            await settle(pilot)
+        assert app.focused is not None and app.focused.id == "history"
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, CommentForm)
+        assert "KR-14 check-in of" in app.screen.heading
+        await typing(pilot, "what moved here?")
+        await pilot.press("ctrl+s")
+        for _ in range(20):  # the tree reloads, then the detail pane reads the thread
+            await settle(pilot)
+            thread = text_of(app.screen.query_one("#detail-comments", Static))
+            if "Comments (4)" in thread:
+                break
+    latest = rows(tester_demo_path, "SELECT max(id) FROM check_in WHERE key_result_id = 14")[0][0]
+    assert rows(
+        tester_demo_path, "SELECT check_in_id, body FROM comment ORDER BY id DESC LIMIT 1"
+    ) == [(latest, "what moved here?")]
+    assert f"tester on CI-{latest}" in thread and "Comments (4)" in thread

@@ -59,6 +59,11 @@ def test_comments_on_objectives_and_check_ins(db: Database, org: dict[str, int])
     add_comment(db, BEN, parse_subject(f"ci-{check_in}"), "Nice jump")
     add_comment(db, BEN, parse_subject(f"O-{org['objective']}"), "On it")
     assert [r.body for r in thread(db, "check_in", check_in)] == ["Nice jump"]
+    # a key result's thread holds its check-ins' comments, each saying what it is on
+    assert [(r.subject, r.body) for r in thread(db, "key_result", org["kr"])] == [
+        (f"CI-{check_in}", "Nice jump")
+    ]
+    assert thread(db, "key_result", org["other"]) == []
     assert [r.subject for r in thread(db, "objective", org["objective"])] == [
         f"O-{org['objective']}"
     ]
