@@ -41,9 +41,9 @@ def comment(
     delete_id: int | None,
     list_: bool,
 ) -> None:
-    """Comment on an objective, key result or check-in: okrtui comment KR-12 "Why?".
+    """Comment on an objective, key result or check-in.
 
-    @name mentions a person, who finds it in their inbox. --list shows the thread;
+    okrtui comment KR-12 "Why?" adds one (O-3, KR-12 or CI-40); @name mentions a person, who finds it in their inbox. --list shows the thread;
     --edit ID and --delete ID change your own comments only.
     """
     from store.read.comments import thread
@@ -89,7 +89,9 @@ def comment(
 @db_option
 @click.pass_context
 def inbox(ctx: click.Context, as_json: bool, read: bool) -> None:
-    """What needs you: mentions, replies, check-ins owed, stale key results, KPI warnings."""
+    """What needs you: mentions, replies, owed and stale check-ins.
+
+    Also your KPIs trending the wrong way; --read marks every item shown as read."""
     from store.read.inbox import inbox as read_inbox
     from store.read.periods import default_period
     from store.write.comments import mark_read
@@ -126,9 +128,9 @@ def inbox(ctx: click.Context, as_json: bool, read: bool) -> None:
 @db_option
 @click.pass_context
 def remind(ctx: click.Context, dry_run: bool, stop: bool, resume: bool) -> None:
-    """Send each person what they owe (for the server's cron, run by an admin).
+    """Send each person what they owe: for the server's cron.
 
-    Mails go through [reminders] mail_command to login@mail_domain only; with
+    Run by an admin (the server's owner). Mails go through [reminders] mail_command to login@mail_domain only; with
     [reminders] to_folder each person gets a file there instead.
     """
     from store.io.reminders import reminders, send, write_file

@@ -29,12 +29,12 @@ def invoke(*args: str) -> Result:
 def test_comment_list_edit_and_delete(demo_path: Path, demo_db: Database) -> None:
     db = str(demo_path)
     done = invoke("--db", db, "comment", "KR-2", "Why \x1b[2Jslow? [bold]x[/]")
-    assert done.exit_code == 0 and done.output == "comment #1 added to KR-2\n"
+    assert done.exit_code == 0 and done.output == "comment #7 added to KR-2\n"  # after the demo's
     listed = invoke("--db", db, "comment", "KR-2", "--list")
     assert "\x1b" not in listed.output and "    Why [2Jslow? [bold]x[/]" in listed.output
-    assert invoke("--db", db, "comment", "--edit", "1", "better words").exit_code == 0
+    assert invoke("--db", db, "comment", "--edit", "7", "better words").exit_code == 0
     assert [c.body for c in thread(demo_db, "key_result", 2)] == ["better words"]
-    assert invoke("--db", db, "comment", "--delete", "1").output == "deleted comment #1\n"
+    assert invoke("--db", db, "comment", "--delete", "7").output == "deleted comment #7\n"
     assert thread(demo_db, "key_result", 2) == []
 
 

@@ -228,7 +228,7 @@ async def test_kpi_import_form_and_preview(make_app, tester_demo_path: Path) -> 
     app = make_app(tester_demo_path)
     async with app.run_test(size=SMALL) as pilot:
         await open_kpis(pilot)
-        await pilot.press("v")
+        await pilot.press("I")
         await pilot.pause()
         assert isinstance(app.screen, ImportFileForm)
         await pilot.press("tab")  # from the file list to the pasted text

@@ -20,9 +20,11 @@ READS_AND_CHECKS = {
     "store.model.rows": {"CheckInRow", "KpiPanel", "KrRow", "ObjectiveRow"},
     "store.domain.scoring": {"Thresholds", "band", "far_outside", "kr_progress"},
     "store.domain.checks": {
-        "check_kr_values", "check_observed_on", "check_username", "check_weight",
-        "thresholds_ok", "validate_check_in_value",
+        "check_comment", "check_kr_values", "check_observed_on", "check_username",
+        "check_weight", "thresholds_ok", "validate_check_in_value",
     },
+    "store.domain.mentions": {"complete", "partial_mention"},
+    "store.read.inbox": {"InboxItem"},
     "store.domain.validation": {
         "optional_number", "optional_text", "parse_date", "parse_number", "require_text",
     },
