@@ -43,8 +43,9 @@ def comment(
 ) -> None:
     """Comment on an objective, key result or check-in.
 
-    okrtui comment KR-12 "Why?" adds one (O-3, KR-12 or CI-40); @name mentions a person, who finds it in their inbox. --list shows the thread;
-    --edit ID and --delete ID change your own comments only.
+    okrtui comment KR-12 "Why?" adds one (O-3, KR-12 or CI-40); @name mentions a
+    person, who finds it in their inbox. --list shows the thread; --edit ID and
+    --delete ID change your own comments only.
     """
     from store.read.comments import thread
     from store.write.comments import add_comment, delete_comment, edit_comment, parse_subject
@@ -130,8 +131,9 @@ def inbox(ctx: click.Context, as_json: bool, read: bool) -> None:
 def remind(ctx: click.Context, dry_run: bool, stop: bool, resume: bool) -> None:
     """Send each person what they owe: for the server's cron.
 
-    Run by an admin (the server's owner). Mails go through [reminders] mail_command to login@mail_domain only; with
-    [reminders] to_folder each person gets a file there instead.
+    Run by an admin (the server's owner). Mails go through [reminders] mail_command
+    to login@mail_domain only; with [reminders] to_folder each person gets a file
+    there instead.
     """
     from store.io.reminders import reminders, send, write_file
     from store.read.periods import default_period
