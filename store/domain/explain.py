@@ -120,23 +120,27 @@ def _base_formula(kind: Kind, direction: Direction, start: float | None) -> str:
 
 
 def _kr_substituted(
-    case: str, start: float | None, target: float, current: float, raw: float
+    case: str, start: float | None, target: float | None, current: float, raw: float
 ) -> str:
-    """The formula with the KR's own numbers in it."""
-    c, t = _arg(current), _arg(target)
-    s = _arg(start) if start is not None else ""
+    """The formula with the KR's own numbers in it (percent and milestone KRs have no
+    target in it; only the ranges have a start)."""
+    c = _arg(current)
     if case == _PERCENT:
         return f"{c} / 100 = {_res(raw)}"
     if case == _MILESTONE:
         done = raw >= 1.0
         return f"{c} {'≥' if done else '<'} {MILESTONE_DONE:g} → {_res(raw)}"
+    assert target is not None
+    t = _arg(target)
     if case in (_HOLD_ABOVE, _INC_FLAT, _INC_RATIO_ZERO):
         return f"{c} {'≥' if raw >= 1.0 else '<'} {t} → {_res(raw)}"
     if case in (_HOLD_BELOW, _DEC_FLAT, _DEC_RATIO_BINARY):
         return f"{c} {'≤' if raw >= 1.0 else '>'} {t} → {_res(raw)}"
-    if case == _INC_RANGE:
-        return f"({c} − {s}) / ({t} − {s}) = {_res(raw)}"
-    if case == _DEC_RANGE:
+    if case in (_INC_RANGE, _DEC_RANGE):
+        assert start is not None
+        s = _arg(start)
+        if case == _INC_RANGE:
+            return f"({c} − {s}) / ({t} − {s}) = {_res(raw)}"
         return f"({s} − {c}) / ({s} − {t}) = {_res(raw)}"
     if case == _INC_RATIO:
         return f"{c} / {t} = {_res(raw)}"
@@ -158,25 +162,24 @@ def explain_kr(
             formula=_base_formula(kind, direction, start),
             substituted="no value checked in yet",
             notes=("No check-in yet, so there is no score.",),
-            value=value,
+            value=None,
         )
-    if case == _NO_TARGET:
+    if case == _NO_TARGET:  # only a metric KR needs a target
         return Explanation(
-            formula=_base_formula(kind, direction, start),
+            formula=_base_formula(Kind.METRIC, direction, start),
             substituted="no target set",
             notes=("A metric key result needs a target before it can be scored.",),
-            value=value,
+            value=None,
         )
     assert current is not None and value is not None
     raw = _kr_raw(case, start, target, current)
     assert raw is not None
-    # Percent and milestone KRs ignore the target; show it as 0 there (never printed).
-    target_shown = target if target is not None else 0.0
-    substituted = _kr_substituted(case, start, target_shown, current, raw)
+    substituted = _kr_substituted(case, start, target, current, raw)
     notes: list[str] = []
     if case in _KR_NOTES:
         notes.append(_KR_NOTES[case])
-    if start is not None and target is not None:
+    if case in (_INC_RANGE, _DEC_RANGE):  # a range has both ends
+        assert start is not None and target is not None
         if case == _INC_RANGE and target < start:
             notes.append(
                 "The target is below the start although the key result should increase: "

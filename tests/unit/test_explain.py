@@ -216,3 +216,13 @@ def test_nothing_to_score_says_so(children: list[tuple[str, float | None]]) -> N
         (CHILDREN,),
         None,
     )
+
+
+def test_progress_of_exactly_one_zero_or_in_between_gets_no_note() -> None:
+    """Only above 1.0 is capped and only below 0.0 counts as 0: the edges say nothing."""
+    e = explain_objective([("KR-1", 1.0, 1), ("KR-2", 0.0, 1), ("KR-3", 0.5, 1)])
+    assert e.notes == (WEIGHTS_CAP, "Weights: KR-1 ×1, KR-2 ×1, KR-3 ×1")
+    assert e.substituted == "(1 × 1 + 1 × 0 + 1 × 0.5) / (1 + 1 + 1) = 0.5"
+    children = explain_objective([], [("O-2", 1.0), ("O-3", 0.0), ("O-4", 0.5)])
+    assert children.notes == (CHILDREN,)
+    assert children.substituted == "(1 + 0 + 0.5) / 3 = 0.5"
