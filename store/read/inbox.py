@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from store.db.database import Database
-from store.db.sql import EPOCH, readable_number, readable_time
+from store.db.sql import EPOCH, readable_day, readable_number, readable_time
+from store.domain.cadence import is_overdue
 from store.domain.scoring import Thresholds
 from store.domain.staleness import (
     DEFAULT_CADENCE_DAYS,
@@ -22,7 +23,7 @@ from store.domain.staleness import (
     week_start,
 )
 from store.format import days_ago
-from store.model.enums import KpiDirection, PeriodState
+from store.model.enums import Cadence, KpiDirection, PeriodState
 from store.model.rows import KrRow, PeriodRow
 from store.read.kpi_warnings import WARNING_RUN, warning_for
 from store.read.tree import owned_key_results
@@ -72,6 +73,11 @@ MY_KPIS = (
     "ORDER BY k.id, v.observed_on"
 )
 READ_MARKS = "SELECT item FROM inbox_read WHERE username = :me"
+MY_CADENCES = (
+    "SELECT k.id, k.name, k.cadence, (SELECT max(v.observed_on) FROM kpi_value v "
+    "WHERE v.kpi_id = k.id) FROM kpi k WHERE k.owner = :me AND NOT k.archived "
+    "AND k.cadence IS NOT NULL ORDER BY k.id"
+)
 
 
 def _comment_items(rows: Iterable[tuple[object, ...]], kind: str) -> list[InboxItem]:
@@ -136,6 +142,24 @@ def _kpi_items(rows: Iterable[tuple[object, ...]]) -> list[InboxItem]:
     return items
 
 
+def overdue_items(rows: Iterable[tuple[object, ...]], today: date) -> list[InboxItem]:
+    """A KPI with a cadence whose next value is late (store.domain.cadence)."""
+    items = []
+    for kid, name, cadence_text, latest_text in rows:
+        try:
+            cadence = Cadence(str(cadence_text))
+        except ValueError:  # a cadence okrtui did not write: nothing is due
+            continue
+        latest = readable_day(latest_text)
+        if is_overdue(cadence, latest, today):
+            since = f"last value {latest.isoformat()}" if latest else "no value yet"
+            items.append(InboxItem(
+                f"due:{kid}:{latest.isoformat() if latest else 'none'}", "kpi", str(name),
+                f"KPI {name} is overdue ({cadence.value})", since, None,
+            ))  # fmt: skip
+    return items
+
+
 def inbox(
     db: Database,
     me: str,
@@ -151,7 +175,7 @@ def inbox(
         mentions = _comment_items(fetch(MENTIONS, params), "mention")
         seen = {item.key for item in mentions}
         replies = [i for i in _comment_items(fetch(REPLIES, params), "reply") if i.key not in seen]
-        kpis = _kpi_items(fetch(MY_KPIS, params))
+        kpis = _kpi_items(fetch(MY_KPIS, params)) + overdue_items(fetch(MY_CADENCES, params), today)
         read = {str(row[0]) for row in fetch(READ_MARKS, params)}
     krs: list[InboxItem] = []
     if period is not None:

@@ -195,3 +195,18 @@ def test_deleting_a_key_result_deletes_its_thread(db: Database, org: dict[str, i
     assert not [
         i for i in inbox(db, CAROL, default_period(db), date.today()) if i.kind == "mention"
     ]
+
+
+def test_a_kpi_i_own_that_is_overdue_is_in_my_inbox(db: Database, org: dict[str, int], me: str):
+    from store.write import kpis
+
+    kid = kpis.create_kpi(db, me, name="Leads", owner=ANA, cadence="weekly").id
+    period = default_period(db)
+    today = date.today()
+    (due,) = [i for i in inbox(db, ANA, period, today) if i.key.startswith("due:")]
+    assert (due.kind, due.ref, due.title, due.detail) == (
+        "kpi", "Leads", "KPI Leads is overdue (weekly)", "no value yet",
+    )  # fmt: skip
+    kpis.record_kpi_value(db, ANA, kid, 10, observed_on=today.isoformat())
+    assert not [i for i in inbox(db, ANA, period, today) if i.key.startswith("due:")]
+    assert not [i for i in inbox(db, BEN, period, today) if i.key.startswith("due:")]
