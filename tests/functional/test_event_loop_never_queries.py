@@ -51,6 +51,8 @@ STEPS: list[tuple[str, ...]] = [
     ("down", "down", "enter", "down", "down"),  # move, expand, move onto key results
     ("x",),
     ("escape",),  # how the score is computed
+    ("b", "up", "down"),
+    ("b",),  # the burn-up chart of a key result and of an objective
     ("c", "4", "2", "tab", "tab", "n", "o", "t", "e"),
     ("ctrl+s",),  # a check-in, saved
     ("n",),
