@@ -79,3 +79,22 @@ def test_no_key_results_reads_nothing_and_returns_nothing(
     with reads(db, monkeypatch) as opened:
         assert burnup_samples(db, [], tree.period) == {}
     assert opened == []
+
+
+def test_the_report_reads_the_confidence_before_the_latest(db: Database) -> None:
+    """build_report's query for "confidence dropped" (store/io/report.py), on both backends."""
+    from store.io.report import build_report
+
+    pid = periods.create_period(db, ACTOR, "2026-Q4", date(2026, 10, 1), date(2026, 12, 31),
+                                PeriodState.ACTIVE).id  # fmt: skip
+    oid = objectives.create_objective(db, ACTOR, period_id=pid, title="Grow", owner=ACTOR).id
+    kr = key_results.create_key_result(db, ACTOR, objective_id=oid, title="KR",
+                                       start=0, target=100).id  # fmt: skip
+    for day, confidence in ((2, Confidence.ON_TRACK), (9, Confidence.ON_TRACK),
+                            (20, Confidence.OFF_TRACK)):  # fmt: skip
+        checkins.check_in(db, ACTOR, kr, day, confidence=confidence,
+                          at=datetime(2026, 11, day, 9, tzinfo=UTC))  # fmt: skip
+    line = build_report(db, pid, date(2026, 11, 23)).objectives[0].key_results[0]
+    assert (line.previous_confidence, line.confidence) == (Confidence.ON_TRACK,
+                                                          Confidence.OFF_TRACK)  # fmt: skip
+    assert line.confidence_dropped
