@@ -272,6 +272,8 @@ def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:
 
 def _confidence(value: object) -> Confidence | None:
     """A stored confidence, or None (none given, or a value okrtui did not write)."""
+    if isinstance(value, Confidence) or not isinstance(value, str):
+        return value if isinstance(value, Confidence) else None
     try:
         return Confidence(value) if value else None
     except ValueError:
