@@ -139,7 +139,7 @@ def at_risk(report: Report) -> list[Item]:
     """Objectives off track, then at risk (the weekly report's "needs attention", without
     those that have no data yet: the stale list names them)."""
     worrying = [o for o in report.attention() if o.row.band != Band.NO_DATA]
-    return [_objective(o, o.row.band.value.replace("_", " ")) for o in worrying]
+    return [_objective(o, f"@{o.row.owner}") for o in worrying]
 
 
 def build_overview(report: Report) -> Overview:

@@ -68,6 +68,7 @@ STEPS: list[tuple[str, ...]] = [
     ("escape",),  # the weekly check-in
     ("question_mark",),
     ("escape",),  # help
+    ("o", "down", "enter"),  # the overview, and a line of it opened in the tree
 ]
 
 

@@ -1,4 +1,4 @@
-"""The burn-up chart in the tree's detail pane (issue 20) at 80×24 and 120×40.
+"""Issue 20 at 80×24 and 120×40: the burn-up chart in the tree's detail pane, the overview.
 
 Update with --snapshot-update, then look at each SVG before accepting it.
 """
@@ -31,3 +31,14 @@ def test_kr_burnup(snap_compare, make_app, tester_demo_path, size) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_objective_burnup(snap_compare, make_app, tester_demo_path, size) -> None:
     assert snap_compare(make_app(tester_demo_path), terminal_size=size, run_before=objective_chart)
+
+
+async def overview(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("o")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview(snap_compare, make_app, tester_demo_path, size) -> None:
+    assert snap_compare(make_app(tester_demo_path), terminal_size=size, run_before=overview)
