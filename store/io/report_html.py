@@ -1,6 +1,8 @@
 """A period's report as one self-contained HTML file, for readers without a terminal.
 
-Built from the same :class:`~store.io.report.Report` as the Markdown, CSV and JSON
+Overview first, then each objective with its burn-up chart, what changed this week
+and the KPIs: leadership reads the shape before the detail. Built from the same
+:class:`~store.io.report.Report` as the Markdown, CSV and JSON
 reports, plus each objective's burn-up series (:func:`report_charts`: one read for
 every key result of the period). The file fetches nothing: inline CSS, SVG charts
 drawn by :mod:`store.io.svg`, no script, and a Content-Security-Policy that forbids
@@ -135,7 +137,6 @@ def render_html(
         f'<p class="muted">{escape(when)} · {p.starts_on} → {p.ends_on} ({p.state.value})</p>',
         "</header>",
         *_overview(overview),
-        *_changes(report),
         '<section id="objectives"><h2>Objectives</h2>',
     ]
     if not report.objectives:
@@ -143,6 +144,7 @@ def render_html(
     for line in report.objectives:
         body += _objective(line, charts.get(line.row.id), thresholds)
     body.append("</section>")
+    body += _changes(report)
     body += _kpis(report.kpis)
     body.append(f"<footer>Made by okrtui on {report.today.isoformat()}. Scores: "
                 "progress to target, 100% = target reached; bands by the team's "
