@@ -129,10 +129,11 @@ def strip_text(burn: BurnUp, width: int) -> Text:
     cells = Text()
     given = list(burn.confidences)
     last = max(burn.today, given[-1][0]) if given else burn.today
+    step = timedelta(days=span / max(width, 1))  # a column's days, ending at ``day``
     for column in range(max(width, 1)):
-        day = burn.start + timedelta(days=span * (column + 1) / max(width, 1))
+        day = burn.start + step * (column + 1)
         latest = [c for d, c in given if d <= day]
-        if not latest or day > last + timedelta(days=span / max(width, 1)):
+        if not latest or day - step >= last:
             cells.append(" ")
         elif latest[-1] is None:
             cells.append("·", "dim")
@@ -215,7 +216,9 @@ class BurnUpChart(Vertical):
         """Draw ``burn`` (None: only ``title``, e.g. why there is no chart)."""
         self.styles.height = "auto" if burn is None else None  # the CSS height, or just the title
         self.query_one(".burnup-title", Static).update(title)
-        self.query_one(".burnup-legend", Static).update(legend(burn) if burn else Text(""))
+        legend_line = self.query_one(".burnup-legend", Static)
+        legend_line.update(legend(burn) if burn else Text(""))
+        legend_line.display = burn is not None
         self.query_one(BurnUpPlot).show(burn)
         self.query_one(BurnUpPlot).display = burn is not None
         self.query_one(ConfidenceStrip).show(burn)

@@ -7,7 +7,7 @@ someone writes.
 
 | Key | Does |
 | --- | --- |
-| up/down | Move between the listed objectives and key results |
+| up/down, j/k | Move between the listed objectives and key results |
 | enter | Show the chosen objective or key result in the tree |
 | t | Back to the tree |
 """
@@ -120,6 +120,8 @@ class OverviewScreen(OkrScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Show in tree", id="overview_open"),
+        Binding("j", "focused.cursor_down", "Down", show=False, id="overview_down"),
+        Binding("k", "focused.cursor_up", "Up", show=False, id="overview_up"),
     ]
     DEFAULT_CSS = """
     OverviewScreen #overview-summary { height: auto; padding: 0 1; }

@@ -118,3 +118,20 @@ def test_the_content_security_policy_blocks_an_injected_request(
     page.evaluate("1")  # the blocked loads are reported by now
     assert page.blocked.get("http://127.0.0.1:9/x.png") == "csp"
     assert page.blocked.get("https://example.invalid/x.css") == "csp"
+
+
+def test_the_report_prints_on_a4_without_cutting_the_page(page: Page, report_file: Path) -> None:
+    """Printed (the print stylesheet, an A4 page's width), nothing is wider than the paper
+    and the browser makes a PDF of several pages."""
+    import base64
+
+    page.open(report_file.as_uri(), 794, 1123)  # A4 at 96 dpi
+    page.send("Emulation.setEmulatedMedia", {"media": "print"})
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1]
+    kept = page.evaluate("getComputedStyle(document.querySelector('article')).breakInside")
+    assert kept == "avoid"  # an objective is not split across pages
+    a4 = {"paperWidth": 8.27, "paperHeight": 11.69}
+    pdf = base64.b64decode(page.send("Page.printToPDF", a4)["data"])
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pdf.startswith(b"%PDF") and pages > 1

@@ -102,3 +102,47 @@ async def test_an_objective_chart_is_its_score_over_time(make_app, tester_demo_p
         assert any(kr.kpi_id for kr in row.key_results)
         assert burn.points[-1][1] == pytest.approx(row.score)
         assert all(0.0 <= p <= 1.0 for _, p in burn.points)
+
+
+async def test_an_objective_without_key_results_says_why_it_has_no_chart(
+    make_app, tester_demo_path: Path
+) -> None:
+    from store.write.objectives import create_objective
+
+    db = open_database(tester_demo_path)
+    try:
+        period = default_period(db)
+        assert period is not None
+        parent = create_objective(db, "tester", period_id=period.id, title="Umbrella",
+                                  owner="tester").id  # fmt: skip
+        create_objective(db, "tester", period_id=period.id, title="Child", owner="tester",
+                         parent_id=parent)  # fmt: skip
+    finally:
+        db.close()
+    app = make_app(tester_demo_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await reveal(pilot, NodeRef("objective", parent))
+        await pilot.press("b")
+        await settle(pilot)
+        chart = screen.query_one(BurnUpChart)
+        assert chart.display and not chart.query_one(BurnUpPlot).display
+        assert "no key results of its own" in shown(chart.query_one(".burnup-title", Static))
+        assert chart.region.height <= 3  # only the heading: the details follow at once
+
+
+def test_the_forecast_is_dashed_and_the_strip_follows_the_dates() -> None:
+    from datetime import date
+
+    from store.domain.burnup import BurnUp
+    from widgets.burnup_chart import dashed, strip_text
+
+    pieces = dashed(0, 0, 9, 90, pieces=9)
+    assert [xs for xs, _ in pieces] == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    assert pieces[-1][1] == [80, 90]  # the last dash ends on the line's end
+    burn = BurnUp(date(2026, 10, 1), date(2026, 10, 11), date(2026, 10, 6),
+                  ((date(2026, 10, 2), 0.1), (date(2026, 10, 4), 0.2)),
+                  ((date(2026, 10, 2), Confidence.ON_TRACK), (date(2026, 10, 4), None)),
+                  None)  # fmt: skip
+    strip = strip_text(burn, 10)  # one column a day: Oct 2 … Oct 11
+    assert strip.plain == "▀▀···     "  # on track from Oct 2, none from Oct 4 until today
+    assert strip.spans[0].style == "green"

@@ -28,7 +28,7 @@ async def test_o_shows_the_period_by_band_and_enter_opens_a_line_in_the_tree(
         # down to the at-risk list's second line, then enter
         target = next(i for i, o in enumerate(options.options) if o.id == "at-risk:objective:15")
         while options.highlighted != target:
-            await pilot.press("down")
+            await pilot.press("j")  # vim's down, as in the tree
         await pilot.press("enter")
         await settle(pilot)
         tree = app.screen
