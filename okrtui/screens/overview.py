@@ -12,6 +12,7 @@ someone writes.
 | t | Back to the tree |
 """
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,42 +25,72 @@ from textual.widgets.option_list import Option
 from okrtui.live import DatabaseChanged
 from okrtui.screens.base import OkrScreen
 from store.format import format_percent, status_label
-from store.io.overview import BANDS, BandCounts, Item, Overview, build_overview
+from store.io.overview import BANDS, BandCounts, Item, Of, Overview, build_overview
 from store.io.report import build_report
-from store.model.enums import BAND_LABEL
+from store.model.enums import BAND_LABEL, Band
 from widgets.footer import KeyFooter
 from widgets.okr_tree import NodeRef
 from widgets.text import BAND_STYLE, plain, styled, truncate
 from widgets.title import TitleBar
 
-BAR = 20
-"""Cells of a group's band bar."""
+BAR = 10
+"""Cells of a group's band bars (one for its objectives, one for its key results)."""
+NAME = 16
+"""Cells of a group's name (a team's name is cut to it)."""
 
 
-def band_bar(counts: BandCounts, width: int = BAR) -> Text:
-    """The group's objectives as a bar of ``width`` cells, each band's share in its colour
-    (a band with any objective gets at least one cell)."""
-    total = counts.objective_total
+def band_bar(counts: Mapping[Band, int], width: int = BAR) -> Text:
+    """``counts`` as a bar of ``width`` cells, each band's share in its colour (a band with
+    anything in it gets at least one cell)."""
+    total = sum(counts.values())
     if not total:
         return Text("·" * width, "dim")
-    cells = {b: max(1, round(width * n / total)) if n else 0 for b, n in counts.objectives.items()}
-    while sum(cells.values()) > width:  # the rounding gave one too many: from the largest
+    cells = {b: max(1, round(width * n / total)) if n else 0 for b, n in counts.items()}
+    while sum(cells.values()) != width:  # rounding: take from or give to the largest
         largest = max(cells, key=lambda b: cells[b])
-        cells[largest] -= 1
+        cells[largest] += 1 if sum(cells.values()) < width else -1
     bar = Text()
     for band in BANDS:
         bar.append("█" * cells[band], BAND_STYLE[band])
     return bar.append("·" * (width - sum(cells.values())), "dim")
 
 
-def group_line(counts: BandCounts, name_width: int) -> Text:
-    """ "Marketing   ████████░░  2 obj · 1 on track · 1 at risk" (the name is user text)."""
-    said = " · ".join(f"{n} {BAND_LABEL[b]}" for b, n in counts.objectives.items() if n)
-    name = plain(truncate(counts.name, name_width))
+def group_line(counts: BandCounts) -> Text:
+    """One group: its objectives' bar, count and share on track or better, then its key
+    results' ("Marketing  ██████████  2 obj 100%  ████████··  6 KRs  67%"; the name is
+    user text)."""
+    name = plain(truncate(counts.name, NAME))
+    objectives, krs = counts.share_on_track("objectives"), counts.share_on_track("key_results")
     return Text.assemble(
-        "  ", name, " " * (name_width - len(name) + 1),
-        band_bar(counts), f"  {counts.objective_total} obj · {said or 'none'}",
+        "  ", name, " " * (NAME - len(name) + 1),
+        band_bar(counts.objectives), f" {counts.objective_total:>3} obj ",
+        (f"{format_percent(objectives):>4}", "bold"), "   ",
+        band_bar(counts.key_results), f" {counts.kr_total:>3} KRs ",
+        (f"{format_percent(krs):>4}", "bold"),
     )  # fmt: skip
+
+
+def columns_line(title: str) -> Text:
+    """A group table's heading, naming the two bars above them (the percentages are the
+    share on track or better)."""
+    return Text.assemble(
+        (title, "bold underline"), " " * (NAME + 3 - len(title)),
+        ("objectives", "dim"), " " * (BAR + 16 - len("objectives")),
+        ("key results", "dim"), ("  %: on track+", "dim"),
+    )  # fmt: skip
+
+
+def shares_lines(total: BandCounts, of: Of) -> list[Text]:
+    """Each band's count and share of all objectives (or key results), three bands a line
+    (six fit no 80-column line)."""
+    counts = total.objectives if of == "objectives" else total.key_results
+    shares = [styled(f"● {counts[b]} {BAND_LABEL[b]} {format_percent(total.share(b, of))}",
+                     BAND_STYLE[b]) for b in BANDS if counts[b]]  # fmt: skip
+    label = "  objectives:  " if of == "objectives" else "  key results: "
+    if not shares:
+        return [Text(label, "dim") + Text("none yet", "dim")]
+    return [Text(label if i == 0 else " " * len(label), "dim") + Text("  ").join(shares[i:i + 3])
+            for i in range(0, len(shares), 3)]  # fmt: skip
 
 
 def item_line(item: Item) -> Text:
@@ -81,12 +112,13 @@ def overview_options(ov: Overview) -> list[Option | None]:
     def heading(text: str) -> None:
         out.append(Option(Text(text, "bold underline"), disabled=True))
 
-    names = [g.name for g in (*ov.levels, *ov.teams)]
-    width = min(max((len(n) for n in names), default=8), 18)
-    heading("By level")
-    out += [Option(group_line(g, width), disabled=True) for g in ov.levels]
-    heading("By team")
-    out += [Option(group_line(g, width), disabled=True) for g in ov.teams]
+    heading("By band")
+    out += [Option(line, disabled=True) for line in shares_lines(ov.total, "objectives")]
+    out += [Option(line, disabled=True) for line in shares_lines(ov.total, "key_results")]
+    out.append(Option(columns_line("By level"), disabled=True))
+    out += [Option(group_line(g), disabled=True) for g in ov.levels]
+    out.append(Option(columns_line("By team"), disabled=True))
+    out += [Option(group_line(g), disabled=True) for g in ov.teams]
     for section, title, items, empty in (
         ("movers", "Biggest movers this week", ov.movers, "nothing moved this week"),
         ("at-risk", "At risk or off track", ov.at_risk, "every objective is on track or better"),
@@ -100,19 +132,13 @@ def overview_options(ov: Overview) -> list[Option | None]:
 
 
 def summary(ov: Overview) -> Text:
-    """The headline: objectives, average score, and the share of each band."""
+    """The headline: the period, its objectives and key results, the average score."""
     total, report = ov.total, ov.report
-    line = Text.assemble(
+    return Text.assemble(
         plain(report.period.name, style="bold"),
-        f" · {total.objective_total} objectives · average ",
-        (format_percent(report.average), "bold"), f" · {total.kr_total} key results\n",
+        f" · {total.objective_total} objectives · {total.kr_total} key results · average ",
+        (format_percent(report.average), "bold"),
     )  # fmt: skip
-    shares = [
-        styled(f"● {total.objectives[b]} {BAND_LABEL[b]} ({format_percent(total.share(b))})",
-               BAND_STYLE[b])
-        for b in BANDS if total.objectives[b]
-    ]  # fmt: skip
-    return line.append_text(Text("  ").join(shares) if shares else Text("no objectives yet"))
 
 
 class OverviewScreen(OkrScreen[None]):

@@ -16,6 +16,8 @@ from store.model.enums import Band
 BANDS = (Band.OVERPERFORMING, Band.ACHIEVED, Band.ON_TRACK, Band.AT_RISK, Band.OFF_TRACK,
          Band.NO_DATA)  # fmt: skip
 """The bands best first, no data last (the order of every count and bar)."""
+ON_TRACK_OR_BETTER = (Band.OVERPERFORMING, Band.ACHIEVED, Band.ON_TRACK)
+Of = Literal["objectives", "key_results"]
 STALE_DAYS = 14
 """A key result not checked in for more than two weeks (two missed weekly check-ins)."""
 MOVERS = 5
@@ -37,11 +39,18 @@ class BandCounts:
     def kr_total(self) -> int:
         return sum(self.key_results.values())
 
-    def share(self, band: Band, of: Literal["objectives", "key_results"] = "objectives") -> float:
+    def share(self, band: Band, of: Of = "objectives") -> float:
         """The share of the group's objectives (or key results) in ``band``, 0 when empty."""
         counts = self.objectives if of == "objectives" else self.key_results
         total = sum(counts.values())
         return counts[band] / total if total else 0.0
+
+    def share_on_track(self, of: Of = "objectives") -> float | None:
+        """The share on track or better (achieved, overperforming); None when empty."""
+        counts = self.objectives if of == "objectives" else self.key_results
+        if not sum(counts.values()):
+            return None
+        return sum(self.share(b, of) for b in ON_TRACK_OR_BETTER)
 
 
 @dataclass(frozen=True)

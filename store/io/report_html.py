@@ -24,7 +24,7 @@ from store.domain.burnup import BurnUp, objective_burnup
 from store.domain.scoring import Thresholds
 from store.domain.validation import clean_line, clean_multiline
 from store.format import format_number, format_percent, kr_value, status_label
-from store.io.overview import BANDS, BandCounts, Item, Overview, build_overview
+from store.io.overview import BANDS, BandCounts, Item, Of, Overview, build_overview
 from store.io.report import CONFIDENCE_LABEL, KpiLine, KrLine, ObjectiveLine, Report
 from store.io.svg import BAND_COLOUR, CONFIDENCE_COLOUR, band_bar, burnup_svg, sparkline_svg
 from store.model.enums import BAND_LABEL, Band
@@ -52,8 +52,15 @@ body, h1, h2, h3, p, li { overflow-wrap: anywhere; }
        vertical-align: baseline; margin-right: .25em; }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; list-style: none;
           font-size: .9rem; }
-.groups { display: grid; grid-template-columns: minmax(6rem, 12rem) 1fr auto; gap: .3rem .75rem;
-          align-items: center; font-size: .95rem; }
+.groups { margin-top: .75rem; font-size: .95rem; }
+.group { display: grid; grid-template-columns: 11rem 1fr 1fr 12.5rem; gap: .3rem .6rem;
+         grid-template-areas: "name obj kr counts"; align-items: center; margin: .3rem 0; }
+.group > .name { grid-area: name; } .group > .obj { grid-area: obj; }
+.group > .kr { grid-area: kr; } .group > .counts { grid-area: counts; }
+@media (max-width: 40rem) {
+  .group { grid-template-columns: 1fr 1fr; grid-template-areas: "name counts" "obj kr"; }
+  .group > .counts { text-align: right; }
+}
 svg.bands { width: 100%; height: 1rem; display: block; }
 .groups svg.bands { height: .9rem; }
 .lists { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
@@ -165,15 +172,24 @@ def _legend() -> str:
     return f'<ul class="legend" aria-label="bands">{items}</ul>'
 
 
-def _group_rows(groups: Iterable[BandCounts]) -> list[str]:
-    out = ['<div class="groups">']
+def _group_rows(title: str, groups: Iterable[BandCounts]) -> list[str]:
+    """A group table: each group's objectives and key results as band bars, with their
+    counts and the share on track or better."""
+    out = ['<div class="groups">',
+           f'<div class="group"><h3 class="name">{escape(title)}</h3>'
+           '<span class="obj muted">objectives</span><span class="kr muted">key results</span>'
+           "</div>"]  # fmt: skip
     for group in groups:
-        label = f"{group.name}: " + ", ".join(
-            f"{n} {BAND_LABEL[b]}" for b, n in group.objectives.items() if n
-        )
+        bars = []
+        for counts, what in ((group.objectives, "objectives"), (group.key_results, "key results")):
+            said = ", ".join(f"{n} {BAND_LABEL[b]}" for b, n in counts.items() if n)
+            bars.append(band_bar(counts, f"{clean_line(group.name)} {what}: {said or 'none'}"))
         out.append(
-            f"<span>{text(group.name)}</span>{band_bar(group.objectives, label)}"
-            f'<span class="muted">{group.objective_total} obj. · {group.kr_total} KRs</span>'
+            f'<div class="group"><span class="name">{text(group.name)}</span>'
+            f'<span class="obj">{bars[0]}</span><span class="kr">{bars[1]}</span>'
+            f'<span class="counts muted">{group.objective_total} obj. '
+            f"{format_percent(group.share_on_track('objectives'))} · {group.kr_total} KRs "
+            f"{format_percent(group.share_on_track('key_results'))}</span></div>"
         )
     out.append("</div>")
     return out
@@ -194,25 +210,31 @@ def _items(title: str, items: Iterable[Item], empty: str) -> list[str]:
     return out
 
 
+def _shares(total: BandCounts, of: Of) -> str:
+    """Each band's count and share ("● on track 8 (62%) · …"), bands without any left out."""
+    counts = total.objectives if of == "objectives" else total.key_results
+    return " · ".join(
+        f"{_band(b)} {counts[b]} ({format_percent(total.share(b, of))})" for b in BANDS if counts[b]
+    )
+
+
 def _overview(ov: Overview) -> list[str]:
     r = ov.report
     total = ov.total
-    shares = " · ".join(
-        f"{_band(b)} {total.objectives[b]} ({format_percent(total.share(b))})"
-        for b in BANDS
-        if total.objectives[b]
-    )
+    shares, kr_shares = (_shares(total, "objectives"), _shares(total, "key_results"))
     out = [
         '<section id="overview"><h2>Overview</h2>',
         f"<p><strong>{total.objective_total} objectives</strong> · average score "
         f"<strong>{format_percent(r.average)}</strong> · {total.kr_total} key results</p>",
-        f"<p>{shares}</p>",
+        f"<p>Objectives: {shares or 'none yet'}</p>",
         band_bar(total.objectives, "objectives by band"),
+        f"<p>Key results: {kr_shares or 'none yet'}</p>",
+        band_bar(total.key_results, "key results by band"),
         _legend(),
-        "<h3>By level</h3>",
-        *_group_rows(ov.levels),
-        "<h3>By team</h3>",
-        *_group_rows(ov.teams),
+        '<p class="muted">Each bar: the share of each band; the percentages: on track or '
+        "better.</p>",
+        *_group_rows("By level", ov.levels),
+        *_group_rows("By team", ov.teams),
         '<div class="lists">',
         *_items("Biggest movers this week", ov.movers, "nothing moved this week"),
         *_items("At risk or off track", ov.at_risk, "every objective is on track or better"),

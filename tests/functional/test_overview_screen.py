@@ -21,8 +21,12 @@ async def test_o_shows_the_period_by_band_and_enter_opens_a_line_in_the_tree(
         screen = app.screen
         assert isinstance(screen, OverviewScreen) and screen.overview is not None
         head = shown(screen.query_one("#overview-summary", Static))
-        assert "13 objectives" in head and "7 on track (54%)" in head and "6 at risk (46%)" in head
+        assert "13 objectives · 37 key results · average 71%" in head
         options = screen.query_one(OptionList)
+        lines = [str(o.prompt) for o in options.options]
+        assert "  objectives:  ● 7 on track 54%  ● 6 at risk 46%" in lines
+        company = next(line for line in lines if line.strip().startswith("company"))
+        assert "2 obj  50%" in company and "6 KRs  50%" in company
         first = options.get_option_at_index(options.highlighted)
         assert first.id == "movers:kr:24"  # the biggest mover: a milestone done this week
         # down to the at-risk list's second line, then enter

@@ -31,6 +31,14 @@ def test_counts_by_level_and_team_add_up_to_the_period(demo_db: Database) -> Non
                                           if o.row.level == Level.COMPANY)  # fmt: skip
     assert sum(ov.total.share(b) for b in BANDS) == pytest.approx(1.0)
     assert ov.total.share(Band.ON_TRACK) == pytest.approx(7 / 13)
+    krs = ov.total.key_results
+    assert ov.total.share_on_track("key_results") == pytest.approx(
+        (krs[Band.OVERPERFORMING] + krs[Band.ACHIEVED] + krs[Band.ON_TRACK]) / ov.total.kr_total
+    )
+    assert ov.total.share_on_track() == pytest.approx(7 / 13)
+    from store.io.overview import BandCounts
+
+    assert BandCounts("empty").share_on_track() is None
 
 
 def test_movers_are_the_biggest_moves_either_way(demo_db: Database, me: str) -> None:
