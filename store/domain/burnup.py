@@ -180,18 +180,20 @@ def objective_burnup(
     ]  # fmt: skip
     points: list[tuple[date, float]] = []
     confidences: list[tuple[date, Confidence | None]] = []
-    for day in days:
-        scores: list[tuple[float | None, float]] = []
-        latest_confidence: list[Confidence | None] = []
-        for spec, timeline in timelines:
-            known = [s for d, s in timeline if d <= day]
-            last = known[-1] if known else None
-            scores.append((spec.progress(last.value) if last else None, spec.weight))
-            latest_confidence.append(last.confidence if last else None)
+    latest: list[Sample | None] = [None] * len(timelines)  # each KR's, up to the day
+    seen = [0] * len(timelines)  # how far into each timeline the days have gone
+    for day in days:  # ascending: each timeline is walked once
+        for k, (_spec, timeline) in enumerate(timelines):
+            while seen[k] < len(timeline) and timeline[seen[k]][0] <= day:
+                latest[k] = timeline[seen[k]][1]
+                seen[k] += 1
+        scores = [(spec.progress(last.value) if last else None, spec.weight)
+                  for (spec, _), last in zip(timelines, latest, strict=True)]  # fmt: skip
         score = objective_score(scores)
         if score is not None:
             points.append((day, score))
-            confidences.append((day, _worst(latest_confidence)))
+            confidences.append((day, _worst([last.confidence if last else None
+                                             for last in latest])))  # fmt: skip
     line = None
     if points:
         raw = _fitted_line(points, start, end, points[-1][0])

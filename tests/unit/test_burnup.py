@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from store.domain.burnup import KrSpec, Sample, kr_burnup, objective_burnup
 from store.model.enums import Confidence, Direction, Kind
@@ -102,3 +104,38 @@ def test_objective_without_values_has_an_empty_series() -> None:
     burn = objective_burnup([(UP, [])], START, END, END)
     assert burn.points == () and burn.confidences == () and burn.forecast is None
     assert burn.top == 1.0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.1, 5.0),  # weight
+            st.lists(st.tuples(st.integers(0, 90), st.floats(-50, 250)), max_size=8),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_an_objectives_series_is_its_score_on_every_day(krs) -> None:
+    """Each point is objective_score over every KR's latest value up to that day (a naive
+    recomputation), the last point the score with every KR at its latest, all in [0, 1]."""
+    from datetime import timedelta
+
+    from store.domain.scoring import objective_score
+
+    series = [
+        (KrSpec(Kind.METRIC, Direction.INCREASE, 0.0, 100.0, weight),
+         [Sample(START + timedelta(days=d), v) for d, v in sorted(values, key=lambda p: p[0])])
+        for weight, values in krs
+    ]  # fmt: skip
+    burn = objective_burnup(series, START, END, END)
+    days = sorted({s.at for _, samples in series for s in samples})
+    assert [d for d, _ in burn.points] == days
+    for day, score in burn.points:
+        expected = objective_score([
+            (spec.progress(([s for s in samples if s.at <= day] or [None])[-1].value)
+             if any(s.at <= day for s in samples) else None, spec.weight)
+            for spec, samples in series
+        ])  # fmt: skip
+        assert score == pytest.approx(expected)
+        assert 0.0 <= score <= 1.0
