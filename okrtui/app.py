@@ -137,6 +137,7 @@ class OkrApp(App[None]):
         # K, not k: k is the tree's vim "up" key.
         Binding("K", "switch_to('kpis')", "KPIs", id="kpis"),
         Binding("P", "periods", "Periods", id="periods"),
+        Binding("i", "inbox", "Inbox", id="inbox"),
         # In help and the palette; the footer is full.
         Binding("o", "switch_to('overview')", "Overview", show=False, id="overview"),
         Binding("ctrl+z", "noop", show=False, priority=True),
@@ -155,9 +156,11 @@ class OkrApp(App[None]):
         demo: bool = False,
         today: Callable[[], date] = date.today,
         start: str | None = None,
+        summary: bool = False,
     ) -> None:
         super().__init__()
         self.start = start  # "weekly": open straight into the weekly check-in
+        self.summary = summary  # "what needs you" once the period is read, if anything does
         self.ctx = ctx
         self.db = db
         self.demo = demo
@@ -216,6 +219,34 @@ class OkrApp(App[None]):
         if self.start == "weekly":
             self.start = None
             self.action_weekly()
+        elif self.summary:
+            self.summary = False
+            self._read_needs(period)
+
+    @work(thread=True, group="okrtui-needs", exit_on_error=False)
+    def _read_needs(self, period: PeriodRow | None) -> None:
+        """What the start-up summary lists: unread owed and stale check-ins and mentions."""
+        from store.read.inbox import inbox
+
+        cadence = self.ctx.settings.reminders.stale_after_days
+        try:
+            items = inbox(self.db, self.username, period, self.today(), cadence=cadence,
+                          thresholds=self.thresholds)  # fmt: skip
+        except DatabaseError:
+            return  # the tree says the database is unavailable; no summary then
+        wanted = [i for i in items if i.unread and i.kind in ("owed", "stale", "mention")]
+        if wanted:
+            self.call_from_thread(self._show_needs, wanted)
+
+    def _show_needs(self, items: list[Any]) -> None:
+        from okrtui.modals.needs_you import NeedsYou
+
+        def done(inbox: bool | None) -> None:
+            if inbox:
+                self.action_inbox()
+
+        if not self._busy():
+            self.push_screen(NeedsYou(items), done)
 
     def _period_unreadable(self, reason: str) -> None:
         self.notify(reason, title="Database unavailable", severity="error", timeout=5)
@@ -333,6 +364,13 @@ class OkrApp(App[None]):
         if not self._periods_open() and not self._busy():
             self.push_screen(PeriodsScreen())
 
+    def action_inbox(self) -> None:
+        """What needs me: mentions, replies, owed and stale check-ins, KPI warnings."""
+        from okrtui.screens.inbox import InboxScreen
+
+        if not isinstance(self.screen, InboxScreen) and not self._busy():
+            self.push_screen(InboxScreen(), self.reload_screen)
+
     def action_help(self) -> None:
         from okrtui.screens.help import HelpScreen
 
@@ -369,7 +407,8 @@ def run_app(ctx: AppContext, db: Database, *, demo: bool = False, start: str | N
     from okrtui.cli.hangup import guard_terminal  # no terminal: exit 2; terminal gone: exit
 
     guard_terminal()
-    app = OkrApp(ctx, db, demo=demo, start=start)
+    summary = start is None and ctx.settings.reminders.summary_at_start
+    app = OkrApp(ctx, db, demo=demo, start=start, summary=summary)
     app.run()
     if app.return_code:  # an unhandled error (Textual printed it): say so to the shell
         raise SystemExit(app.return_code)

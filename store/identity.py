@@ -71,3 +71,9 @@ def team_members(team: str | None) -> frozenset[str] | None:
         members.update(p.pw_name for p in pwd.getpwall() if p.pw_gid == group.gr_gid)
         return frozenset(members)
     return None
+
+
+def team_of(name: object) -> frozenset[str]:
+    """The members of the group ``[team] name`` names (none when unset or no such group):
+    people a comment may mention even before they own anything."""
+    return (team_members(name) if isinstance(name, str) else None) or frozenset()

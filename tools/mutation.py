@@ -28,14 +28,48 @@ REPO = Path(__file__).resolve().parent.parent
 # module → the test files meant to catch its mistakes (issue 21's table, moved to the
 # layout of issue 15; test_survivors.py holds the tests written for its survivors).
 MODULES: dict[str, list[str]] = {
-    "store/domain/scoring.py": ["tests/unit/test_scoring.py", "tests/unit/test_survivors.py"],
+    "store/domain/scoring.py": [
+        "tests/unit/test_scoring.py",
+        "tests/unit/test_survivors.py",
+        "tests/unit/test_oracles.py",
+        "tests/unit/test_explain.py",
+    ],
     "store/domain/validation.py": [
         "tests/unit/test_validation.py",
         "tests/unit/test_survivors.py",
     ],
     "store/io/kpi_csv.py": ["tests/unit/test_kpis_store.py", "tests/unit/test_survivors.py"],
     "store/domain/rights.py": ["tests/unit/test_rights.py", "tests/unit/test_survivors.py"],
+    "store/domain/numbers.py": ["tests/unit/test_numbers.py", "tests/unit/test_survivors.py"],
+    "store/io/okr_csv_read.py": ["tests/unit/test_okr_csv_read.py", "tests/unit/test_okr_csv.py"],
+    "store/domain/pace.py": [
+        "tests/unit/test_scoring.py",
+        "tests/unit/test_survivors.py",
+        "tests/unit/test_oracles.py",
+    ],
+    "store/domain/explain.py": ["tests/unit/test_explain.py", "tests/unit/test_scoring.py"],
+    "store/domain/kpi_rules.py": [
+        "tests/unit/test_scoring.py",
+        "tests/unit/test_survivors.py",
+        "tests/unit/test_oracles.py",
+    ],
 }
+
+
+# Run in the copy after mutmut: each surviving (or never tested) mutant as a diff, so the
+# log says what each survivor changed without keeping the copy.
+_SHOW_SURVIVORS = """
+from mutmut.__main__ import SourceFileMutationData, status_by_exit_code, walk_mutatable_files
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+for path in walk_mutatable_files():
+    data = SourceFileMutationData(path=path)
+    data.load()
+    for name, code in data.exit_code_by_key.items():
+        status = status_by_exit_code[code]
+        if status not in ("killed", "timeout"):
+            print(f"# {name}: {status}")
+            print(get_diff_for_mutant(name, path=path), end="\\n\\n")
+"""
 
 
 def tracked_copy(into: Path) -> None:
@@ -72,9 +106,10 @@ def mutate(module: str, tests: list[str], log: Path) -> dict[str, int]:
                            check=True)  # fmt: skip
             subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, env=env, stdout=out,
                            stderr=out, check=True)  # fmt: skip
-            subprocess.run(
-                [*mutmut, "results"], cwd=work, env=env, stdout=out, stderr=out, check=False
-            )  # fmt: skip (the survivors' names, for the log)
+            out.write(f"\n== survivors of {module}\n".encode())
+            out.flush()
+            subprocess.run([sys.executable, "-c", _SHOW_SURVIVORS], cwd=work, env=env,
+                           stdout=out, stderr=out, check=False)  # fmt: skip
         stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
     return {k: int(v) for k, v in stats.items() if isinstance(v, int | float)}
 
@@ -83,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"default: {', '.join(MODULES)}")
     parser.add_argument("--log", type=Path, default=Path("mutation.log"),
-                        help="mutmut output and survivors (default: mutation.log)")  # fmt: skip
+                        help="mutmut output, each survivor as a diff")  # fmt: skip
     args = parser.parse_args(argv)
     chosen = args.modules or list(MODULES)
     unknown = [m for m in chosen if m not in MODULES]
@@ -99,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'module':<30} {'mutants':>8} {'caught':>7} {'survived':>9} {'score':>6}")
     for module, total, killed, survived, score in rows:
         print(f"{module:<30} {total:>8} {killed:>7} {survived:>9} {score:>6.0%}")
-    print(f"survivors by name: mutmut results in {args.log}")
+    print(f"each survivor as a diff: {args.log}")
     return 0
 
 

@@ -25,8 +25,9 @@ from store.format import (
     status_label,
 )
 from store.model.enums import Band, Direction, Kind, PeriodState
-from store.model.rows import KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
+from store.model.rows import CommentRow, KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
 from widgets.burnup_chart import BurnUpChart
+from widgets.comment_thread import thread_text
 from widgets.history_table import Cells, HistoryTable
 from widgets.okr_tree import is_orphan, kr_count_warning
 from widgets.text import BAND_STYLE, plain, styled, truncate
@@ -183,6 +184,7 @@ class DetailPane(VerticalScroll):
         yield Static(id="detail-body")
         yield Sparkline([], id="spark")
         yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Static(id="detail-comments")
 
     def show_burnup(self, title: Text | None, burn: BurnUp | None = None) -> None:
         """The burn-up chart above the body (``title`` None: no chart)."""
@@ -197,6 +199,13 @@ class DetailPane(VerticalScroll):
         self.query_one("#detail-body", Static).update(text)
         self.query_one("#spark", Sparkline).display = False
         self.query_one(HistoryTable).display = False
+        self.query_one("#detail-comments", Static).display = False
+
+    def show_comments(self, comments: Sequence[CommentRow], ref: str) -> None:
+        """The thread of what is shown, under it (newest last)."""
+        thread = self.query_one("#detail-comments", Static)
+        thread.update(thread_text(comments, ref))
+        thread.display = True
 
     def show_objective(self, body: RenderableType) -> None:
         self.show_text(Text(""))

@@ -11,6 +11,7 @@ a 40,000-line tree holds one shared empty label instead of 40,000 styled texts.
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import ClassVar, Literal, NamedTuple
 
 from rich.style import Style
@@ -20,8 +21,9 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from store.domain.staleness import DEFAULT_CADENCE_DAYS, days_without, is_stale
 from store.format import format_percent, kr_value
-from store.model.enums import Level
+from store.model.enums import Level, PeriodState
 from store.model.rows import KrRow, ObjectiveHead, ObjectiveRow, PeriodRow, TreeOutline
 from widgets.text import BAND_STYLE, plain, progress_bar, truncate
 
@@ -72,8 +74,10 @@ def _fit(title: str, width: int, rest: int) -> str:
     return truncate(title, max(MIN_TITLE, width - _HEAD - rest))
 
 
-def _markers(row: ObjectiveHead, kpi_warning: bool) -> list[tuple[str, str]]:
+def _markers(row: ObjectiveHead, kpi_warning: bool, stale: bool) -> list[tuple[str, str]]:
     marks = []
+    if stale:
+        marks.append(("  ⧗", "yellow"))
     if is_orphan(row):
         marks.append(("  ⊘ unaligned", "italic yellow"))
     if isinstance(row, ObjectiveRow) and kr_count_warning(row):
@@ -83,14 +87,17 @@ def _markers(row: ObjectiveHead, kpi_warning: bool) -> list[tuple[str, str]]:
     return marks
 
 
-def objective_label(row: ObjectiveRow, width: int = 72, kpi_warning: bool = False) -> Text:
+def objective_label(
+    row: ObjectiveRow, width: int = 72, kpi_warning: bool = False, stale: bool = False
+) -> Text:
     """``bar pct O-3 Title @owner`` with markers, in ``width`` cells: only the title is
     cut, and only by what the rest needs.
 
-    ``kpi_warning``: a KPI one of its KRs follows is trending the wrong way (⚠ KPI).
+    ``kpi_warning``: a KPI one of its KRs follows is trending the wrong way (⚠ KPI);
+    ``stale``: one of its KRs has gone without a check-in too long (⧗).
     """
     owner = f"  @{row.owner}"
-    marks = _markers(row, kpi_warning)
+    marks = _markers(row, kpi_warning, stale)
     rest = len(row.ref) + 1 + len(owner) + sum(len(mark) for mark, _style in marks)
     return Text.assemble(
         progress_bar(row.score, 8, row.band),
@@ -110,10 +117,13 @@ def pending_label(head: ObjectiveHead, width: int = 72) -> Text:
                          plain(title, style="bold"), (owner, "dim"))  # fmt: skip
 
 
-def kr_label(kr: KrRow, width: int = 72) -> Text:
+def kr_label(kr: KrRow, width: int = 72, stale_days: int | None = None) -> Text:
     """``bar pct KR-12 Title value / target`` in ``width`` cells: the value is never cut,
-    the title takes what is left."""
+    the title takes what is left. ``stale_days``: days without a check-in, shown (⧗ 12d)
+    when the KR is stale."""
     kpi = "  ⇢ KPI" if kr.kpi_id is not None else ""
+    if stale_days is not None:
+        kpi += f"  ⧗ {stale_days}d"
     value = f"  {kr_value(kr)}"
     if width - _HEAD - len(kr.ref) - 1 - len(value) - len(kpi) < MIN_TITLE:
         value = f"  {kr_value(kr, unit_once=True)}"  # "11.2K / 12K prospects"
@@ -125,8 +135,10 @@ def kr_label(kr: KrRow, width: int = 72) -> Text:
         plain(title),
         (value, "dim"),
     )
-    if kpi:
-        text.append(kpi, "italic dim")
+    if kr.kpi_id is not None:
+        text.append("  ⇢ KPI", "italic dim")
+    if stale_days is not None:
+        text.append(f"  ⧗ {stale_days}d", "yellow")
     return text
 
 
@@ -141,7 +153,19 @@ class TreeData:
     outline: TreeOutline[ObjectiveHead]
     rows: dict[int, ObjectiveRow] = field(default_factory=dict)
     warned: frozenset[int] = frozenset()
+    today: date | None = None
+    """For the stale marks (none without it, or in a closed period)."""
+    stale_after: int = DEFAULT_CADENCE_DAYS
     _krs: dict[int, KrRow] = field(default_factory=dict, repr=False)
+
+    def stale_days(self, kr: KrRow) -> int | None:
+        """Days without a check-in when ``kr`` is stale (a KPI-driven KR follows its KPI)."""
+        period, today = self.outline.period, self.today
+        if today is None or kr.kpi_id is not None or period.state == PeriodState.CLOSED:
+            return None
+        if not is_stale(kr.current_at, period.starts_on, today, self.stale_after):
+            return None
+        return days_without(kr.current_at, period.starts_on, today)
 
     def __post_init__(self) -> None:
         self._krs.update((kr.id, kr) for row in self.rows.values() for kr in row.key_results)
@@ -402,10 +426,11 @@ class OkrTree(Tree[NodeRef]):
         width = tree_width - depth * self.guide_depth - icon
         if ref.kind == "kr":
             kr = data.key_result(ref.id)
-            return kr_label(kr, width) if kr is not None else Text("")
+            return kr_label(kr, width, data.stale_days(kr)) if kr is not None else Text("")
         row = data.row(ref.id)
         if row is not None:
-            return objective_label(row, width, row.id in data.warned)
+            stale = any(data.stale_days(kr) is not None for kr in row.key_results)
+            return objective_label(row, width, row.id in data.warned, stale)
         head = data.objectives.get(ref.id)
         return pending_label(head, width) if head is not None else Text("")
 

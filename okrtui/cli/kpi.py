@@ -15,6 +15,7 @@ import click
 
 from okrtui.cli.common import EXIT_REFUSED, ValueCommand, db_option
 from okrtui.cli.common import app_context as _app
+from okrtui.cli.kpi_sources import COMMANDS
 from okrtui.context import AppContext
 
 PROGRESS_FROM = 2_000
@@ -148,3 +149,5 @@ def _panels(app: AppContext) -> list[Any]:
 
 
 kpi.add_command(kpi_import)
+for _command in COMMANDS:
+    kpi.add_command(_command)

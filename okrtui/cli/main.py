@@ -24,6 +24,7 @@ from okrtui.cli.kpi import kpi
 from okrtui.cli.period import period
 from okrtui.cli.report import report, status
 from okrtui.cli.ssh import ssh_command
+from okrtui.cli.talk import comment, inbox, remind
 from okrtui.cli.team import team
 from okrtui.cli.transfer import export_cmd, import_cmd
 from okrtui.context import AppContext
@@ -159,7 +160,8 @@ def config_show(ctx: click.Context) -> None:
     click.echo(text, nl=False)
 
 
-for _command in (checkin, status, report, export_cmd, import_cmd, kpi, period, team, db_group):
+for _command in (checkin, status, report, export_cmd, import_cmd, kpi, period, team, db_group,
+                 comment, inbox, remind):  # fmt: skip
     main.add_command(_command)
 main.add_command(ssh_command)  # hidden: the SSH entry point (ForceCommand), never typed
 

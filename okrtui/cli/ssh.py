@@ -41,6 +41,9 @@ EXIT_CANNOT_RUN = 2
 ALLOWED: frozenset[tuple[str, ...]] = frozenset(
     {
         ("checkin",),
+        ("comment",),
+        ("inbox",),
+        ("remind",),
         ("kpi", "record"),
         ("status",),
         ("export",),

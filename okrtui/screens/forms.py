@@ -83,3 +83,26 @@ async def key_result_flow(
         ),
         write,
     )
+
+
+async def comment_flow(node: DOMNode, kind: str, subject_id: int, title: str) -> int | None:
+    """Comment on an objective or key result; the comment's id, or None when cancelled.
+    The people a mention may name are read first, off the loop."""
+    from okrtui.modals.comment_form import CommentEntry, CommentForm
+    from store.identity import team_of
+    from store.read.comments import known_people
+    from store.write.comments import Subject, add_comment
+
+    app = cast("OkrApp", node.app)
+    subject = Subject(kind, subject_id)
+    team = app.ctx.settings.team.get("name")
+    people = await off_loop(node, lambda: known_people(app.db) | team_of(team))
+
+    def write(entry: CommentEntry) -> int:
+        return add_comment(app.db, app.username, subject, entry.body, also_known=team_of(team))
+
+    return await edit_until_saved(
+        node,
+        lambda draft, error: CommentForm(subject.ref, title, people, draft=draft, error=error),
+        write,
+    )

@@ -23,6 +23,7 @@ def _sections(everywhere: list[BindingType]) -> list[tuple[str, list[BindingType
     from okrtui.modals.dialogs import ConfirmDialog, PickDialog
     from okrtui.modals.form import FormScreen
     from okrtui.modals.kpi_import import ImportReportDialog
+    from okrtui.screens.inbox import InboxScreen
     from okrtui.screens.kpi_detail import KpiDetailScreen
     from okrtui.screens.kpis import KpiScreen
     from okrtui.screens.overview import OverviewScreen
@@ -47,6 +48,7 @@ def _sections(everywhere: list[BindingType]) -> list[tuple[str, list[BindingType
         ("Period review", list(ReviewScreen.BINDINGS)),
         ("KPI dashboard", list(KpiScreen.BINDINGS) + list(KpiGrid.BINDINGS)),
         ("KPI detail", list(KpiDetailScreen.BINDINGS)),
+        ("Inbox", list(InboxScreen.BINDINGS)),
         ("KPI import report", list(ImportReportDialog.BINDINGS)),
         ("Forms", list(FormScreen.BINDINGS)),
         ("Dialogs", list(ConfirmDialog.BINDINGS) + list(PickDialog.BINDINGS)),

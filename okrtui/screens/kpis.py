@@ -100,7 +100,7 @@ class KpiScreen(OkrScreen[None]):
         Binding("e", "edit_kpi", "Edit", id="edit_kpi"),
         Binding("a", "archive", "Archive", show=False, id="archive_kpi"),
         Binding("f", "pick_filter", "Filter", id="filter_kpis"),
-        Binding("i", "import_csv", "Import", id="import_kpis"),
+        Binding("I", "import_csv", "Import", id="import_kpis"),
         Binding("escape", "clear_filter", "All KPIs", show=False, id="clear_kpi_filter"),
     ]
 

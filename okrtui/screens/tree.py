@@ -30,8 +30,15 @@ from store.domain.pace import forecast
 from store.domain.rights import EditRights, rights_in
 from store.errors import DatabaseError
 from store.model.enums import PeriodState
-from store.model.rows import CheckInRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
+from store.model.rows import (
+    CheckInRow,
+    CommentRow,
+    ObjectiveOutcome,
+    ObjectiveRow,
+    PeriodRow,
+)
 from store.read.checkins import kr_history
+from store.read.comments import thread
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.read.rights import is_admin
 from store.read.tree import TreeReader, objective_outcome
@@ -60,7 +67,7 @@ __all__ = ["HistoryTable", "NodeRef", "OkrTree", "TreeScreen"]  # also imported 
 # Keys that write; all disabled while a closed period is on show.
 EDIT_ACTIONS = frozenset({"new_objective", "add_kr", "edit", "move", "delete", "check_in",
                           "correct_check_in", "remove_check_in"})  # fmt: skip
-NARROW_WIDTH = 100  # below it the detail pane is hidden behind i (the tree needs ~60)
+NARROW_WIDTH = 100  # below it the detail pane is hidden behind v (the tree needs ~60)
 WELCOME_KEYS = (
     "n  new objective     ?  every key\n"
     "K  KPIs              P  periods\n"
@@ -98,6 +105,7 @@ class DetailRead(Message):
     outcome: ObjectiveOutcome | None  # an objective's grade and origin
     history: list[CheckInRow]  # a KR's check-ins
     events: list["CheckInEvent"]  # corrections and removals of them
+    comments: list[CommentRow]  # the thread of what is shown, newest last
     chart: bool = False  # read with the burn-up chart on
     burn: BurnUp | None = None  # its series (None with the chart on: no key results)
 
@@ -124,7 +132,7 @@ def _path(reader: TreeReader, ref: NodeRef | None) -> tuple[int | None, list[int
 class TreeScreen(TreeActions):
     """Objectives aligned company → team → personal, KRs as leaves, details beside."""
 
-    FOOTER_ESSENTIAL = frozenset({"toggle_details"})  # the narrow footer keeps i Details
+    FOOTER_ESSENTIAL = frozenset({"toggle_details"})  # the narrow footer keeps v Details
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check_in", "Check in", id="check_in"),
         Binding("n", "new_objective", "New", id="new_objective"),
@@ -135,9 +143,10 @@ class TreeScreen(TreeActions):
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("f", "cycle_mode", "Scope", id="cycle_mode"),
         Binding("p", "pick_period", "Period", id="pick_period"),
-        Binding("i", "toggle_details", "Details", id="toggle_details"),
+        Binding("v", "toggle_details", "Details", id="toggle_details"),
         Binding("x", "toggle_explain", "Explain", show=False, id="toggle_explain"),
         Binding("b", "toggle_burnup", "Burn-up chart", show=False, id="toggle_burnup"),
+        Binding("C", "comment", "Comment", id="comment"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
 
@@ -177,6 +186,8 @@ class TreeScreen(TreeActions):
             return False
         if action == "toggle_details":  # only a narrow terminal hides the detail pane
             return self.has_class("-narrow")
+        if action == "comment":  # anyone may comment, in any period, on what is selected
+            return True if self.selected() is not None else None
         period = self.okr_app.period
         if period is not None and period.state == PeriodState.CLOSED and action in EDIT_ACTIONS:
             return None
@@ -292,7 +303,17 @@ class TreeScreen(TreeActions):
             return
         same = (shown is not None and shown.outline == outline and set(warnings) == shown.warned
                 and all(shown.rows.get(o) == row for o, row in rows.items()))  # fmt: skip
-        data = None if same else TreeData(outline, rows, frozenset(warnings))
+        data = (
+            None
+            if same
+            else TreeData(
+                outline,
+                rows,
+                frozenset(warnings),
+                self.okr_app.today(),
+                self.okr_app.ctx.settings.reminders.stale_after_days,
+            )
+        )
         if not get_current_worker().is_cancelled:
             self.post_message(TreeRead(reader, data, rights, warnings, select))
 
@@ -567,6 +588,7 @@ class TreeScreen(TreeActions):
         rows: dict[int, ObjectiveRow] = {}
         outcome, burn = None, None
         try:
+            comments = thread(db, "objective" if ref.kind == "objective" else "key_result", ref.id)
             if ref.kind == "objective":
                 with self._lock:
                     heads = reader.outline().objectives
@@ -588,7 +610,7 @@ class TreeScreen(TreeActions):
             self.post_message(ReadFailed(str(exc), "detail"))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(DetailRead(ref, reader, rows, outcome, history, events,
+            self.post_message(DetailRead(ref, reader, rows, outcome, history, events, comments,
                                          chart is not None, burn))  # fmt: skip
 
     def on_detail_read(self, message: DetailRead) -> None:
@@ -606,6 +628,7 @@ class TreeScreen(TreeActions):
                 reasons = [w.reason for w in self.kpi_warnings.get(row.id, [])]
                 pane.show_objective(objective_detail(row, children, period, today, self.explain,
                                                      reasons, message.outcome))  # fmt: skip
+                pane.show_comments(message.comments, f"O-{row.id}")
                 self._show_chart(pane, message, row.ref, row.title)
             return
         kr = model.key_result(message.ref.id)
@@ -618,6 +641,7 @@ class TreeScreen(TreeActions):
         body = kr_detail(kr, objective, period, today, projected)
         values = [v for _, v in points][-self.okr_app.sparkline_length :]
         pane.show_key_result(body, values, history_rows(message.history, message.events, kr.unit))
+        pane.show_comments(message.comments, kr.ref)
         self._show_chart(pane, message, kr.ref, kr.title)
 
     def _show_chart(self, pane: DetailPane, message: DetailRead, ref: str, title: str) -> None:

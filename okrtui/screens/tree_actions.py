@@ -171,6 +171,32 @@ class TreeActions(HoldsKeys, OkrScreen[None]):
 
     @opens_dialog
     @work(group=DIALOG_GROUP)
+    async def action_comment(self) -> None:
+        """Comment on the selected objective or key result (the thread is in the detail
+        pane); the people a mention may name are read first, off the loop."""
+        from okrtui.screens.forms import comment_flow
+
+        ref, model = self.selected(), self.model
+        if ref is None or model is None:
+            return
+        kr = model.key_result(ref.id) if ref.kind == "kr" else None
+        head = model.objectives.get(ref.id) if ref.kind == "objective" else None
+        title = kr.title if kr is not None else head.title if head is not None else ""
+        kind, subject_id = ("key_result" if ref.kind == "kr" else "objective"), ref.id
+        table = self.query_one(HistoryTable)
+        if kr is not None and table.has_focus:  # on the history table: the check-in under it
+            check_in_id = table.selected_check_in()
+            entry = next((r for r in self._history if r.id == check_in_id), None)
+            if entry is not None:
+                kind, subject_id = "check_in", entry.id
+                title = f"{kr.ref} check-in of {local_date(entry)}"
+        saved = await comment_flow(self, kind, subject_id, title)
+        if saved is not None:
+            self.notify(f"comment #{saved} added")
+            self.reload(ref)
+
+    @opens_dialog
+    @work(group=DIALOG_GROUP)
     async def action_delete(self) -> None:
         from okrtui.modals.dialogs import ConfirmDialog
         from store.write.key_results import delete_key_result

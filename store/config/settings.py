@@ -58,6 +58,22 @@ class UserSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """Stale marks, the start-up summary and ``okrtui remind`` ([reminders])."""
+
+    stale_after_days: int = 7
+    """A key result is stale after this many days without a check-in (the team's cadence)."""
+    summary_at_start: bool = True
+    """Show "what needs you" when the app starts and something is owed."""
+    mail_command: tuple[str, ...] = ("/usr/sbin/sendmail", "-t", "-oi")
+    """A sendmail-compatible program (no shell) reading the message on its input."""
+    mail_domain: str | None = None
+    """Reminders go to login@mail_domain, never to any other address."""
+    to_folder: Path | None = None
+    """Write one file per user here instead of mailing (login.txt)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """The effective configuration after merging every layer."""
 
@@ -65,6 +81,7 @@ class Settings:
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     user: UserSettings = field(default_factory=UserSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, handed to ``App.set_keymap``."""
     team: dict[str, Any] = field(default_factory=dict)
@@ -122,6 +139,17 @@ sparkline_length = 26
 [user]
 # Name shown instead of your login name (your identity is still your Unix account).
 # display_name = "Ada Lovelace"
+
+[reminders]
+# A key result is stale after this many days without a check-in (1 to 365).
+# stale_after_days = 7
+# Show "what needs you" when the app starts and something is owed.
+# summary_at_start = true
+# `okrtui remind` (the server's cron): a sendmail-compatible program, run without a shell,
+# and the only domain it writes to (login@domain); or a folder for one file per user.
+# mail_command = ["/usr/sbin/sendmail", "-t", "-oi"]
+# mail_domain = "example.com"
+# to_folder = "/var/lib/okrtui/reminders"
 
 [keymap]
 # Rebind a key: binding id = "keys" (several keys separated by commas).

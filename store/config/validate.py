@@ -5,6 +5,7 @@ warned about (an older okrtui can read a newer file), layers merged key by key.
 import itertools
 import math
 import os
+import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from store.config.settings import (
     SPARKLINE_MAX,
     SPARKLINE_MIN,
     DatabaseSettings,
+    ReminderSettings,
     ScoringSettings,
     Settings,
     UiSettings,
@@ -134,6 +136,46 @@ def _optional_text(key: str, value: Any, path: Path) -> str | None:
     return None if value == "" else _text(key, value, path)
 
 
+def _stale_days(key: str, value: Any, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(key, "an integer", value, path)
+    if not 1 <= value <= 365:
+        raise _fail(key, "between 1 and 365", value, path)
+    return value
+
+
+def _flag(key: str, value: Any, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(key, "true or false", value, path)
+    return value
+
+
+def _command(key: str, value: Any, path: Path) -> tuple[str, ...]:
+    """A program and its arguments, never a shell line: the program an absolute path."""
+    if not isinstance(value, list) or not value:
+        raise _fail(key, 'a list such as ["/usr/sbin/sendmail", "-t", "-oi"]', value, path)
+    words = tuple(_text(key, word, path) for word in value)
+    if not os.path.isabs(words[0]):
+        raise _fail(key, "a list starting with an absolute program path", value, path)
+    return words
+
+
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.ASCII)
+
+
+def _domain(key: str, value: Any, path: Path) -> str | None:
+    if value == "":
+        return None
+    text = _text(key, value, path).strip().lower()
+    if not _DOMAIN.fullmatch(text):
+        raise _fail(key, 'a domain name such as "example.com"', value, path)
+    return text
+
+
+def _folder(key: str, value: Any, path: Path) -> Path | None:
+    return _db_path(key, value, path)
+
+
 _Validator = Callable[[str, Any, Path], Any]
 
 
@@ -142,6 +184,13 @@ _SCHEMA: dict[str, dict[str, _Validator]] = {
     "scoring": {**dict.fromkeys(_THRESHOLDS, _threshold), "achieved_label": _label},
     "ui": {"theme": _text, "sparkline_length": _sparkline},
     "user": {"display_name": _optional_text},
+    "reminders": {
+        "stale_after_days": _stale_days,
+        "summary_at_start": _flag,
+        "mail_command": _command,
+        "mail_domain": _domain,
+        "to_folder": _folder,
+    },
 }
 
 
@@ -250,6 +299,7 @@ def _build(layers: list[tuple[Path, dict[str, Any]]], extra: list[str]) -> Setti
         scoring=scoring,
         ui=UiSettings(**merged.get("ui", {})),
         user=UserSettings(**merged.get("user", {})),
+        reminders=ReminderSettings(**merged.get("reminders", {})),
         keymap=dict(merged.get("keymap", {})),
         team=dict(merged.get("team", {})),
         source_files=files,

@@ -24,14 +24,17 @@ from store.demo.data import (
     ME,
     MS,
     NOTES,
+    PEOPLE,
     PREVIOUS,
     SPECIAL_NOTES,
+    THREADS,
     KpiSpec,
     KrSpec,
     ObjSpec,
     P,
     Row,
 )
+from store.domain.mentions import mentioned
 from store.domain.quarters import quarter_bounds
 from store.errors import DemoError
 from store.io.transfer_import import advance_sequences
@@ -115,7 +118,7 @@ class _Builder:
         self.rng = random.Random(DEMO_SEED)
         names = ("period", "kpi", "objective", "collaborator", "key_result", "check_in")
         self.rows: dict[str, list[Row]] = {
-            n: [] for n in (*names, "kpi_value", "activity", "admin")
+            n: [] for n in (*names, "kpi_value", "activity", "admin", "comment", "mention")
         }
         self.kpi_ids: dict[str, int] = {}
         self.kpi_series: dict[str, list[tuple[date, float]]] = {}
@@ -132,12 +135,32 @@ class _Builder:
         self.add_objectives(prev_id, PREVIOUS, prev_start, prev_end + timedelta(days=1), True)
         self.add_objectives(cur_id, CURRENT, start, self.today, False)
         self.add_activity(name, prev_name)
+        self.add_comments(cur_id)
         # The person exploring the demo is its admin, so every key works for them even
         # when the file was built by another account (a shared demo, the test suite).
         self.rows["admin"].append(
             {"username": self.me, "added_by": self.me, "added_at": _at(start, 9)}
         )
         return self.rows
+
+    def add_comments(self, period_id: int) -> None:
+        """The demo's comment threads (data.THREADS), with their mentions."""
+        objectives = {o["id"] for o in self.rows["objective"] if o["period_id"] == period_id}
+        krs = {k["title"]: k["id"] for k in self.rows["key_result"]
+               if k["objective_id"] in objectives}  # fmt: skip
+        people = {self.who(p) for p in (*PEOPLE, ME)}
+        for title, comments in THREADS:
+            for author, body, days_ago, hour in comments:
+                text = body.replace(ME, f"@{self.me}")
+                cid = self.next_id("comment")
+                self.rows["comment"].append(
+                    {"id": cid, "objective_id": None, "key_result_id": krs[title],
+                     "check_in_id": None, "body": text, "author": self.who(author),
+                     "created_at": _at(self.today - timedelta(days=days_ago), hour),
+                     "edited_at": None}
+                )  # fmt: skip
+                for name in mentioned(text, people):
+                    self.rows["mention"].append({"comment_id": cid, "username": name})
 
     def next_id(self, table: str) -> int:
         return len(self.rows[table]) + 1

@@ -430,3 +430,21 @@ FINAL_PROGRESS: dict[str, tuple[float, float]] = {
     "risk": (0.38, 0.6),
     "off": (0.06, 0.22),
 }
+
+
+# Comment threads on current key results: (KR title, [(author, text, days ago, hour)]).
+# ME is the person exploring the demo: one mention and one reply land in their inbox.
+THREADS: tuple[tuple[str, tuple[tuple[str, str, int, int], ...]], ...] = (
+    ("Increase market reach by 35%", (
+        ("ben", "Is 35% still realistic after the October slip?", 6, 10),
+        ("ana", "Partner channel lands next week; I'll re-forecast then. @ben", 6, 14),
+        ("ben", f"Thanks. {ME} can you add the partner leads to the weekly numbers?", 2, 9),
+    )),
+    ("Raise NPS to 45", (
+        (ME, "Detractors mostly mention onboarding time.", 4, 11),
+        ("jon", "Agreed: the health score should flag them earlier.", 3, 16),
+    )),
+    ("Launch the customer health score", (
+        ("ana", "@jon no check-in since the quarter started: is this still on?", 1, 9),
+    )),
+)  # fmt: skip

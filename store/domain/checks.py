@@ -13,6 +13,14 @@ from store.model.enums import Direction, Kind, KpiDirection
 MAX_NAME = 64
 """The longest user name okrtui stores."""
 
+MAX_COMMENT = 4_000
+"""The longest comment okrtui stores (the column's length, migration 0007)."""
+
+
+def check_comment(text: str) -> str:
+    """A comment's text, cleaned: not empty, at most :data:`MAX_COMMENT` characters."""
+    return require_text(text, "comment", max_length=MAX_COMMENT, multiline=True)
+
 
 def check_username(value: str, field: str = "owner") -> str:
     name = require_text(value, field, max_length=MAX_NAME)

@@ -227,7 +227,8 @@ def explain_objective(
         for label, p, w in usable:
             if p is None or p != p:
                 shown = 0.0
-                notes.append(f"{label}: no data yet, counts as 0.")
+                if value is not None:  # with no data anywhere nothing is counted
+                    notes.append(f"{label}: no data yet, counts as 0.")
             else:
                 shown = _cap01(p)
                 if p > 1.0:

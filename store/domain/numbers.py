@@ -51,10 +51,11 @@ _NAMES = {".": "a decimal point", ",": "a decimal comma"}
 
 
 def require_finite(value: float, field: str = "value") -> float:
-    """``value`` unless it is NaN or infinite (or overflowed to infinity)."""
+    """``value`` unless it is NaN or infinite (or overflowed to infinity); never -0.0,
+    which would be stored and exported as "-0"."""
     if not math.isfinite(value):
         raise ValidationError(f"{field} must be a finite number, got {value}")
-    return value
+    return value + 0.0
 
 
 def unit_allows(symbol: str, unit: str | None) -> bool:
@@ -103,10 +104,6 @@ def _groups_ok(integer: str, sep: str) -> bool:
     )
 
 
-def _digits(text: str) -> bool:
-    return text == "" or (text.isascii() and text.isdigit())
-
-
 def _refuse(field: str, raw: str, why: str) -> ValidationError:
     return ValidationError(f"{field} {raw!r} {why}")
 
@@ -122,7 +119,7 @@ def _interpret(body: str, decimal: str, field: str, raw: str, hint: str) -> tupl
         if dots + commas > 1:
             raise _refuse(field, raw, f"groups digits with {sep!r} and with . or ,: use one")
         mark = "." if dots else "," if commas else ""
-        integer, _, fraction = body.partition(mark) if mark else (body, "", "")
+        integer, fraction = body.split(mark) if mark else (body, "")
         if not _groups_ok(integer, sep):
             raise _refuse(field, raw, f"is not grouped by three: remove the {sep!r}")
         _check_mark(mark, decimal, field, raw, integer.replace(sep, ""), fraction)
@@ -130,12 +127,13 @@ def _interpret(body: str, decimal: str, field: str, raw: str, hint: str) -> tupl
     if dots and commas:
         mark = "." if body.rfind(".") > body.rfind(",") else ","
         sep = "," if mark == "." else "."
-        integer, _, fraction = body.rpartition(mark)
-        if body.count(mark) > 1 or not _groups_ok(integer, sep) or not _digits(fraction):
+        parts = body.split(mark)  # mark is the last separator: what follows is digits
+        if len(parts) != 2 or not _groups_ok(parts[0], sep):
             raise _refuse(field, raw, "is not a number: separators in the wrong places")
+        integer, fraction = parts
         _check_mark(mark, decimal, field, raw, integer.replace(sep, ""), fraction)
         return integer.replace(sep, ""), fraction
-    if dots + commas == 0:
+    if not (dots or commas):
         return body, ""
     char = "." if dots else ","
     if dots + commas > 1:  # 1.234.567: only a grouping separator repeats
@@ -144,8 +142,8 @@ def _interpret(body: str, decimal: str, field: str, raw: str, hint: str) -> tupl
         if decimal == char:
             raise _refuse(field, raw, f"cannot be read with {_NAMES[decimal]}{hint}")
         return body.replace(char, ""), ""
-    integer, _, fraction = body.partition(char)
-    if not (_digits(integer) and _digits(fraction)) or not (integer or fraction):
+    integer, fraction = body.split(char)  # the only separator: both sides are digits
+    if not (integer or fraction):
         raise _refuse(field, raw, "is not a number: type digits such as 42 or 3.5")
     groups = _groups_ok(body, char)
     if decimal == char or (decimal in (AUTO, TYPED) and not groups):
@@ -222,13 +220,18 @@ def read_number(
     raw = text.strip()
     if not raw:
         raise ValidationError(f"{field} is empty: type a number such as 42 or 3.5")
+    return require_finite(_parse(raw, field, decimal, unit, hint), field)
+
+
+def _parse(raw: str, field: str, decimal: str, unit: str | None, hint: str) -> float:
+    """The number ``raw`` (stripped, not empty) spells in ``decimal``, or why it is none."""
     sign, body = _split(raw, field, unit)
     if _EXPONENT.fullmatch(body):
-        return require_finite(float(sign + body), field)
+        return float(sign + body)
     if not body or not set(body) <= _ALLOWED:
         raise _refuse(field, raw, "is not a number: type digits such as 42 or 3.5")
     integer, fraction = _interpret(body, decimal, field, raw, hint)
-    return require_finite(float(f"{sign}{integer or '0'}.{fraction or '0'}"), field)
+    return float(f"{sign}{integer or '0'}.{fraction or '0'}")
 
 
 def optional_number(
@@ -240,15 +243,17 @@ def optional_number(
     return read_number(text, field, decimal=decimal, unit=unit, hint=hint)
 
 
-def _readable(text: str, decimal: str) -> float | None:
+_ANY_SYMBOL = "".join(_SYMBOLS)
+
+
+def _reads(text: str, decimal: str) -> bool:
+    """Whether ``text`` is a number in ``decimal`` (any unit symbol allowed)."""
+    raw = text.strip()
     try:
-        sign, body = _split(text.strip(), "value", unit="$€£%")
-        if not body or not set(body) <= _ALLOWED:
-            return None
-        integer, fraction = _interpret(body, decimal, "value", text, "")
+        _parse(raw, "value", decimal, _ANY_SYMBOL, "")
     except ValidationError:
-        return None
-    return float(f"{sign}{integer or '0'}.{fraction or '0'}")
+        return False
+    return True
 
 
 def decides(text: str) -> str | None:
@@ -257,11 +262,9 @@ def decides(text: str) -> str | None:
     ``1,5`` proves a decimal comma, ``1,234.5`` a decimal point; ``1,234`` (both
     readings possible) and ``42`` prove nothing.
     """
-    by_dot, by_comma = _readable(text, "."), _readable(text, ",")
-    if by_dot is not None and by_comma is None:
-        return "."
-    if by_comma is not None and by_dot is None:
-        return ","
+    by_dot, by_comma = _reads(text, "."), _reads(text, ",")
+    if by_dot != by_comma:
+        return "." if by_dot else ","
     return None
 
 
@@ -345,13 +348,11 @@ def read_date(text: object, field: str = "date", *, date_format: str | None = No
 def _date_text(raw: str, field: str, date_format: str | None) -> date:
     if date_format is not None and not _ISO.fullmatch(raw):
         try:
-            if not raw.isascii():
-                raise ValueError("not ASCII")
-            return datetime.strptime(raw, date_format).date()
+            if raw.isascii():  # strptime's %d also reads other scripts' digits
+                return datetime.strptime(raw, date_format).date()
         except ValueError:
-            raise ValidationError(
-                f"{field} {raw!r} is not a date in the format {date_format}"
-            ) from None
+            pass
+        raise ValidationError(f"{field} {raw!r} is not a date in the format {date_format}")
     if not _ISO.fullmatch(raw):
         raise ValidationError(f"{field} {raw!r} is not a date: use YYYY-MM-DD{_date_hint(raw)}")
     try:

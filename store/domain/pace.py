@@ -25,11 +25,7 @@ def expected_progress(start: date, end: date, today: date) -> float:
     start, end, today = _as_date(start), _as_date(end), _as_date(today)
     if end <= start:
         return 1.0 if today >= end else 0.0
-    if today <= start:
-        return 0.0
-    if today >= end:
-        return 1.0
-    return (today - start).days / (end - start).days
+    return min(max((today - start).days / (end - start).days, 0.0), 1.0)
 
 
 def pace_gap(progress: float | None, expected: float) -> float | None:
@@ -98,15 +94,12 @@ def forecast(
         return None
     scale = max(abs(v) for _, v in usable)
     if scale == 0.0:
-        # Every value is 0: the line is flat at 0 if the instants differ.
-        return 0.0 if max(xs) != min(xs) else None
+        return 0.0  # every value is 0: the line is flat at 0
     ys = [v / scale for _, v in usable]
     n = len(xs)
     mx = math.fsum(xs) / n
     my = math.fsum(ys) / n
-    sxx = math.fsum((x - mx) * (x - mx) for x in xs)
-    if not sxx > 0.0:
-        return None
+    sxx = math.fsum((x - mx) * (x - mx) for x in xs)  # > 0: the days are not all the same
     sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     slope = sxy / sxx
     projected = my + slope * (_days(period_end, ref) - mx)

@@ -110,7 +110,7 @@ def parse_kpi_csv(data: bytes) -> ParsedCsv:
     ]
     if errors:
         return ParsedCsv((), tuple(errors), ",")
-    first_line = text.split("\n", 1)[0]
+    first_line = text.partition("\n")[0]
     delimiter = _delimiter(first_line)
     rows: list[CsvRow] = []
     positions: dict[str, int] | None = None

@@ -20,18 +20,18 @@ OPTIONAL = ("kind", "direction")
 
 
 _DOWN = re.compile(
-    r"\b(reduce[sd]?|reducing|lower|lowering|cut|cutting|decrease[sd]?|under|below|"
+    r"\b(?:reduce[sd]?|reducing|lower|lowering|cut|cutting|decrease[sd]?|under|below|"
     r"less than|at most|no more than|fewer than)\b"
 )
 
 
-_BELOW = re.compile(r"\b(under|below|less than|at most|no more than|fewer than)\b")
+_BELOW = re.compile(r"\b(?:under|below|less than|at most|no more than|fewer than)\b")
 
 
-_HOLD = re.compile(r"\b(keep|keeping|maintain|maintaining|stay|staying|hold|holding|at least)\b")
+_HOLD = re.compile(r"\b(?:keep|keeping|maintain|maintaining|stay|staying|hold|holding|at least)\b")
 
 
-_UP = re.compile(r"\b(increase[sd]?|grow|growing|raise|boost|double|triple|improve)\b")
+_UP = re.compile(r"\b(?:increase[sd]?|grow|growing|raise|boost|double|triple|improve)\b")
 
 
 def direction_from_title(title: str) -> tuple[str | None, str]:
@@ -113,7 +113,8 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str], 
 
 
 def _delimiter(text: str) -> str:
-    first = text.removeprefix("\ufeff").split("\n", 1)[0]
+    """``;`` when the header line has more of them than commas (a European spreadsheet)."""
+    first = text.partition("\n")[0]
     return ";" if first.count(";") > first.count(",") else ","
 
 
@@ -154,7 +155,7 @@ def _read(text: str, delimiter: str) -> tuple[list[tuple[int, dict[str, str]]], 
                     f"line {number}: {len(cells)} cells where the header has {len(columns)}"
                 )
                 continue
-            rows.append((number, dict(zip(columns, cells, strict=True))))
+            rows.append((number, {column: cells[i] for i, column in enumerate(columns)}))
     except csv.Error as exc:
         errors.append(f"line {reader.line_num}: {exc} (an unterminated quote?)")
     return rows, errors

@@ -27,6 +27,7 @@ from store.domain.burnup import CONFIDENCE_RANK
 from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong_way
 from store.domain.pace import expected_progress
 from store.domain.scoring import Thresholds, kr_progress, objective_score
+from store.domain.staleness import day_of, days_without
 from store.model.enums import (
     Band,
     Confidence,
@@ -34,8 +35,9 @@ from store.model.enums import (
     PeriodState,
 )
 from store.model.handles import CI, KR, KR_T, KV, OB, OBJECTIVE_T, table_of
-from store.model.rows import KrRow, ObjectiveRow, PeriodRow
+from store.model.rows import CommentRow, KrRow, ObjectiveRow, PeriodRow
 from store.model.tables import CheckIn
+from store.read.comments import comments_since
 from store.read.kpi_panels import kpi_panels
 from store.read.tree import load_tree
 
@@ -128,6 +130,15 @@ class KpiLine:
 
 
 @dataclass(frozen=True)
+class NotCheckedIn:
+    """An owner's key results without a check-in this week, and the longest gap."""
+
+    owner: str
+    refs: tuple[str, ...]
+    days: int
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a report shows, for one period as seen on ``today``."""
 
@@ -135,6 +146,27 @@ class Report:
     today: date
     objectives: tuple[ObjectiveLine, ...]
     kpis: tuple[KpiLine, ...]
+    comments: tuple[CommentRow, ...] = ()
+    """The week's comments on the period's objectives, key results and check-ins."""
+
+    def not_checked_in(self) -> list[NotCheckedIn]:
+        """Owners whose key results (checked in by hand) had no check-in in the last week,
+        most days first; none for a period that has ended."""
+        if self.today >= self.period.ends_on or self.today < self.period.starts_on:
+            return []
+        since, start = self.since, self.period.starts_on
+        missing: dict[str, list[tuple[str, int]]] = {}
+        for o in self.objectives:
+            for kr in o.key_results:
+                last = kr.row.current_at
+                if kr.row.kpi_id is None and (last is None or day_of(last) < since):
+                    days = days_without(last, start, self.today)
+                    missing.setdefault(kr.row.owner, []).append((kr.row.ref, days))
+        lines = [
+            NotCheckedIn(owner, tuple(ref for ref, _ in krs), max(d for _, d in krs))
+            for owner, krs in missing.items()
+        ]
+        return sorted(lines, key=lambda line: (-line.days, line.owner))
 
     @property
     def since(self) -> date:
@@ -259,7 +291,8 @@ def build_report(
         ):
             notes[oid] = note or ""
     lines = _objective_lines(tree.walk(), tree.objectives, latest, week_ago, notes, th)
-    return Report(tree.period, today, tuple(lines), tuple(_kpi_lines(db, today)))
+    comments = comments_since(db, cutoff, period_id)
+    return Report(tree.period, today, tuple(lines), tuple(_kpi_lines(db, today)), tuple(comments))
 
 
 def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:

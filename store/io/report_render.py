@@ -13,6 +13,7 @@ from typing import Any
 from store.domain.scoring import band
 from store.domain.validation import clean_line, clean_multiline
 from store.format import (
+    counted,
     format_number,
     format_pair,
     format_percent,
@@ -120,6 +121,20 @@ def render_markdown(report: Report) -> str:
         out.extend(_md_kr(kr, 1) for kr in o.key_results if SEVERITY[kr.row.band] <= 2)
     out += ["", f"## 2. What changed since {report.since.isoformat()}", ""]
     out += _md_changes(report)
+    missing = report.not_checked_in()
+    if missing:
+        out += ["", "### Not checked in this week", ""]
+        out += [
+            f"- @{md(m.owner)}: {', '.join(m.refs)} ({'up to ' if len(m.refs) > 1 else ''}"
+            f"{counted(m.days, 'day')} without a check-in)"
+            for m in missing
+        ]
+    if report.comments:
+        out += ["", "### Comments this week", ""]
+        out += [
+            f"- {c.subject} @{md(c.author)} {c.created_at:%Y-%m-%d}: “{md(_one_line(c.body))}”"
+            for c in report.comments
+        ]
     out += ["", "## 3. All objectives", ""]
     if not report.objectives:
         out.append("No objectives in this period yet.")
@@ -387,6 +402,21 @@ def render_json(report: Report) -> str:
         "needs_attention": [o.row.ref for o in report.attention()],
         "changed_since": [kr.row.ref for _o, kr in report.moved_key_results()],
         "confidence_dropped": [kr.row.ref for _o, kr in report.confidence_drops()],
+        "not_checked_in": [
+            {"owner": m.owner, "key_results": list(m.refs), "days": m.days}
+            for m in report.not_checked_in()
+        ],
+        "comments": [
+            {
+                "id": c.id,
+                "on": c.subject,
+                "author": c.author,
+                "at": c.created_at.isoformat(),
+                "edited": c.edited_at is not None,
+                "text": clean_multiline(c.body),
+            }
+            for c in report.comments
+        ],
         "objectives": roots,
         "kpis": [
             {

@@ -34,11 +34,16 @@ from store.model.tables import (
     Admin,
     CheckIn,
     Collaborator,
+    Comment,
+    InboxRead,
     KeyResult,
     Kpi,
+    KpiSource,
     KpiValue,
+    Mention,
     Objective,
     Period,
+    ReminderOptOut,
     UTCDateTime,
 )
 
@@ -59,13 +64,27 @@ TABLES: list[tuple[str, type[SQLModel]]] = [
     ("key_results", KeyResult),
     ("check_ins", CheckIn),
     ("kpi_values", KpiValue),
+    ("kpi_sources", KpiSource),
     ("activity", Activity),
     ("admins", Admin),
+    ("comments", Comment),
+    ("mentions", Mention),
+    ("inbox_read", InboxRead),
+    ("reminder_opt_outs", ReminderOptOut),
 ]
+
+#: Tables added after an export format's schema: an older export lacks them (none to import).
+ADDED_SINCE: dict[str, str] = {
+    "comments": "0007",
+    "mentions": "0007",
+    "inbox_read": "0007",
+    "reminder_opt_outs": "0007",
+    "kpi_sources": "0008",
+}
 
 
 #: Free text may hold line breaks and tabs; every other string is one line.
-FREE_TEXT = frozenset({"description", "retro_note", "note", "detail"})
+FREE_TEXT = frozenset({"description", "retro_note", "note", "detail", "body"})
 
 
 _HEADER_KEYS = ("format", "version", "schema")

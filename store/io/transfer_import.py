@@ -30,6 +30,7 @@ from store.io.textfile import read_text
 from store.io.transfer_codec import (
     _HEADER_KEYS,
     _SPECS,
+    ADDED_SINCE,
     FORMAT,
     FORMAT_VERSION,
     TABLES,
@@ -108,7 +109,10 @@ def _check_header(document: Any) -> None:
     unknown = [key for key in document if key not in expected]
     if unknown:
         raise TransferError(f"unknown top-level key {_show(unknown[0])}")
+    schema = document["schema"]
     for key, _model in TABLES:
+        if key not in document and key in ADDED_SINCE and schema < ADDED_SINCE[key]:
+            document[key] = []  # an export from before the table existed
         if key not in document:
             raise TransferError(f'missing top-level key "{key}"')
         if not isinstance(document[key], list):

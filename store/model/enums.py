@@ -82,3 +82,37 @@ BAND_LABEL: dict[Band, str] = {
     Band.NO_DATA: "no data",
 }
 """How a band reads to people, in the TUI and the CLI alike."""
+
+
+class Cadence(StrEnum):
+    """How often a KPI's value is due (issue 18): one value per period of this length."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class Aggregation(StrEnum):
+    """How a KPI's values add up: a level (MRR: the latest value counts) or a flow
+    (bookings, leads: the values of a period are summed)."""
+
+    LEVEL = "level"
+    FLOW = "flow"
+
+
+class SourceKind(StrEnum):
+    """Where ``okrtui kpi pull`` fetches a KPI's value (store/io/sources/)."""
+
+    SQL = "sql"
+    COMMAND = "command"
+    FILE = "file"
+    HTTP = "http"
+    FORMULA = "formula"
+
+
+EXTERNAL_SOURCES: frozenset[SourceKind] = frozenset(
+    {SourceKind.SQL, SourceKind.COMMAND, SourceKind.HTTP}
+)
+"""Sources that run a query, a program or a request: only the server owner's pull runs them,
+and only once that owner approved their definition (store/io/kpi_pull.py)."""

@@ -14,6 +14,7 @@ from store.model.tables import (
     Collaborator,
     KeyResult,
     Kpi,
+    KpiSource,
     KpiValue,
     Objective,
     Period,
@@ -28,7 +29,17 @@ def table_of(model: type[SQLModel]) -> Table:
 
 _TABLES = {
     table_of(m).name: table_of(m)
-    for m in (Period, Objective, KeyResult, Collaborator, CheckIn, Kpi, KpiValue, Activity)
+    for m in (
+        Period,
+        Objective,
+        KeyResult,
+        Collaborator,
+        CheckIn,
+        Kpi,
+        KpiValue,
+        Activity,
+        KpiSource,
+    )
 }
 # Column collections, short because the queries use them on every line.
 P, OB, KR, C = (_TABLES[n].c for n in ("period", "objective", "key_result", "collaborator"))
@@ -37,3 +48,5 @@ OBJECTIVE_T, KR_T, KPI_T, KV_T = (
     _TABLES[n] for n in ("objective", "key_result", "kpi", "kpi_value")
 )
 PERIOD_T, CHECK_IN_T, ACTIVITY_T = (_TABLES[n] for n in ("period", "check_in", "activity"))
+KS = _TABLES["kpi_source"].c
+KPI_SOURCE_T = _TABLES["kpi_source"]

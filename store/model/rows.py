@@ -13,7 +13,17 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from store.model.enums import Band, Confidence, Direction, Kind, KpiDirection, Level, PeriodState
+from store.model.enums import (
+    Aggregation,
+    Band,
+    Cadence,
+    Confidence,
+    Direction,
+    Kind,
+    KpiDirection,
+    Level,
+    PeriodState,
+)
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,11 @@ class KpiPanel:
     parent_id: int | None
     archived: bool
     values: tuple[tuple[date, float], ...]
+    # Issue 18: how often a value is due, how values add up, the range to stay within.
+    cadence: Cadence | None = None
+    aggregation: Aggregation = Aggregation.LEVEL
+    range_low: float | None = None
+    range_high: float | None = None
 
     @property
     def latest(self) -> tuple[date, float] | None:
@@ -234,3 +249,19 @@ class CheckInEvent:
     at: datetime
     detail: dict[str, Any]
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """One comment; ``subject`` is the reference of what it is about (``KR-12``)."""
+
+    id: int
+    subject: str
+    author: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"#{self.id}"

@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel, col
 
 from store.model.enums import (
+    Aggregation,
+    Cadence,
     Confidence,
     Direction,
     Kind,
@@ -22,6 +24,7 @@ from store.model.enums import (
     Level,
     ObjectiveState,
     PeriodState,
+    SourceKind,
 )
 
 
@@ -53,8 +56,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_column(enum: type[Enum], *, nullable: bool = False, default: Enum | None = None) -> Any:
-    """A string column constrained to an enum's values (not its names)."""
+def enum_column(
+    enum: type[Enum],
+    *,
+    nullable: bool = False,
+    default: Enum | None = None,
+    server_default: str | None = None,
+) -> Any:
+    """A string column constrained to an enum's values (not its names); ``server_default``
+    for a column added later, so that inserts naming only the older columns still work."""
     sa_type = SAEnum(
         enum,
         native_enum=False,
@@ -64,7 +74,8 @@ def enum_column(enum: type[Enum], *, nullable: bool = False, default: Enum | Non
         values_callable=lambda e: [member.value for member in e],
         validate_strings=True,
     )
-    return Field(default=default, sa_column=Column(sa_type, nullable=nullable))
+    column: Column[Any] = Column(sa_type, nullable=nullable, server_default=server_default)
+    return Field(default=default, sa_column=column)
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
@@ -175,6 +186,14 @@ class Kpi(SQLModel, table=True):
     )
     archived: bool = False
     created_at: datetime = utc_column()
+    # Issue 18 (migration 0007_kpi_sources): how often a value is due, how values add up,
+    # and a range to stay within (both bounds inclusive; either may be open).
+    cadence: Cadence | None = enum_column(Cadence, nullable=True)
+    aggregation: Aggregation = enum_column(
+        Aggregation, default=Aggregation.LEVEL, server_default=Aggregation.LEVEL.value
+    )
+    range_low: float | None = None
+    range_high: float | None = None
 
 
 class KpiValue(SQLModel, table=True):
@@ -190,6 +209,9 @@ class KpiValue(SQLModel, table=True):
     note: str = Field(default="", max_length=10_000)
     author: str = Field(max_length=64)
     created_at: datetime = utc_column()
+    # Issue 18: where the value came from ("" typed or imported by a person; else the
+    # SourceKind of the pull that wrote it).
+    source: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class Activity(SQLModel, table=True):
@@ -212,4 +234,89 @@ class Admin(SQLModel, table=True):
     added_at: datetime = utc_column()
 
 
+class KpiSource(SQLModel, table=True):
+    """Where ``okrtui kpi pull`` fetches one KPI's values, and how the last pull went.
+
+    ``spec`` is the kind's settings as JSON (store/domain/kpi_sources.py), never a secret:
+    a password or token is named as ``env:NAME`` or ``file:/path`` and read by the pull.
+    ``approval`` is the server owner's seal on this exact definition (an HMAC with a key
+    only that owner can read, store/io/approval.py): a query, program or request runs only
+    while it verifies. The ``last_*`` columns are written by the pull only (on PostgreSQL
+    only the tables' owner may write them, migration 0007).
+    """
+
+    __tablename__ = "kpi_source"
+
+    kpi_id: int = Field(foreign_key="kpi.id", primary_key=True, ondelete="CASCADE")
+    kind: SourceKind = enum_column(SourceKind)
+    spec: str = Field(default="{}", max_length=10_000)
+    defined_by: str = Field(max_length=64)
+    defined_at: datetime = utc_column()
+    approval: str | None = Field(default=None, max_length=200)
+    last_attempt_at: datetime | None = utc_column(nullable=True)
+    last_success_at: datetime | None = utc_column(nullable=True)
+    last_value: float | None = None
+    last_error: str | None = Field(default=None, max_length=2_000)
+
+
 Index("ix_activity_entity", col(Activity.entity), col(Activity.entity_id))
+
+
+class Comment(SQLModel, table=True):
+    """A remark in the thread of an objective, a key result or a check-in (newest last).
+
+    One foreign key per kind of thing commented on, exactly one of them set, so deleting
+    the thing deletes its thread (ON DELETE CASCADE) and no comment ever points nowhere.
+    """
+
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN objective_id IS NULL THEN 0 ELSE 1 END) "
+            "+ (CASE WHEN key_result_id IS NULL THEN 0 ELSE 1 END) "
+            "+ (CASE WHEN check_in_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="ck_comment_one_subject",
+        ),
+        Index("ix_comment_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    objective_id: int | None = Field(
+        default=None, foreign_key="objective.id", ondelete="CASCADE", index=True
+    )
+    key_result_id: int | None = Field(
+        default=None, foreign_key="key_result.id", ondelete="CASCADE", index=True
+    )
+    check_in_id: int | None = Field(
+        default=None, foreign_key="check_in.id", ondelete="CASCADE", index=True
+    )
+    body: str = Field(max_length=4_000)
+    author: str = Field(max_length=64, index=True)
+    created_at: datetime = utc_column()
+    edited_at: datetime | None = utc_column(nullable=True)
+
+
+class Mention(SQLModel, table=True):
+    """An ``@name`` in a comment: what the named person's inbox lists."""
+
+    comment_id: int = Field(foreign_key="comment.id", ondelete="CASCADE", primary_key=True)
+    username: str = Field(max_length=64, primary_key=True, index=True)
+
+
+class InboxRead(SQLModel, table=True):
+    """An inbox item its reader has marked read (per user; items are named by a key)."""
+
+    __tablename__ = "inbox_read"
+
+    username: str = Field(max_length=64, primary_key=True)
+    item: str = Field(max_length=64, primary_key=True)
+    read_at: datetime = utc_column()
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """Who asked ``okrtui remind`` not to write to them (in the shared database, which the
+    server's cron job reads, rather than in each member's own files, which it must not)."""
+
+    __tablename__ = "reminder_opt_out"
+
+    username: str = Field(max_length=64, primary_key=True)
+    at: datetime = utc_column()

@@ -10,9 +10,13 @@ from typing import Any
 
 from store.db.database import Database
 from store.db.sql import readable_day, readable_number
+from store.model.enums import Aggregation, Cadence
 from store.model.rows import (
     KpiPanel,
 )
+
+_CADENCES = {c.value: c for c in Cadence}
+_AGGREGATIONS = {a.value: a for a in Aggregation}
 
 
 def kpi_panels(
@@ -43,6 +47,10 @@ def kpi_panels(
         K.red_threshold,
         K.parent_id,
         K.archived,
+        K.cadence,
+        K.aggregation,
+        K.range_low,
+        K.range_high,
     ).order_by(K.category, K.name)
     if not include_archived:
         kpis_stmt = kpis_stmt.where(K.archived.is_(False))
@@ -75,6 +83,10 @@ def kpi_panels(
             k.parent_id,
             k.archived,
             tuple(values.get(k.id, ())),
+            _CADENCES.get(str(k.cadence)),
+            _AGGREGATIONS.get(str(k.aggregation), Aggregation.LEVEL),
+            readable_number(k.range_low),
+            readable_number(k.range_high),
         )
         for k in kpis
     ]

@@ -341,6 +341,22 @@ def my_key_results(
     return [(titles[kr.objective_id], kr) for kr in _kr_rows(rows, th)]
 
 
+def owned_key_results(
+    db: Database, period_id: int, owner: str | None = None, thresholds: Thresholds | None = None
+) -> list[KrRow]:
+    """The KRs of a period owned by ``owner`` (by anyone when None): what the inbox and
+    ``okrtui remind`` find owed or stale. One query."""
+    where = "o.period_id = :period" + (" AND k.owner = :user" if owner is not None else "")
+    with db.plain_read() as fetch:
+        found = fetch(TREE_PERIOD, {"period": period_id})
+        period = period_row(found[0]) if found else None
+        if period is None:
+            raise NotFoundError(f"period {period_id} does not exist")
+        params = {"period": period_id, "user": owner, "end": period.ends_on.isoformat()}
+        rows = fetch(KR_SELECT.format(where=where), params)
+    return _kr_rows(rows, thresholds or Thresholds())
+
+
 OBJECTIVE_OUTCOME = (
     "SELECT o.grade, o.retro_note, src.id, src.title, p.name FROM objective o "
     "LEFT JOIN objective src ON src.id = o.rolled_from_id "

@@ -7,6 +7,7 @@ The CSV import of KPI history is store/io/kpi_import.py.
 """
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -23,7 +24,7 @@ from store.domain.validation import (
 )
 from store.errors import DomainError, ValidationError
 from store.errors import FarOutside as FarOutside
-from store.model.enums import KpiDirection, PeriodState
+from store.model.enums import Aggregation, Cadence, KpiDirection, PeriodState
 from store.model.handles import table_of
 from store.model.tables import KeyResult, Kpi, KpiValue, Objective, Period, utcnow
 from store.write.checkins import MAX_NOTE, enum_value
@@ -31,6 +32,7 @@ from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.common import UNSET, Saved, get_row, log_activity, name_taken
+from store.write.formulas import recompute_dependents
 from store.write.guards import (
     require_kpi_edit,
     require_new_kpi,
@@ -57,6 +59,10 @@ def create_kpi(
     green: float | str | None = None,
     red: float | str | None = None,
     parent_id: int | None = None,
+    cadence: Cadence | str | None = None,
+    aggregation: Aggregation | str = Aggregation.LEVEL,
+    range_low: float | str | None = None,
+    range_high: float | str | None = None,
 ) -> Saved:
     """A new KPI; names are unique so they can be typed on the command line."""
     name = require_text(name, "name", max_length=120)
@@ -88,6 +94,7 @@ def create_kpi(
             green_threshold=green_v,
             red_threshold=red_v,
             parent_id=parent_id,
+            **_shape(cadence, aggregation, range_low, range_high),
         )
         s.add(kpi)
         s.flush()
@@ -138,7 +145,7 @@ def record_kpi_value(
                 new_value=number,
             )
             existing.value, existing.note, existing.author = number, note, actor
-            existing.created_at = utcnow()
+            existing.created_at, existing.source = utcnow(), ""
         else:
             row = KpiValue(kpi_id=kpi_id, observed_on=day, value=number, note=note, author=actor)
             s.add(row)
@@ -153,7 +160,28 @@ def record_kpi_value(
                 observed_on=day,
                 value=number,
             )
+        s.flush()
+        recompute_dependents(s, actor, kpi_id, day)
         return replaced, number
+
+
+def _shape(
+    cadence: Cadence | str | None,
+    aggregation: Aggregation | str,
+    range_low: float | str | None,
+    range_high: float | str | None,
+) -> dict[str, Any]:
+    """The cadence, aggregation and range of a KPI, checked (issue 18)."""
+    low = optional_number(range_low, "range low")
+    high = optional_number(range_high, "range high")
+    if low is not None and high is not None and low > high:
+        raise ValidationError(f"range: the low end {low:g} is above the high end {high:g}")
+    return {
+        "cadence": enum_value(Cadence, cadence, "cadence") if cadence else None,
+        "aggregation": enum_value(Aggregation, aggregation, "aggregation"),
+        "range_low": low,
+        "range_high": high,
+    }
 
 
 def _descendants(s: Session, kpi_id: int) -> set[int]:
@@ -202,6 +230,10 @@ def update_kpi(
     green: float | str | None = UNSET,
     red: float | str | None = UNSET,
     parent_id: int | None = UNSET,
+    cadence: Cadence | str | None = UNSET,
+    aggregation: Aggregation | str = UNSET,
+    range_low: float | str | None = UNSET,
+    range_high: float | str | None = UNSET,
 ) -> Saved:
     """Change a KPI's definition; only the fields given are touched, its values are kept."""
     with db.write() as s:
@@ -238,6 +270,14 @@ def update_kpi(
         if parent_id is not UNSET:
             _check_kpi_parent(s, kpi_id, parent_id)
             kpi.parent_id = parent_id
+        shape = _shape(
+            kpi.cadence if cadence is UNSET else cadence,
+            kpi.aggregation if aggregation is UNSET else aggregation,
+            kpi.range_low if range_low is UNSET else range_low,
+            kpi.range_high if range_high is UNSET else range_high,
+        )
+        for key, value in shape.items():
+            setattr(kpi, key, value)
         after = kpi.model_dump(exclude={"created_at"})
         changed = {k: (before[k], after[k]) for k in after if before.get(k) != after[k]}
         log_activity(s, actor, "kpi", kpi_id, "update", changes=changed)

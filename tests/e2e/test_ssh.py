@@ -29,6 +29,17 @@ def test_two_users_over_ssh_share_one_live_database(server: Server) -> None:
         screen = wait_for(f"· {user}", lambda u=user: server.screen(u), 40)
         header = screen.splitlines()[0]
         assert user in header and (b if user == a else a) not in header
+        # The login says what is owed first (issue 19): their own KR, never checked in.
+        mine = kr_a if user == a else kr_b
+        summary = wait_for("What needs you", lambda u=user: server.screen(u), 20)
+        assert re.search(rf"KR-{mine} “Deals of {user}” is (stale|owed)|check in KR-{mine}",
+                         summary), summary  # fmt: skip
+        assert f"Deals of {b if user == a else a}" not in summary.split("What needs you")[1]
+        run("tmux", "-L", server.tmux, "send-keys", "-t", user, "x")  # any key dismisses it
+        deadline = time.monotonic() + 10
+        while "What needs you" in server.screen(user) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "What needs you" not in server.screen(user), server.screen(user)
         wait_for(f"Deals of {a}", lambda u=user: server.screen(u))
 
     # A checks in from a "laptop" with one line and no terminal.

@@ -72,7 +72,7 @@ async def test_enter_on_a_history_row_shows_the_whole_note(
     app = make_app(tester_demo_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await reveal(pilot, NodeRef("kr", kr))
-        await pilot.press("i")  # at 80 columns the detail pane is behind i
+        await pilot.press("v")  # at 80 columns the detail pane is behind v
         await pilot.pause()
         table = screen.query_one(HistoryTable)
         table.focus()

@@ -228,7 +228,7 @@ async def test_kpi_import_form_and_preview(make_app, tester_demo_path: Path) -> 
     app = make_app(tester_demo_path)
     async with app.run_test(size=SMALL) as pilot:
         await open_kpis(pilot)
-        await pilot.press("i")
+        await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, ImportFileForm)
         await pilot.press("tab")  # from the file list to the pasted text
@@ -309,11 +309,11 @@ async def test_key_result_edit_form(make_app, tester_demo_path: Path) -> None:
 
 
 async def focus_history(pilot: Pilot, kr: int) -> TreeScreen:
-    """The KR's history table focused, by keys: i shows the detail pane at 80 columns."""
+    """The KR's history table focused, by keys: v shows the detail pane at 80 columns."""
     screen = await start(pilot)
     screen.reveal(NodeRef("kr", kr))
     await settle(pilot)
-    await pilot.press("i")
+    await pilot.press("v")
     await pilot.pause()
     for _ in range(6):
         if app_focused_id(pilot) == "history":

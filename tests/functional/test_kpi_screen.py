@@ -247,7 +247,7 @@ async def import_file(pilot: Pilot, path: Path) -> ImportReportDialog:
     for old in folder.iterdir():
         old.unlink()
     (folder / path.name).write_bytes(path.read_bytes())
-    await pilot.press("i")
+    await pilot.press("I")
     await pilot.pause()
     assert isinstance(pilot.app.screen, ImportFileForm)
     await pilot.press("enter", "down", "enter")  # open the file list, take the first file
@@ -272,7 +272,7 @@ async def test_import_reads_only_plain_files_of_the_imports_folder(make_app, dem
     app = make_app(demo_path, me)
     async with app.run_test(size=SIZE) as pilot:
         await open_dashboard(pilot)
-        await pilot.press("i")
+        await pilot.press("I")
         await pilot.pause()
         form = pilot.app.screen
         assert isinstance(form, ImportFileForm)
@@ -294,7 +294,7 @@ async def test_pasted_csv_is_imported_after_the_dry_run(make_app, demo_path, me)
     app = make_app(demo_path, me)
     async with app.run_test(size=SIZE) as pilot:
         await open_dashboard(pilot)
-        await pilot.press("i")
+        await pilot.press("I")
         await pilot.pause()
         await pilot.press("tab")
         await typing(pilot, "kpi,date,value")

@@ -69,8 +69,8 @@ async def test_at_80_columns_the_detail_pane_comes_on_i_and_goes_on_escape(
         assert isinstance(screen, TreeScreen)
         detail, tree = screen.query_one("#detail"), screen.query_one(OkrTree)
         assert not visible(detail) and visible(tree)
-        assert "i Details" in footer(app) and "? Help" in footer(app)
-        await pilot.press("down", "i")
+        assert "v Details" in footer(app) and "? Help" in footer(app)
+        await pilot.press("down", "v")
         await pilot.pause()
         assert visible(detail) and not visible(tree)
         assert "KR-" in text_of(screen.query_one("#detail-body", Static))
@@ -79,7 +79,7 @@ async def test_at_80_columns_the_detail_pane_comes_on_i_and_goes_on_escape(
         assert not visible(detail) and visible(tree) and tree.has_focus
         await pilot.resize_terminal(140, 40)
         await pilot.pause()
-        assert visible(detail) and visible(tree) and "i Details" not in footer(app)
+        assert visible(detail) and visible(tree) and "v Details" not in footer(app)
 
 
 async def test_a_long_confirmation_shows_its_whole_question_and_its_buttons(

@@ -95,7 +95,7 @@ def test_first_run_writes_commented_defaults(user_file: Path) -> None:
 
 def test_template_parses_and_has_a_comment_above_every_key() -> None:
     doc = tomllib.loads(TEMPLATE)
-    assert set(doc) == {"database", "scoring", "ui", "user", "keymap"}
+    assert set(doc) == {"database", "scoring", "ui", "user", "reminders", "keymap"}
     lines = TEMPLATE.splitlines()
     keys = [i for i, line in enumerate(lines) if line and not line.startswith(("#", "["))]
     assert len(keys) == 5
@@ -104,7 +104,8 @@ def test_template_parses_and_has_a_comment_above_every_key() -> None:
     for i, line in enumerate(lines):
         if line.startswith("["):
             assert lines[i + 1].startswith("#"), f"no comment for section {line}"
-    for example in ("# path =", "# url =", "# display_name =", '# new_objective = "N"'):
+    for example in ("# path =", "# url =", "# display_name =", '# new_objective = "N"',
+                    "# stale_after_days = 7", '# mail_domain = "example.com"'):  # fmt: skip
         assert example in TEMPLATE
 
 
@@ -113,6 +114,7 @@ def test_template_values_match_dataclass_defaults() -> None:
     assert ScoringSettings(**doc["scoring"]) == ScoringSettings()
     assert UiSettings(**doc["ui"]) == UiSettings()
     assert doc["database"] == {} and doc["user"] == {} and doc["keymap"] == {}
+    assert doc["reminders"] == {}
 
 
 def test_create_false_writes_nothing(user_file: Path) -> None:
@@ -604,3 +606,38 @@ def test_import_creates_nothing_and_skips_textual(isolated: Path) -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=isolated)
     assert sorted(p.name for p in isolated.iterdir()) == ["home"]
     assert list((isolated / "home").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("stale_after_days = 0", "reminders.stale_after_days must be between 1 and 365"),
+        ('stale_after_days = "7"', "reminders.stale_after_days must be an integer"),
+        ("summary_at_start = 1", "reminders.summary_at_start must be true or false"),
+        ('mail_command = "sendmail -t"', "reminders.mail_command must be a list"),
+        ('mail_command = ["sendmail", "-t"]', "a list starting with an absolute program path"),
+        ('mail_domain = "evil.com\\nBcc: x@y.z"', "mail_domain contains control or invisible"),
+        ('mail_domain = "a@b.com"', "reminders.mail_domain must be a domain name"),
+    ],
+)
+def test_bad_reminder_settings_are_refused_naming_the_key(
+    user_file: Path, body: str, message: str
+) -> None:
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.write_text(f"[reminders]\n{body}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
+
+
+def test_reminder_settings_are_read(user_file: Path) -> None:
+    user_file.parent.mkdir(parents=True, exist_ok=True)
+    user_file.write_text(
+        "[reminders]\nstale_after_days = 14\nsummary_at_start = false\n"
+        'mail_command = ["/usr/bin/msmtp", "-t"]\nmail_domain = "Example.COM"\n'
+        'to_folder = "notes"\n'
+    )
+    r = load_settings().reminders
+    assert (r.stale_after_days, r.summary_at_start, r.mail_command, r.mail_domain) == (
+        14, False, ("/usr/bin/msmtp", "-t"), "example.com",
+    )  # fmt: skip
+    assert r.to_folder == user_file.parent / "notes"

@@ -1,7 +1,8 @@
 """store.domain.numbers: one reader for every number and date, no silent change of magnitude."""
 
+import math
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,11 +12,15 @@ from hypothesis import strategies as st
 from store.domain.numbers import (
     AUTO,
     TYPED,
+    convention_option,
     date_format_option,
     decides,
+    describe,
     detect_decimal,
+    optional_number,
     read_date,
     read_number,
+    require_finite,
 )
 from store.errors import ValidationError
 
@@ -217,3 +222,240 @@ def test_dates_are_iso_or_an_explicit_format() -> None:
         read_date("31/01/2026", date_format="%m/%d/%Y")
     with pytest.raises(ValidationError, match="day, month and year"):
         date_format_option("%d/%m")
+
+
+# ------------------------------------------------------------------ every refusal, word for word
+# A refusal is what a person reads to fix a value, so its words are the behaviour. One input
+# per path of the reader, with a named field and a hint, and the whole message.
+
+HINT = " [give --decimal]"
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "unit", "message"),
+    [
+        ("1 234'5", TYPED, None, "mixes grouping separators: use one kind, or none"),
+        ("1 234.5,6", TYPED, None, "groups digits with ' ' and with . or ,: use one"),
+        ("1 234,5", TYPED, None, "uses a comma: write decimals with a dot (1234.5)"),
+        ("12 34", ",", None, "is not grouped by three: remove the ' '"),
+        (
+            "1 234.5",
+            ",",
+            None,
+            "is written with a decimal point but the numbers here use a decimal comma: "
+            "write 1234,5",
+        ),
+        ("1,234.5.6", ".", None, "is not a number: separators in the wrong places"),
+        ("12,34.5", ".", None, "is not a number: separators in the wrong places"),
+        ("1,234.5x", ".", None, "is not a number: type digits such as 42 or 3.5"),
+        (
+            "1.234,5",
+            ".",
+            None,
+            "is written with a decimal comma but the numbers here use a decimal point: "
+            "write 1234.5",
+        ),
+        ("1,23,4", ".", None, "is not a number: ',' does not group by three"),
+        ("1234,567", ".", None, f"cannot be read with a decimal point: write 1234.567{HINT}"),
+        ("1.234,5.6", ",", None, "is not a number: separators in the wrong places"),
+        ("1.234.567", ".", None, f"cannot be read with a decimal point{HINT}"),
+        (".", TYPED, None, "is not a number: type digits such as 42 or 3.5"),
+        ("1,5", ".", None, f"cannot be read with a decimal point: write 1.5{HINT}"),
+        ("1.5", ",", None, f"cannot be read with a decimal comma: write 1,5{HINT}"),
+        (".5", ",", None, f"cannot be read with a decimal comma: write 0,5{HINT}"),
+        ("5.", ",", None, f"cannot be read with a decimal comma: write 5{HINT}"),
+        ("12,34", ".", None, f"cannot be read with a decimal point: write 12.34{HINT}"),
+        ("1,5", TYPED, None, "uses a comma: write decimals with a dot (1.5)"),
+        ("-1,5", TYPED, None, "uses a comma: write decimals with a dot (-1.5)"),
+        ("\u22121,5", TYPED, None, "uses a comma: write decimals with a dot (-1.5)"),
+        (",5", TYPED, None, "uses a comma: write decimals with a dot (0.5)"),
+        ("+-5", TYPED, None, "is not a number: type digits such as 42 or 3.5"),
+        ("5-", TYPED, None, "is not a number: type digits such as 42 or 3.5"),
+        ("abc", TYPED, None, "is not a number: type digits such as 42 or 3.5"),
+        ("1234 567", TYPED, None, "is not grouped by three: remove the ' '"),
+    ],
+)
+def test_each_refusal_says_what_to_write(
+    text: str, decimal: str, unit: str | None, message: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        read_number(text, "start", decimal=decimal, unit=unit, hint=HINT)
+    assert str(info.value) == f"start {text!r} {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "message"),
+    [
+        ("$5", None, "start '$5': remove the '$' (numbers are typed without a unit)"),
+        ("$5", "kg", "start '$5': remove the '$' (the unit here is 'kg')"),
+        ("$5%", "$ %", "start '$5%': write the unit once, or not at all"),
+        ("", None, "start is empty: type a number such as 42 or 3.5"),
+        ("1e999", None, "start must be a finite number, got inf"),
+        ("1,234", None, f"start '1,234': 1234 or 1.234? write 1234 or 1.234{HINT}"),
+    ],
+)
+def test_units_empty_and_overflowing_values_are_refused_word_for_word(
+    text: str, unit: str | None, message: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        read_number(text, "start", unit=unit, hint=HINT)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "value must be a number, not True"),
+        (10**400, "value is too large to store"),
+        (None, "value must be a number, not NoneType"),
+        ([1], "value must be a number, not list"),
+        (float("nan"), "value must be a finite number, got nan"),
+        (float("-inf"), "value must be a finite number, got -inf"),
+        ("1 234'5", 'value "1 234\'5" mixes grouping separators: use one kind, or none'),
+    ],
+)
+def test_values_that_are_not_text_are_numbers_or_refused(value: object, message: str) -> None:
+    """The field is called "value" unless the caller names it."""
+    with pytest.raises(ValidationError) as info:
+        read_number(value)
+    assert str(info.value) == message
+
+
+def test_numbers_that_are_not_text_are_taken_as_they_are() -> None:
+    assert read_number(3) == 3.0 and isinstance(read_number(3), float)
+    assert read_number(2.5) == 2.5
+    with pytest.raises(ValueError, match=r"^unknown decimal convention 'x'$"):
+        read_number("1", decimal="x")
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "value"),
+    [
+        ("1e3", TYPED, 1000.0),
+        ("-1.5e2", TYPED, -150.0),
+        ("+5", TYPED, 5.0),
+        ("- 5", TYPED, -5.0),
+        ("0123", TYPED, 123.0),
+        ("1 234 567", TYPED, 1_234_567.0),
+        ("1.234", ",", 1234.0),
+        ("1,234", ".", 1234.0),
+        ("1.234.567", ",", 1_234_567.0),
+        ("1.234.567", AUTO, 1_234_567.0),
+        ("1.234,56", AUTO, 1234.56),
+        ("1,2345", AUTO, 1.2345),
+        ("1 234,5", ",", 1234.5),
+        ("1,234.", ".", 1234.0),
+    ],
+)
+def test_more_values_read_in_their_convention(text: str, decimal: str, value: float) -> None:
+    assert read_number(text, decimal=decimal) == value
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.0", "-0e5", "\u22120", -0.0])
+def test_minus_zero_is_stored_as_zero(text: object) -> None:
+    """-0.0 would be stored and exported as "-0"."""
+    value = read_number(text)
+    assert value == 0.0 and math.copysign(1.0, value) == 1.0
+
+
+def test_an_empty_optional_number_is_none_and_a_given_one_is_read() -> None:
+    assert optional_number(None, "target") is None
+    assert optional_number("  ", "target") is None
+    assert optional_number("1,5", "target", decimal=",") == 1.5
+    assert optional_number("$4", "target", unit="USD") == 4.0
+    with pytest.raises(ValidationError) as info:
+        optional_number("1.500", "target", decimal=AUTO, hint=HINT)
+    assert str(info.value) == f"target '1.500': 1500 or 1.500? write 1500 or 1.500{HINT}"
+
+
+@pytest.mark.parametrize(
+    ("text", "proves"),
+    [
+        ("1,5", ","),
+        ("$1,5", ","),
+        ("1,234.5", "."),
+        ("-1.234,5 €", ","),
+        ("1,234", None),
+        ("42", None),
+        ("1e3", None),
+        ("", None),
+        ("abc", None),
+    ],
+)
+def test_what_a_single_value_proves(text: str, proves: str | None) -> None:
+    assert decides(text) == proves
+
+
+def test_the_conventions_are_described_for_a_dry_run() -> None:
+    assert describe(",", "the file is ;-separated") == "decimal comma (the file is ;-separated)"
+    assert describe(".") == "decimal point"
+    assert describe(AUTO) == (
+        "convention unknown: values such as 1,234 that read two ways are refused"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "convention"),
+    [(None, None), (".", "."), (" Point ", "."), ("dot", "."), (",", ","), ("COMMA", ",")],
+)
+def test_the_decimal_option_names_a_convention(given: str | None, convention: str | None) -> None:
+    assert convention_option(given) == convention
+
+
+def test_an_unknown_decimal_option_is_refused() -> None:
+    with pytest.raises(ValidationError) as info:
+        convention_option("semicolon")
+    assert str(info.value) == ("--decimal 'semicolon': give . (decimal point) or , (decimal comma)")
+
+
+# ------------------------------------------------------------------ dates, word for word
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (20260101, "date must be a date (YYYY-MM-DD), not int"),
+        ("1969-12-31", "date 1969-12-31 is outside 1970-01-01…2200-12-31"),
+        ("2201-01-01", "date 2201-01-01 is outside 1970-01-01…2200-12-31"),
+        ("2026-02-30", "date '2026-02-30' is not a real date (day is out of range for month)"),
+        (
+            "31/12/2026",
+            "date '31/12/2026' is not a date: use YYYY-MM-DD (write 2026-12-31, "
+            "or give --date-format %d/%m/%Y)",
+        ),
+        (
+            "03/04/2026",
+            "date '03/04/2026' is not a date: use YYYY-MM-DD (2026-03-04 or "
+            "2026-04-03? write the ISO date, or give --date-format %m/%d/%Y or %d/%m/%Y)",
+        ),
+        ("soon", "date 'soon' is not a date: use YYYY-MM-DD"),
+        ("٢٠٢٦-٠١-٠١", "date '٢٠٢٦-٠١-٠١' is not a date: use YYYY-MM-DD"),
+    ],
+)
+def test_each_date_refusal_word_for_word(text: object, message: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        read_date(text)
+    assert str(info.value) == message
+
+
+def test_the_date_range_is_inclusive_and_a_datetime_is_its_day() -> None:
+    assert read_date("1970-01-01") == date(1970, 1, 1)
+    assert read_date("2200-12-31") == date(2200, 12, 31)
+    assert read_date(datetime(2026, 5, 6, 23, 59)) == date(2026, 5, 6)
+    assert read_date(date(2026, 5, 6), "due") == date(2026, 5, 6)
+
+
+def test_a_date_in_a_given_format_is_read_or_refused_naming_it() -> None:
+    assert read_date("31/12/2026", date_format="%d/%m/%Y") == date(2026, 12, 31)
+    assert read_date("2026-12-31", "due", date_format="%d/%m/%Y") == date(2026, 12, 31)
+    for text in ("12/31/2026", "٣١/١٢/٢٠٢٦"):
+        with pytest.raises(ValidationError) as info:
+            read_date(text, "due", date_format="%d/%m/%Y")
+        assert str(info.value) == f"due {text!r} is not a date in the format %d/%m/%Y"
+
+
+def test_require_finite_names_the_value_it_refuses() -> None:
+    assert require_finite(2.5) == 2.5
+    with pytest.raises(ValidationError) as info:
+        require_finite(math.inf)
+    assert str(info.value) == "value must be a finite number, got inf"

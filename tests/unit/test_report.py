@@ -81,6 +81,8 @@ def test_markdown_reads_as_a_weekly_agenda(report: Report) -> None:
         "# 2026-Q4 OKR report",
         "## 1. Needs attention",
         "## 2. What changed since 2026-11-16",
+        "### Not checked in this week",
+        "### Comments this week",
         "## 3. All objectives",
         "## 4. KPIs",
     ]
@@ -110,7 +112,32 @@ def test_markdown_says_what_changed_this_week(report: Report) -> None:
     assert "- KPI Support response time got worse: +0.5 hours to 7.9 hours · ⚠ trending" in (
         changes
     )
-    assert "KR-33" not in changes  # nothing checked in
+    moved = changes.split("### Not checked in this week")[0]
+    assert "KR-33" not in moved  # nothing checked in: it is in the next list instead
+    missing = section_lines(changes, "### Not checked in this week")
+    assert missing == ["- @jon: KR-33 (53 days without a check-in)"]
+    comments = section_lines(changes, "### Comments this week")
+    assert (
+        comments[0] == "- KR-14 @ben 2026-11-17: “Is 35% still realistic after the October slip?”"
+    )
+    assert comments[-1] == (
+        "- KR-33 @ana 2026-11-22: “@jon no check-in since the quarter started: is this still on?”"
+    )
+    assert len(comments) == 6
+
+
+def section_lines(text: str, heading: str) -> list[str]:
+    """The list items under a ``###`` heading."""
+    body = text.split(heading, 1)[1].split("\n### ", 1)[0]
+    return [line for line in body.splitlines() if line.startswith("- ")]
+
+
+def test_the_json_report_lists_who_has_not_checked_in_and_the_comments(report: Report) -> None:
+    document = json.loads(render_json(report))
+    assert document["not_checked_in"] == [{"owner": "jon", "key_results": ["KR-33"], "days": 53}]
+    assert [c["on"] for c in document["comments"]] == ["KR-14", "KR-14", "KR-15", "KR-15",
+                                                       "KR-14", "KR-33"]  # fmt: skip
+    assert document["comments"][0]["author"] == "ben" and not document["comments"][0]["edited"]
 
 
 def test_markdown_tree_has_owner_score_band_confidence_and_note(report: Report) -> None:

@@ -502,7 +502,7 @@ def test_decrease_monotone(start: float, target: float, c1: float, c2: float) ->
 
 @given(maybe_any, maybe_any)
 def test_band_monotone(a: float | None, b: float | None) -> None:
-    order = [Band.OFF_TRACK, Band.AT_RISK, Band.ON_TRACK, Band.OVERPERFORMING]
+    order = [Band.OFF_TRACK, Band.AT_RISK, Band.ON_TRACK, Band.ACHIEVED, Band.OVERPERFORMING]
     if a is None or b is None:
         assume(a is None)
         assert band(a) is Band.NO_DATA

@@ -378,3 +378,115 @@ def test_a_header_is_read_whatever_its_case_and_spaces() -> None:
         b'kpi,date,value,note\nNPS,2026-11-01,40,"two\nlines"\nNPS,2026-11-02,41\n'
     )
     assert [(r.line, r.note) for r in spread.rows] == [(2, "two\nlines"), (4, "")]
+
+
+# --- the final run's survivors (issue 21, after the numbers and CSV readers joined) --------
+
+
+def test_a_negative_target_and_start_with_zero_or_a_positive_value() -> None:
+    """``far_outside``: ``value > 0`` → ``>= 0`` or ``> 1``, and ``r > 0`` → ``r > 1``."""
+    from store.domain.scoring import far_outside
+
+    assert far_outside(METRIC, DEC, -10.0, -20.0, 0.0) is None  # zero is no sign
+    assert far_outside(METRIC, DEC, -10.0, -20.0, 0.5) == (
+        "0.5 has the opposite sign of start −10 and target −20"
+    )
+    assert far_outside(METRIC, INC, None, 0.5, -1.0) == "−1 has the opposite sign of target 0.5"
+
+
+def test_an_empty_multiline_text_is_empty() -> None:
+    """``require_text``: ``text or ""`` → ``text or "XXXX"`` accepted None as a note."""
+    with pytest.raises(ValidationError, match=r"^note must not be empty$"):
+        require_text(None, "note", max_length=10, multiline=True)
+
+
+def test_the_validation_wrappers_add_no_hint_of_their_own() -> None:
+    """``parse_number``/``optional_number``: the default ``hint=""`` → ``"XXXX"``."""
+    from store.domain.validation import optional_number, parse_number
+
+    for read in (parse_number, optional_number):
+        with pytest.raises(ValidationError) as info:
+            read("1,234", "target")
+        assert str(info.value) == "target '1,234': 1234 or 1.234? write 1234 or 1.234"
+
+
+def test_the_number_reader_s_own_defaults() -> None:
+    """``read_number``: the default hint and field, a fraction without its integer part."""
+    from store.domain.numbers import optional_number, read_number
+
+    with pytest.raises(ValidationError) as info:
+        read_number("1,234")
+    assert str(info.value) == "value '1,234': 1234 or 1.234? write 1234 or 1.234"
+    with pytest.raises(ValidationError) as info:
+        optional_number("1,234", "start")
+    assert str(info.value) == "start '1,234': 1234 or 1.234? write 1234 or 1.234"
+    with pytest.raises(ValidationError) as info:
+        read_number(math.nan, "target")
+    assert str(info.value) == "target must be a finite number, got nan"
+    assert read_number(".5") == 0.5 and read_number("-.25") == -0.25
+
+
+def test_a_kpi_csv_is_split_by_its_header_line_alone() -> None:
+    """``_delimiter``: a tie is a comma file (``>`` → ``>=``); only the first line counts
+    (``partition`` → ``rpartition``, or the whole text), and commas are what is counted."""
+    from store.io.kpi_csv import parse_kpi_csv
+
+    notes = parse_kpi_csv(b"kpi,date,value,note\nMRR,2026-11-01,5,a;b;c;d;e;f;g;h\n")
+    assert (notes.delimiter, notes.errors) == (",", ())
+    assert notes.rows[0].note == "a;b;c;d;e;f;g;h"
+    tie = parse_kpi_csv(b"kpi,date;x,value\n")
+    assert tie.delimiter == ","
+    assert parse_kpi_csv(b"").delimiter == ","
+
+
+def test_one_trailing_empty_cell_is_dropped() -> None:
+    """``_row``: ``fields[:-1]`` → ``fields[:-2]`` dropped the value with the empty cell."""
+    from store.io.kpi_csv import CsvRow, parse_kpi_csv
+
+    parsed = parse_kpi_csv(b"kpi,date,value\nMRR,2026-11-01,5,\n")
+    assert parsed.errors == ()
+    assert parsed.rows == (CsvRow(2, "MRR", "2026-11-01", "5", ""),)
+
+
+def test_a_header_lacking_two_columns_names_both() -> None:
+    """``_header``: ``", ".join(missing)`` → ``"XX, XX"``."""
+    from store.io.kpi_csv import parse_kpi_csv
+
+    (error,) = parse_kpi_csv(b"kpi\nMRR\n").errors
+    assert str(error).startswith("line 1: the header lacks date, value: the first row must name")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("exactly twenty-four chr", "exactly twenty-four chr"),  # 23: under the limit
+     ("exactly twenty-four chrs", "exactly twenty-four chrs"),  # 24: kept whole
+     ("exactly twenty-five chars", "exactly twenty-five cha…"),
+     ("two   spaced\twords", "two spaced words")],
+)  # fmt: skip
+def test_an_unknown_column_is_named_short_and_on_one_line(name: str, shown: str) -> None:
+    """``_shown``: ``<= limit`` → ``< limit``, ``" ".join`` → ``"XX XX".join``."""
+    from store.io.kpi_csv import parse_kpi_csv
+
+    errors = parse_kpi_csv(f"kpi,date,value,{name}\n".encode()).errors
+    assert any(f"unknown column {shown!r}" in str(e) for e in errors), errors
+
+
+def test_admins_default_to_the_file_owner_and_nobody_is_said() -> None:
+    """``recorded_or_owner`` with no owner; ``names`` of nobody."""
+    from store.domain.rights import names, recorded_or_owner
+
+    assert recorded_or_owner([], None) == []
+    assert recorded_or_owner([], "root") == ["root"]
+    assert names([]) == "nobody"
+    assert names(["b", "a", "b"]) == "@a, @b"
+
+
+def test_rights_over_objectives_with_an_unloaded_parent_or_no_people() -> None:
+    """``rights_in``: a parent outside ``people`` (``crew.get(step, ())`` → ``None``), and
+    an objective with nobody listed skipped, not ending the loop (``continue`` → ``break``)."""
+    from store.domain.rights import rights_in
+
+    rights = rights_in("ana", False, {2: 1, 3: None}, {1: (), 2: ("bob",), 3: ("ana",)}, {})
+    assert not rights.objective(2) and rights.objective(3) and rights.control(3)
+    unloaded = rights_in("ana", False, {5: 4}, {5: ("ana",)}, {})
+    assert unloaded.objective(5)

@@ -1,0 +1,138 @@
+"""Formula KPIs inside a write: their inputs, cycles refused, recomputed when an input moves.
+
+A formula reads each input's latest value on or before the day it is computed for. When
+a value of KPI X is written for day D, every formula reading X (directly or through other
+formulas) is recomputed for D in the same transaction, in dependency order, when the
+writer may change that formula KPI; otherwise (and when an input has no value yet, or
+a division by zero) the next ``okrtui kpi pull`` recomputes it and records any error on
+its panel.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection
+from sqlmodel import Session, select
+
+from store.domain import formula
+from store.domain.kpi_sources import read_spec
+from store.errors import DomainError, ValidationError
+from store.model.enums import SourceKind
+from store.model.tables import KpiValue, utcnow
+from store.read.kpi_sources import latest_values_on, sources_in
+from store.write.common import log_activity
+from store.write.guards import require_kpi_edit
+
+
+@dataclass(frozen=True)
+class Formula:
+    kpi_id: int
+    expression: str
+    tree: formula.Node
+    inputs: dict[str, int]  # casefolded name → KPI id
+
+
+def kpi_names(conn: Connection) -> dict[str, int]:
+    """Every KPI by casefolded name."""
+    return {str(name).casefold(): kpi_id for kpi_id, name in conn.exec_driver_sql(
+        "SELECT id, name FROM kpi")}  # fmt: skip
+
+
+def compile_formula(kpi_id: int, expression: str, names: dict[str, int]) -> Formula:
+    """A formula with its inputs resolved to KPI ids; an unknown name or the KPI itself
+    is a ValidationError."""
+    tree = formula.parse(expression)
+    inputs = {}
+    for name in formula.names_in(tree):
+        found = names.get(name.casefold())
+        if found is None:
+            raise ValidationError(f"formula: no KPI is named {name!r}")
+        if found == kpi_id:
+            raise ValidationError(f"formula: KPI {name!r} cannot be computed from itself")
+        inputs[name.casefold()] = found
+    return Formula(kpi_id, expression, tree, inputs)
+
+
+def formulas_in(conn: Connection) -> tuple[dict[int, Formula], dict[int, str]]:
+    """Every formula KPI that compiles, and why the others do not."""
+    names = kpi_names(conn)
+    good: dict[int, Formula] = {}
+    bad: dict[int, str] = {}
+    for kpi_id, row in sources_in(conn).items():
+        if row.kind != SourceKind.FORMULA:
+            continue
+        try:
+            spec = read_spec(row.kind, row.spec)
+            good[kpi_id] = compile_formula(kpi_id, spec["expression"], names)
+        except ValidationError as exc:
+            bad[kpi_id] = str(exc)
+    return good, bad
+
+
+def graph_of(formulas: dict[int, Formula]) -> dict[int, list[int]]:
+    return {kpi_id: sorted(set(f.inputs.values())) for kpi_id, f in formulas.items()}
+
+
+def refuse_cycle(formulas: dict[int, Formula], names: dict[int, str]) -> None:
+    """A ValidationError naming the KPIs when the formulas read each other in a cycle."""
+    cycle = formula.find_cycle(graph_of(formulas))
+    if cycle is not None:
+        path = " → ".join(names.get(k, f"KPI-{k}") for k in cycle)
+        raise ValidationError(f"formula: KPIs would compute each other in a cycle: {path}")
+
+
+def compute(conn: Connection, f: Formula, day: date) -> float:
+    """The formula's value on ``day`` from its inputs' latest values up to that day."""
+    values = latest_values_on(conn, sorted(set(f.inputs.values())), day)
+    by_name = {name: values[kpi] for name, kpi in f.inputs.items() if kpi in values}
+    return formula.evaluate(f.tree, by_name)
+
+
+def store_value(s: Session, actor: str, kpi_id: int, day: date, value: float, source: str) -> bool:
+    """Write ``value`` for ``day`` from ``source``; False when it was already so. A value
+    it replaces is kept in the activity log (old value, note, author and source)."""
+    existing = s.exec(
+        select(KpiValue).where(KpiValue.kpi_id == kpi_id, KpiValue.observed_on == day)
+    ).first()
+    if existing is not None:
+        if existing.value == value and existing.source == source:
+            return False
+        log_activity(
+            s, actor, "kpi_value", existing.id, "replace", kpi_id=kpi_id, observed_on=day,
+            old_value=existing.value, old_note=existing.note, old_author=existing.author,
+            old_source=existing.source or "manual", new_value=value, source=source,
+        )  # fmt: skip
+        existing.value, existing.note, existing.author = value, "", actor
+        existing.source, existing.created_at = source, utcnow()
+        return True
+    row = KpiValue(kpi_id=kpi_id, observed_on=day, value=value, author=actor, source=source)
+    s.add(row)
+    s.flush()
+    log_activity(s, actor, "kpi_value", row.id, "create", kpi_id=kpi_id, observed_on=day,
+                 value=value, source=source)  # fmt: skip
+    return True
+
+
+def recompute_dependents(s: Session, actor: str, changed: int, day: date) -> list[int]:
+    """Recompute, for ``day``, the formulas that read ``changed`` and that ``actor`` may
+    change; returns the KPIs written. Anything that cannot be computed now is left to
+    the next pull (module docstring)."""
+    conn = s.connection()
+    formulas, _ = formulas_in(conn)
+    if not formulas:
+        return []
+    try:
+        order = formula.dependents(graph_of(formulas), changed)
+    except ValidationError:
+        return []  # a cycle written by hand: the pull reports it
+    written = []
+    for kpi_id in order:
+        try:
+            require_kpi_edit(s, actor, kpi_id)
+            value = compute(conn, formulas[kpi_id], day)
+        except DomainError:
+            continue
+        s.flush()
+        if store_value(s, actor, kpi_id, day, value, SourceKind.FORMULA.value):
+            written.append(kpi_id)
+    return written
