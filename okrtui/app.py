@@ -102,6 +102,12 @@ def _kpi_screen() -> Screen[None]:
     return KpiScreen()
 
 
+def _overview_screen() -> Screen[None]:
+    from okrtui.screens.overview import OverviewScreen
+
+    return OverviewScreen()
+
+
 class OkrApp(App[None]):
     """okrtui's app: one shared database, the current user, the period on show.
 
@@ -112,6 +118,7 @@ class OkrApp(App[None]):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "tree": _tree_screen,
         "kpis": _kpi_screen,
+        "overview": _overview_screen,
     }
 
     COMMANDS = App.COMMANDS | {_okr_commands}
@@ -131,6 +138,8 @@ class OkrApp(App[None]):
         Binding("K", "switch_to('kpis')", "KPIs", id="kpis"),
         Binding("P", "periods", "Periods", id="periods"),
         Binding("i", "inbox", "Inbox", id="inbox"),
+        # In help and the palette; the footer is full.
+        Binding("o", "switch_to('overview')", "Overview", show=False, id="overview"),
         Binding("ctrl+z", "noop", show=False, priority=True),
     ]
 
@@ -387,6 +396,10 @@ class OkrApp(App[None]):
         yield SystemCommand("Help", "Every key of every screen", self.action_help)
         yield SystemCommand("KPIs", "The KPI dashboard", lambda: self.action_switch_to("kpis"))
         yield SystemCommand("Tree", "The alignment tree", lambda: self.action_switch_to("tree"))
+        yield SystemCommand(
+            "Overview", "The period by band, movers, at risk and stale",
+            lambda: self.action_switch_to("overview"),
+        )  # fmt: skip
 
 
 def run_app(ctx: AppContext, db: Database, *, demo: bool = False, start: str | None = None) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 BOTH_BACKENDS = frozenset(
     {
+        "test_burnup_store",
         "test_checkins",
         "test_comments",
         "test_kpis_store",

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
+from store.domain.burnup import BurnUp
 from store.domain.explain import explain_kr, explain_objective
 from store.domain.pace import expected_progress, is_behind_pace
 from store.format import (
@@ -25,6 +26,7 @@ from store.format import (
 )
 from store.model.enums import Band, Direction, Kind, PeriodState
 from store.model.rows import CommentRow, KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
+from widgets.burnup_chart import BurnUpChart
 from widgets.comment_thread import thread_text
 from widgets.history_table import Cells, HistoryTable
 from widgets.okr_tree import is_orphan, kr_count_warning
@@ -172,16 +174,28 @@ def kr_detail(
 
 
 class DetailPane(VerticalScroll):
-    """The detail pane: a body, a sparkline and the history table (shown for a KR)."""
+    """The detail pane: the burn-up chart (when asked for), a body, a sparkline and the
+    history table (shown for a KR)."""
 
     def compose(self) -> ComposeResult:
+        chart = BurnUpChart(id="burnup")
+        chart.display = False
+        yield chart
         yield Static(id="detail-body")
         yield Sparkline([], id="spark")
         yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail-comments")
 
+    def show_burnup(self, title: Text | None, burn: BurnUp | None = None) -> None:
+        """The burn-up chart above the body (``title`` None: no chart)."""
+        chart = self.query_one(BurnUpChart)
+        chart.display = title is not None
+        if title is not None:
+            chart.show(title, burn)
+
     def show_text(self, text: Text) -> None:
         """Only a message (nothing selected, nothing to show, an error)."""
+        self.show_burnup(None)
         self.query_one("#detail-body", Static).update(text)
         self.query_one("#spark", Sparkline).display = False
         self.query_one(HistoryTable).display = False

@@ -1,6 +1,6 @@
 """``okrtui status`` and ``okrtui report``: the alignment tree and a period's report.
 
-Plain text, JSON, Markdown or CSV on standard output (a file only with ``report -o``,
+Plain text, JSON, Markdown, CSV or HTML on standard output (a file only with ``report -o``,
 refused over SSH). No Textual; the store is imported inside the commands.
 """
 
@@ -28,7 +28,11 @@ def _emit(text: str, output: Path | None) -> None:
 @click.command("report")
 @click.option("--period", "-p", help="Period name (default: the active one).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "json", "html"]),
+    default="md",
+    show_default=True,
 )
 @click.option(
     "--output",
@@ -39,7 +43,8 @@ def _emit(text: str, output: Path | None) -> None:
 @db_option
 @click.pass_context
 def report(ctx: click.Context, period: str | None, fmt: str, output: Path | None) -> None:
-    """A period's OKR tree, what changed this week and the KPIs (Markdown, CSV or JSON)."""
+    """A period's OKR tree, what changed this week and the KPIs (Markdown, CSV, JSON, or one
+    self-contained HTML file with charts for people without a terminal)."""
     from store.io.report import build_report
     from store.io.report_render import render
     from store.read.periods import resolve_period
@@ -47,6 +52,11 @@ def report(ctx: click.Context, period: str | None, fmt: str, output: Path | None
     app = _app(ctx)
     db = app.database()
     found = resolve_period(db, period)
+    if fmt == "html":
+        from store.io.report_html import html_report
+
+        _emit(html_report(db, found.id, thresholds=app.thresholds), output)
+        return
     _emit(render(build_report(db, found.id, thresholds=app.thresholds), fmt), output)
 
 

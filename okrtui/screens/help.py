@@ -26,6 +26,7 @@ def _sections(everywhere: list[BindingType]) -> list[tuple[str, list[BindingType
     from okrtui.screens.inbox import InboxScreen
     from okrtui.screens.kpi_detail import KpiDetailScreen
     from okrtui.screens.kpis import KpiScreen
+    from okrtui.screens.overview import OverviewScreen
     from okrtui.screens.periods import PeriodsScreen
     from okrtui.screens.review import ReviewScreen
     from okrtui.screens.tree import HistoryTable, OkrTree, TreeScreen
@@ -42,6 +43,7 @@ def _sections(everywhere: list[BindingType]) -> list[tuple[str, list[BindingType
             list(CheckInPanel.BINDINGS) + list(ToggleField.BINDINGS) + list(CheckInForm.BINDINGS),
         ),
         ("Weekly check-in", list(WeeklyScreen.BINDINGS) + list(WeeklySummary.BINDINGS)),
+        ("Overview", list(OverviewScreen.BINDINGS)),
         ("Periods", list(PeriodsScreen.BINDINGS)),
         ("Period review", list(ReviewScreen.BINDINGS)),
         ("KPI dashboard", list(KpiScreen.BINDINGS) + list(KpiGrid.BINDINGS)),

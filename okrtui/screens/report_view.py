@@ -8,7 +8,7 @@ is built in a thread worker so a big period does not freeze the screen.
 
 | Key | Does |
 | --- | --- |
-| f | Next format (Markdown, CSV, JSON) |
+| f | Next format (Markdown, CSV, JSON, HTML) |
 | c | Copy the report to your clipboard (through the terminal) |
 | s | Save it to your exports folder (the path is shown) |
 | escape | Back |
@@ -21,9 +21,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static, TextArea
 
 from okrtui.screens.base import OkrScreen
+from store.domain.burnup import BurnUp
 from store.domain.validation import clean_multiline
 from store.errors import DomainError
 from store.io.report import FORMATS, Report, build_report
+from store.io.report_html import render_html, report_charts
 from store.io.report_render import render
 from store.io.userfiles import save_export
 from store.model.rows import PeriodRow
@@ -31,7 +33,10 @@ from widgets.footer import KeyFooter
 from widgets.text import plain
 from widgets.title import TitleBar
 
-FORMAT_NAMES = {"md": "Markdown", "csv": "CSV", "json": "JSON"}
+FORMAT_NAMES = {"md": "Markdown", "csv": "CSV", "json": "JSON", "html": "HTML"}
+SHOWN_FORMATS = (*FORMATS, "html")
+"""HTML is one self-contained file with charts (store/io/report_html.py): saved with s and
+opened in a browser, or sent to people without a terminal."""
 
 
 class ReportScreen(OkrScreen[None]):
@@ -53,6 +58,7 @@ class ReportScreen(OkrScreen[None]):
         self.period = period
         self.fmt = "md"
         self.report: Report | None = None
+        self.charts: dict[int, BurnUp] | None = None  # read when HTML is first shown
         self.saved: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -80,6 +86,10 @@ class ReportScreen(OkrScreen[None]):
         """The report in the chosen format, as shown (control characters removed)."""
         if self.report is None:
             return ""
+        if self.fmt == "html":
+            if self.charts is None:
+                return ""
+            return render_html(self.report, self.charts, self.okr_app.thresholds)
         return clean_multiline(render(self.report, self.fmt))
 
     def _show(self) -> None:
@@ -87,6 +97,10 @@ class ReportScreen(OkrScreen[None]):
             f"{self.period.name} report, {FORMAT_NAMES[self.fmt]} · f next format · "
             "c copy to your clipboard · s save to your exports folder"
         )
+        if self.fmt == "html":
+            head += "\none self-contained file with charts: save it (s) and open it in a browser"
+            if self.charts is None:
+                head += " · reading the charts…"
         if self.saved:
             head += f"\nsaved to {self.saved}"
         self.query_one("#report-head", Static).update(plain(head, multiline=True))
@@ -94,12 +108,20 @@ class ReportScreen(OkrScreen[None]):
         area.load_text(self.text())
 
     def action_next_format(self) -> None:
-        self.fmt = FORMATS[(FORMATS.index(self.fmt) + 1) % len(FORMATS)]
+        self.fmt = SHOWN_FORMATS[(SHOWN_FORMATS.index(self.fmt) + 1) % len(SHOWN_FORMATS)]
         self.saved = None
+        self._show()
+        if self.fmt == "html" and self.charts is None and self.report is not None:
+            app, report = self.okr_app, self.report
+            self.load(lambda: report_charts(app.db, report), self._charts_read,
+                      group="report-charts", failed=self._failed)  # fmt: skip
+
+    def _charts_read(self, charts: dict[int, BurnUp]) -> None:
+        self.charts = charts
         self._show()
 
     def action_copy(self) -> None:
-        if self.report is None:
+        if not self.text():
             return
         self.app.copy_to_clipboard(self.text())
         self.notify(
@@ -109,7 +131,7 @@ class ReportScreen(OkrScreen[None]):
         )
 
     def action_save(self) -> None:
-        if self.report is None:
+        if not self.text():
             return
         stem = f"report-{self.period.name}-{self.okr_app.today().isoformat()}"
         try:

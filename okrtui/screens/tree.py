@@ -9,6 +9,7 @@ dialog actions are a mixin, ``TreeActions`` (okrtui/screens/tree_actions.py).
 
 import threading
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import events, on, work
@@ -22,17 +23,26 @@ from textual.worker import get_current_worker
 
 from okrtui.live import DatabaseChanged
 from okrtui.screens.access import tree_action_allowed, why_disabled
+from okrtui.screens.burnup_read import NO_KEY_RESULTS, kr_chart, objective_chart
 from okrtui.screens.tree_actions import TreeActions
+from store.domain.burnup import BurnUp
 from store.domain.pace import forecast
 from store.domain.rights import EditRights, rights_in
 from store.errors import DatabaseError
 from store.model.enums import PeriodState
-from store.model.rows import CheckInRow, CommentRow, ObjectiveOutcome, ObjectiveRow
+from store.model.rows import (
+    CheckInRow,
+    CommentRow,
+    ObjectiveOutcome,
+    ObjectiveRow,
+    PeriodRow,
+)
 from store.read.checkins import kr_history
 from store.read.comments import thread
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.read.rights import is_admin
 from store.read.tree import TreeReader, objective_outcome
+from widgets.burnup_chart import chart_title
 from widgets.detail import DetailPane, kr_detail, objective_detail
 from widgets.footer import KeyFooter
 from widgets.history_table import HistoryTable
@@ -96,6 +106,8 @@ class DetailRead(Message):
     history: list[CheckInRow]  # a KR's check-ins
     events: list["CheckInEvent"]  # corrections and removals of them
     comments: list[CommentRow]  # the thread of what is shown, newest last
+    chart: bool = False  # read with the burn-up chart on
+    burn: BurnUp | None = None  # its series (None with the chart on: no key results)
 
 
 @dataclass
@@ -133,6 +145,7 @@ class TreeScreen(TreeActions):
         Binding("p", "pick_period", "Period", id="pick_period"),
         Binding("v", "toggle_details", "Details", id="toggle_details"),
         Binding("x", "toggle_explain", "Explain", show=False, id="toggle_explain"),
+        Binding("b", "toggle_burnup", "Burn-up chart", show=False, id="toggle_burnup"),
         Binding("C", "comment", "Comment", id="comment"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
@@ -140,6 +153,8 @@ class TreeScreen(TreeActions):
     mode: reactive[FilterMode] = reactive("all", init=False)
     text_filter: reactive[str] = reactive("", init=False)
     explain: reactive[bool] = reactive(False, init=False)
+    burnup: reactive[bool] = reactive(False, init=False)
+    """The detail pane shows the selected item's burn-up chart above its details (b)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -544,20 +559,34 @@ class TreeScreen(TreeActions):
     def action_toggle_explain(self) -> None:
         self.explain = not self.explain
 
+    def watch_burnup(self) -> None:
+        self._show_detail()
+
+    def action_toggle_burnup(self) -> None:
+        """The burn-up chart on or off; on a narrow terminal it opens the detail pane too."""
+        self.burnup = not self.burnup
+        if self.burnup and self.has_class("-narrow") and not self.has_class("-details"):
+            self._show_details(True)
+
     def _show_detail(self) -> None:
         """Fill the detail pane from a worker's read (what it needs beyond the tree's rows:
         an objective's grade and children, a KR's check-ins)."""
-        ref, reader = self.selected(), self._reader
+        ref, reader, period = self.selected(), self._reader, self.okr_app.period
         if ref is not None and reader is not None and self.model is not None:
-            self._read_detail(ref, reader)
+            chart = period if self.burnup else None
+            self._read_detail(ref, reader, chart, self.okr_app.today())
 
     @work(thread=True, exclusive=True, group="tree-detail", exit_on_error=False)
-    def _read_detail(self, ref: NodeRef, reader: TreeReader) -> None:
+    def _read_detail(
+        self, ref: NodeRef, reader: TreeReader, chart: PeriodRow | None, today: date
+    ) -> None:
+        """What the detail pane shows of ``ref``; with ``chart`` (the period on show) its
+        burn-up series too."""
         db, kr = self.okr_app.db, self.model.key_result(ref.id) if self.model else None
         history: list[CheckInRow] = []
         events: list[CheckInEvent] = []
         rows: dict[int, ObjectiveRow] = {}
-        outcome = None
+        outcome, burn = None, None
         try:
             comments = thread(db, "objective" if ref.kind == "objective" else "key_result", ref.id)
             if ref.kind == "objective":
@@ -566,6 +595,8 @@ class TreeScreen(TreeActions):
                     if ref.id in heads:
                         rows = reader.rows([ref.id, *heads[ref.id].children])
                 outcome = objective_outcome(db, ref.id)
+                if chart is not None and ref.id in rows:
+                    burn = objective_chart(db, rows[ref.id], chart, today)
             elif kr is not None:
                 from store.write.corrections import (
                     check_in_events,  # imports the ORM: not for 1st frame
@@ -573,11 +604,14 @@ class TreeScreen(TreeActions):
 
                 history = kr_history(db, kr.id)
                 events = check_in_events(db, kr.id)
+                if chart is not None:
+                    burn = kr_chart(db, kr, chart, today)
         except DatabaseError as exc:
             self.post_message(ReadFailed(str(exc), "detail"))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(DetailRead(ref, reader, rows, outcome, history, events, comments))
+            self.post_message(DetailRead(ref, reader, rows, outcome, history, events, comments,
+                                         chart is not None, burn))  # fmt: skip
 
     def on_detail_read(self, message: DetailRead) -> None:
         model, period, pane = self.model, self.okr_app.period, self.query_one(DetailPane)
@@ -595,6 +629,7 @@ class TreeScreen(TreeActions):
                 pane.show_objective(objective_detail(row, children, period, today, self.explain,
                                                      reasons, message.outcome))  # fmt: skip
                 pane.show_comments(message.comments, f"O-{row.id}")
+                self._show_chart(pane, message, row.ref, row.title)
             return
         kr = model.key_result(message.ref.id)
         objective = model.row(kr.objective_id) if kr is not None else None
@@ -607,3 +642,17 @@ class TreeScreen(TreeActions):
         values = [v for _, v in points][-self.okr_app.sparkline_length :]
         pane.show_key_result(body, values, history_rows(message.history, message.events, kr.unit))
         pane.show_comments(message.comments, kr.ref)
+        self._show_chart(pane, message, kr.ref, kr.title)
+
+    def _show_chart(self, pane: DetailPane, message: DetailRead, ref: str, title: str) -> None:
+        """The burn-up chart above the details, when it was read with them."""
+        if not message.chart:
+            pane.show_burnup(None)
+        elif message.burn is None:
+            pane.show_burnup(chart_title(ref, title, NO_KEY_RESULTS))
+        elif not message.burn.points:
+            pane.show_burnup(chart_title(ref, title, "no check-ins yet"), message.burn)
+        else:
+            pane.show_burnup(chart_title(ref, title), message.burn)
+        if message.chart:
+            pane.scroll_home(animate=False)

@@ -23,6 +23,7 @@ from sqlalchemy.types import NullType
 
 from store.db.database import Database
 from store.db.sql import readable_number, readable_time
+from store.domain.burnup import CONFIDENCE_RANK
 from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong_way
 from store.domain.pace import expected_progress
 from store.domain.scoring import Thresholds, kr_progress, objective_score
@@ -41,6 +42,8 @@ from store.read.kpi_panels import kpi_panels
 from store.read.tree import load_tree
 
 FORMATS = ("md", "csv", "json")
+SPARKLINE_VALUES = 26
+"""KPI values a report keeps for its sparklines (the TUI's default sparkline length)."""
 WEEK = timedelta(days=7)
 # Most worrying first: the order of the "needs attention" section.
 SEVERITY = {
@@ -64,6 +67,14 @@ class KrLine:
     checked_at: datetime | None
     week_ago: float | None
     week_ago_progress: float | None
+    previous_confidence: Confidence | None = None  # of the check-in before the latest
+
+    @property
+    def confidence_dropped(self) -> bool:
+        """The latest check-in's confidence is worse than the one before it."""
+        if self.confidence is None or self.previous_confidence is None:
+            return False
+        return CONFIDENCE_RANK[self.confidence] > CONFIDENCE_RANK[self.previous_confidence]
 
     @property
     def moved(self) -> bool:
@@ -97,6 +108,7 @@ class KpiLine:
     previous: tuple[date, float] | None
     health: str
     wrong_way: bool
+    history: tuple[tuple[date, float], ...] = ()  # the last values, oldest first (sparklines)
 
     @property
     def ref(self) -> str:
@@ -177,6 +189,17 @@ class Report:
     def moved_key_results(self) -> list[tuple[ObjectiveLine, KrLine]]:
         return [(o, kr) for o in self.objectives for kr in o.key_results if kr.moved]
 
+    def confidence_drops(self) -> list[tuple[ObjectiveLine, KrLine]]:
+        """Key results checked in since :attr:`since` with a lower confidence than before."""
+        return [
+            (o, kr)
+            for o in self.objectives
+            for kr in o.key_results
+            if kr.confidence_dropped
+            and kr.checked_at is not None
+            and kr.checked_at.date() >= self.since
+        ]
+
     def band_counts(self) -> dict[Band, int]:
         counts = dict.fromkeys(SEVERITY, 0)
         for line in self.objectives:
@@ -232,11 +255,20 @@ def build_report(
             .limit(1)
             .scalar_subquery()
         )
+        earlier = (
+            select(h.confidence)
+            .where(h.key_result_id == KR.id)
+            .order_by(h.created_at.desc(), h.id.desc())
+            .limit(1)
+            .offset(1)
+            .scalar_subquery()
+        )
         stmt = (
             select(
                 KR.id,
                 KR.kpi_id,
                 CI.confidence,
+                earlier.label("earlier"),
                 CI.note,
                 type_coerce(CI.created_at, NullType()).label("created_at"),  # readable_time
                 before.label("before"),
@@ -267,7 +299,18 @@ def _kr_line(kr: KrRow, r: Any, week_ago: float | None) -> KrLine:
     progress = kr_progress(kr.kind, kr.direction, kr.start, kr.target, week_ago)
     if r is None or r.kpi_id is not None:
         return KrLine(kr, None, "", None, week_ago, progress)
-    return KrLine(kr, r.confidence, r.note or "", readable_time(r.created_at), week_ago, progress)
+    return KrLine(kr, _confidence(r.confidence), r.note or "", readable_time(r.created_at),
+                  week_ago, progress, _confidence(r.earlier))  # fmt: skip
+
+
+def _confidence(value: object) -> Confidence | None:
+    """A stored confidence, or None (none given, or a value okrtui did not write)."""
+    if isinstance(value, Confidence) or not isinstance(value, str):
+        return value if isinstance(value, Confidence) else None
+    try:
+        return Confidence(value) if value else None
+    except ValueError:
+        return None
 
 
 def _objective_lines(
@@ -308,7 +351,7 @@ def _objective_lines(
 
 def _kpi_lines(db: Database, as_of: date) -> Iterator[KpiLine]:
     """The KPIs as they stood on ``as_of`` (a closed period's last day, or today)."""
-    for panel in kpi_panels(db, last=4, as_of=as_of):
+    for panel in kpi_panels(db, last=SPARKLINE_VALUES, as_of=as_of):
         latest = panel.latest
         yield KpiLine(
             panel.id,
@@ -323,6 +366,7 @@ def _kpi_lines(db: Database, as_of: date) -> Iterator[KpiLine]:
                 panel.direction, latest[1] if latest else None, panel.green, panel.red, panel.target
             ),
             trending_wrong_way(panel.direction, [v for _, v in panel.values]),
+            panel.values,
         )
 
 

@@ -161,6 +161,13 @@ def _md_changes(report: Report) -> list[str]:
         if kr.note and kr.checked_at is not None and kr.checked_at.date() >= report.since:
             line += f" — “{md(kr.note)}”"
         lines.append(line)
+    for _o, kr in report.confidence_drops():
+        assert kr.confidence is not None and kr.previous_confidence is not None
+        lines.append(
+            f"- {kr.row.ref} {md(kr.row.title)}: confidence dropped from "
+            f"{CONFIDENCE_LABEL[kr.previous_confidence]} to {CONFIDENCE_LABEL[kr.confidence]}"
+            + (f" — “{md(kr.note)}”" if kr.note else "")
+        )
     for o in report.objectives:
         was = band(o.week_ago_score) if o.week_ago_score is not None else Band.NO_DATA
         if o.row.band != was and o.row.score is not None:
@@ -344,6 +351,7 @@ def _kr_json(kr: KrLine) -> dict[str, Any]:
         "band": k.band.value,
         "kpi": k.kpi_name,
         "confidence": kr.confidence.value if kr.confidence else None,
+        "previous_confidence": kr.previous_confidence.value if kr.previous_confidence else None,
         "note": clean_multiline(kr.note),
         "checked_in_at": kr.checked_at.isoformat() if kr.checked_at else None,
         "week_ago": kr.week_ago,
@@ -393,6 +401,7 @@ def render_json(report: Report) -> str:
         "bands": {b.value: n for b, n in report.band_counts().items()},
         "needs_attention": [o.row.ref for o in report.attention()],
         "changed_since": [kr.row.ref for _o, kr in report.moved_key_results()],
+        "confidence_dropped": [kr.row.ref for _o, kr in report.confidence_drops()],
         "not_checked_in": [
             {"owner": m.owner, "key_results": list(m.refs), "days": m.days}
             for m in report.not_checked_in()

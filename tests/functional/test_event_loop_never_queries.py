@@ -51,6 +51,8 @@ STEPS: list[tuple[str, ...]] = [
     ("down", "down", "enter", "down", "down"),  # move, expand, move onto key results
     ("x",),
     ("escape",),  # how the score is computed
+    ("b", "up", "down"),
+    ("b",),  # the burn-up chart of a key result and of an objective
     ("c", "4", "2", "tab", "tab", "n", "o", "t", "e"),
     ("ctrl+s",),  # a check-in, saved
     ("n",),
@@ -66,6 +68,7 @@ STEPS: list[tuple[str, ...]] = [
     ("escape",),  # the weekly check-in
     ("question_mark",),
     ("escape",),  # help
+    ("o", "down", "enter"),  # the overview, and a line of it opened in the tree
 ]
 
 

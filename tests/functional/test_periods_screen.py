@@ -217,7 +217,8 @@ async def test_the_report_opens_on_screen_and_saves_only_to_the_exports_folder(
         await pilot.pause()
         await pilot.press("f", "s")
         await pilot.pause()
-        await pilot.press("f", "f", "s")
+        await pilot.press("f", "f", "f", "s")  # JSON, HTML, and round to Markdown
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert "saved to" in text_of(viewer.query_one("#report-head", Static))
         await pilot.press("c")
@@ -244,3 +245,31 @@ async def test_enter_shows_the_chosen_period_in_the_tree(make_app, tester_demo_p
         await pilot.pause()
         assert not isinstance(app.screen, PeriodsScreen)
         assert app.period is not None and app.period.name == "2026-Q3"
+
+
+async def test_the_html_report_is_saved_from_the_periods_screen(
+    make_app, tester_demo_path, isolated_home
+):
+    """`f` to HTML reads the charts in a worker, then `s` saves one self-contained file."""
+    app = make_app(tester_demo_path)
+    exports = isolated_home / "Documents" / "okrtui" / "exports"
+    async with app.run_test(size=SIZE) as pilot:
+        await open_periods(pilot)
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        viewer = app.screen
+        assert isinstance(viewer, ReportScreen)
+        await pilot.press("f", "f", "f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert viewer.fmt == "html" and viewer.charts
+        head = text_of(viewer.query_one("#report-head", Static))
+        assert "HTML" in head and "open it in a browser" in head
+        shown = viewer.query_one("#report-text", TextArea).text
+        assert shown.startswith("<!doctype html>") and '<svg class="burnup"' in shown
+        await pilot.press("s")
+        await pilot.pause()
+    saved = exports / "okrtui-report-2026-Q4-2026-11-23.html"
+    assert saved.read_text(encoding="utf-8") == shown
+    assert "Content-Security-Policy" in shown

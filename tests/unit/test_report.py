@@ -333,3 +333,34 @@ def test_a_done_milestone_reads_done_not_overperforming(report: Report) -> None:
     lines = [line for line in text.splitlines() if "KR-24 " in line]
     assert len(lines) == 2 and all(" · done" in line for line in lines), lines
     assert "overperforming" not in "".join(lines)
+
+
+# --- confidence dropped (issue 20) --------------------------------------------------------
+
+
+def test_the_weekly_report_notes_a_confidence_that_dropped(demo_db: Database, me: str) -> None:
+    from datetime import UTC, datetime
+
+    oid = create_objective(demo_db, me, period_id=Q4, title="Launch", owner=me).id
+
+    def kr_with(title: str, *confidences: tuple[int, str]) -> str:
+        kr = create_key_result(demo_db, me, objective_id=oid, title=title, start=0, target=10).id
+        for day, confidence in confidences:
+            check_in(demo_db, me, kr, day, confidence=confidence,
+                     at=datetime(2026, 11, day, 9, tzinfo=UTC))  # fmt: skip
+        return f"KR-{kr}"
+
+    dropped = kr_with("Falling", (9, "on-track"), (20, "at-risk"))
+    worse = kr_with("Worse still", (10, "at-risk"), (21, "off-track"))
+    kr_with("Rising", (9, "at-risk"), (20, "on-track"))  # a rise: not listed
+    kr_with("Dropped long ago", (2, "on-track"), (9, "off-track"))  # before the week
+    report = build_report(demo_db, Q4, TODAY)
+    assert [kr.row.ref for _o, kr in report.confidence_drops()] == [dropped, worse]
+    changes = section(render_markdown(report), "2. What changed")
+    drops = [line for line in changes.splitlines() if "confidence dropped" in line]
+    assert drops == [
+        f"- {dropped} Falling: confidence dropped from on track to at risk",
+        f"- {worse} Worse still: confidence dropped from at risk to off track",
+    ]  # neither a rise nor a drop before the week
+    document = json.loads(render_json(report))
+    assert document["confidence_dropped"] == [dropped, worse]
