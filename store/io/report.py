@@ -28,6 +28,7 @@ from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong
 from store.domain.pace import expected_progress
 from store.domain.scoring import Thresholds, kr_progress, objective_score
 from store.domain.staleness import day_of, days_without
+from store.format import counted
 from store.model.enums import (
     Band,
     Confidence,
@@ -136,6 +137,11 @@ class NotCheckedIn:
     owner: str
     refs: tuple[str, ...]
     days: int
+
+    def gap(self) -> str:
+        """ "KR-3, KR-9 (up to 12 days without a check-in)", as every format says it."""
+        up_to = "up to " if len(self.refs) > 1 else ""
+        return f"{', '.join(self.refs)} ({up_to}{counted(self.days, 'day')} without a check-in)"
 
 
 @dataclass(frozen=True)

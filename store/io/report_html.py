@@ -268,7 +268,21 @@ def _changes(report: Report) -> list[str]:
         lines += 1
     if not lines:
         out.append("<li>Nothing was checked in this week.</li>")
-    out.append("</ul></section>")
+    out.append("</ul>")
+    missing = report.not_checked_in()
+    if missing:
+        out.append('<h3>Not checked in this week</h3><ul class="changes">')
+        out += [f"<li>@{text(m.owner)}: {text(m.gap())}</li>" for m in missing]
+        out.append("</ul>")
+    if report.comments:
+        out.append('<h3>Comments this week</h3><ul class="changes">')
+        out += [
+            f'<li><span class="ref">{c.subject}</span> @{text(c.author)} '
+            f"{c.created_at:%Y-%m-%d}: “{text(c.body)}”</li>"
+            for c in report.comments
+        ]
+        out.append("</ul>")
+    out.append("</section>")
     return out
 
 

@@ -13,7 +13,6 @@ from typing import Any
 from store.domain.scoring import band
 from store.domain.validation import clean_line, clean_multiline
 from store.format import (
-    counted,
     format_number,
     format_pair,
     format_percent,
@@ -124,11 +123,7 @@ def render_markdown(report: Report) -> str:
     missing = report.not_checked_in()
     if missing:
         out += ["", "### Not checked in this week", ""]
-        out += [
-            f"- @{md(m.owner)}: {', '.join(m.refs)} ({'up to ' if len(m.refs) > 1 else ''}"
-            f"{counted(m.days, 'day')} without a check-in)"
-            for m in missing
-        ]
+        out += [f"- @{md(m.owner)}: {md(m.gap())}" for m in missing]
     if report.comments:
         out += ["", "### Comments this week", ""]
         out += [

@@ -86,9 +86,13 @@ def test_user_text_is_escaped_everywhere(demo_db: Database, me: str) -> None:
     kpi = create_kpi(demo_db, me, name="</style><script>", owner=me).id
     record_kpi_value(demo_db, me, kpi, 1, observed_on=date(2026, 11, 20))
     record_kpi_value(demo_db, me, kpi, 2, observed_on=date(2026, 11, 21))
+    from store.write.comments import Subject, add_comment
+
+    add_comment(demo_db, me, Subject("key_result", kr), 'a <script>x</script> "comment"')
     page = html_report(demo_db, Q4, TODAY)
     for raw in ("<script", "<img", "<b>bold", "<u>", "<a href"):
         assert raw not in page, raw
+    assert "a &lt;script&gt;x&lt;/script&gt; &quot;comment&quot;" in page
     assert page.count("</style>") == 1  # the report's own
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;q&#x27;" in page
     assert "line one &lt;a href=&quot;javascript:x&quot;&gt;<br>line &quot;two&quot; &amp;" in page
@@ -155,3 +159,12 @@ def test_cli_writes_the_html_report_to_a_new_file(demo_path: Path, tmp_path: Pat
     again = runner.invoke(main, ["--db", str(demo_path), "report", "--format", "html",
                                  "-o", str(out)])  # fmt: skip
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_the_html_report_lists_who_has_not_checked_in_and_the_comments(demo_html: str) -> None:
+    """The weekly report's sections of issue 19 (owner, key results, days; the week's
+    comments), as the Markdown has them."""
+    assert "<h3>Not checked in this week</h3>" in demo_html
+    assert "<li>@jon: KR-33 (" in demo_html and "days without a check-in)</li>" in demo_html
+    assert "<h3>Comments this week</h3>" in demo_html
+    assert "Is 35% still realistic after the October slip?" in demo_html
