@@ -18,6 +18,7 @@ BOTH_BACKENDS = frozenset(
     {
         "test_checkins",
         "test_comments",
+        "test_flow_key_results",
         "test_kpis_store",
         "test_periods_store",
         "test_queries",
