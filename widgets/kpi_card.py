@@ -46,6 +46,7 @@ class PanelData:
     # Issue 18: a flow's figure is a period's total (``label`` says which), a value may be
     # overdue for the KPI's cadence, a range held or not, the source's last pull failed.
     label: str = ""
+    previous_label: str = ""  # a flow: the previous period's total is shown, not a delta
     overdue: bool = False
     range_low: float | None = None
     range_high: float | None = None
@@ -77,7 +78,11 @@ def spark_buckets(series: list[float], width: int) -> list[float]:
 
 
 def delta_text(data: PanelData) -> Text:
-    """``▲ $8.2K +0.9%`` coloured by whether the move is good for this KPI."""
+    """``▲ $8.2K +0.9%`` coloured by whether the move is good for this KPI; for a flow,
+    the previous period's total (``last week 62``)."""
+    if data.previous_label:
+        before = format_number(data.previous, data.unit) if data.previous is not None else "none"
+        return Text(f"{data.previous_label} {before}", NEUTRAL)
     if data.value is None:
         return Text("no values yet", NEUTRAL)
     if data.previous is None:
@@ -98,7 +103,9 @@ def range_text(data: PanelData) -> Text:
     """``range 30–50 ✓ held`` (green) or ``✗ not held`` (red); empty without a range."""
     if data.range_low is None and data.range_high is None:
         return Text()
-    low = "" if data.range_low is None else format_number(data.range_low, data.unit)
+    # "4–8 hours", "1–2%": the unit once, after the high end (a leading $ on both)
+    low_unit = data.unit if data.unit.strip() in ("$", "€", "£") else ""
+    low = "" if data.range_low is None else format_number(data.range_low, low_unit)
     high = "" if data.range_high is None else format_number(data.range_high, data.unit)
     text = Text.assemble(("range ", "dim"), f"{low}–{high}")
     if data.in_range is not None:
@@ -140,9 +147,9 @@ def pull_failure_text(data: PanelData) -> tuple[Text, Text] | None:
         return None
     error = Text.assemble(("✗ pull failed: ", f"bold {BAD}"), plain(data.pull_error, style=BAD))
     if data.last_success is None:
-        return error, Text("never pulled successfully", NEUTRAL)
+        return error, Text("never pulled ok", NEUTRAL)
     when = data.last_success.astimezone().strftime("%Y-%m-%d %H:%M")
-    return error, Text(f"last success {when}", NEUTRAL)
+    return error, Text(f"last ok {when}", NEUTRAL)
 
 
 def card_title(data: PanelData) -> str:

@@ -217,7 +217,10 @@ class KpiDetailScreen(OkrScreen[None]):
         except DatabaseError as exc:
             self.load_failed(exc)
             return
-        if await kpi_form_flow(self, panels, detail.as_panel(1), detail.description) is not None:
+        edited = await kpi_form_flow(
+            self, panels, detail.as_panel(1), detail.description, self.source
+        )
+        if edited is not None:
             self.reload()
 
     @work(group="kpi-write")

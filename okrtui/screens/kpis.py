@@ -93,6 +93,7 @@ def panel_data(panel: KpiPanel, links: KpiLinks, status: KpiStatus) -> PanelData
         warning=warning.reason if warning else None,
         archived=panel.archived,
         label=status.label,
+        previous_label=status.previous_label,
         overdue=status.overdue and not panel.archived,
         range_low=panel.range_low,
         range_high=panel.range_high,
@@ -249,6 +250,7 @@ class KpiScreen(OkrScreen[None]):
 
     @work(group="kpi-write")
     async def action_edit_kpi(self) -> None:
+        from store.read.kpi_sources import kpi_source
         from store.read.kpis import kpi_description
 
         panel = self._need()
@@ -256,11 +258,13 @@ class KpiScreen(OkrScreen[None]):
             return
         db = self.okr_app.db
         try:
-            description = await self.store(lambda: kpi_description(db, panel.id))
+            description, source = await self.store(
+                lambda: (kpi_description(db, panel.id), kpi_source(db, panel.id))
+            )
         except DatabaseError as exc:
             self.load_failed(exc)
             return
-        if await kpi_form_flow(self, self.panels, panel, description) is not None:
+        if await kpi_form_flow(self, self.panels, panel, description, source) is not None:
             self.reload(panel.id)
 
     @work(group="kpi-write")

@@ -27,6 +27,12 @@ PERIOD_LABEL = {
     Cadence.MONTHLY: "this month",
     Cadence.QUARTERLY: "this quarter",
 }
+PREVIOUS_LABEL = {
+    Cadence.DAILY: "yesterday",
+    Cadence.WEEKLY: "last week",
+    Cadence.MONTHLY: "last month",
+    Cadence.QUARTERLY: "last quarter",
+}
 FLOW_PERIODS = 26
 """How many periods of a flow KPI the dashboard reads (its sparkline's bars)."""
 
@@ -39,6 +45,8 @@ class KpiStatus:
     figure_on: date | None  # the latest value's day
     label: str  # "" for a level; "this month" (…) for a flow's total
     previous: float | None  # the value, or the previous period's total, before the figure
+    previous_label: str  # "" for a level; "last month" (…) for a flow: a period so far is
+    # not compared with a whole one as if it were a move
     series: tuple[float, ...]  # what the sparkline draws: values, or a flow's totals
     overdue: bool
     in_range: bool | None  # None without a range or a figure
@@ -64,15 +72,15 @@ def kpi_status(panel: KpiPanel, source: SourceRow | None, today: date) -> KpiSta
         previous = flow_total(panel.values, before, _day_before(start))
         totals = flow_series(cadence, (v for v in panel.values if v[0] <= today))
         series = tuple(total for _, total in totals)
-        label = PERIOD_LABEL[cadence]
+        label, previous_label = PERIOD_LABEL[cadence], PREVIOUS_LABEL[cadence]
     else:
         previous_value = panel.previous
         figure = latest[1] if latest else None
         previous = previous_value[1] if previous_value else None
         series = tuple(v for _, v in panel.values)
-        label = ""
+        label = previous_label = ""
     return KpiStatus(
-        figure, latest_on, label, previous, series,
+        figure, latest_on, label, previous, previous_label, series,
         is_overdue(panel.cadence, latest_on, today),
         in_range(figure, panel.range_low, panel.range_high),
         source.kind if source else None,
