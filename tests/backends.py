@@ -19,6 +19,7 @@ BOTH_BACKENDS = frozenset(
         "test_checkins",
         "test_comments",
         "test_flow_key_results",
+        "test_kpi_status",
         "test_kpis_store",
         "test_periods_store",
         "test_queries",
