@@ -65,6 +65,9 @@ def facts(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -> Renderab
     if d.warning is not None:  # near the top: visible even on a small terminal
         parts.append(Text.assemble(("⚠ early warning: ", "bold yellow"),
                                    plain(d.warning.reason, style="yellow")))  # fmt: skip
+    # How it keeps current (cadence, source, last pull) before the definition: the news
+    # a small terminal should show first (target and thresholds are on the chart too).
+    parts += [Text(""), keeping_current(d, status, source)]
     parts += [
         Text(""),
         _field("Health", styled(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
@@ -77,7 +80,6 @@ def facts(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -> Renderab
     ]  # fmt: skip
     if d.parent is not None:
         parts.append(_field("Rolls up to", plain(d.parent.name)))
-    parts += [Text(""), keeping_current(d, status, source)]
     if d.description:
         parts += [Text(""), plain(d.description, multiline=True)]
     return Group(*parts)

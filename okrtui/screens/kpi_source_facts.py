@@ -90,10 +90,10 @@ def keeping_current(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -
         definition = describe(source.kind, read_spec(source.kind, source.spec))
     except ValidationError as exc:
         definition = f"{source.kind.value} (unusable: {exc})"
-    lines += [
+    lines += [  # the news first: a small terminal shows the top of this column
+        _field("Last pull", pull_text(source, d.unit)),
+        _field("Approval", approval_text(source)),
         _field("Source", plain(definition)),
         _field("Defined by", plain(f"@{source.defined_by}")),
-        _field("Approval", approval_text(source)),
-        _field("Last pull", pull_text(source, d.unit)),
     ]
     return Group(*lines)
