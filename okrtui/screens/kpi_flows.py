@@ -115,7 +115,8 @@ async def kpi_form_flow(
 
 def stored_entry(source: SourceRow | None) -> SourceEntry:
     """The form's fields for a stored source (none when it has none, or one okrtui can no
-    longer read: the form then shows none, and saving it removes the unusable one)."""
+    longer read: the form then shows none, the detail says why it is unusable, and
+    defining a source in the form replaces it)."""
     if source is None:
         return SourceEntry()
     try:
