@@ -419,7 +419,7 @@ class Bench:
 RAW_STATUS = """
 import json, sqlite3, sys
 conn = sqlite3.connect({db!r})
-params = dict(zip(("id", "name", "starts_on", "end", "state"), conn.execute(
+params = dict(zip(("id", "name", "start", "end", "state"), conn.execute(
     "SELECT id, name, starts_on, ends_on, state FROM period WHERE id = 1").fetchone()))
 params["period"] = 1
 out = {{}}
@@ -445,7 +445,7 @@ def raw_tree(conn: sqlite3.Connection, period_id: int) -> int:
     from store.read import tree as queries
 
     period = conn.execute(queries.TREE_PERIOD, {"period": period_id}).fetchone()
-    params = {"period": period_id, "end": period[3]}
+    params = {"period": period_id, "start": period[2], "end": period[3]}
     rows = 0
     for sql in (queries.TREE_OBJECTIVES, queries.TREE_COLLABORATORS, queries.TREE_KRS):
         rows += len(conn.execute(sql, params).fetchall())

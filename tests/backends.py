@@ -19,6 +19,8 @@ BOTH_BACKENDS = frozenset(
         "test_burnup_store",
         "test_checkins",
         "test_comments",
+        "test_flow_key_results",
+        "test_kpi_status",
         "test_kpis_store",
         "test_periods_store",
         "test_queries",

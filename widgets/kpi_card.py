@@ -5,7 +5,7 @@ Presentational only: plain values in, rich Text out; no database.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from rich.text import Text
 
@@ -18,6 +18,8 @@ HEALTH = ("green", "amber", "red", "none")
 HEALTH_LABEL = {"green": "● good", "amber": "● watch", "red": "● bad", "none": ""}
 GOOD, BAD, NEUTRAL = "green", "red", "dim"
 HEALTH_STYLE = {"green": GOOD, "amber": "yellow", "red": BAD, "none": NEUTRAL}
+OVERDUE = "⧗"
+OVERDUE_STYLE = "bold yellow"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,16 @@ class PanelData:
     caption: str = ""
     warning: str | None = None
     archived: bool = False
+    # Issue 18: a flow's figure is a period's total (``label`` says which), a value may be
+    # overdue for the KPI's cadence, a range held or not, the source's last pull failed.
+    label: str = ""
+    previous_label: str = ""  # a flow: the previous period's total is shown, not a delta
+    overdue: bool = False
+    range_low: float | None = None
+    range_high: float | None = None
+    in_range: bool | None = None
+    pull_error: str | None = None
+    last_success: datetime | None = None
 
 
 def spark_buckets(series: list[float], width: int) -> list[float]:
@@ -66,7 +78,11 @@ def spark_buckets(series: list[float], width: int) -> list[float]:
 
 
 def delta_text(data: PanelData) -> Text:
-    """``▲ $8.2K +0.9%`` coloured by whether the move is good for this KPI."""
+    """``▲ $8.2K +0.9%`` coloured by whether the move is good for this KPI; for a flow,
+    the previous period's total (``last week 62``)."""
+    if data.previous_label:
+        before = format_number(data.previous, data.unit) if data.previous is not None else "none"
+        return Text(f"{data.previous_label} {before}", NEUTRAL)
     if data.value is None:
         return Text("no values yet", NEUTRAL)
     if data.previous is None:
@@ -83,25 +99,63 @@ def delta_text(data: PanelData) -> Text:
     return styled(text, style)
 
 
+def range_text(data: PanelData) -> Text:
+    """``range 30–50 ✓ held`` (green) or ``✗ not held`` (red); empty without a range."""
+    if data.range_low is None and data.range_high is None:
+        return Text()
+    # "4–8 hours", "1–2%": the unit once, after the high end (a leading $ on both)
+    low_unit = data.unit if data.unit.strip() in ("$", "€", "£") else ""
+    low = "" if data.range_low is None else format_number(data.range_low, low_unit)
+    high = "" if data.range_high is None else format_number(data.range_high, data.unit)
+    text = Text.assemble(("range ", "dim"), f"{low}–{high}")
+    if data.in_range is not None:
+        text.append(" ✓ held" if data.in_range else " ✗ not held", GOOD if data.in_range else BAD)
+    return text
+
+
 def body_text(data: PanelData, width: int) -> tuple[Text, Text, Text]:
-    """The three text lines of a panel for an inner ``width``."""
+    """The three text lines of a panel for an inner ``width``: the figure and its day (a
+    flow's period, ``⧗`` when overdue), the delta, the range or target."""
     value = Text(format_number(data.value, data.unit), "bold")
-    when = f"{data.observed_on}" if data.observed_on else ""
+    when = data.label or (f"{data.observed_on}" if data.observed_on else "")
+    if data.overdue:
+        when = f"{OVERDUE} {when or 'no value'}"
     gap = max(width - len(value) - len(when), 2)
-    first = Text.assemble(value, " " * gap, (when, "dim"))
+    first = Text.assemble(value, " " * gap, (when, OVERDUE_STYLE if data.overdue else "dim"))
     target = (
         Text.assemble(("target ", "dim"), format_number(data.target, data.unit))
         if data.target is not None
         else Text("no target", "dim")
     )
+    if data.range_low is not None or data.range_high is not None:
+        target = (
+            range_text(data)
+            if data.target is None
+            else Text.assemble(
+                range_text(data), ("  target ", "dim"), format_number(data.target, data.unit)
+            )
+        )
     if data.archived:
         target.append("  archived", "italic dim")
     return first, delta_text(data), target
 
 
+def pull_failure_text(data: PanelData) -> tuple[Text, Text] | None:
+    """Two lines saying the source's last pull failed and when it last worked; None when
+    it did not fail. The error is user-visible text from elsewhere: plain, never markup."""
+    if not data.pull_error:
+        return None
+    error = Text.assemble(("✗ pull failed: ", f"bold {BAD}"), plain(data.pull_error, style=BAD))
+    if data.last_success is None:
+        return error, Text("never pulled ok", NEUTRAL)
+    when = data.last_success.astimezone().strftime("%Y-%m-%d %H:%M")
+    return error, Text(f"last ok {when}", NEUTRAL)
+
+
 def card_title(data: PanelData) -> str:
     """The panel's title as drawn in its top border (user text, never markup)."""
-    return ("⚠ " if data.warning else "") + truncate(plain(data.name).plain, 40)
+    marks = ("⚠ " if data.warning else "") + (f"{OVERDUE} " if data.overdue else "")
+    return marks + truncate(plain(data.name).plain, 40)
 
 
 ROUND = ("╭", "─", "╮", "│", "╰", "╯")

@@ -5,7 +5,9 @@ Presentational only: it takes :class:`~widgets.kpi_card.PanelData` of plain valu
 database access) and draws them; the screen decides what the values are. The border colour
 is the KPI's health from its thresholds (green / amber / red, grey without
 thresholds), the delta arrow is coloured by whether the move is good for the
-KPI's direction, and ``⚠`` in the title marks an early warning.
+KPI's direction, and ``⚠`` in the title marks an early warning, ``⧗`` a value overdue for
+the KPI's cadence. A range shows as held (green) or not (red); a failed pull of the KPI's
+source shows its error and last success where the sparkline was.
 
 :class:`KpiGrid` draws every panel itself, in as many columns as fit, and keeps a
 cursor. It is one scrolling widget with Textual's line API rather than a widget per
@@ -36,6 +38,7 @@ from widgets.kpi_card import (
     PanelData,
     body_text,
     card_title,
+    pull_failure_text,
     spark_buckets,
 )
 from widgets.text import plain
@@ -255,7 +258,11 @@ class KpiGrid(ScrollView, can_focus=True):
         body = [
             self._text_line(text, content_width, base) for text in body_text(data, content_width)
         ]
-        body += self._sparkline(data, content_width, base)
+        failure = pull_failure_text(data)  # in the sparkline's place: news before history
+        if failure is not None:
+            body += [self._text_line(text, content_width, base) for text in failure]
+        else:
+            body += self._sparkline(data, content_width, base)
         body += [[Segment(" " * content_width, base)]] * (self.CARD_HEIGHT - 2 - len(body))
         lines = [border_line(top_left, top_right, title, align_right=False)]
         for content in body[: self.CARD_HEIGHT - 2]:
@@ -330,5 +337,6 @@ class KpiGrid(ScrollView, can_focus=True):
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         index = self.index_at(event.x, event.y)
-        warning = self.items[index].warning if index is not None else None
-        self.tooltip = plain(warning) if warning else None
+        item = self.items[index] if index is not None else None
+        tip = item and (item.warning or item.pull_error)
+        self.tooltip = plain(tip) if tip else None

@@ -90,7 +90,13 @@ def demo(ctx: click.Context, create_db: Path | None) -> None:
         db = _open_new(create_db)
         build_demo(db, me)
         db.close()
+        from store.demo.warehouse import traffic_path, warehouse_path
+
         click.echo(f"demo database written to {create_db}")
+        click.echo(
+            f"its KPI sources read {warehouse_path(create_db)} and {traffic_path(create_db)}: "
+            f"okrtui --db {create_db} kpi pull fetches from them"
+        )
         return
     import shutil
     import tempfile

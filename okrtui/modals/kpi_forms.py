@@ -1,4 +1,5 @@
-"""KPI forms: define or edit a KPI, record a value, pick a CSV file to import.
+"""KPI forms: define or edit a KPI (with its cadence, range and source:
+``okrtui.modals.kpi_source_fields``), record a value, pick a CSV file to import.
 
 Pure input on :class:`~okrtui.modals.form.FormScreen`: each returns a frozen entry and
 the dashboard writes it. The one read a form makes (is there already a value for the
@@ -10,20 +11,28 @@ from dataclasses import dataclass
 from datetime import date
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from okrtui.modals.form import Check, FormScreen, field_label, input_row, number_text
+from okrtui.modals.kpi_source_fields import (
+    NO_CADENCE,
+    SourceEntry,
+    first_input,
+    shape_fields,
+    show_kind,
+    source_fields,
+)
 from store.db.database import Database
 from store.domain.checks import check_observed_on, check_username, thresholds_ok
 from store.domain.validation import optional_number, optional_text, parse_number, require_text
 from store.errors import DatabaseError, DomainError, ValidationError
 from store.format import format_number
 from store.io.userfiles import IMPORTS, ImportFile, folder, list_imports, read_import
-from store.model.enums import KpiDirection
+from store.model.enums import Aggregation, KpiDirection
 from store.model.rows import KpiPanel
 from store.read.kpis import kpi_value_on
 from widgets.text import plain
@@ -64,10 +73,22 @@ class KpiEntry:
     red: str
     parent_id: int | None
     description: str
+    cadence: str | None = None
+    aggregation: str = Aggregation.LEVEL.value
+    range_low: str = ""
+    range_high: str = ""
 
 
-class KpiForm(FormScreen[KpiEntry]):
-    """Define a new KPI, or edit ``existing`` (its values are kept)."""
+@dataclass(frozen=True)
+class KpiDefinition:
+    """What the KPI form returns: the KPI's fields and its source as entered."""
+
+    kpi: KpiEntry
+    source: SourceEntry
+
+
+class KpiForm(FormScreen[KpiDefinition]):
+    """Define a new KPI, or edit ``existing`` (its values are kept) and its source."""
 
     def __init__(
         self,
@@ -76,7 +97,8 @@ class KpiForm(FormScreen[KpiEntry]):
         panels: list[KpiPanel],
         existing: KpiPanel | None = None,
         description: str = "",
-        draft: KpiEntry | None = None,
+        source: SourceEntry | None = None,
+        draft: KpiDefinition | None = None,
         error: str = "",
     ) -> None:
         super().__init__(draft=draft, error=error)
@@ -84,26 +106,31 @@ class KpiForm(FormScreen[KpiEntry]):
         self.panels = panels
         self.existing = existing
         self.description = description
+        self.source = source or SourceEntry()
         self.heading = f"Edit KPI-{existing.id} {existing.name}" if existing else "New KPI"
 
     def _parent_options(self) -> list[tuple[Text, str]]:
         excluded = rolls_up_into(self.existing.id, self.panels) if self.existing else set()
         return [(plain(p.name), str(p.id)) for p in self.panels if p.id not in excluded]
 
-    def initial(self) -> KpiEntry:
+    def initial(self) -> KpiDefinition:
         """What the fields start with: the last entry, else the KPI, else defaults."""
         if self.draft is not None:
             return self.draft
         kpi = self.existing
         if kpi is None:
-            return KpiEntry("", "", "", self.username, None, KpiDirection.HIGHER.value,
-                            "", "", "", None, "")  # fmt: skip
-        return KpiEntry(kpi.name, kpi.unit, kpi.category, kpi.owner, kpi.team,
-                        kpi.direction.value, number_text(kpi.target), number_text(kpi.green),
-                        number_text(kpi.red), kpi.parent_id, self.description)  # fmt: skip
+            return KpiDefinition(KpiEntry("", "", "", self.username, None,
+                                          KpiDirection.HIGHER.value, "", "", "", None, ""),
+                                 self.source)  # fmt: skip
+        entry = KpiEntry(kpi.name, kpi.unit, kpi.category, kpi.owner, kpi.team,
+                         kpi.direction.value, number_text(kpi.target), number_text(kpi.green),
+                         number_text(kpi.red), kpi.parent_id, self.description,
+                         kpi.cadence.value if kpi.cadence else None, kpi.aggregation.value,
+                         number_text(kpi.range_low), number_text(kpi.range_high))  # fmt: skip
+        return KpiDefinition(entry, self.source)
 
     def fields(self) -> ComposeResult:
-        start = self.initial()
+        start, source = self.initial().kpi, self.initial().source
         yield field_label("Name (unique, typed on the command line: okrtui kpi record NAME VALUE)")
         yield Input(start.name, id="name", classes="field")
         yield from input_row(("Unit ($, %, hours…)", start.unit, "unit"),
@@ -117,12 +144,42 @@ class KpiForm(FormScreen[KpiEntry]):
             ("Green at", start.green, "green"),
             ("Red at", start.red, "red"),
         )
+        yield from shape_fields(start.cadence or NO_CADENCE, start.aggregation, start.range_low,
+                                start.range_high)  # fmt: skip
+        yield from source_fields(source)
         yield field_label("Rolls up into (parent KPI)")
         yield Select(self._parent_options(),
                      value=str(start.parent_id) if start.parent_id else Select.NULL,
                      prompt="— none: a top-level KPI —", id="parent", classes="field")  # fmt: skip
         yield field_label("Description")
         yield TextArea(start.description, id="description", classes="field")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        show_kind(self, self.value("source-kind"))
+
+    @on(Select.Changed, "#source-kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        show_kind(self, str(event.value))
+
+    def _range(self) -> None:
+        low = optional_number(self.value("range-low"), "range low")
+        high = optional_number(self.value("range-high"), "range high")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(f"range: the low end {low:g} is above the high end {high:g}")
+
+    def source_entry(self) -> SourceEntry:
+        return SourceEntry(
+            self.value("source-kind"), self.value("source-expression"),
+            self.value("source-url"), self.value("source-query"), self.value("source-argv"),
+            self.value("source-path"), self.value("source-field"),
+            self.source.kept if self.value("source-kind") == self.source.kind else {},
+        )  # fmt: skip
+
+    def _source(self) -> None:
+        entry = self.source_entry()
+        if entry.defined:
+            entry.spec()
 
     def _thresholds(self) -> None:
         direction = KpiDirection(self.value("direction"))
@@ -142,11 +199,15 @@ class KpiForm(FormScreen[KpiEntry]):
             "red": self._thresholds,
             "description": lambda: optional_text(self.value("description"), "description",
                                                  max_length=10_000, multiline=True),
+            "range-low": lambda: optional_number(self.value("range-low"), "range low"),
+            "range-high": self._range,
+            first_input(self.value("source-kind")): self._source,
         }  # fmt: skip
 
-    def entered(self) -> KpiEntry:
+    def entered(self) -> KpiDefinition:
         parent = self.value("parent")
-        return KpiEntry(
+        cadence = self.value("cadence")
+        kpi = KpiEntry(
             name=self.value("name"),
             unit=self.value("unit"),
             category=self.value("category"),
@@ -158,7 +219,12 @@ class KpiForm(FormScreen[KpiEntry]):
             red=self.value("red"),
             parent_id=int(parent) if parent else None,
             description=self.value("description"),
+            cadence=None if cadence == NO_CADENCE else cadence,
+            aggregation=self.value("aggregation"),
+            range_low=self.value("range-low"),
+            range_high=self.value("range-high"),
         )
+        return KpiDefinition(kpi, self.source_entry())
 
 
 @dataclass(frozen=True)

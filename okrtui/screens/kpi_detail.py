@@ -19,12 +19,16 @@ from textual.widgets import DataTable, Static
 from okrtui.live import DatabaseChanged
 from okrtui.screens.base import OkrScreen
 from okrtui.screens.kpi_flows import kpi_form_flow, record_value_flow
+from okrtui.screens.kpi_source_facts import keeping_current, source_name
 from store.domain.kpi_rules import kpi_health
-from store.errors import DatabaseError
+from store.errors import DatabaseError, DomainError
 from store.format import counted, format_number, format_percent, status_label
-from store.model.enums import KpiDirection
+from store.model.enums import KpiDirection, SourceKind
 from store.read.kpi_panels import kpi_panels
-from store.read.kpis import KpiDetail, kpi_detail
+from store.read.kpi_sources import SourceRow, kpi_source
+from store.read.kpi_status import KpiStatus, kpi_status
+from store.read.kpis import HISTORY_CAP, KpiDetail, kpi_detail
+from store.write.formulas import recompute_formula
 from widgets.chart import HistoryChart, Level
 from widgets.footer import KeyFooter
 from widgets.kpi_card import HEALTH_LABEL, HEALTH_STYLE, PanelData, delta_text
@@ -38,8 +42,9 @@ def _field(label: str, value: Text | str) -> Text:
     return Text.assemble((f"{label:<12}", "dim"), value)
 
 
-def facts(d: KpiDetail) -> RenderableType:
-    """The left column: what the KPI is, its latest value, health and any warning."""
+def facts(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -> RenderableType:
+    """The left column: what the KPI is, its latest value, health and any warning, then
+    how it keeps itself current (cadence, flow, range, source)."""
     latest, previous = d.latest, d.previous
     value = latest.value if latest else None
     health = kpi_health(d.direction, value, d.green, d.red, d.target)
@@ -60,6 +65,9 @@ def facts(d: KpiDetail) -> RenderableType:
     if d.warning is not None:  # near the top: visible even on a small terminal
         parts.append(Text.assemble(("⚠ early warning: ", "bold yellow"),
                                    plain(d.warning.reason, style="yellow")))  # fmt: skip
+    # How it keeps current (cadence, source, last pull) before the definition: the news
+    # a small terminal should show first (target and thresholds are on the chart too).
+    parts += [Text(""), keeping_current(d, status, source)]
     parts += [
         Text(""),
         _field("Health", styled(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
@@ -110,12 +118,15 @@ class KpiDetailScreen(OkrScreen[None]):
         Binding("escape", "back", "Back", id="kpi_back"),
         Binding("v", "record", "Record value", id="kpi_detail_record"),
         Binding("e", "edit", "Edit", id="kpi_detail_edit"),
-    ]
+        Binding("r", "recompute", "Recompute", id="kpi_detail_recompute",
+                tooltip="Compute a formula KPI again from its inputs' latest values"),
+    ]  # fmt: skip
 
     def __init__(self, kpi_id: int) -> None:
         super().__init__()
         self.kpi_id = kpi_id
         self.detail: KpiDetail | None = None
+        self.source: SourceRow | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -132,7 +143,8 @@ class KpiDetailScreen(OkrScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#kpi-history", DataTable).add_columns("Date", "Value", "Author", "Note")
+        table = self.query_one("#kpi-history", DataTable)
+        table.add_columns("Date", "Value", "Source", "Author", "Note")
         self.reload()
         self.query_one("#kpi-history", DataTable).focus()
 
@@ -142,13 +154,20 @@ class KpiDetailScreen(OkrScreen[None]):
 
     def reload(self) -> None:
         """Re-read the KPI (one read transaction, off the loop), then redraw every part."""
-        app, kpi_id = self.okr_app, self.kpi_id
-        self.load(lambda: kpi_detail(app.db, kpi_id, app.thresholds), self._show)
+        app, kpi_id, today = self.okr_app, self.kpi_id, self.okr_app.today()
 
-    def _show(self, d: KpiDetail) -> None:
+        def read() -> tuple[KpiDetail, SourceRow | None, KpiStatus]:
+            detail = kpi_detail(app.db, kpi_id, app.thresholds)
+            source = kpi_source(app.db, kpi_id)
+            return detail, source, kpi_status(detail.as_panel(HISTORY_CAP), source, today)
+
+        self.load(read, self._show)
+
+    def _show(self, read: tuple[KpiDetail, SourceRow | None, KpiStatus]) -> None:
+        d, self.source, status = read
         self.detail = d
         self.sub_title = d.name
-        self.query_one("#kpi-facts-body", Static).update(facts(d))
+        self.query_one("#kpi-facts-body", Static).update(facts(d, status, self.source))
         self.query_one("#kpi-links-body", Static).update(links(d))
         lines = (("target", d.target), ("green", d.green), ("red", d.red))
         levels = [Level(name, value) for name, value in lines if value is not None]
@@ -165,7 +184,8 @@ class KpiDetailScreen(OkrScreen[None]):
         for v in shown:
             note = " ⏎ ".join(line for line in v.note.splitlines() if line.strip())
             value = plain(format_number(v.value, d.unit))  # the unit is user text
-            table.add_row(str(v.observed_on), value, plain(v.author), plain(truncate(note, 60)))
+            table.add_row(str(v.observed_on), value, plain(source_name(v.source)), plain(v.author),
+                          plain(truncate(note, 60)))  # fmt: skip
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         title = f"History: {counted(d.total_values, 'value')}, newest first"
@@ -199,5 +219,34 @@ class KpiDetailScreen(OkrScreen[None]):
         except DatabaseError as exc:
             self.load_failed(exc)
             return
-        if await kpi_form_flow(self, panels, detail.as_panel(1), detail.description) is not None:
+        edited = await kpi_form_flow(
+            self, panels, detail.as_panel(1), detail.description, self.source
+        )
+        if edited is not None:
             self.reload()
+
+    @work(group="kpi-write")
+    async def action_recompute(self) -> None:
+        """Compute a formula KPI again (pure arithmetic on stored values, so any session
+        may); a sql, command or http source runs only from the server owner's pull."""
+        detail, source = self.detail, self.source
+        if detail is None:
+            return
+        if source is None or source.kind != SourceKind.FORMULA:
+            what = f"its {source.kind.value} source" if source else "it has no source, so it"
+            self.notify(
+                f"only a formula KPI is recomputed here: {what} is fetched by okrtui kpi pull, "
+                "run by the server's owner",
+                severity="warning", timeout=8,
+            )  # fmt: skip
+            return
+        app = self.okr_app
+        try:
+            day, value = await self.store(
+                lambda: recompute_formula(app.db, app.username, detail.id, app.today())
+            )
+        except (DomainError, DatabaseError) as exc:
+            self.notify(str(exc), title="Not recomputed", severity="error", timeout=8)
+            return
+        self.notify(f"{detail.name}: {format_number(value, detail.unit)} on {day}")
+        self.reload()

@@ -1,10 +1,12 @@
 """The KPI dashboard: a grid of panels that reflows with the terminal's width.
 
-Opening it costs three queries however long the histories are: the panels with
-only their last N values (``kpi_panels``; N is ``[ui] sparkline_length``), and
-which KPIs drive key results (``kpi_links``: the early warnings and the "linked
-to my KRs" filter), read in a thread worker. Panels are updated in place when the same
-KPIs are shown again, so recording a value does not rebuild the grid.
+Opening it costs a few queries however long the histories are: the panels with
+only their last N values (``kpi_panels``; N is ``[ui] sparkline_length``; a flow KPI's
+last N periods, ``with_flow_history``), the sources' last pulls (``kpi_sources``: errors
+shown on the panels), and which KPIs drive key results (``kpi_links``: the early
+warnings and the "linked to my KRs" filter), read in a thread worker. Panels are
+updated in place when the same KPIs are shown again, so recording a value does not
+rebuild the grid.
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError, DomainError
 from store.model.rows import KpiPanel
 from store.read.kpi_panels import kpi_panels
+from store.read.kpi_sources import kpi_sources
+from store.read.kpi_status import KpiStatus, kpi_status, with_flow_history
 from store.read.kpis import KpiLinks, kpi_links, panel_warning
 from widgets.footer import KeyFooter
 from widgets.kpi_card import PanelData
@@ -65,27 +69,37 @@ class KpiFilter:
         return True
 
 
-def panel_data(panel: KpiPanel, links: KpiLinks) -> PanelData:
-    """What a card shows for a KPI (early warnings only for KPIs that drive a KR)."""
-    latest, previous = panel.latest, panel.previous
+def panel_data(panel: KpiPanel, links: KpiLinks, status: KpiStatus) -> PanelData:
+    """What a card shows for a KPI (early warnings only for KPIs that drive a KR): its
+    figure (a flow's current-period total), marks and colour. Without thresholds or a
+    target, a range colours the card: green while held, red when not."""
     warning = panel_warning(panel) if panel.id in links.krs and not panel.archived else None
     caption = " · ".join(part for part in (panel.owner, panel.category) if part)
+    health = kpi_health(panel.direction, status.figure, panel.green, panel.red, panel.target)
+    if health == "none" and status.in_range is not None:
+        health = "green" if status.in_range else "red"
     return PanelData(
         key=panel.id,
         name=panel.name,
         unit=panel.unit,
-        value=latest[1] if latest else None,
-        observed_on=latest[0] if latest else None,
-        previous=previous[1] if previous else None,
+        value=status.figure,
+        observed_on=status.figure_on,
+        previous=status.previous,
         direction=panel.direction,
         target=panel.target,
-        health=kpi_health(
-            panel.direction, latest[1] if latest else None, panel.green, panel.red, panel.target
-        ),
-        series=tuple(v for _, v in panel.values),
+        health=health,
+        series=status.series,
         caption=caption,
         warning=warning.reason if warning else None,
         archived=panel.archived,
+        label=status.label,
+        previous_label=status.previous_label,
+        overdue=status.overdue and not panel.archived,
+        range_low=panel.range_low,
+        range_high=panel.range_high,
+        in_range=status.in_range,
+        pull_error=status.last_error,
+        last_success=status.last_success,
     )
 
 
@@ -108,6 +122,7 @@ class KpiScreen(OkrScreen[None]):
         super().__init__()
         self.panels: list[KpiPanel] = []
         self.links = KpiLinks()
+        self.statuses: dict[int, KpiStatus] = {}
         self.filter = KpiFilter()
         self.shown: list[KpiPanel] = []
 
@@ -133,21 +148,28 @@ class KpiScreen(OkrScreen[None]):
         selection."""
         app, archived = self.okr_app, self.filter.kind == "archived"
 
-        def read() -> tuple[list[KpiPanel], KpiLinks]:
-            # both or neither: panels shown with another moment's links would disagree
+        today = app.today()
+
+        def read() -> tuple[list[KpiPanel], KpiLinks, dict[int, KpiStatus]]:
+            # all or nothing: panels shown with another moment's links would disagree
             panels = kpi_panels(app.db, last=app.sparkline_length, include_archived=archived)
-            return panels, kpi_links(app.db, app.username)
+            panels = with_flow_history(app.db, panels, today, app.sparkline_length)
+            sources = kpi_sources(app.db)
+            statuses = {p.id: kpi_status(p, sources.get(p.id), today) for p in panels}
+            return panels, kpi_links(app.db, app.username), statuses
 
         self.load(read, lambda read: self._read(read, select))
 
-    def _read(self, read: tuple[list[KpiPanel], KpiLinks], select: int | None) -> None:
-        self.panels, self.links = read
+    def _read(
+        self, read: tuple[list[KpiPanel], KpiLinks, dict[int, KpiStatus]], select: int | None
+    ) -> None:
+        self.panels, self.links, self.statuses = read
         self._show(select)
 
     def _show(self, select: int | None = None) -> None:
         user = self.okr_app.username
         self.shown = [p for p in self.panels if self.filter.keeps(p, self.links, user)]
-        data = [panel_data(p, self.links) for p in self.shown]
+        data = [panel_data(p, self.links, self.statuses[p.id]) for p in self.shown]
         self.query_one(KpiGrid).show(data, select)
         self._update_mode_line()
         empty = self.query_one("#kpi-empty", Static)
@@ -167,10 +189,17 @@ class KpiScreen(OkrScreen[None]):
 
     def _update_mode_line(self) -> None:
         total = sum(1 for p in self.panels if not p.archived)
-        warnings = sum(1 for p in self.shown if panel_data(p, self.links).warning)
+        grid = self.query_one(KpiGrid).items
+        warnings = sum(1 for item in grid if item.warning)
+        overdue = sum(1 for item in grid if item.overdue)
+        failed = sum(1 for item in grid if item.pull_error)
         text = f"showing {self.filter.label()} · {len(self.shown)} of {total}"
         if warnings:
             text += f" · ⚠ {warnings} trending the wrong way"
+        if overdue:
+            text += f" · ⧗ {overdue} overdue"
+        if failed:
+            text += f" · ✗ {failed} pull{'s' if failed > 1 else ''} failed"
         text += " · arrows move · enter opens · a archives"
         self.query_one("#kpi-mode-line", Static).update(plain(text, style="dim"))
 
@@ -221,6 +250,7 @@ class KpiScreen(OkrScreen[None]):
 
     @work(group="kpi-write")
     async def action_edit_kpi(self) -> None:
+        from store.read.kpi_sources import kpi_source
         from store.read.kpis import kpi_description
 
         panel = self._need()
@@ -228,11 +258,13 @@ class KpiScreen(OkrScreen[None]):
             return
         db = self.okr_app.db
         try:
-            description = await self.store(lambda: kpi_description(db, panel.id))
+            description, source = await self.store(
+                lambda: (kpi_description(db, panel.id), kpi_source(db, panel.id))
+            )
         except DatabaseError as exc:
             self.load_failed(exc)
             return
-        if await kpi_form_flow(self, self.panels, panel, description) is not None:
+        if await kpi_form_flow(self, self.panels, panel, description, source) is not None:
             self.reload(panel.id)
 
     @work(group="kpi-write")

@@ -2,7 +2,9 @@
 
 :func:`build_demo` fills an empty database with two quarters of OKRs (the
 previous one closed and graded, the current one active with weekly check-ins)
-and sixteen KPIs with 26 weekly values each. Everything comes from one
+and KPIs with 26 weekly values each, plus a flow KPI counted per working day; a
+SQLite demo gets KPI sources reading a warehouse written beside it
+(store/demo/warehouse.py). Everything comes from one
 ``random.Random(DEMO_SEED)``, so the same ``me`` and ``today`` always give the
 same rows (ids included): screenshots and snapshot tests stay stable.
 

@@ -4,6 +4,7 @@ the same seed gives the same database, check-ins and KPI history included."""
 import json
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlmodel import SQLModel
@@ -26,6 +27,8 @@ from store.demo.data import (
     NOTES,
     PEOPLE,
     PREVIOUS,
+    RANGES,
+    REQUESTS_KPI,
     SPECIAL_NOTES,
     THREADS,
     KpiSpec,
@@ -34,15 +37,21 @@ from store.demo.data import (
     P,
     Row,
 )
+from store.demo.warehouse import demo_requests, demo_sources, write_warehouse
+from store.domain.kpi_sources import spec_json
 from store.domain.mentions import mentioned
 from store.domain.quarters import quarter_bounds
 from store.errors import DemoError
 from store.io.transfer_import import advance_sequences
 from store.model.enums import (
+    EXTERNAL_SOURCES,
+    Aggregation,
+    Cadence,
     Confidence,
     ObjectiveState,
     PeriodState,
 )
+from store.sources import approval
 
 # Demo people and their teams (teams live on objectives and KPIs, not on users).
 
@@ -57,12 +66,17 @@ from store.model.enums import (
 def build_demo(db: Database, me: str, today: date | None = None) -> None:
     """Fill an empty database with the Northwind Analytics demo, as seen on ``today``.
 
-    Deterministic for a given ``me`` and ``today`` (default: the local date).
-    Raises :class:`DemoError` if periods, objectives or KPIs already exist.
+    Deterministic for a given ``me`` and ``today`` (default: the local date). A SQLite
+    demo also gets its warehouse and CSV export beside it, and KPI sources reading them
+    (store/demo/warehouse.py). Raises :class:`DemoError` if periods, objectives or KPIs
+    already exist.
     """
     if not me or not me.strip():
         raise ValueError("the demo needs the current user's name")
-    rows = _Builder(me, today or date.today()).build()
+    builder = _Builder(me, today or date.today())
+    rows = builder.build()
+    if db.target.is_sqlite and db.path is not None:
+        builder.add_sources(db.path)
     with db.write() as session:
         conn = session.connection()
         _refuse_existing(conn)
@@ -118,8 +132,9 @@ class _Builder:
         self.rng = random.Random(DEMO_SEED)
         names = ("period", "kpi", "objective", "collaborator", "key_result", "check_in")
         self.rows: dict[str, list[Row]] = {
-            n: [] for n in (*names, "kpi_value", "activity", "admin", "comment", "mention")
-        }
+            n: [] for n in (*names, "kpi_value", "kpi_source", "activity", "admin", "comment",
+                            "mention")
+        }  # fmt: skip
         self.kpi_ids: dict[str, int] = {}
         self.kpi_series: dict[str, list[tuple[date, float]]] = {}
 
@@ -184,7 +199,8 @@ class _Builder:
     def kpi_values(self, spec: KpiSpec) -> list[float]:
         if spec.ratio_of is not None:
             a, b = (self.kpi_series[k] for k in spec.ratio_of)
-            return [_round(x / y, spec.decimals) for (_, x), (_, y) in zip(a, b, strict=True)]
+            # unrounded: the formula computes it so (store/demo/warehouse.py)
+            return [x / y for (_, x), (_, y) in zip(a, b, strict=True)]
         values = []
         for i in range(KPI_WEEKS):
             trend = spec.first + (spec.last - spec.first) * i / (KPI_WEEKS - 1)
@@ -209,7 +225,8 @@ class _Builder:
                  "target": spec.target, "green_threshold": spec.green,
                  "red_threshold": spec.red,
                  "parent_id": self.kpi_ids[spec.parent] if spec.parent else None,
-                 "archived": False, "created_at": _at(dates[0] - timedelta(days=7), 9)}
+                 "archived": False, "created_at": _at(dates[0] - timedelta(days=7), 9),
+                 **self.kpi_shape(spec.name, Aggregation.LEVEL)}
             )  # fmt: skip
             values = self.kpi_values(spec)
             self.kpi_series[spec.name] = list(zip(dates, values, strict=True))
@@ -218,8 +235,66 @@ class _Builder:
                 self.rows["kpi_value"].append(
                     {"id": self.next_id("kpi_value"), "kpi_id": kid, "observed_on": day,
                      "value": value, "note": notes.get(week, ""), "author": spec.owner,
-                     "created_at": _at(day, self.rng.randint(14, 17), self.rng.randrange(60))}
+                     "created_at": _at(day, self.rng.randint(14, 17), self.rng.randrange(60)),
+                     "source": ""}
                 )  # fmt: skip
+        self.add_flow_kpi()
+
+    def add_flow_kpi(self) -> None:
+        """``Demo requests``: a flow (summed per week), counted per working day."""
+        spec = REQUESTS_KPI
+        kid = self.next_id("kpi")
+        self.kpi_ids[spec.name] = kid
+        first = self.kpi_dates()[0] - timedelta(days=7)
+        self.rows["kpi"].append(
+            {"id": kid, "name": spec.name, "unit": spec.unit, "description": spec.description,
+             "category": spec.category, "owner": spec.owner, "team": spec.team,
+             "direction": spec.direction, "target": spec.target, "green_threshold": spec.green,
+             "red_threshold": spec.red, "parent_id": None, "archived": False,
+             "created_at": _at(first, 9), **self.kpi_shape(spec.name, Aggregation.FLOW)}
+        )  # fmt: skip
+        self.kpi_series[spec.name] = [(d, float(n)) for d, n in demo_requests(self.today)]
+        for day, value in self.kpi_series[spec.name]:
+            self.rows["kpi_value"].append(
+                {"id": self.next_id("kpi_value"), "kpi_id": kid, "observed_on": day,
+                 "value": value, "note": "", "author": spec.owner, "source": "",
+                 "created_at": _at(day, 18) if day < self.today else self.pulled_at()}
+            )  # fmt: skip
+
+    @staticmethod
+    def kpi_shape(name: str, aggregation: Aggregation) -> Row:
+        """Cadence (set for the sourced KPIs by :meth:`add_sources`), aggregation, range."""
+        low, high = RANGES.get(name, (None, None))
+        return {"cadence": None, "aggregation": aggregation, "range_low": low,
+                "range_high": high}  # fmt: skip
+
+    def pulled_at(self) -> datetime:
+        """When the demo's sources were last pulled: this morning."""
+        return _at(self.today, 9, 15)
+
+    def add_sources(self, demo_db: Path) -> None:
+        """Write the warehouse beside ``demo_db`` and define the KPI sources reading it,
+        with their history marked as pulled by ``me`` (the demo database is theirs: they
+        are its server owner, and approve the sql sources)."""
+        write_warehouse(demo_db, self.kpi_series["MRR"], self.kpi_series["Site traffic"],
+                        [(d, int(v)) for d, v in self.kpi_series["Demo requests"]])  # fmt: skip
+        by_id = {row["id"]: row for row in self.rows["kpi"]}
+        for name, (kind, spec) in demo_sources(demo_db).items():
+            kid = self.kpi_ids[name]
+            text = spec_json(spec)
+            values = [v for v in self.rows["kpi_value"] if v["kpi_id"] == kid]
+            for value in values:
+                value.update(source=kind.value, author=self.me)
+            seal = (
+                approval.seal(self.me, kid, kind.value, text) if kind in EXTERNAL_SOURCES else None
+            )
+            self.rows["kpi_source"].append(
+                {"kpi_id": kid, "kind": kind, "spec": text, "defined_by": self.me,
+                 "defined_at": _at(self.kpi_dates()[0], 9), "approval": seal,
+                 "last_attempt_at": self.pulled_at(), "last_success_at": self.pulled_at(),
+                 "last_value": values[-1]["value"], "last_error": None}
+            )  # fmt: skip
+            by_id[kid]["cadence"] = Cadence.WEEKLY
 
     def kpi_value_on(self, name: str, day: date) -> float:
         """The KPI's latest value observed on or before ``day`` (else its first)."""

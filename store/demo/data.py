@@ -157,6 +157,19 @@ KPIS: tuple[KpiSpec, ...] = (
 )  # fmt: skip
 
 
+REQUESTS_KPI = KpiSpec(
+    "Demo requests", "requests", "Product demos requested on the site, at webinars and "
+    "through partners: a flow, summed per week (store/demo/warehouse.py counts them).",
+    "Marketing", "chloe", "Marketing", HIGHER, 60, 55, 35, None, 0, 0, 0, 0,
+)  # fmt: skip
+"""A flow KPI, counted per working day (not one of the weekly ``KPIS``)."""
+
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "Support response time": (4, 8),  # too fast means agents skip triage
+}
+"""KPIs to keep within a range: (low, high)."""
+
+
 class KrSpec(NamedTuple):
     title: str
     kind: Kind

@@ -6,13 +6,13 @@ from datetime import date
 from typing import Any
 
 from store.db.database import Database
-from store.domain.cadence import flow_total, in_range, is_overdue, period_start
 from store.domain.kpi_sources import describe, read_spec
 from store.errors import ValidationError
 from store.format import format_number
 from store.model.enums import Aggregation, Cadence
 from store.read.kpi_panels import kpi_panels
 from store.read.kpi_sources import kpi_sources
+from store.read.kpi_status import kpi_status, with_flow_history
 
 
 @dataclass(frozen=True)
@@ -64,28 +64,24 @@ class KpiListRow:
 
 
 def kpi_list_rows(db: Database, today: date) -> list[KpiListRow]:
-    panels = kpi_panels(db, last=400)
+    panels = with_flow_history(db, kpi_panels(db, last=400), today)
     sources = kpi_sources(db)
     rows = []
     for p in panels:
         latest = p.latest
-        total = None
-        if p.aggregation == Aggregation.FLOW:
-            start = period_start(p.cadence or Cadence.MONTHLY, today)
-            total = flow_total(p.values, start, today)
         src = sources.get(p.id)
+        status = kpi_status(p, src, today)
         source = None
         if src is not None:
             try:
                 source = describe(src.kind, read_spec(src.kind, src.spec))
             except ValidationError as exc:
                 source = f"{src.kind.value} (unusable: {exc})"
-        value = total if total is not None else (latest[1] if latest else None)
         rows.append(KpiListRow(
             p.id, p.name, p.unit, p.owner, latest[1] if latest else None,
-            latest[0] if latest else None, total, p.cadence, p.aggregation,
-            is_overdue(p.cadence, latest[0] if latest else None, today),
-            p.range_low, p.range_high, in_range(value, p.range_low, p.range_high), source,
+            latest[0] if latest else None,
+            status.figure if p.aggregation == Aggregation.FLOW else None, p.cadence,
+            p.aggregation, status.overdue, p.range_low, p.range_high, status.in_range, source,
             src.last_success_at.isoformat(timespec="minutes") if src and src.last_success_at
             else None,
             src.last_error if src else None,

@@ -67,7 +67,7 @@ def kpi_panels(
         values: dict[int, list[tuple[date, float]]] = {}
         for k in kpis:
             rows = conn.execute(latest, {"kpi": k.id}).all()
-            values[k.id] = _readable_values(reversed(rows))
+            values[k.id] = readable_values(reversed(rows))
     return [
         KpiPanel(
             k.id,
@@ -92,7 +92,7 @@ def kpi_panels(
     ]
 
 
-def _readable_values(rows: Iterable[Any]) -> list[tuple[date, float]]:
+def readable_values(rows: Iterable[Any]) -> list[tuple[date, float]]:
     """(day, value) rows of a KPI without those okrtui cannot read (a day that is not one
     or out of range, a value that is not a finite number: the SQLite file edited by
     hand, a PostgreSQL row from before migration 0006); they would crash the chart."""

@@ -22,9 +22,10 @@ from sqlalchemy.types import NullType
 
 from store.db.database import Database
 from store.db.sql import EPOCH, readable_day, readable_number, readable_time
+from store.domain.cadence import flow_total
 from store.domain.scoring import Thresholds, band, kr_progress
 from store.errors import NotFoundError
-from store.model.enums import Band, Direction, Kind, KpiDirection, PeriodState
+from store.model.enums import Aggregation, Band, Cadence, Direction, Kind, KpiDirection, PeriodState
 from store.model.handles import KPI_T, KR, KR_T, KV, KV_T, OB, OBJECTIVE_T, C, K, P, table_of
 from store.model.rows import KpiPanel
 from store.model.tables import Period
@@ -43,6 +44,9 @@ def _raw(column: Any) -> Any:
     value okrtui cannot read is skipped or unknown, never a crash in a type's parser."""
     return type_coerce(column, NullType())
 
+
+_CADENCES = {c.value: c for c in Cadence}
+_AGGREGATIONS = {a.value: a for a in Aggregation}
 
 HISTORY_CAP = 5000
 """The most values a detail view reads (13 years of daily values)."""
@@ -102,6 +106,7 @@ class KpiValueRow:
     note: str
     author: str
     created_at: datetime
+    source: str = ""  # "" typed or imported by a person, else the source kind that wrote it
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,10 @@ class KpiDetail:
     children: tuple[KpiFamilyMember, ...]
     krs: tuple[DrivenKr, ...]
     warning: KpiWarning | None
+    cadence: Cadence | None = None
+    aggregation: Aggregation = Aggregation.LEVEL
+    range_low: float | None = None
+    range_high: float | None = None
 
     @property
     def latest(self) -> KpiValueRow | None:
@@ -179,7 +188,8 @@ class KpiDetail:
         return KpiPanel(
             self.id, self.name, self.unit, self.category, self.owner, self.team,
             self.direction, self.target, self.green, self.red,
-            self.parent.id if self.parent else None, self.archived, values,
+            self.parent.id if self.parent else None, self.archived, values, self.cadence,
+            self.aggregation, self.range_low, self.range_high,
         )  # fmt: skip
 
 
@@ -211,11 +221,12 @@ def _member(row: Any, latest: dict[int, tuple[date, float]]) -> KpiFamilyMember:
 
 
 def _driven_krs(
-    conn: Connection, kpi_id: int, history: Sequence[KpiValueRow], th: Thresholds
+    conn: Connection, kpi_id: int, history: Sequence[KpiValueRow], th: Thresholds, flow: bool
 ) -> list[DrivenKr]:
     stmt = (
         select(KR.id, KR.title, KR.objective_id, OB.title.label("objective_title"),
-               P.name.label("period_name"), P.state, _raw(P.ends_on).label("ends_on"),
+               P.name.label("period_name"), P.state, _raw(P.starts_on).label("starts_on"),
+               _raw(P.ends_on).label("ends_on"),
                KR.kind, KR.direction, KR.start_value, KR.target_value, KR.unit)
         .select_from(KR_T.join(OBJECTIVE_T, OB.id == KR.objective_id).join(
             PERIOD_T, P.id == OB.period_id))
@@ -224,13 +235,16 @@ def _driven_krs(
     )  # fmt: skip
     out = []
     for r in conn.execute(stmt):
-        ends_on = readable_day(r.ends_on)
-        if ends_on is None:  # a period the tree leaves out too (store.read.periods.list_periods)
+        starts_on, ends_on = readable_day(r.starts_on), readable_day(r.ends_on)
+        if starts_on is None or ends_on is None:  # left out of the tree too (list_periods)
             continue
-        # Same rule as the tree (store.read.tree._kpi_current): the latest value up to the
-        # period's end.
-        inside = [v.value for v in history if v.observed_on <= ends_on]
-        current = inside[-1] if inside else None
+        # Same rule as the tree (store.read.tree.KPI_LATEST, KPI_FLOW_SUM): a level's latest
+        # value up to the period's end, a flow's values of the period summed.
+        if flow:
+            current = flow_total(((v.observed_on, v.value) for v in history), starts_on, ends_on)
+        else:
+            inside = [v.value for v in history if v.observed_on <= ends_on]
+            current = inside[-1] if inside else None
         start, target = readable_number(r.start_value), readable_number(r.target_value)
         progress = kr_progress(r.kind, r.direction, start, target, current)
         out.append(DrivenKr(
@@ -249,13 +263,22 @@ def kpi_detail(
         k = conn.execute(
             select(K.id, K.name, K.unit, K.description, K.category, K.owner, K.team,
                    K.direction, K.target, K.green_threshold, K.red_threshold, K.parent_id,
-                   K.archived, _raw(K.created_at).label("created_at")).where(K.id == kpi_id)
+                   K.archived, _raw(K.created_at).label("created_at"), K.cadence,
+                   K.aggregation, K.range_low, K.range_high).where(K.id == kpi_id)
         ).first()  # fmt: skip
         if k is None:
             raise NotFoundError(f"KPI {kpi_id} does not exist")
         total = conn.execute(select(func.count()).where(KV.kpi_id == kpi_id)).scalar_one()
         rows = conn.execute(
-            select(KV.id, _raw(KV.observed_on), KV.value, KV.note, KV.author, _raw(KV.created_at))
+            select(
+                KV.id,
+                _raw(KV.observed_on),
+                KV.value,
+                KV.note,
+                KV.author,
+                _raw(KV.created_at),
+                KV.source,
+            )
             .where(KV.kpi_id == kpi_id)
             .order_by(KV.observed_on.desc())
             .limit(cap)
@@ -269,7 +292,7 @@ def kpi_detail(
             )
         )
         latest = _latest_of(conn, (f.id for f in family))
-        krs = _driven_krs(conn, kpi_id, history, th)
+        krs = _driven_krs(conn, kpi_id, history, th, k.aggregation == Aggregation.FLOW)
     parent = next((_member(f, latest) for f in family if f.id == k.parent_id), None)
     children = tuple(_member(f, latest) for f in family if f.parent_id == kpi_id)
     linked = any(kr.period_state != PeriodState.CLOSED for kr in krs)
@@ -280,17 +303,19 @@ def kpi_detail(
         readable_number(k.target), readable_number(k.green_threshold),
         readable_number(k.red_threshold), bool(k.archived), readable_time(k.created_at) or EPOCH,
         history, total, parent, children, tuple(krs), None if k.archived else warning,
+        _CADENCES.get(str(k.cadence)), _AGGREGATIONS.get(str(k.aggregation), Aggregation.LEVEL),
+        readable_number(k.range_low), readable_number(k.range_high),
     )  # fmt: skip
 
 
 def _readable_history(rows: Iterable[Any]) -> Iterator[KpiValueRow]:
     """The values okrtui can read (a day and a finite number; an unreadable entry time
     reads as the epoch): the chart and the table would fail on the others."""
-    for value_id, day, value, note, author, created_at in rows:
+    for value_id, day, value, note, author, created_at, source in rows:
         on, number = readable_day(day), readable_number(value)
         if on is not None and number is not None:
             when = readable_time(created_at) or EPOCH
-            yield KpiValueRow(value_id, on, number, str(note), str(author), when)
+            yield KpiValueRow(value_id, on, number, str(note), str(author), when, str(source or ""))
 
 
 # --- the tree's early warnings ---------------------------------------------------

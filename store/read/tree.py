@@ -73,13 +73,21 @@ _OBJECTIVE = _Columns(
     ("team", "team"), ("title", "title"), ("description", "description"), ("owner", "owner"),
     ("state", "state"), ("grade", "grade"), ("position", "position"),
 )  # fmt: skip
+KPI_FLOW_SUM = (
+    "CASE WHEN p.aggregation = 'flow' THEN (SELECT sum(f.value) FROM kpi_value f "
+    "WHERE f.kpi_id = k.kpi_id AND f.observed_on >= :start AND f.observed_on <= :end) END"
+)
+"""A flow KPI's values summed over the KR's period (``:start``..``:end``): what a key result
+driven by bookings or leads reads (a level KPI reads its latest value, ``KPI_LATEST``).
+One indexed range per KR that follows a flow KPI, inside the KR query."""
 _KR = _Columns(
     ("k.id", "id"), ("k.objective_id", "objective_id"), ("k.title", "title"),
     ("k.kind", "kind"), ("k.direction", "direction"), ("k.start_value", "start"),
     ("k.target_value", "target"), ("k.unit", "unit"), ("k.owner", "owner"),
     ("k.kpi_id", "kpi_id"), ("p.name", "kpi_name"), ("k.weight", "weight"),
     ("k.position", "position"), ("k.current_value", "checked"), ("k.current_at", "checked_at"),
-    ("v.value", "kpi_value"), ("v.observed_on", "kpi_on"),
+    ("v.value", "kpi_value"), ("v.observed_on", "kpi_on"), ("p.aggregation", "kpi_aggregation"),
+    (KPI_FLOW_SUM, "kpi_sum"),
 )  # fmt: skip
 
 KPI_LATEST = (
@@ -121,7 +129,8 @@ _STATES = {v.value: v for v in ObjectiveState}
 
 
 def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
-    """KrRows from ``KR_SELECT`` rows: a KPI-driven KR's value is its KPI's, else its own.
+    """KrRows from ``KR_SELECT`` rows: a KPI-driven KR's value is its KPI's (a flow KPI's
+    sum over the period, else its latest value), else its own.
 
     Numbers and times okrtui could not have written (NaN, infinity, text, a date out of
     range: the SQLite file edited by hand, a PostgreSQL row from before migration 0006)
@@ -133,12 +142,14 @@ def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
     when: datetime | date | None
     for (kr_id, oid, title, kind_text, direction_text, start_value, target_value, unit,
          owner, kpi_id, kpi_name, weight, position, checked, checked_at, kpi_value,
-         kpi_on) in rows:  # _KR's columns, in order  # fmt: skip
+         kpi_on, kpi_aggregation, kpi_sum) in rows:  # _KR's columns, in order  # fmt: skip
         kind, direction = kinds[kind_text], directions[direction_text]
         if kpi_id is None:
             current, when = number(checked), time(checked_at)
         else:
-            current, when = number(kpi_value), day(kpi_on)
+            # A flow's sum is None without a value in the period: no data, not zero.
+            flow = kpi_aggregation == "flow"
+            current, when = number(kpi_sum if flow else kpi_value), day(kpi_on)
         if current is None or when is None:
             current, when = None, None
         start, target = number(start_value), number(target_value)
@@ -174,7 +185,8 @@ class TreeReader:
 
     def _params(self) -> dict[str, object]:
         period = self.outline().period
-        return {"period": period.id, "end": period.ends_on.isoformat()}
+        return {"period": period.id, "start": period.starts_on.isoformat(),
+                "end": period.ends_on.isoformat()}  # fmt: skip
 
     def outline(self) -> TreeOutline[ObjectiveHead]:
         """The period and its objectives, aligned (read on the first call)."""
@@ -334,8 +346,8 @@ def my_key_results(
         period = period_row(found[0])
         if period is None:
             raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
-        end = period.ends_on.isoformat()
-        rows = fetch(mine, {"period": period_id, "end": end, "user": username})
+        start, end = period.starts_on.isoformat(), period.ends_on.isoformat()
+        rows = fetch(mine, {"period": period_id, "start": start, "end": end, "user": username})
         titles = dict(fetch("SELECT id, title FROM objective WHERE period_id = :period",
                             {"period": period_id}))  # fmt: skip
     return [(titles[kr.objective_id], kr) for kr in _kr_rows(rows, th)]
@@ -352,7 +364,8 @@ def owned_key_results(
         period = period_row(found[0]) if found else None
         if period is None:
             raise NotFoundError(f"period {period_id} does not exist")
-        params = {"period": period_id, "user": owner, "end": period.ends_on.isoformat()}
+        params = {"period": period_id, "user": owner, "start": period.starts_on.isoformat(),
+                  "end": period.ends_on.isoformat()}  # fmt: skip
         rows = fetch(KR_SELECT.format(where=where), params)
     return _kr_rows(rows, thresholds or Thresholds())
 

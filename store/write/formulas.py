@@ -14,13 +14,14 @@ from datetime import date
 from sqlalchemy import Connection
 from sqlmodel import Session, select
 
+from store.db.database import Database
 from store.domain import formula
 from store.domain.kpi_sources import read_spec
 from store.errors import DomainError, ValidationError
 from store.model.enums import SourceKind
-from store.model.tables import KpiValue, utcnow
+from store.model.tables import Kpi, KpiValue, utcnow
 from store.read.kpi_sources import latest_values_on, sources_in
-from store.write.common import log_activity
+from store.write.common import get_row, log_activity
 from store.write.guards import require_kpi_edit
 
 
@@ -136,3 +137,33 @@ def recompute_dependents(s: Session, actor: str, changed: int, day: date) -> lis
         if store_value(s, actor, kpi_id, day, value, SourceKind.FORMULA.value):
             written.append(kpi_id)
     return written
+
+
+def recompute_formula(db: Database, actor: str, kpi_id: int, today: date) -> tuple[date, float]:
+    """Compute formula KPI ``kpi_id`` now, from its inputs' latest values, for the day of
+    its freshest input (``today`` when none has a value), and write it with the source
+    ``formula``; then the formulas reading it. One transaction, by anyone who may record
+    the KPI's values: a formula is pure, so unlike ``okrtui kpi pull`` this runs nothing
+    of anyone's choosing and touches none of the pull's status columns (the server
+    owner's). Returns (day, value); a missing input or a division by zero is refused."""
+    from store.read.kpi_sources import latest_day
+
+    with db.write() as s:
+        kpi = get_row(s, Kpi, kpi_id, "KPI")
+        require_kpi_edit(s, actor, kpi_id)
+        if kpi.archived:
+            raise DomainError(f"KPI {kpi.name!r} is archived: unarchive it to record values")
+        conn = s.connection()
+        formulas, bad = formulas_in(conn)
+        if kpi_id in bad:
+            raise ValidationError(bad[kpi_id])
+        if kpi_id not in formulas:
+            raise DomainError(f"KPI {kpi.name!r} is not computed by a formula")
+        f = formulas[kpi_id]
+        days = [d for d in (latest_day(conn, k) for k in f.inputs.values()) if d is not None]
+        day = min(max(days), today) if days else today
+        value = compute(conn, f, day)
+        store_value(s, actor, kpi_id, day, value, SourceKind.FORMULA.value)
+        s.flush()
+        recompute_dependents(s, actor, kpi_id, day)
+        return day, value

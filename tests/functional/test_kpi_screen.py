@@ -97,7 +97,7 @@ async def test_k_opens_the_dashboard_and_t_returns_to_the_same_tree(make_app, te
         assert isinstance(tree, TreeScreen)
         screen = await open_dashboard(pilot)
         live = rows(tester_demo_path, "SELECT count(*) FROM kpi WHERE NOT archived")[0][0]
-        assert len(shown(app)) == live == 17
+        assert len(shown(app)) == live == 18  # 17 levels and a flow (Demo requests)
         mode_line = text_of(screen.query_one("#kpi-mode-line", Static).content)
         assert f"showing all KPIs · {live} of {live}" in mode_line
         assert "⚠ 1 trending the wrong way" in mode_line
@@ -121,12 +121,12 @@ async def test_arrows_move_the_cursor_by_row_and_column(make_app, tester_demo_pa
         await pilot.press("j", "h")
         assert grid.cursor == 8
         await pilot.press("end")
-        assert grid.cursor == 16
+        assert grid.cursor == 17
         await pilot.pause()
-        assert grid.selected_key == grid.items[16].key
+        assert grid.selected_key == grid.items[17].key
         # the selected panel is drawn with a heavy border, the others with a round one
-        assert drawn(grid, 16)[0].startswith("┏") and drawn(grid, 16)[-1].startswith("┗")
-        assert drawn(grid, 15)[0].startswith("╭")
+        assert drawn(grid, 17)[0].startswith("┏") and drawn(grid, 17)[-1].startswith("┗")
+        assert drawn(grid, 16)[0].startswith("╭")
 
 
 async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app, demo_path, me):
@@ -374,7 +374,7 @@ async def test_filter_by_category_linked_krs_and_escape(make_app, tester_demo_pa
         assert [p.name for p in screen.shown] == ["NPS"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(shown(app)) == 17
+        assert len(shown(app)) == 18
 
 
 async def test_linked_to_my_krs_explains_an_empty_result(make_app, tester_demo_path):

@@ -15,7 +15,8 @@ OKRTUI = Path(__file__).resolve().parents[2] / "okrtui"
 # the one read the KPI value form makes (in a worker) to say which value it replaces.
 READS_AND_CHECKS = {
     "store.db.database": {"Database"},
-    "store.model.enums": {"Confidence", "Direction", "Kind", "KpiDirection", "Level"},
+    "store.model.enums": {"Confidence", "Direction", "Kind", "KpiDirection", "Level",
+                          "Aggregation", "Cadence", "SourceKind", "EXTERNAL_SOURCES"},
     "store.errors": {"DatabaseError", "DomainError", "ValidationError"},
     "store.model.rows": {"CheckInRow", "KpiPanel", "KrRow", "ObjectiveRow"},
     "store.domain.scoring": {"Thresholds", "band", "far_outside", "kr_progress"},
@@ -23,6 +24,7 @@ READS_AND_CHECKS = {
         "check_comment", "check_kr_values", "check_observed_on", "check_username",
         "check_weight", "thresholds_ok", "validate_check_in_value",
     },
+    "store.domain.kpi_sources": {"validate_spec"},
     "store.domain.mentions": {"complete", "partial_mention"},
     "store.read.inbox": {"InboxItem"},
     "store.domain.validation": {

@@ -69,7 +69,7 @@ async def import_preview(pilot: Pilot) -> None:
     await pilot.pause()
     await pilot.press("K")
     await pilot.pause()
-    await pilot.press("i")
+    await pilot.press("I")  # the import (i is the inbox on every screen)
     await pilot.pause()
     await pilot.press("tab")
     for text in ("kpi,date,value", "\n", "MRR,2026-11-21,951000"):

@@ -164,16 +164,21 @@ def test_kpis(demo: sqlite3.Connection) -> None:
     assert {"MRR", "Churn rate", "NPS", "CAC", "LTV", "LTV:CAC", "Win rate"} <= names
     assert {"Burn rate", "Uptime", "Active users (MAU)", "Support response time"} <= names
     assert _scalar(demo, "SELECT count(*) FROM kpi WHERE parent_id IS NOT NULL") >= 1
+    sourced = dict(demo.execute("SELECT kpi_id, kind FROM kpi_source").fetchall())
     for kpi_id, name, _direction, owner in kpis:
         values = demo.execute(
             "SELECT observed_on, value, author FROM kpi_value WHERE kpi_id = ? ORDER BY 1",
             (kpi_id,),
         ).fetchall()
-        assert len(values) == 26, name
         days = [date.fromisoformat(d) for d, _v, _a in values]
+        # a sourced KPI's values were pulled by the demo's user ("tester"), its server owner
+        assert {a for _d, _v, a in values} == {"tester" if kpi_id in sourced else owner}
+        if name == "Demo requests":  # a flow, counted per working day, today's so far
+            assert days[-1] == TODAY and all(d.weekday() < 5 for d in days)
+            continue
+        assert len(values) == 26, name
         assert days[-1] < TODAY and (TODAY - days[-1]).days <= 7
         assert all((b - a).days == 7 for a, b in pairwise(days))
-        assert {a for _d, _v, a in values} == {owner}
     assert _scalar(demo, "SELECT count(*) FROM kpi_value WHERE note != ''") >= 3
     response = {
         r[0]: r[1] for r in demo.execute("SELECT name, target FROM kpi WHERE unit = 'hours'")
