@@ -2,17 +2,15 @@
 
 import gc
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from backends import pytest_configure, pytest_generate_tests  # noqa: F401  (hooks)
+from demo_day import DEMO_TODAY, SNAPSHOT_USER
 from pg_cluster import pg_cluster, pg_shared_url, pg_url  # noqa: F401  (fixtures)
 
 from store.db.database import Database, open_database
 from store.identity import current_username
-
-DEMO_TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
@@ -75,9 +73,6 @@ def demo_db(tmp_path: Path, me: str) -> Iterator[Database]:
 def demo_path(demo_db: Database) -> Path:
     assert demo_db.path is not None
     return demo_db.path
-
-
-SNAPSHOT_USER = "tester"
 
 
 @pytest.fixture

@@ -141,7 +141,7 @@ async def _until(pilot, done, seconds: float = 15.0) -> None:  # type: ignore[no
 
 
 def _app_with_summary(path: Path):  # type: ignore[no-untyped-def]
-    from conftest import DEMO_TODAY
+    from demo_day import DEMO_TODAY
 
     from okrtui.app import OkrApp
     from okrtui.context import AppContext

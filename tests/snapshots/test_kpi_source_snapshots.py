@@ -5,7 +5,7 @@ range not held, and the KPI form with its cadence, range and source (update with
 from pathlib import Path
 
 import pytest
-from conftest import SNAPSHOT_USER
+from demo_day import SNAPSHOT_USER
 from textual.pilot import Pilot
 from textual.widgets import Input
 

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from conftest import DEMO_TODAY
+from demo_day import DEMO_TODAY
 
 from store.db.database import Database, open_database
 from store.demo import build_demo
