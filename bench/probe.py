@@ -77,9 +77,12 @@ def _hook_first_frame(is_ready: Callable[[Any, Any], bool]) -> None:
     App._display = display  # type: ignore[method-assign]
 
 
-def tree_shows_data(_app: Any, screen: Any) -> bool:
+def tree_shows_data(app: Any, screen: Any) -> bool:
     """The alignment tree is on screen with at least one node (found by name, so the
-    probe does not depend on how the screen is built)."""
+    probe does not depend on how the screen is built), under "what needs you" if that
+    came first (it is shown at start when something is owed, issue 19)."""
+    if type(screen).__name__ == "NeedsYou":
+        screen = next((s for s in app.screen_stack if type(s).__name__ == "TreeScreen"), None)
     if type(screen).__name__ != "TreeScreen" or getattr(screen, "model", None) is None:
         return False
     try:
