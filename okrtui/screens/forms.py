@@ -96,13 +96,15 @@ async def comment_flow(node: DOMNode, kind: str, subject_id: int, title: str) ->
     app = cast("OkrApp", node.app)
     subject = Subject(kind, subject_id)
     team = app.ctx.settings.team.get("name")
-    people = await off_loop(node, lambda: known_people(app.db) | team_of(team))
+    members, known = await off_loop(node, lambda: (team_of(team), known_people(app.db)))
 
     def write(entry: CommentEntry) -> int:
-        return add_comment(app.db, app.username, subject, entry.body, also_known=team_of(team))
+        return add_comment(app.db, app.username, subject, entry.body, also_known=members)
 
     return await edit_until_saved(
         node,
-        lambda draft, error: CommentForm(subject.ref, title, people, draft=draft, error=error),
+        lambda draft, error: CommentForm(
+            subject.ref, title, known | members, draft=draft, error=error
+        ),
         write,
     )

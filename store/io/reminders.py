@@ -18,7 +18,7 @@ from pathlib import Path
 from store.db.database import Database
 from store.domain.validation import clean_line
 from store.errors import DomainError
-from store.model.rows import PeriodRow
+from store.model.rows import KrRow, PeriodRow
 from store.read.inbox import InboxItem, kr_items
 from store.read.tree import owned_key_results
 
@@ -42,14 +42,16 @@ def reminders(
     """A message for each person who owes a check-in or has a stale key result."""
     if period is None:
         return []
-    owed: dict[str, list[InboxItem]] = {}
+    by_owner: dict[str, list[KrRow]] = {}
     for kr in owned_key_results(db, period.id):
-        for item in kr_items([kr], period, today, stale_after):
-            owed.setdefault(kr.owner, []).append(item)
+        by_owner.setdefault(kr.owner, []).append(kr)
+    owed = {user: kr_items(krs, period, today, stale_after) for user, krs in by_owner.items()}
     with db.plain_read() as fetch:
         stopped = {str(row[0]) for row in fetch("SELECT username FROM reminder_opt_out", {})}
     return [
-        _message(user, items, period) for user, items in sorted(owed.items()) if user not in stopped
+        _message(user, items, period)
+        for user, items in sorted(owed.items())
+        if items and user not in stopped
     ]
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from store.db.database import Database
-from store.db.sql import readable_day, readable_number, readable_time
+from store.db.sql import Fetch, readable_day, readable_number, readable_time
 from store.domain.scoring import Thresholds, band, kr_progress, objective_score
 from store.errors import NotFoundError
 from store.model.enums import Direction, Kind, Level, ObjectiveState, PeriodState
@@ -340,14 +340,7 @@ def my_key_results(
         "(SELECT objective_id FROM collaborator WHERE username = :user))"
     ))  # fmt: skip
     with db.plain_read() as fetch:
-        found = fetch(TREE_PERIOD, {"period": period_id})
-        if not found:
-            raise NotFoundError(f"period {period_id} does not exist")
-        period = period_row(found[0])
-        if period is None:
-            raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
-        start, end = period.starts_on.isoformat(), period.ends_on.isoformat()
-        rows = fetch(mine, {"period": period_id, "start": start, "end": end, "user": username})
+        rows = fetch(mine, {**_period_params(fetch, period_id), "user": username})
         titles = dict(fetch("SELECT id, title FROM objective WHERE period_id = :period",
                             {"period": period_id}))  # fmt: skip
     return [(titles[kr.objective_id], kr) for kr in _kr_rows(rows, th)]
@@ -360,14 +353,22 @@ def owned_key_results(
     ``okrtui remind`` find owed or stale. One query."""
     where = "o.period_id = :period" + (" AND k.owner = :user" if owner is not None else "")
     with db.plain_read() as fetch:
-        found = fetch(TREE_PERIOD, {"period": period_id})
-        period = period_row(found[0]) if found else None
-        if period is None:
-            raise NotFoundError(f"period {period_id} does not exist")
-        params = {"period": period_id, "user": owner, "start": period.starts_on.isoformat(),
-                  "end": period.ends_on.isoformat()}  # fmt: skip
-        rows = fetch(KR_SELECT.format(where=where), params)
+        rows = fetch(KR_SELECT.format(where=where), {**_period_params(fetch, period_id),
+                                                     "user": owner})  # fmt: skip
     return _kr_rows(rows, thresholds or Thresholds())
+
+
+def _period_params(fetch: Fetch, period_id: int) -> dict[str, object]:
+    """``KR_SELECT``'s period parameters (its id, first and last day) for a period read in
+    the same transaction; NotFoundError when it is missing or its dates are unreadable."""
+    found = fetch(TREE_PERIOD, {"period": period_id})
+    if not found:
+        raise NotFoundError(f"period {period_id} does not exist")
+    period = period_row(found[0])
+    if period is None:
+        raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
+    return {"period": period_id, "start": period.starts_on.isoformat(),
+            "end": period.ends_on.isoformat()}  # fmt: skip
 
 
 OBJECTIVE_OUTCOME = (
