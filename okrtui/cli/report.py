@@ -55,7 +55,8 @@ def report(ctx: click.Context, period: str | None, fmt: str, output: Path | None
     if fmt == "html":
         from store.io.report_html import html_report
 
-        _emit(html_report(db, found.id, thresholds=app.thresholds), output)
+        cadence = app.settings.reminders.stale_after_days
+        _emit(html_report(db, found.id, thresholds=app.thresholds, stale_after=cadence), output)
         return
     _emit(render(build_report(db, found.id, thresholds=app.thresholds), fmt), output)
 

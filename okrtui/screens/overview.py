@@ -176,7 +176,11 @@ class OverviewScreen(OkrScreen[None]):
             self.query_one("#overview-summary", Static).update(plain("There is no period yet."))
             return
         today, th = app.today(), app.thresholds
-        self.load(lambda: build_overview(build_report(app.db, period.id, today, th)), self._show)
+        stale_after = app.ctx.settings.reminders.stale_after_days
+        self.load(
+            lambda: build_overview(build_report(app.db, period.id, today, th), stale_after),
+            self._show,
+        )
 
     def on_database_changed(self, _event: DatabaseChanged) -> None:
         self.reload()

@@ -89,7 +89,9 @@ class ReportScreen(OkrScreen[None]):
         if self.fmt == "html":
             if self.charts is None:
                 return ""
-            return render_html(self.report, self.charts, self.okr_app.thresholds)
+            app = self.okr_app
+            cadence = app.ctx.settings.reminders.stale_after_days
+            return render_html(self.report, self.charts, app.thresholds, cadence)
         return clean_multiline(render(self.report, self.fmt))
 
     def _show(self) -> None:

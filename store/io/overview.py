@@ -7,9 +7,9 @@ screen and the HTML report show the same numbers as the weekly report, read once
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Literal
 
+from store.domain.staleness import DEFAULT_CADENCE_DAYS, days_without, is_stale
 from store.io.report import KrLine, ObjectiveLine, Report
 from store.model.enums import Band
 
@@ -18,8 +18,6 @@ BANDS = (Band.OVERPERFORMING, Band.ACHIEVED, Band.ON_TRACK, Band.AT_RISK, Band.O
 """The bands best first, no data last (the order of every count and bar)."""
 ON_TRACK_OR_BETTER = (Band.OVERPERFORMING, Band.ACHIEVED, Band.ON_TRACK)
 Of = Literal["objectives", "key_results"]
-STALE_DAYS = 14
-"""A key result not checked in for more than two weeks (two missed weekly check-ins)."""
 MOVERS = 5
 
 
@@ -124,23 +122,21 @@ def movers(report: Report, count: int = MOVERS) -> list[Item]:
     return [item for _, item in found[:count]]
 
 
-def _days_since(moment: datetime | None, today: date) -> int | None:
-    return None if moment is None else (today - moment.date()).days
-
-
-def stale(report: Report, days: int = STALE_DAYS) -> list[Item]:
-    """Key results checked in by hand whose last check-in is more than ``days`` old, or
-    that have none (a KPI-driven key result moves with its KPI: never stale here)."""
+def stale(report: Report, stale_after: int = DEFAULT_CADENCE_DAYS) -> list[Item]:
+    """Key results checked in by hand that are stale by the one rule the tree's marks, the
+    inbox and ``okrtui remind`` use (store.domain.staleness); a KPI-driven key result moves
+    with its KPI: never stale here."""
     out = []
+    start, today = report.period.starts_on, report.today
     for line in report.objectives:
         for kr in line.key_results:
-            if kr.row.kpi_id is not None:
+            last = kr.row.current_at
+            if kr.row.kpi_id is not None or not is_stale(last, start, today, stale_after):
                 continue
-            age = _days_since(kr.checked_at, report.today)
-            if age is None:
-                out.append(_kr(kr, "never checked in"))
-            elif age > days:
-                out.append(_kr(kr, f"last check-in {age} days ago"))
+            age = days_without(last, start, today)
+            out.append(
+                _kr(kr, "never checked in" if last is None else f"last check-in {age} days ago")
+            )
     return out
 
 
@@ -151,8 +147,9 @@ def at_risk(report: Report) -> list[Item]:
     return [_objective(o, f"@{o.row.owner}") for o in worrying]
 
 
-def build_overview(report: Report) -> Overview:
-    """The overview of a built report (no query)."""
+def build_overview(report: Report, stale_after: int = DEFAULT_CADENCE_DAYS) -> Overview:
+    """The overview of a built report (no query); ``stale_after`` is the team's cadence
+    (``[reminders] stale_after_days``)."""
     levels: dict[str, list[ObjectiveLine]] = {}
     teams: dict[str, list[ObjectiveLine]] = {}
     for line in report.objectives:
@@ -165,6 +162,6 @@ def build_overview(report: Report) -> Overview:
         tuple(_group(name, levels[name]) for name in order if name in levels),
         tuple(_group(name, teams[name]) for name in sorted(teams, key=str.casefold)),
         tuple(movers(report)),
-        tuple(stale(report)),
+        tuple(stale(report, stale_after)),
         tuple(at_risk(report)),
     )

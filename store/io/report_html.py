@@ -22,6 +22,7 @@ from html import escape
 from store.db.database import Database
 from store.domain.burnup import BurnUp, objective_burnup
 from store.domain.scoring import Thresholds
+from store.domain.staleness import DEFAULT_CADENCE_DAYS
 from store.domain.validation import clean_line, clean_multiline
 from store.format import format_number, format_percent, kr_value, status_label
 from store.io.overview import BANDS, BandCounts, Item, Of, Overview, build_overview
@@ -127,11 +128,15 @@ def _band(band: Band, label: str | None = None) -> str:
 
 
 def render_html(
-    report: Report, charts: Mapping[int, BurnUp], thresholds: Thresholds | None = None
+    report: Report,
+    charts: Mapping[int, BurnUp],
+    thresholds: Thresholds | None = None,
+    stale_after: int = DEFAULT_CADENCE_DAYS,
 ) -> str:
-    """The report as one HTML document (see the module docstring for what it promises)."""
+    """The report as one HTML document (see the module docstring for what it promises);
+    ``stale_after`` is the team's cadence, as the overview screen uses it."""
     p = report.period
-    overview = build_overview(report)
+    overview = build_overview(report, stale_after)
     title = f"{clean_line(p.name)} OKR report"
     when = (
         f"Final report, as of its last day {p.ends_on}"
@@ -361,10 +366,14 @@ def _kpis(kpis: Iterable[KpiLine]) -> list[str]:
 
 
 def html_report(
-    db: Database, period_id: int, today: date | None = None, thresholds: Thresholds | None = None
+    db: Database,
+    period_id: int,
+    today: date | None = None,
+    thresholds: Thresholds | None = None,
+    stale_after: int = DEFAULT_CADENCE_DAYS,
 ) -> str:
     """Build and render a period's HTML report (``okrtui report --format html``)."""
     from store.io.report import build_report
 
     report = build_report(db, period_id, today, thresholds)
-    return render_html(report, report_charts(db, report), thresholds)
+    return render_html(report, report_charts(db, report), thresholds, stale_after)
