@@ -10,7 +10,7 @@ import re
 from typing import Any, Protocol
 
 from store.domain.precision import MILESTONE_DONE, is_achieved, round_score
-from store.model.enums import BAND_LABEL, Band, Direction, Kind
+from store.model.enums import BAND_LABEL, HOLD_DIRECTIONS, Band, Direction, Kind
 
 _CURRENCY_PREFIXES = ("$", "€", "£", "¥")
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
@@ -36,12 +36,11 @@ def status_label(
     achieved: str | None = None,
 ) -> str:
     """How a band reads to people: exactly 1.0 is "achieved" ("done" for a milestone,
-    "held" for a stay-above/below line), not "overperforming"; else the band's label."""
+    "held" for a line or range to stay on), not "overperforming"; else the band's label."""
     if band_ != Band.NO_DATA and is_achieved(score):
         if kind == Kind.MILESTONE:
             return "done"
-        if kind in (None, Kind.METRIC) and direction in (Direction.STAY_ABOVE,
-                                                         Direction.STAY_BELOW):  # fmt: skip
+        if kind in (None, Kind.METRIC) and direction in HOLD_DIRECTIONS:
             return "held"
         return achieved or _labels["achieved"]
     return BAND_LABEL[band_]
@@ -212,6 +211,12 @@ def milestone_text(value: float | None) -> str:
     return "done" if value >= MILESTONE_DONE else "not done"
 
 
+def range_text(low: float, high: float | None, unit: str) -> str:
+    """A range to stay within, its unit once: "30–50 min", "$1.2K–$2K", "95–99%"."""
+    first = format_number(low, unit) if _currency(unit.strip()) else format_number(low)
+    return f"{first}–{format_number(high, unit)}"
+
+
 def current_text(kr: KeyResultValue) -> str:
     """Where a key result stands, in words or with its unit (the first half of
     :func:`kr_value`)."""
@@ -233,7 +238,9 @@ def kr_value(kr: KeyResultValue, unit_once: bool = False) -> str:
     unit = kr.unit.strip()
     if unit_once and unit not in ("", "%") and _currency(unit) is None:
         current = format_number(current_value(kr))
-    if kr.kind == Kind.METRIC and kr.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW):
+    if kr.kind == Kind.METRIC and kr.direction == Direction.STAY_BETWEEN and kr.start is not None:
+        return f"{current} (hold {range_text(kr.start, kr.target, kr.unit)})"
+    if kr.kind == Kind.METRIC and kr.direction in HOLD_DIRECTIONS:
         side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
         return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"
     return f"{current} / {format_number(kr.target, kr.unit)}"

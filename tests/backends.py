@@ -22,6 +22,7 @@ BOTH_BACKENDS = frozenset(
         "test_flow_key_results",
         "test_kpi_status",
         "test_kpis_store",
+        "test_kr_ranges",
         "test_periods_store",
         "test_queries",
         "test_rights",

@@ -129,8 +129,20 @@ def _direction_text(kr: KrRow) -> str:
         Direction.DECREASE: "decrease to target",
         Direction.STAY_ABOVE: "stay at or above",
         Direction.STAY_BELOW: "stay at or below",
+        Direction.STAY_BETWEEN: "stay between",
     }
     return f"metric · {words[kr.direction]}"
+
+
+def _ends(kr: KrRow) -> list[RenderableType]:
+    """Start, current and target; a range's start and target are its low and high end."""
+    low, high = ("Low end", "High end") if kr.direction == Direction.STAY_BETWEEN else (
+        "Start", "Target")  # fmt: skip
+    return [
+        _field(low, format_number(kr.start, kr.unit)),
+        _field("Current", current_text(kr)),
+        _field(high, format_number(kr.target, kr.unit)),
+    ]
 
 
 def kr_detail(
@@ -149,9 +161,7 @@ def kr_detail(
         _field("Kind", _direction_text(kr)),
         _field("Owner", plain(kr.owner)),
         _field("Weight", f"{kr.weight:g}"),
-        _field("Start", format_number(kr.start, unit)),
-        _field("Current", current_text(kr)),
-        _field("Target", format_number(kr.target, unit)),
+        *_ends(kr),
         _field("Score", score_text(kr.progress, kr.band, kr.kind, kr.direction)),
         _field("Pace", _pace(kr.progress, period, today)),
     ]

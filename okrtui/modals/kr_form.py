@@ -27,7 +27,10 @@ DIRECTION_OPTIONS = [
     ("Decrease to target (lower is better)", Direction.DECREASE.value),
     ("Stay at or above the target", Direction.STAY_ABOVE.value),
     ("Stay at or below the target", Direction.STAY_BELOW.value),
+    ("Stay between a low and a high end", Direction.STAY_BETWEEN.value),
 ]
+ENDS = {True: ("Low end", "High end"), False: ("Start", "Target")}
+"""The start and target fields' labels: a range keeps its low end as the start."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,8 @@ class KeyResultForm(FormScreen[KrEntry]):
         yield Select(DIRECTION_OPTIONS, value=start.direction, allow_blank=False,
                      id="direction", classes="field metric-only")  # fmt: skip
         yield from input_row(
-            ("Start", start.start or "", "start"),
-            ("Target", start.target or "", "target"),
+            (ENDS[False][0], start.start or "", "start"),
+            (ENDS[False][1], start.target or "", "target"),
             ("Unit", start.unit, "unit"),
             classes="row metric-only",
         )
@@ -105,7 +108,16 @@ class KeyResultForm(FormScreen[KrEntry]):
 
     def on_mount(self) -> None:
         self._show_kind_fields()
+        self._name_ends()
         super().on_mount()
+
+    @on(Select.Changed, "#direction")
+    def _name_ends(self) -> None:
+        names = ENDS[self.value("direction") == Direction.STAY_BETWEEN.value]
+        for field_id, name in zip(("start", "target"), names, strict=True):
+            parent = self.query_one(f"#{field_id}", Input).parent
+            assert parent is not None
+            parent.query_one(Label).update(name)
 
     @on(Select.Changed, "#kind")
     def _show_kind_fields(self) -> None:

@@ -28,20 +28,26 @@ def script_revisions() -> list[str]:
 def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
     """Upgrade on a dedicated connection.
 
-    Foreign keys are switched off for the batch table rebuilds (with them on, a
-    rebuild fails and leaves ``_alembic_tmp_*`` tables behind) and checked
-    afterwards; the migration itself runs in one ``BEGIN IMMEDIATE`` transaction,
-    so an interrupted upgrade leaves the old schema intact.
+    On SQLite, foreign keys are switched off for the batch table rebuilds: with them on,
+    dropping the old copy of a rebuilt table cascades to the rows that refer to it (every
+    check-in of a rebuilt ``key_result``), or fails and leaves ``_alembic_tmp_*`` tables
+    behind. The pragma is a no-op inside a transaction, so it is sent on the driver's
+    connection before SQLAlchemy begins one, and switched back on before the connection
+    returns to the pool. The references are checked inside the migration's transaction
+    (migrations/env.py), which runs as one ``BEGIN IMMEDIATE``: an interrupted or broken
+    upgrade leaves the old schema intact.
     """
     cfg = alembic_config()
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        conn = conn.execution_options(okrtui_write=True)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-        if engine.dialect.name == "sqlite":
-            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-            if problems:
-                raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
+        raw = conn.connection.driver_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            conn = conn.execution_options(okrtui_write=True)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        finally:
+            if raw is not None:
+                conn.rollback()  # nothing is left to roll back after the commit in env.py
+                raw.execute("PRAGMA foreign_keys = ON")

@@ -42,6 +42,8 @@ def check_kr_values(
         return start, target
     if kind == Kind.MILESTONE:
         return 0.0, 1.0
+    if direction == Direction.STAY_BETWEEN:
+        return check_range(start, target)
     if target is None:
         raise ValidationError("a metric key result needs a target value")
     if direction in (Direction.INCREASE, Direction.DECREASE) and start is not None:
@@ -59,6 +61,23 @@ def check_kr_values(
                 f"target {target:g} is above start {start:g}: choose direction 'increase'"
             )
     return start, target
+
+
+def check_range(low: float | None, high: float | None) -> tuple[float, float]:
+    """The ends of a "stay between" key result: both given, the low one below the high one
+    (they are stored as the KR's start and target)."""
+    if low is None or high is None:
+        raise ValidationError(
+            "a 'stay between' key result needs both ends: the low end as start and the "
+            "high end as target"
+        )
+    if low >= high:
+        raise ValidationError(
+            f"the low end {low:g} must be below the high end {high:g}"
+            + ("; a single value to keep is a 'stay above' or 'stay below' line" if low == high
+               else "")
+        )  # fmt: skip
+    return low, high
 
 
 def check_weight(value: float | str) -> float:

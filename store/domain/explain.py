@@ -15,6 +15,7 @@ from store.domain.scoring import (
     _DEC_RATIO_BINARY,
     _HOLD_ABOVE,
     _HOLD_BELOW,
+    _HOLD_BETWEEN,
     _INC_FLAT,
     _INC_RANGE,
     _INC_RATIO,
@@ -69,6 +70,7 @@ _KR_FORMULAS = {
     _MILESTONE: f"1 if current ≥ {MILESTONE_DONE:g} (done) else 0",
     _HOLD_ABOVE: "1 if current ≥ target else 0",
     _HOLD_BELOW: "1 if current ≤ target else 0",
+    _HOLD_BETWEEN: "1 if low ≤ current ≤ high else 0",
     _INC_RANGE: "(current − start) / (target − start)",
     _INC_FLAT: "1 if current ≥ target else 0",
     _DEC_RANGE: "(start − current) / (start − target)",
@@ -86,6 +88,10 @@ _KR_NOTES = {
     ),
     _HOLD_ABOVE: "A level to hold: 1.0 while the latest value is at or above the line, else 0.0.",
     _HOLD_BELOW: "A level to hold: 1.0 while the latest value is at or below the line, else 0.0.",
+    _HOLD_BETWEEN: (
+        "A range to hold: 1.0 while the latest value is between the low and the high end "
+        "(both included), else 0.0."
+    ),
     _INC_FLAT: (
         "Target equals start, so there is no distance to cover: 1.0 once the value "
         "reaches the target, else 0.0."
@@ -114,6 +120,8 @@ def _base_formula(kind: Kind, direction: Direction, start: float | None) -> str:
         return _KR_FORMULAS[_HOLD_ABOVE]
     if direction == Direction.STAY_BELOW:
         return _KR_FORMULAS[_HOLD_BELOW]
+    if direction == Direction.STAY_BETWEEN:
+        return _KR_FORMULAS[_HOLD_BETWEEN]
     if direction == Direction.DECREASE:
         return _KR_FORMULAS[_DEC_RANGE if start is not None else _DEC_RATIO]
     return _KR_FORMULAS[_INC_RANGE if start is not None else _INC_RATIO]
@@ -132,6 +140,14 @@ def _kr_substituted(
         return f"{c} {'≥' if done else '<'} {MILESTONE_DONE:g} → {_res(raw)}"
     assert target is not None
     t = _arg(target)
+    if case == _HOLD_BETWEEN:
+        assert start is not None
+        low, high = _arg(min(start, target)), _arg(max(start, target))
+        if raw >= 1.0:
+            return f"{low} ≤ {c} ≤ {high} → {_res(raw)}"
+        if current < min(start, target):
+            return f"{c} < {low} → {_res(raw)}"
+        return f"{c} > {high} → {_res(raw)}"
     if case in (_HOLD_ABOVE, _INC_FLAT, _INC_RATIO_ZERO):
         return f"{c} {'≥' if raw >= 1.0 else '<'} {t} → {_res(raw)}"
     if case in (_HOLD_BELOW, _DEC_FLAT, _DEC_RATIO_BINARY):
@@ -167,8 +183,12 @@ def explain_kr(
     if case == _NO_TARGET:  # only a metric KR needs a target
         return Explanation(
             formula=_base_formula(Kind.METRIC, direction, start),
-            substituted="no target set",
-            notes=("A metric key result needs a target before it can be scored.",),
+            substituted="no target set" if target is None else "no low end set",
+            notes=(
+                "A metric key result needs a target before it can be scored."
+                if target is None
+                else "A range needs its low end (the start) before it can be scored.",
+            ),
             value=None,
         )
     assert current is not None and value is not None

@@ -21,6 +21,10 @@ Degenerate cases, decided once here:
   is then the "target equals start" case.
 * Decrease without start: ``target / current`` when both are positive; otherwise the
   ratio is meaningless, so 1.0 if ``current <= target`` else 0.0.
+* Stay-between KR: a range to hold, low end in ``start`` and high end in ``target``:
+  1.0 while ``low <= current <= high``, else 0.0. Without a low end there is no score
+  (as without a target); ends written the wrong way round (``psql``, an old file) are
+  read as the same range, since ``check_kr_values`` refuses them on every write.
 * Percent KR: ``current / 100`` (direction and target ignored).
 * Milestone KR: done (1.0) when ``current >= 0.5``, else 0.0 (so a 0/1 or a
   false/true field both work, and float noise does not matter).
@@ -122,6 +126,7 @@ _PERCENT = "percent"
 _MILESTONE = "milestone"
 _HOLD_ABOVE = "hold_above"
 _HOLD_BELOW = "hold_below"
+_HOLD_BETWEEN = "hold_between"
 _INC_RANGE = "inc_range"
 _INC_FLAT = "inc_flat"
 _DEC_RANGE = "dec_range"
@@ -148,6 +153,8 @@ def _kr_case(
         return _MILESTONE
     if target is None:
         return _NO_TARGET
+    if direction == Direction.STAY_BETWEEN:
+        return _NO_TARGET if start is None else _HOLD_BETWEEN
     if direction == Direction.STAY_ABOVE:
         return _HOLD_ABOVE
     if direction == Direction.STAY_BELOW:
@@ -176,6 +183,9 @@ def _kr_raw(
         return 1.0 if current >= target else 0.0
     if case == _HOLD_BELOW:
         return 1.0 if current <= target else 0.0
+    if case == _HOLD_BETWEEN:
+        assert start is not None
+        return 1.0 if min(start, target) <= current <= max(start, target) else 0.0
     if case in (_INC_FLAT, _INC_RATIO_ZERO):
         return 1.0 if current >= target else 0.0
     if case in (_DEC_FLAT, _DEC_RATIO_BINARY):
@@ -213,6 +223,8 @@ def kr_progress(
 FAR = 10.0
 """A check-in more than this many spans beyond start or target needs a confirmation."""
 
+_END_NAMES = {False: ("start", "target"), True: ("low end", "high end")}
+
 
 def far_outside(
     kind: Kind,
@@ -231,7 +243,7 @@ def far_outside(
         return None
     refs = [target] if start is None else [start, target]
     if (all(r > 0 for r in refs) and value < 0) or (all(r < 0 for r in refs) and value > 0):
-        names = ("target",) if start is None else ("start", "target")
+        names = ("target",) if start is None else _END_NAMES[direction == Direction.STAY_BETWEEN]
         ends = " and ".join(f"{n} {typed_number(r)}" for n, r in zip(names, refs, strict=True))
         return f"{typed_number(value)} has the opposite sign of {ends}"
     low, high = min(refs), max(refs)

@@ -3,10 +3,11 @@
 Columns (header row required, any order and case): ``objective``, ``key result``,
 ``owner``, ``start``, ``target``, ``unit``, ``parent``; optionally ``kind``
 (metric, percent, milestone) and ``direction`` (increase, decrease, stay-above,
-stay-below). Without a direction, a title that says so is read (``reduce``,
-``lower``, ``cut``, ``under``, ``below``, ``less than``, ``at most``: decrease;
-``keep``, ``maintain``, ``stay``, ``hold``, ``at least``: a line to hold, below it
-when the title also says under/below/at most/less than, else above it), then a
+stay-below, stay-between: low end in ``start``, high end in ``target``). Without a
+direction, a title that says so is read (``reduce``, ``lower``, ``cut``, ``under``,
+``below``, ``less than``, ``at most``: decrease; ``keep``, ``maintain``, ``stay``,
+``hold``, ``at least``: a line to hold, a range when the title also says between, below
+it when it says under/below/at most/less than, else above it), then a
 target below the start means decrease, else increase. The dry run shows each
 KR's direction and where it came from; a title that says both up and down, or
 contradicts its numbers, is refused naming the ``direction`` column to add.
@@ -244,9 +245,15 @@ class _Importer:
             by_numbers = "decrease" if target < start else "increase"
         if said == "conflict":
             self._error(number, "direction", f"the title says {words}: add a 'direction' "
-                        "column (increase, decrease, stay-above or stay-below)")  # fmt: skip
+                        "column (increase, decrease, stay-above, stay-below or "
+                        "stay-between)")  # fmt: skip
             return None
-        if said in ("stay-above", "stay-below"):
+        if said == "stay-between" and (start is None or target is None):
+            self._error(number, "start" if start is None else "target", f"the title says "
+                        f"“{words}”: a range needs its low end in 'start' and its high end "
+                        "in 'target'")  # fmt: skip
+            return None
+        if said in ("stay-above", "stay-below", "stay-between"):
             return said, f"{said} (title: “{words}”)"
         if said == "decrease":
             if by_numbers == "increase":

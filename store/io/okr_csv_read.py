@@ -31,6 +31,9 @@ _BELOW = re.compile(r"\b(?:under|below|less than|at most|no more than|fewer than
 _HOLD = re.compile(r"\b(?:keep|keeping|maintain|maintaining|stay|staying|hold|holding|at least)\b")
 
 
+_BETWEEN = re.compile(r"\bbetween\b")
+
+
 _UP = re.compile(r"\b(?:increase[sd]?|grow|growing|raise|boost|double|triple|improve)\b")
 
 
@@ -42,6 +45,9 @@ def direction_from_title(title: str) -> tuple[str | None, str]:
     text = clean_line(title).casefold()
     hold = _HOLD.search(text)
     if hold:
+        between = _BETWEEN.search(text)
+        if between:
+            return "stay-between", f"{hold.group(0)} … {between.group(0)}"
         below = _BELOW.search(text)
         if below:
             return "stay-below", f"{hold.group(0)} … {below.group(0)}"

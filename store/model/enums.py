@@ -21,6 +21,12 @@ class Direction(StrEnum):
     DECREASE = "decrease"
     STAY_ABOVE = "stay_above"
     STAY_BELOW = "stay_below"
+    STAY_BETWEEN = "stay_between"
+    """A range to hold: the low end is the KR's start, the high end its target."""
+
+
+HOLD_DIRECTIONS = frozenset({Direction.STAY_ABOVE, Direction.STAY_BELOW, Direction.STAY_BETWEEN})
+"""A level or a range to keep, scored held (1.0) or not (0.0), rather than a distance."""
 
 
 class KpiDirection(StrEnum):

@@ -362,4 +362,4 @@ def _still_to_go(kr: KeyResult, current: float) -> bool:
         return current < target
     if kr.direction == Direction.DECREASE:
         return current > target
-    return False  # a line to hold has no start
+    return False  # a line to hold has no start to move, a range keeps its low end there

@@ -252,13 +252,13 @@ def test_read_only_connection_reports_and_changes_nothing(db) -> None:
 
 @pytest.fixture
 def full_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A 512 KiB tmpfs (root only) with an okrtui database, then filled to the last byte."""
+    """A 1 MiB tmpfs (root only) with an okrtui database, then filled to the last byte."""
     if os.getuid() != 0:
         pytest.skip("mounting a tiny filesystem needs root")
     mount = tmp_path / "tiny"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace')}")
@@ -305,3 +305,66 @@ def test_a_damaged_file_still_gets_the_restore_advice(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="restore it from a backup") as raised:
         open_database(path)
     assert "damaged" in str(raised.value)
+
+
+def _kr_ddl(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'key_result' ORDER BY type DESC, name"
+        ).fetchall()
+    conn.close()
+    return [r[0] for r in rows if r[0]]
+
+
+def test_0009_lets_a_key_result_stay_between_and_keeps_everything_else(tmp_path: Path) -> None:
+    """0008 → 0009 rebuilds key_result on SQLite with the wider check: the rows, their
+    check-ins (a cascade on the rebuilt table would have taken them), the other check,
+    the indexes and the foreign keys all survive, and garbage is still refused."""
+    path = tmp_path / "old.db"
+    _database_at_first_revision(path)
+    engine = make_engine(resolve_target(path))
+    upgrade_to_head(engine, "0008")
+    with engine.connect() as conn:  # the pooled connection has its foreign keys back on
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+    before = _kr_ddl(path)
+    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE key_result SET direction = 'stay_between' WHERE id = 1")
+    conn.close()
+    db = open_database(path)
+    db.close()
+    after = _kr_ddl(path)
+    assert len(after) == len(before) == 4  # the table and its three indexes
+    assert after[1:] == before[1:]
+    assert "'stay_below', 'stay_between'" in after[0]
+    assert "ck_kind CHECK" in after[0] and "ON DELETE CASCADE" in after[0]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM check_in").fetchone()[0] == 2
+        conn.execute("UPDATE key_result SET direction = 'stay_between' WHERE id = 1")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("UPDATE key_result SET direction = 'sideways' WHERE id = 1")
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+
+
+def test_0009_downgrade_refuses_while_a_range_is_in_use(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    _database_at_first_revision(path)
+    engine = make_engine(resolve_target(path))
+    upgrade_to_head(engine)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE key_result SET direction = 'stay_between', start_value = 30")
+    conn.close()
+    from alembic import command
+
+    from store.db.migrate import alembic_config
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        with pytest.raises(RuntimeError, match="change their direction"):
+            command.downgrade(cfg, "0008")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
+        assert conn.execute("SELECT direction FROM key_result").fetchone()[0] == "stay_between"
+    conn.close()

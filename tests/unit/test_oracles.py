@@ -22,11 +22,12 @@ from store.domain.scoring import Thresholds, band, grade_of, kr_progress, object
 from store.model.enums import Band, Direction, Kind, KpiDirection
 
 MAX = sys.float_info.max
-INC, DEC, ABOVE, BELOW = (
+INC, DEC, ABOVE, BELOW, BETWEEN = (
     Direction.INCREASE,
     Direction.DECREASE,
     Direction.STAY_ABOVE,
     Direction.STAY_BELOW,
+    Direction.STAY_BETWEEN,
 )
 
 # Finite floats of every size, with both zeros and the extremes drawn often.
@@ -78,6 +79,8 @@ def progress_oracle(
         return float(C >= T)
     if direction == BELOW:
         return float(C <= T)
+    if direction == BETWEEN:  # low end kept as the start, either way round
+        return None if s is None else float(min(Fraction(s), T) <= C <= max(Fraction(s), T))
     if direction == DEC:
         if s is None:
             if T > 0 and C > 0:
@@ -113,7 +116,7 @@ def test_a_nan_check_in_never_scores(
     """NaN is no progress: 0 (or no score without a target), never 100 %."""
     got = kr_progress(kind, direction, s, t, math.nan)
     assert got in (0.0, None) and positive_zero(got)
-    if kind != Kind.METRIC or t is not None:
+    if kind != Kind.METRIC or (t is not None and (direction != BETWEEN or s is not None)):
         assert got == 0.0
 
 

@@ -466,3 +466,49 @@ def test_over_the_unix_socket_the_role_is_the_unix_login(
     with pytest.raises(psycopg.OperationalError, match=r"[Pp]eer authentication failed"):
         psycopg.connect(f"host={pg_cluster.root} port={pg_cluster.port} dbname={database} "
                         "user=alice").close()  # fmt: skip
+
+
+def test_0009_lets_a_key_result_stay_between_on_postgresql(fresh_url: str) -> None:
+    """0009 widens PostgreSQL's direction check (no table rebuild there), and its
+    downgrade refuses while a key result stays between two values."""
+    from store.db.migrate import alembic_config
+
+    def set_direction(direction: str) -> None:
+        engine = make_pg_engine(fresh_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE key_result SET direction = :d"), {"d": direction})
+        finally:
+            engine.dispose()
+
+    _upgrade(fresh_url, "0008")
+    set_admin = make_pg_engine(fresh_url)
+    with set_admin.begin() as conn:
+        conn.execute(text("INSERT INTO admin VALUES (:me, :me, now())"), {"me": ME})
+    set_admin.dispose()
+    _upgrade(fresh_url)
+    database = open_database(fresh_url)
+    try:
+        period = periods.ensure_period(database, ME)
+        assert period is not None
+        objective = objectives.create_objective(database, ME, period_id=period,
+                                                title="Support", owner=ME)  # fmt: skip
+        key_results.create_key_result(database, ME, objective_id=objective.id,
+                                      title="Response time", direction="stay_between",
+                                      start=30, target=50)  # fmt: skip
+    finally:
+        database.close()
+    assert _scalar(fresh_url, "SELECT direction FROM key_result") == "stay_between"
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError, match="ck_direction"):
+        set_direction("sideways")
+    engine = migration_engine(make_pg_engine(fresh_url))
+    cfg = alembic_config()
+    from alembic import command
+
+    with engine.connect() as conn, pytest.raises(RuntimeError, match="change their direction"):
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    engine.dispose()
+    assert _scalar(fresh_url, "SELECT version_num FROM alembic_version") == HEAD

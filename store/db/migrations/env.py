@@ -14,4 +14,8 @@ context.configure(
 )
 with context.begin_transaction():
     context.run_migrations()
+    if connection.dialect.name == "sqlite":  # foreign keys are off meanwhile (store.db.migrate)
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
 connection.commit()
