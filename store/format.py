@@ -195,12 +195,13 @@ class KeyResultValue(Protocol):
 
 def current_value(kr: KeyResultValue) -> float | None:
     """What a KR stands at: its last value, or before any check-in where it starts (a
-    metric at its start, a percent at 0, a milestone not done); None only for a KPI-driven
-    KR whose KPI has no value yet."""
+    metric at its start, a percent at 0, a milestone not done); None for a KPI-driven KR
+    whose KPI has no value yet, and for a range before its first check-in (its start is
+    its low end, not where it stands)."""
     if kr.current is not None or kr.kpi_id is not None:
         return kr.current
     if kr.kind == Kind.METRIC:
-        return kr.start
+        return None if kr.direction == Direction.STAY_BETWEEN else kr.start
     return 0.0
 
 

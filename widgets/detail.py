@@ -24,7 +24,7 @@ from store.format import (
     kr_value,
     status_label,
 )
-from store.model.enums import Band, Direction, Kind, PeriodState
+from store.model.enums import HOLD_DIRECTIONS, Band, Direction, Kind, PeriodState
 from store.model.rows import CommentRow, KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
 from widgets.burnup_chart import BurnUpChart
 from widgets.comment_thread import thread_text
@@ -163,8 +163,12 @@ def kr_detail(
         _field("Weight", f"{kr.weight:g}"),
         *_ends(kr),
         _field("Score", score_text(kr.progress, kr.band, kr.kind, kr.direction)),
-        _field("Pace", _pace(kr.progress, period, today)),
     ]
+    if kr.kind == Kind.METRIC and kr.direction in HOLD_DIRECTIONS:
+        # Held or not is all there is: no share of the way to compare with the calendar.
+        parts.append(_field("Pace", Text("none: a line or range to hold", "dim")))
+    else:
+        parts.append(_field("Pace", _pace(kr.progress, period, today)))
     if kr.kpi_id is not None:
         parts.append(_field("Driven by", Text.assemble(
             ("KPI ", "dim"), plain(kr.kpi_name or "?"), (f" (latest value on {kr.current_at})",

@@ -14,6 +14,7 @@ from store.db.database import Database
 from store.demo.data import (
     ABOVE,
     BELOW,
+    BETWEEN,
     COMPANY,
     CURRENT,
     DEC,
@@ -118,6 +119,8 @@ def _kr_progress(spec: KrSpec, value: float | None) -> float:
         return 1.0 if value >= spec.target else 0.0
     if spec.direction == BELOW:
         return 1.0 if value <= spec.target else 0.0
+    if spec.direction == BETWEEN:
+        return 1.0 if (spec.start or 0.0) <= value <= spec.target else 0.0
     start = spec.start or 0.0
     progress = (value - start) / (spec.target - start) if spec.target != start else 1.0
     return min(max(progress, 0.0), 1.0)
@@ -426,6 +429,8 @@ class _Builder:
         """``n`` weekly values whose last one lands in the profile's status band."""
         if n == 0:
             return []
+        if spec.direction == BETWEEN:
+            return self.range_values(spec, n)
         if spec.direction in (ABOVE, BELOW):
             return self.line_values(spec, n)
         low, high = FINAL_PROGRESS[spec.profile]
@@ -447,13 +452,30 @@ class _Builder:
             values = [min(max(v, 0.0), 100.0) for v in values]
         return [_round(max(v, 0.0), spec.decimals) for v in values]
 
-    def line_values(self, spec: KrSpec, n: int) -> list[float]:
-        """Values around a stay-above/stay-below line; ``off`` breaks it at the end."""
-        side = 1.0 if spec.direction == ABOVE else -1.0
-        breaches = {
+    def _breaches(self, spec: KrSpec, n: int) -> set[int]:
+        return {
             "risk": {n // 2} if n > 2 else set(),
             "off": {n - 1, n - 2} if n > 3 else {n - 1},
         }.get(spec.profile, set())
+
+    def range_values(self, spec: KrSpec, n: int) -> list[float]:
+        """Values inside a stay-between range; a breach goes past its high end. One draw
+        per value, as for a line, so the values after it stay the seed's."""
+        low = spec.start or 0.0
+        breaches = self._breaches(spec, n)
+        values = []
+        for i in range(n):
+            if i in breaches:
+                value = spec.target + self.rng.uniform(0.15, 0.6) * spec.spread
+            else:
+                value = low + (spec.target - low) * (self.rng.uniform(0.2, 1.0) - 0.1)
+            values.append(_round(value, spec.decimals))
+        return values
+
+    def line_values(self, spec: KrSpec, n: int) -> list[float]:
+        """Values around a stay-above/stay-below line; ``off`` breaks it at the end."""
+        side = 1.0 if spec.direction == ABOVE else -1.0
+        breaches = self._breaches(spec, n)
         values = []
         for i in range(n):
             if i in breaches:

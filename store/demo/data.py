@@ -17,7 +17,7 @@ DEMO_SEED = 20261123
 
 M, P, MS = Kind.METRIC, Kind.PERCENT, Kind.MILESTONE
 INC, DEC = Direction.INCREASE, Direction.DECREASE
-ABOVE, BELOW = Direction.STAY_ABOVE, Direction.STAY_BELOW
+ABOVE, BELOW, BETWEEN = Direction.STAY_ABOVE, Direction.STAY_BELOW, Direction.STAY_BETWEEN
 HIGHER, LOWER = KpiDirection.HIGHER, KpiDirection.LOWER
 COMPANY_LEVEL, TEAM, PERSONAL = Level.COMPANY, Level.TEAM, Level.PERSONAL
 
@@ -180,7 +180,7 @@ class KrSpec(NamedTuple):
     owner: str
     profile: str  # over / on / risk / off / none / kpi:NAME
     decimals: int = 0
-    spread: float = 0.0  # stay_above/stay_below: how far values wander from the line
+    spread: float = 0.0  # stay_above/below/between: how far a breach goes past the line
     weight: float = 1.0
 
 
@@ -266,8 +266,9 @@ CURRENT: tuple[ObjSpec, ...] = (
         "Fund the plan without surprises.", (),
         (
             KrSpec("Raise $10M to extend runway", M, INC, 0, 10, "$M", "emma", "risk", 1),
-            KrSpec("Keep burn under $1M per month", M, BELOW, None, 1_000_000, "$", "emma",
-                   "on", -3, 50_000),
+            # Spend the plan, not less: burn under the range means hiring behind it.
+            KrSpec("Keep monthly burn between $800K and $1M", M, BETWEEN, 800_000, 1_000_000,
+                   "$", "emma", "on", -3, 50_000),
             KrSpec("Days sales outstanding below 30", M, DEC, 44, 30, "days", "emma", "off"),
         ),
     ),
