@@ -9,8 +9,8 @@ REVISIONS: tuple[str, ...] = (
     "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
 )  # fmt: skip
 HEAD: str = REVISIONS[-1]
-SAME_DATA: frozenset[str] = frozenset({"0004", "0005", "0006", "0008"})
-"""Revisions whose tables and columns are HEAD's but for tables added since (0005 and 0006
-changed only PostgreSQL's rules, 0007 added the comment tables, 0009 only widened a
-check): an export made with any of them imports as it is, with no rows for the tables it
-predates (store.io.transfer_codec.ADDED_SINCE)."""
+SAME_DATA: frozenset[str] = frozenset({"0004", "0005", "0006", "0007", "0008"})
+"""Older revisions whose exports import as they are: 0005 and 0006 changed only
+PostgreSQL's rules, 0007 and 0008 added tables (an older export has no rows for them,
+store.io.transfer_codec.ADDED_SINCE) and columns (its rows mean their defaults,
+ADDED_COLUMNS), 0009 only widened a check."""

@@ -82,6 +82,13 @@ ADDED_SINCE: dict[str, str] = {
     "kpi_sources": "0008",
 }
 
+#: Columns added after an export format's schema, with the value an older record means.
+ADDED_COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
+    "kpis": ("0008", {"cadence": None, "aggregation": "level", "range_low": None,
+                      "range_high": None}),
+    "kpi_values": ("0008", {"source": ""}),
+}  # fmt: skip
+
 
 #: Free text may hold line breaks and tabs; every other string is one line.
 FREE_TEXT = frozenset({"description", "retro_note", "note", "detail", "body"})

@@ -30,6 +30,7 @@ from store.io.textfile import read_text
 from store.io.transfer_codec import (
     _HEADER_KEYS,
     _SPECS,
+    ADDED_COLUMNS,
     ADDED_SINCE,
     FORMAT,
     FORMAT_VERSION,
@@ -117,6 +118,12 @@ def _check_header(document: Any) -> None:
             raise TransferError(f'missing top-level key "{key}"')
         if not isinstance(document[key], list):
             raise TransferError(f'"{key}" must be a list, got {_show(document[key])}')
+        since, defaults = ADDED_COLUMNS.get(key, (schema, {}))
+        if schema < since:  # an export from before these columns: what its rows meant
+            for record in document[key]:
+                if isinstance(record, dict):
+                    for column, value in defaults.items():
+                        record.setdefault(column, value)
 
 
 def _check_schema(schema: Any) -> None:

@@ -590,3 +590,39 @@ def test_db_copy_of_a_row_the_models_cannot_read_is_refused_and_copies_nothing(
     assert "sideways" in result.output and "nothing was copied" in result.output
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT count(*) FROM objective").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("schema", ["0006", "0007", "0008"])
+def test_an_export_from_before_the_kpi_sources_imports_with_what_it_meant(
+    document: dict[str, Any], empty: Database, schema: str
+) -> None:
+    """0008 added KPI columns and a table: an older export lacks them (it was refused for a
+    missing "cadence"), and 0009 only widened a check. Its KPIs are levels typed by hand."""
+    old = copy.deepcopy(document)
+    old["schema"] = schema
+    assert old["kpis"] and old["kpi_values"]
+    if schema < "0008":
+        del old["kpi_sources"]
+        for kpi in old["kpis"]:
+            for column in ("cadence", "aggregation", "range_low", "range_high"):
+                del kpi[column]
+        for value in old["kpi_values"]:
+            del value["source"]
+    if schema < "0007":
+        for key in ("comments", "mentions", "inbox_read", "reminder_opt_outs"):
+            del old[key]
+    import_document(empty, old)
+    again = export_document(empty)
+    assert [k["aggregation"] for k in again["kpis"]] == ["level"] * len(again["kpis"])
+    assert {v["source"] for v in again["kpi_values"]} == {""}
+    assert again["kpi_sources"] == []
+    assert len(again["kpi_values"]) == len(document["kpi_values"])
+
+
+def test_an_older_export_still_names_a_missing_column_it_should_have(
+    document: dict[str, Any], empty: Database
+) -> None:
+    old = copy.deepcopy(document)
+    old["schema"] = "0008"
+    del old["kpis"][0]["cadence"]
+    _refused(empty, old, 'missing key "cadence"')
