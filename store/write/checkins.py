@@ -72,6 +72,7 @@ class CheckInResult:
     kpi_driven: bool = False  # the value is the KPI's, recorded with confidence and note
     kind: Kind = Kind.METRIC
     direction: Direction = Direction.INCREASE
+    start: float | None = None  # a range's low end (its target is the high end)
 
 
 def check_in_time(at: datetime) -> datetime:
@@ -219,6 +220,7 @@ def record_check_in(
         kr.kpi_id is not None,
         kr.kind,
         kr.direction,
+        kr.start,
     )
 
 

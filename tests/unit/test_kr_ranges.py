@@ -231,3 +231,21 @@ def test_a_range_goes_through_a_toml_round_trip(demo_db: Database, me: str) -> N
     with pytest.raises(DomainError, match="the low end 190 must be below the high end 180"):
         apply_toml(demo_db, me, parse_toml(edited))
     assert _kr(demo_db, new).start == 120
+
+
+def test_the_shell_check_in_says_the_range_held_or_not(demo_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from okrtui.cli.main import main
+
+    def checkin(value: str) -> str:
+        result = CliRunner().invoke(main, ["--db", str(demo_path), "checkin", "KR-28", value])
+        assert result.exit_code == 0, result.output
+        return result.output.strip()
+
+    first = checkin("1050000")
+    assert first.startswith("KR-28 Keep monthly burn between $800K and $1M: $")
+    assert first.endswith(" → $1.05M (hold $800K–$1M) score 0% off track")
+    assert checkin("950000").endswith("$1.05M → $950K (hold $800K–$1M) score 100% held")
+    status = CliRunner().invoke(main, ["--db", str(demo_path), "status"]).output
+    assert "$950K (hold $800K–$1M)" in status
