@@ -48,6 +48,7 @@ from store.errors import OkrFileError
 from store.io.okr_toml_plan import Change, _Planner
 from store.io.okr_toml_read import FORMAT, VERSION, _number, _value
 from store.io.textfile import read_text
+from store.model.enums import Direction
 from store.read.tree import load_tree
 
 # --- export -------------------------------------------------------------------------------
@@ -98,6 +99,8 @@ def export_toml(db: Database, period_id: int, today: date | None = None) -> str:
             for key, number in (("start", kr.start), ("target", kr.target)):
                 if number is not None and kr.kind == "metric":
                     lines.append(_value(key, _number(number)))
+            if kr.kind == "metric" and kr.direction == Direction.STAY_BETWEEN:
+                lines.append("# a range to hold: start is its low end, target its high end\n")
             if kr.unit and kr.kind == "metric":
                 lines.append(_value("unit", kr.unit))
             lines.append(_value("owner", kr.owner))

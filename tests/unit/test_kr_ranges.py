@@ -226,6 +226,7 @@ def test_a_range_goes_through_a_toml_round_trip(demo_db: Database, me: str) -> N
     ).id  # fmt: skip
     text = export_toml(demo_db, Q4)
     assert 'direction = "stay_between"' in text
+    assert "# a range to hold: start is its low end, target its high end" in text
     assert apply_toml(demo_db, me, parse_toml(text), dry_run=True).changes == ()
     edited = text.replace("start = 120", "start = 190")
     with pytest.raises(DomainError, match="the low end 190 must be below the high end 180"):
