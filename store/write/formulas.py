@@ -8,6 +8,7 @@ a division by zero) the next ``okrtui kpi pull`` recomputes it and records any e
 its panel.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -118,24 +119,43 @@ def recompute_dependents(s: Session, actor: str, changed: int, day: date) -> lis
     """Recompute, for ``day``, the formulas that read ``changed`` and that ``actor`` may
     change; returns the KPIs written. Anything that cannot be computed now is left to
     the next pull (module docstring)."""
+    return recompute_for(s, actor, {changed: {day}})
+
+
+def recompute_for(s: Session, actor: str, changes: Mapping[int, Iterable[date]]) -> list[int]:
+    """Recompute the formulas reading any KPI of ``changes`` (KPI id → the days its values
+    changed) for each of those days, inputs first, so a formula of formulas sees its
+    inputs' new values; returns the formula KPIs written. What a CSV import of a year of
+    LTV does to LTV:CAC: one pass, not one per imported value."""
     conn = s.connection()
     formulas, _ = formulas_in(conn)
     if not formulas:
         return []
+    graph = graph_of(formulas)
     try:
-        order = formula.dependents(graph_of(formulas), changed)
+        order = formula.evaluation_order(graph)
     except ValidationError:
         return []  # a cycle written by hand: the pull reports it
+    days: dict[int, set[date]] = {kpi: set(when) for kpi, when in changes.items()}
     written = []
     for kpi_id in order:
+        wanted = set().union(*(days.get(source, set()) for source in graph[kpi_id]))
+        if not wanted:
+            continue
         try:
             require_kpi_edit(s, actor, kpi_id)
-            value = compute(conn, formulas[kpi_id], day)
         except DomainError:
             continue
-        s.flush()
-        if store_value(s, actor, kpi_id, day, value, SourceKind.FORMULA.value):
-            written.append(kpi_id)
+        for day in sorted(wanted):
+            try:
+                value = compute(conn, formulas[kpi_id], day)
+            except DomainError:
+                continue
+            s.flush()
+            if store_value(s, actor, kpi_id, day, value, SourceKind.FORMULA.value):
+                days.setdefault(kpi_id, set()).add(day)
+                if not written or written[-1] != kpi_id:
+                    written.append(kpi_id)
     return written
 
 
