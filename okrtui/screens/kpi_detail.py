@@ -10,16 +10,16 @@ from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from okrtui.live import DatabaseChanged
 from okrtui.screens.base import OkrScreen
 from okrtui.screens.kpi_flows import kpi_form_flow, record_value_flow
-from okrtui.screens.kpi_source_facts import keeping_current, source_name
+from okrtui.screens.kpi_source_facts import fields, keeping_current, source_name
 from store.domain.kpi_rules import kpi_health
 from store.errors import DatabaseError, DomainError
 from store.format import counted, format_number, format_percent, status_label
@@ -36,10 +36,10 @@ from widgets.text import BAND_STYLE, plain, styled, truncate
 from widgets.title import TitleBar
 
 TABLE_ROWS = 500
-
-
-def _field(label: str, value: Text | str) -> Text:
-    return Text.assemble((f"{label:<12}", "dim"), value)
+NARROW_WIDTH = 100
+"""Below this width the facts take the whole top row (the chart goes beside the history
+and the linked key results under the facts): in a third of 80 columns a source's query,
+path or error could not be read."""
 
 
 def facts(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -> RenderableType:
@@ -68,18 +68,18 @@ def facts(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -> Renderab
     # How it keeps current (cadence, source, last pull) before the definition: the news
     # a small terminal should show first (target and thresholds are on the chart too).
     parts += [Text(""), keeping_current(d, status, source)]
-    parts += [
-        Text(""),
-        _field("Health", styled(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
-        _field("Target", format_number(d.target, d.unit) if d.target is not None else "—"),
-        _field("Green / red", f"{format_number(d.green, d.unit)} / {format_number(d.red, d.unit)}"),
-        _field("Direction", f"{better} is better"),
-        _field("Owner", plain(d.owner)),
-        _field("Team", plain(d.team or "—")),
-        _field("Category", plain(d.category or "—")),
+    definition: list[tuple[str, Text | str]] = [
+        ("Health", styled(HEALTH_LABEL[health] or "no thresholds", HEALTH_STYLE[health])),
+        ("Target", format_number(d.target, d.unit) if d.target is not None else "—"),
+        ("Green / red", f"{format_number(d.green, d.unit)} / {format_number(d.red, d.unit)}"),
+        ("Direction", f"{better} is better"),
+        ("Owner", plain(d.owner)),
+        ("Team", plain(d.team or "—")),
+        ("Category", plain(d.category or "—")),
     ]  # fmt: skip
     if d.parent is not None:
-        parts.append(_field("Rolls up to", plain(d.parent.name)))
+        definition.append(("Rolls up to", plain(d.parent.name)))
+    parts += [Text(""), fields(definition)]
     if d.description:
         parts += [Text(""), plain(d.description, multiline=True)]
     return Group(*parts)
@@ -130,17 +130,23 @@ class KpiDetailScreen(OkrScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        with Horizontal(id="kpi-detail-top"):
+        # A grid (okrtui/styles/kpis.tcss): facts | chart over history | links; on a narrow
+        # terminal (the -narrow class) the facts span the top, with the linked key results
+        # under them, over chart | history.
+        with Container(id="kpi-detail-body"):
             with VerticalScroll(id="kpi-facts"):
                 yield Static(id="kpi-facts-body")
+                yield Static(id="kpi-facts-links")
             yield HistoryChart(id="kpi-chart")
-        with Horizontal(id="kpi-detail-bottom"):
             with Vertical(id="kpi-history-box"):
                 yield Static(id="kpi-history-title")
                 yield DataTable(id="kpi-history", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="kpi-links"):
                 yield Static(id="kpi-links-body")
         yield KeyFooter()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
     def on_mount(self) -> None:
         table = self.query_one("#kpi-history", DataTable)
@@ -169,6 +175,7 @@ class KpiDetailScreen(OkrScreen[None]):
         self.sub_title = d.name
         self.query_one("#kpi-facts-body", Static).update(facts(d, status, self.source))
         self.query_one("#kpi-links-body", Static).update(links(d))
+        self.query_one("#kpi-facts-links", Static).update(Group(Text(""), links(d)))
         lines = (("target", d.target), ("green", d.green), ("red", d.red))
         levels = [Level(name, value) for name, value in lines if value is not None]
         self.query_one(HistoryChart).show_history(

@@ -7,7 +7,10 @@ markup. The approval is shown as recorded; only the owner's pull can verify the 
 (store/sources/approval.py), so the detail says whose it is, not that it is valid.
 """
 
-from rich.console import Group, RenderableType
+from collections.abc import Sequence
+
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from store.domain.cadence import due_by
@@ -30,8 +33,21 @@ def source_name(stored: str) -> str:
     return SOURCE_NAME.get(stored, stored)
 
 
-def _field(label: str, value: Text | str) -> Text:
-    return Text.assemble((f"{label:<12}", "dim"), value)
+LABEL_WIDTH = 12
+
+Fact = tuple[str, Text | str]
+
+
+def fields(facts: Sequence[Fact]) -> Table:
+    """Labelled facts, a label column and a value column: a long value (a query, a path,
+    an error) wraps inside its column, under its own start, so every line of it still
+    reads as that label's, at any width (a path with no space is folded)."""
+    grid = Table.grid()
+    grid.add_column(width=LABEL_WIDTH, no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    for label, value in facts:
+        grid.add_row(label, value)
+    return grid
 
 
 def _when(row: SourceRow) -> str:
@@ -65,35 +81,35 @@ def pull_text(row: SourceRow, unit: str) -> Text:
 
 def keeping_current(d: KpiDetail, status: KpiStatus, source: SourceRow | None) -> RenderableType:
     """Cadence, aggregation, range and source lines for the detail's facts column."""
-    lines: list[Text] = []
+    lines: list[Fact] = []
     if d.cadence is not None:
         cadence = Text(d.cadence.value)
         if status.overdue:
             due = f" (due by {due_by(d.cadence, status.figure_on)})" if status.figure_on else ""
             cadence.append(f"  {OVERDUE} overdue{due}", OVERDUE_STYLE)
-        lines.append(_field("Cadence", cadence))
+        lines.append(("Cadence", cadence))
     if d.aggregation == Aggregation.FLOW:
         total = format_number(status.figure, d.unit) if status.figure is not None else "no values"
-        lines.append(_field("Values", Text.assemble("flow: ", (status.label, "dim"), " ",
+        lines.append(("Values", Text.assemble("flow: ", (status.label, "dim"), " ",
                                                     (total, "bold"))))  # fmt: skip
     else:
-        lines.append(_field("Values", Text("level: latest counts", "dim")))
+        lines.append(("Values", Text("level: latest counts", "dim")))
     data = PanelData(d.id, d.name, d.unit, range_low=d.range_low, range_high=d.range_high,
                      in_range=status.in_range)  # fmt: skip
     shown_range = range_text(data)
     if shown_range.plain:
-        lines.append(_field("Range", shown_range))
+        lines.append(("Range", shown_range))
     if source is None:
-        lines.append(_field("Source", Text("none: values are typed or imported", "dim")))
-        return Group(*lines)
+        lines.append(("Source", Text("none: values are typed or imported", "dim")))
+        return fields(lines)
     try:
         definition = describe(source.kind, read_spec(source.kind, source.spec))
     except ValidationError as exc:
         definition = f"{source.kind.value} (unusable: {exc})"
     lines += [  # the news first: a small terminal shows the top of this column
-        _field("Last pull", pull_text(source, d.unit)),
-        _field("Approval", approval_text(source)),
-        _field("Source", plain(definition)),
-        _field("Defined by", plain(f"@{source.defined_by}")),
+        ("Last pull", pull_text(source, d.unit)),
+        ("Approval", approval_text(source)),
+        ("Source", plain(definition)),
+        ("Defined by", plain(f"@{source.defined_by}")),
     ]
-    return Group(*lines)
+    return fields(lines)

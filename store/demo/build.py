@@ -19,6 +19,8 @@ from store.demo.data import (
     CURRENT,
     DEC,
     DEMO_SEED,
+    DERIVED_KPIS,
+    DERIVED_SEED,
     FINAL_PROGRESS,
     INC,
     KPI_WEEKS,
@@ -39,6 +41,7 @@ from store.demo.data import (
     Row,
 )
 from store.demo.warehouse import demo_requests, demo_sources, write_warehouse
+from store.domain import formula
 from store.domain.kpi_sources import spec_json
 from store.domain.mentions import mentioned
 from store.domain.quarters import quarter_bounds
@@ -199,15 +202,21 @@ class _Builder:
         last = self.today - timedelta(days=(self.today.weekday() - 4) % 7 or 7)
         return [last - timedelta(weeks=KPI_WEEKS - 1 - i) for i in range(KPI_WEEKS)]
 
-    def kpi_values(self, spec: KpiSpec) -> list[float]:
-        if spec.ratio_of is not None:
-            a, b = (self.kpi_series[k] for k in spec.ratio_of)
-            # unrounded: the formula computes it so (store/demo/warehouse.py)
-            return [x / y for (_, x), (_, y) in zip(a, b, strict=True)]
+    def kpi_values(self, spec: KpiSpec, rng: random.Random | None = None) -> list[float]:
+        rng = rng or self.rng
+        if spec.formula is not None:
+            # unrounded: the formula computes it so (store/demo/warehouse.py), each week
+            # from its inputs' values that week
+            tree = formula.parse(spec.formula)
+            inputs = {name.casefold(): self.kpi_series[name] for name in self.kpi_series}
+            return [
+                formula.evaluate(tree, {name: series[i][1] for name, series in inputs.items()})
+                for i in range(KPI_WEEKS)
+            ]
         values = []
         for i in range(KPI_WEEKS):
             trend = spec.first + (spec.last - spec.first) * i / (KPI_WEEKS - 1)
-            value = trend + self.rng.gauss(0, spec.jitter)
+            value = trend + rng.gauss(0, spec.jitter)
             if spec.unit == "%":
                 value = min(value, 100.0)
             values.append(_round(value, spec.decimals))
@@ -217,31 +226,38 @@ class _Builder:
         return values
 
     def add_kpis(self) -> None:
-        dates = self.kpi_dates()
         for spec in KPIS:
-            kid = self.next_id("kpi")
-            self.kpi_ids[spec.name] = kid
-            self.rows["kpi"].append(
-                {"id": kid, "name": spec.name, "unit": spec.unit,
-                 "description": spec.description, "category": spec.category,
-                 "owner": spec.owner, "team": spec.team, "direction": spec.direction,
-                 "target": spec.target, "green_threshold": spec.green,
-                 "red_threshold": spec.red,
-                 "parent_id": self.kpi_ids[spec.parent] if spec.parent else None,
-                 "archived": False, "created_at": _at(dates[0] - timedelta(days=7), 9),
-                 **self.kpi_shape(spec.name, Aggregation.LEVEL)}
-            )  # fmt: skip
-            values = self.kpi_values(spec)
-            self.kpi_series[spec.name] = list(zip(dates, values, strict=True))
-            notes = {week: note for week, _value, note in spec.events}
-            for week, (day, value) in enumerate(self.kpi_series[spec.name]):
-                self.rows["kpi_value"].append(
-                    {"id": self.next_id("kpi_value"), "kpi_id": kid, "observed_on": day,
-                     "value": value, "note": notes.get(week, ""), "author": spec.owner,
-                     "created_at": _at(day, self.rng.randint(14, 17), self.rng.randrange(60)),
-                     "source": ""}
-                )  # fmt: skip
+            self.add_weekly_kpi(spec, self.rng)
         self.add_flow_kpi()
+        derived = random.Random(DERIVED_SEED)  # the rows above stay what they were
+        for spec in DERIVED_KPIS:
+            self.add_weekly_kpi(spec, derived)
+
+    def add_weekly_kpi(self, spec: KpiSpec, rng: random.Random) -> None:
+        """A KPI with a value each of the last 26 Fridays (a formula's from its inputs)."""
+        dates = self.kpi_dates()
+        kid = self.next_id("kpi")
+        self.kpi_ids[spec.name] = kid
+        self.rows["kpi"].append(
+            {"id": kid, "name": spec.name, "unit": spec.unit,
+             "description": spec.description, "category": spec.category,
+             "owner": spec.owner, "team": spec.team, "direction": spec.direction,
+             "target": spec.target, "green_threshold": spec.green,
+             "red_threshold": spec.red,
+             "parent_id": self.kpi_ids[spec.parent] if spec.parent else None,
+             "archived": False, "created_at": _at(dates[0] - timedelta(days=7), 9),
+             **self.kpi_shape(spec.name, Aggregation.LEVEL)}
+        )  # fmt: skip
+        values = self.kpi_values(spec, rng)
+        self.kpi_series[spec.name] = list(zip(dates, values, strict=True))
+        notes = {week: note for week, _value, note in spec.events}
+        for week, (day, value) in enumerate(self.kpi_series[spec.name]):
+            self.rows["kpi_value"].append(
+                {"id": self.next_id("kpi_value"), "kpi_id": kid, "observed_on": day,
+                 "value": value, "note": notes.get(week, ""), "author": spec.owner,
+                 "created_at": _at(day, rng.randint(14, 17), rng.randrange(60)),
+                 "source": ""}
+            )  # fmt: skip
 
     def add_flow_kpi(self) -> None:
         """``Demo requests``: a flow (summed per week), counted per working day."""

@@ -14,6 +14,9 @@ from store.model.enums import (
 )
 
 DEMO_SEED = 20261123
+DERIVED_SEED = 2026_12_03
+"""The random numbers of :data:`DERIVED_KPIS` (their own, so the rest of the demo keeps
+its)."""
 
 M, P, MS = Kind.METRIC, Kind.PERCENT, Kind.MILESTONE
 INC, DEC = Direction.INCREASE, Direction.DECREASE
@@ -65,7 +68,7 @@ class KpiSpec(NamedTuple):
     jitter: float  # standard deviation of the weekly noise
     decimals: int  # round(value, decimals); negative rounds to tens, thousands...
     events: tuple[tuple[int, float | None, str], ...] = ()  # (week, value or None, note)
-    ratio_of: tuple[str, str] | None = None  # derived: value = a / b
+    formula: str | None = None  # derived: a formula KPI's expression (store/domain/formula.py)
 
 
 KPIS: tuple[KpiSpec, ...] = (
@@ -106,7 +109,7 @@ KPIS: tuple[KpiSpec, ...] = (
     KpiSpec(
         "LTV:CAC", "x", "Lifetime value over acquisition cost; 3x or better is healthy.",
         "Growth", "emma", "Finance", HIGHER, 5.0, 3.0, 2.0, None, 0, 0, 0, 2,
-        ratio_of=("LTV", "CAC"),
+        formula="LTV / CAC",
     ),
     KpiSpec(
         "Win rate", "%", "Closed-won over all closed opportunities.", "Sales", "hugo",
@@ -156,6 +159,32 @@ KPIS: tuple[KpiSpec, ...] = (
     ),
 )  # fmt: skip
 
+
+DERIVED_KPIS: tuple[KpiSpec, ...] = (
+    KpiSpec(
+        "Churned MRR", "$", "MRR lost to cancellations and downgrades (trailing 30 days).",
+        "Revenue", "farid", "Customer Success", LOWER, 25_000, 30_000, 40_000, "MRR",
+        38_000, 30_500, 1_500, -2,
+    ),
+    KpiSpec(
+        "Net new MRR", "$", "New plus expansion minus churned MRR (trailing 30 days).",
+        "Revenue", "ana", None, HIGHER, 60_000, 50_000, 30_000, None, 0, 0, 0, 0,
+        formula='"New MRR" + "Expansion MRR" - "Churned MRR"',
+    ),
+    KpiSpec(
+        "SaaS quick ratio", "x", "MRR gained (new and expansion) per dollar of MRR churned; "
+        "4x or better is efficient growth.", "Revenue", "emma", "Finance", HIGHER, 4.0, 3.0,
+        2.0, None, 0, 0, 0, 2, formula='("New MRR" + "Expansion MRR") / "Churned MRR"',
+    ),
+    KpiSpec(
+        "ARR", "$", "Annual recurring revenue: this week's MRR times twelve.", "Revenue", "ana",
+        None, HIGHER, 12_000_000, 11_400_000, 10_200_000, None, 0, 0, 0, 0,
+        formula="MRR * 12",
+    ),
+)  # fmt: skip
+"""KPIs added after the first demo (issue 18's formulas): one typed input and the formula
+KPIs over it. Built after every other row with their own random numbers, so the rest of
+the demo (its values, check-ins and times) is what it was before them."""
 
 REQUESTS_KPI = KpiSpec(
     "Demo requests", "requests", "Product demos requested on the site, at webinars and "

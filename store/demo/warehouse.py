@@ -7,7 +7,9 @@ CSV export written beside the demo database, and the KPI sources reading them, s
   for a product demo, with its company and channel: the ``Demo requests`` KPI, a flow,
   counts them per day);
 * ``<demo>.site-traffic.csv``: weekly visits (the ``Site traffic`` KPI's ``file`` source);
-* ``LTV:CAC`` is a formula, ``LTV / CAC``.
+* the formula KPIs (``LTV:CAC`` is ``LTV / CAC``; ``Net new MRR``, ``SaaS quick ratio`` and
+  ``ARR`` are computed from the MRR KPIs): every demo KPI with a ``formula``
+  (store/demo/data.py).
 
 The numbers are the demo's own series (the history already in the demo database is what
 these sources gave), split with their own ``random.Random``, so the demo stays
@@ -23,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from store.demo.data import DERIVED_KPIS, KPIS
 from store.domain.kpi_sources import validate_spec
 from store.model.enums import SourceKind
 
@@ -104,6 +107,8 @@ def demo_sources(demo_db: Path) -> dict[str, tuple[SourceKind, dict[str, Any]]]:
         "Demo requests": (SourceKind.SQL, {"url": url, "query": REQUESTS_QUERY}),
         "Site traffic": (SourceKind.FILE, {"path": str(traffic_path(demo_db).resolve()),
                                            "column": "visits", "date_column": "day"}),
-        "LTV:CAC": (SourceKind.FORMULA, {"expression": "LTV / CAC"}),
     }  # fmt: skip
+    for kpi in (*KPIS, *DERIVED_KPIS):
+        if kpi.formula is not None:
+            wanted[kpi.name] = (SourceKind.FORMULA, {"expression": kpi.formula})
     return {name: (kind, validate_spec(kind, spec)) for name, (kind, spec) in wanted.items()}

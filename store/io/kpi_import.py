@@ -55,6 +55,7 @@ class PlannedValue:
     old_value: float | None = None
     old_note: str = ""
     old_author: str = ""
+    old_source: str = ""  # "" typed or imported, else the kind of source that pulled it
 
     @property
     def action(self) -> str:
@@ -231,9 +232,9 @@ def _with_existing(conn: Connection, planned: list[PlannedValue]) -> list[Planne
         spans[p.kpi_id] = (min(low, p.observed_on), max(high, p.observed_on))
     existing: dict[tuple[int, date], Any] = {}
     for kpi_id, (low, high) in spans.items():
-        stmt = select(KV.id, KV.kpi_id, KV.observed_on, KV.value, KV.note, KV.author).where(
-            and_(KV.kpi_id == kpi_id, KV.observed_on >= low, KV.observed_on <= high)
-        )
+        stmt = select(
+            KV.id, KV.kpi_id, KV.observed_on, KV.value, KV.note, KV.author, KV.source
+        ).where(and_(KV.kpi_id == kpi_id, KV.observed_on >= low, KV.observed_on <= high))
         for row in conn.execute(stmt):
             existing[(row.kpi_id, row.observed_on)] = row
     out = []
@@ -243,7 +244,7 @@ def _with_existing(conn: Connection, planned: list[PlannedValue]) -> list[Planne
             out.append(p)
         else:
             out.append(replace(p, existing_id=old.id, old_value=old.value, old_note=old.note,
-                               old_author=old.author))  # fmt: skip
+                               old_author=old.author, old_source=old.source))  # fmt: skip
     return out
 
 
@@ -363,11 +364,13 @@ def _write(
         ])  # fmt: skip
         if progress is not None:
             progress(len(batch))
+    # A replaced value is now the importer's: source "" (typed or imported), even when a
+    # source's pull wrote the old one (the KPI's history would show it as pulled).
     replace_stmt = (
         update(KV_T)
         .where(KV.id == bindparam("_id"))
         .values(value=bindparam("_value"), note=bindparam("_note"), author=bindparam("_author"),
-                created_at=bindparam("_at"))
+                created_at=bindparam("_at"), source="")
     )  # fmt: skip
     for batch in _chunks(changed):
         conn.execute(replace_stmt, [
@@ -378,7 +381,8 @@ def _write(
         conn.execute(insert(ACT_T), [
             _activity(actor, "kpi_value", p.existing_id, "replace", kpi_id=p.kpi_id,
                       observed_on=p.observed_on, old_value=p.old_value, old_note=p.old_note,
-                      old_author=p.old_author, new_value=p.value, source="import")
+                      old_author=p.old_author, old_source=p.old_source or "manual",
+                      new_value=p.value, source="import")
             for p in batch
         ])  # fmt: skip
         if progress is not None:

@@ -97,7 +97,7 @@ async def test_k_opens_the_dashboard_and_t_returns_to_the_same_tree(make_app, te
         assert isinstance(tree, TreeScreen)
         screen = await open_dashboard(pilot)
         live = rows(tester_demo_path, "SELECT count(*) FROM kpi WHERE NOT archived")[0][0]
-        assert len(shown(app)) == live == 18  # 17 levels and a flow (Demo requests)
+        assert len(shown(app)) == live == 22  # 21 levels and a flow (Demo requests)
         mode_line = text_of(screen.query_one("#kpi-mode-line", Static).content)
         assert f"showing all KPIs · {live} of {live}" in mode_line
         assert "⚠ 1 trending the wrong way" in mode_line
@@ -121,12 +121,12 @@ async def test_arrows_move_the_cursor_by_row_and_column(make_app, tester_demo_pa
         await pilot.press("j", "h")
         assert grid.cursor == 8
         await pilot.press("end")
-        assert grid.cursor == 17
+        assert grid.cursor == 21
         await pilot.pause()
-        assert grid.selected_key == grid.items[17].key
+        assert grid.selected_key == grid.items[21].key
         # the selected panel is drawn with a heavy border, the others with a round one
-        assert drawn(grid, 17)[0].startswith("┏") and drawn(grid, 17)[-1].startswith("┗")
-        assert drawn(grid, 16)[0].startswith("╭")
+        assert drawn(grid, 21)[0].startswith("┏") and drawn(grid, 21)[-1].startswith("┗")
+        assert drawn(grid, 20)[0].startswith("╭")
 
 
 async def test_record_a_value_and_see_delta_sparkline_and_colour_change(make_app, demo_path, me):
@@ -368,13 +368,13 @@ async def test_filter_by_category_linked_krs_and_escape(make_app, tester_demo_pa
         screen = await open_dashboard(pilot)
         await pick_filter(pilot, "category revenue")
         assert {p.category for p in screen.shown} == {"Revenue"}
-        assert len(shown(app)) == 3
+        assert len(shown(app)) == 7  # MRR, New/Expansion/Churned/Net new MRR, quick ratio, ARR
         await pick_filter(pilot, "linked")
         # tester collaborates on the objective holding "Raise NPS to 45"
         assert [p.name for p in screen.shown] == ["NPS"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(shown(app)) == 18
+        assert len(shown(app)) == 22
 
 
 async def test_linked_to_my_krs_explains_an_empty_result(make_app, tester_demo_path):

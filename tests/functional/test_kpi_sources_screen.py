@@ -10,7 +10,9 @@ from pathlib import Path
 
 from screen_helpers import dump, notifications, rows, settle, text_of, typing
 from test_kpi_screen import SIZE, card, drawn, open_dashboard, select
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
 
 from okrtui.modals.kpi_forms import KpiForm
@@ -232,3 +234,53 @@ async def test_detail_shows_sources_and_recomputes_only_formulas(make_app, demo_
         demo_path, "SELECT k.name, v.value FROM kpi_value v JOIN kpi k ON k.id = v.kpi_id "
                    "WHERE k.name IN ('LTV', 'CAC', 'LTV:CAC') ORDER BY v.observed_on")}  # fmt: skip
     assert latest["LTV:CAC"] == latest["LTV"] / latest["CAC"]
+
+
+def _drawn(static: Static) -> list[str]:
+    """The lines of ``static`` that are on screen: drawn at its width, cut where its
+    scrolling container ends (a line below it needs scrolling to be read)."""
+    container = static.parent
+    assert isinstance(container, Widget)
+    view = container.scrollable_content_region
+    assert static.region.x >= view.x and static.region.right <= view.right, "cut at the side"
+    lines = [strip.text for strip in static.render_lines(Region(0, 0, *static.size))]
+    visible = view.bottom - static.region.y
+    return [line.rstrip() for line in lines[: max(0, visible)]]
+
+
+async def test_the_detail_s_source_facts_read_in_full_at_80x24(make_app, demo_path, me):
+    """Before: the facts column was a third of 80 columns and 12 lines; a source's
+    definition, its last pull's error and who defined it were cut off (and a wrapped
+    value ran on under the labels). Now the facts take the top row, every value wrapping
+    in its own column, and each fact of Site traffic's failed file source is on screen."""
+    _troubles(demo_path, me)
+    app = make_app(demo_path, me)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dashboard(pilot)
+        await select(pilot, "Site traffic")
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, KpiDetailScreen)
+        lines = _drawn(detail.query_one("#kpi-facts-body", Static))
+        facts = lines[lines.index("") + 1 :]  # under the name and the latest value
+        labels = [line[:12].strip() for line in facts]
+        assert labels[: labels.index("Defined by") + 1] == [
+            "Cadence", "Values", "Last pull", "", "Approval", "Source", "", "", "Defined by",
+        ], lines  # fmt: skip
+        text = " ".join(line[12:].strip() for line in facts if line[12:].strip())
+        assert "✗ failed: [red]/srv/exports/site-traffic.csv[/] is gone" in text
+        assert "(last success" in text
+        assert "not needed (reads its owner's file)" in text
+        assert "demo.site-traffic.csv (csv: visits)" in text
+        assert f"@{me}" in text
+    app = make_app(demo_path, me)
+    async with app.run_test(size=(120, 40)) as pilot:  # wide: facts beside the chart
+        await open_dashboard(pilot)
+        await select(pilot, "Site traffic")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.screen.has_class("-narrow")
+        lines = _drawn(app.screen.query_one("#kpi-facts-body", Static))
+        text = " ".join(line[12:].strip() for line in lines if line[12:].strip())
+        assert "is gone" in text and f"@{me}" in text

@@ -68,3 +68,33 @@ def test_new_numbers_are_finite_and_activity_knows_the_new_actions(team_db: Team
     )
     assert tagged(team_db, "bob", log.format(kpi=kpi, action="define")).returncode == 0
     refused(tagged(team_db, "bob", log.format(kpi=kpi, action="steal")), "unknown activity action")
+
+
+def test_a_member_s_csv_import_replaces_a_pulled_value_as_typed(team_db: TeamDb) -> None:
+    """The server owner's pull wrote a value; bob, the KPI's owner, replaces it by
+    importing a CSV. The import writes ``source = ''`` (typed or imported), which the
+    kpi_value rule accepts from a member: before, the UPDATE kept ``'sql'`` and the rule
+    refused the whole import ("written by the server owner's pull only")."""
+    from datetime import date
+
+    from store.db.database import open_database
+    from store.io.kpi_import import import_kpi_values
+    from store.model.enums import SourceKind
+    from store.write.kpi_sources import record_pull
+
+    kpi = team_db.ids["kpi"]
+    owner = open_database(team_db.url(OWNER))
+    try:
+        record_pull(owner, OWNER, kpi, SourceKind.SQL, [(date(2026, 11, 2), 3.0)])
+    finally:
+        owner.close()
+    bob = open_database(team_db.url("bob"))
+    try:
+        report = import_kpi_values(bob, "bob", b"kpi,date,value\nChurn,2026-11-02,2.5\n",
+                                   today=date(2026, 11, 23))  # fmt: skip
+    finally:
+        bob.close()
+    assert report.written and [p.action for p in report.planned] == ["replace"]
+    done = tagged(team_db, OWNER, f"SELECT value, source, author FROM kpi_value "
+                                  f"WHERE kpi_id = {kpi}")  # fmt: skip
+    assert "2.5 |        | bob" in done.stdout, done.stdout

@@ -26,6 +26,7 @@ def test_the_demo_has_sources_of_each_kind_beside_it(demo_db: Database, demo_pat
     sources = {by_name[k]: s for k, s in kpi_sources(demo_db).items()}
     assert {name: s.kind.value for name, s in sources.items()} == {
         "MRR": "sql", "Demo requests": "sql", "Site traffic": "file", "LTV:CAC": "formula",
+        "Net new MRR": "formula", "SaaS quick ratio": "formula", "ARR": "formula",
     }  # fmt: skip
     assert str(warehouse_path(demo_path)) in sources["MRR"].spec
     assert sources["MRR"].approval and sources["Demo requests"].approval
@@ -45,13 +46,21 @@ def test_pulling_the_demo_fetches_what_it_holds(demo_db: Database, demo_path: Pa
                                                  "kpi_value v JOIN kpi k ON k.id = v.kpi_id")
     }  # fmt: skip
     outcomes = pull(demo_db, me, dry_run=True, today=DEMO_TODAY)
-    assert [o.error for o in outcomes] == [None] * 4
+    assert [o.error for o in outcomes] == [None] * 7
     fetched = {(o.name, day.isoformat(), value) for o in outcomes for day, value in o.values}
     assert fetched <= stored
-    assert {o.name for o in outcomes} == {"MRR", "Site traffic", "Demo requests", "LTV:CAC"}
-    ltv_cac = next(o for o in outcomes if o.name == "LTV:CAC").values[-1]
-    latest = {n: v for n, d, v in sorted(stored, key=lambda r: r[1]) if d <= str(ltv_cac[0])}
-    assert ltv_cac[1] == latest["LTV"] / latest["CAC"]
+    assert {o.name for o in outcomes} == {"MRR", "Site traffic", "Demo requests", "LTV:CAC",
+                                          "Net new MRR", "SaaS quick ratio", "ARR"}  # fmt: skip
+    computed = {
+        "LTV:CAC": lambda v: v["LTV"] / v["CAC"],
+        "Net new MRR": lambda v: v["New MRR"] + v["Expansion MRR"] - v["Churned MRR"],
+        "SaaS quick ratio": lambda v: (v["New MRR"] + v["Expansion MRR"]) / v["Churned MRR"],
+        "ARR": lambda v: v["MRR"] * 12,
+    }
+    for name, compute in computed.items():
+        day, value = next(o for o in outcomes if o.name == name).values[-1]
+        latest = {n: v for n, d, v in sorted(stored, key=lambda r: r[1]) if d <= str(day)}
+        assert value == compute(latest), name
     before = _rows(demo_path, "SELECT count(*) FROM activity WHERE entity = 'kpi_value'")
     assert all(o.ok for o in pull(demo_db, me, today=DEMO_TODAY))
     assert _rows(demo_path, "SELECT count(*) FROM activity WHERE entity = 'kpi_value'") == before

@@ -22,7 +22,7 @@ from store.errors import DomainError, PermissionDenied, ValidationError
 from store.identity import current_username
 from store.io.kpi_csv import parse_kpi_csv
 from store.io.kpi_import import import_kpi_values
-from store.model.enums import Direction, Kind, KpiDirection, PeriodState
+from store.model.enums import Direction, Kind, KpiDirection, PeriodState, SourceKind
 from store.model.tables import KpiValue, utcnow
 from store.read.kpi_panels import kpi_panels
 from store.read.kpis import (
@@ -34,6 +34,7 @@ from store.read.kpis import (
     warning_for,
 )
 from store.write.key_results import create_key_result
+from store.write.kpi_sources import record_pull
 from store.write.kpis import (
     create_kpi,
     record_kpi_value,
@@ -179,6 +180,27 @@ def test_import_writes_all_rows_and_keeps_replaced_values_in_activity(
     assert [json.loads(r[0])["old_value"] for r in replaced] == [820]
     imported = rows(db, "SELECT entity_id, detail FROM activity WHERE action = 'import'")
     assert imported[0][0] == kpis["MRR"] and json.loads(imported[0][1])["added"] == 1
+
+
+def test_an_imported_value_replacing_a_pulled_one_is_no_longer_shown_as_pulled(
+    db: Database, kpis: dict[str, int]
+) -> None:
+    """A value a source's pull wrote, then replaced by a person's CSV, is the person's:
+    its source goes back to "" (typed or imported), and the activity keeps the old one."""
+    record_pull(db, ACTOR, kpis["MRR"], SourceKind.SQL,
+                [(date(2026, 11, 3), 821.0), (date(2026, 11, 4), 840.0)])  # fmt: skip
+    data = csv("kpi,date,value,note", "MRR,2026-11-03,830,from the ledger", "MRR,2026-11-04,840,")
+    report = import_kpi_values(db, ACTOR, data, today=TODAY)
+    assert [p.action for p in report.planned] == ["replace", "same"]
+    assert rows(db, "SELECT observed_on, value, source FROM kpi_value WHERE kpi_id = ? "
+                    "AND observed_on >= '2026-11-03' ORDER BY observed_on", kpis["MRR"]) == [
+        ("2026-11-03", 830.0, ""), ("2026-11-04", 840.0, "sql"),  # an unchanged value stays
+    ]  # fmt: skip
+    history = {v.observed_on: v.source for v in kpi_detail(db, kpis["MRR"]).history}
+    assert history[date(2026, 11, 3)] == ""
+    replaced = rows(db, "SELECT detail FROM activity WHERE entity = 'kpi_value' "
+                        "AND action = 'replace' ORDER BY id")  # fmt: skip
+    assert json.loads(replaced[-1][0])["old_source"] == "sql"
 
 
 def test_import_with_one_bad_row_writes_nothing_and_names_every_bad_line(
