@@ -29,6 +29,7 @@ from store.model.handles import table_of
 from store.model.tables import Activity, Kpi, KpiValue, utcnow
 from store.read.rights import editable_kpis
 from store.write.checkins import MAX_NOTE
+from store.write.formulas import recompute_for
 from store.write.guards import require_kpi_edit
 
 CHUNK = 500
@@ -310,6 +311,11 @@ def import_kpi_values(
                               "nothing was imported")  # fmt: skip
         full = _with_existing(s.connection(), planned)
         _write(s, actor, full, source, progress)
+        changed: dict[int, set[date]] = {}
+        for p in full:
+            if p.action != "same":
+                changed.setdefault(p.kpi_id, set()).add(p.observed_on)
+        recompute_for(s, actor, changed)  # the formulas reading them, as a typed value does
     return ImportReport(len(parsed.rows), (), tuple(full), written=True,
                         **numbers)  # fmt: skip
 

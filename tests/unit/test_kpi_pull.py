@@ -181,6 +181,32 @@ def test_formulas_are_recomputed_from_their_inputs(db: Database, me: str) -> Non
     assert row is not None and "division by zero" in (row.last_error or "")
 
 
+def test_a_csv_import_recomputes_the_formulas_it_feeds_for_every_day(db: Database, me: str) -> None:
+    """An import of LTV and CAC history filled LTV:CAC with nothing (it kept its old value
+    until the next pull): each imported day now computes it, a formula of a formula too."""
+    from store.io.kpi_import import import_kpi_values
+
+    create_kpi(db, me, name="LTV", owner=me)
+    create_kpi(db, me, name="CAC", owner=me)
+    ratio = create_kpi(db, me, name="LTV:CAC", owner=me).id
+    double = create_kpi(db, me, name="Twice", owner=me).id
+    define_source(db, me, ratio, "formula", {"expression": "LTV / CAC"})
+    define_source(db, me, double, "formula", {"expression": '"LTV:CAC" * 2'})
+    data = (b"kpi,date,value\nLTV,2026-11-02,24000\nCAC,2026-11-02,4000\n"
+            b"LTV,2026-11-09,30000\nCAC,2026-11-16,5000\n")  # fmt: skip
+    report = import_kpi_values(db, me, data, today=TODAY)
+    assert report.written and not report.errors
+    sql = "SELECT observed_on, value, source FROM kpi_value WHERE kpi_id = ? ORDER BY 1"
+    assert query(db, sql, ratio) == [
+        ("2026-11-02", 6.0, "formula"), ("2026-11-09", 7.5, "formula"),
+        ("2026-11-16", 6.0, "formula"),
+    ]  # fmt: skip
+    assert [v for _, v, _ in query(db, sql, double)] == [12.0, 15.0, 12.0]
+    # Replacing one imported value recomputes that day only.
+    import_kpi_values(db, me, b"kpi,date,value\nCAC,2026-11-16,6000\n", today=TODAY)
+    assert query(db, sql, ratio)[2] == ("2026-11-16", 5.0, "formula")
+
+
 def test_formula_cycles_and_unknown_names_are_refused(db: Database, me: str) -> None:
     a = create_kpi(db, me, name="A", owner=me).id
     b = create_kpi(db, me, name="B", owner=me).id
