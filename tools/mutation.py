@@ -33,6 +33,7 @@ MODULES: dict[str, list[str]] = {
         "tests/unit/test_survivors.py",
         "tests/unit/test_oracles.py",
         "tests/unit/test_explain.py",
+        "tests/unit/test_kr_ranges.py",
     ],
     "store/domain/validation.py": [
         "tests/unit/test_validation.py",
@@ -41,13 +42,21 @@ MODULES: dict[str, list[str]] = {
     "store/io/kpi_csv.py": ["tests/unit/test_kpis_store.py", "tests/unit/test_survivors.py"],
     "store/domain/rights.py": ["tests/unit/test_rights.py", "tests/unit/test_survivors.py"],
     "store/domain/numbers.py": ["tests/unit/test_numbers.py", "tests/unit/test_survivors.py"],
-    "store/io/okr_csv_read.py": ["tests/unit/test_okr_csv_read.py", "tests/unit/test_okr_csv.py"],
+    "store/io/okr_csv_read.py": [
+        "tests/unit/test_okr_csv_read.py",
+        "tests/unit/test_okr_csv.py",
+        "tests/unit/test_kr_ranges.py",
+    ],
     "store/domain/pace.py": [
         "tests/unit/test_scoring.py",
         "tests/unit/test_survivors.py",
         "tests/unit/test_oracles.py",
     ],
-    "store/domain/explain.py": ["tests/unit/test_explain.py", "tests/unit/test_scoring.py"],
+    "store/domain/explain.py": [
+        "tests/unit/test_explain.py",
+        "tests/unit/test_scoring.py",
+        "tests/unit/test_kr_ranges.py",
+    ],
     "store/domain/kpi_rules.py": [
         "tests/unit/test_scoring.py",
         "tests/unit/test_survivors.py",
