@@ -40,9 +40,19 @@ def kpi_names(conn: Connection) -> dict[str, int]:
         "SELECT id, name FROM kpi")}  # fmt: skip
 
 
-def compile_formula(kpi_id: int, expression: str, names: dict[str, int]) -> Formula:
-    """A formula with its inputs resolved to KPI ids; an unknown name or the KPI itself
-    is a ValidationError."""
+def flow_kpis(conn: Connection) -> frozenset[int]:
+    """The KPIs whose values add up over a period (bookings, leads)."""
+    return frozenset(int(r[0]) for r in conn.exec_driver_sql(
+        "SELECT id FROM kpi WHERE aggregation = 'flow'"))  # fmt: skip
+
+
+def compile_formula(
+    kpi_id: int, expression: str, names: dict[str, int], flows: frozenset[int] = frozenset()
+) -> Formula:
+    """A formula with its inputs resolved to KPI ids; an unknown name, the KPI itself or
+    a flow KPI (``flows``) is a ValidationError. A formula reads one value per input, its
+    latest: for a flow that is one day's bookings, not the period's, so "spend / leads"
+    would divide by a day's leads and read as a cost per lead ten times too high."""
     tree = formula.parse(expression)
     inputs = {}
     for name in formula.names_in(tree):
@@ -51,13 +61,19 @@ def compile_formula(kpi_id: int, expression: str, names: dict[str, int]) -> Form
             raise ValidationError(f"formula: no KPI is named {name!r}")
         if found == kpi_id:
             raise ValidationError(f"formula: KPI {name!r} cannot be computed from itself")
+        if found in flows:
+            raise ValidationError(
+                f"formula: {name!r} is a flow KPI (its values add up over a period) and a "
+                "formula reads one value per input, a single day's: compute this in a sql "
+                f"or command source, or make {name!r} a level"
+            )
         inputs[name.casefold()] = found
     return Formula(kpi_id, expression, tree, inputs)
 
 
 def formulas_in(conn: Connection) -> tuple[dict[int, Formula], dict[int, str]]:
     """Every formula KPI that compiles, and why the others do not."""
-    names = kpi_names(conn)
+    names, flows = kpi_names(conn), flow_kpis(conn)
     good: dict[int, Formula] = {}
     bad: dict[int, str] = {}
     for kpi_id, row in sources_in(conn).items():
@@ -65,7 +81,7 @@ def formulas_in(conn: Connection) -> tuple[dict[int, Formula], dict[int, str]]:
             continue
         try:
             spec = read_spec(row.kind, row.spec)
-            good[kpi_id] = compile_formula(kpi_id, spec["expression"], names)
+            good[kpi_id] = compile_formula(kpi_id, spec["expression"], names, flows)
         except ValidationError as exc:
             bad[kpi_id] = str(exc)
     return good, bad
@@ -137,7 +153,7 @@ def recompute_for(s: Session, actor: str, changes: Mapping[int, Iterable[date]])
     except ValidationError:
         return []  # a cycle written by hand: the pull reports it
     days: dict[int, set[date]] = {kpi: set(when) for kpi, when in changes.items()}
-    written = []
+    written: list[int] = []
     for kpi_id in order:
         wanted = set().union(*(days.get(source, set()) for source in graph[kpi_id]))
         if not wanted:

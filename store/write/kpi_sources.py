@@ -25,7 +25,14 @@ from store.read.kpi_sources import server_owner, sources_in
 from store.read.rights import admins_of, url_path
 from store.sources import approval
 from store.write.common import Saved, get_row, log_activity
-from store.write.formulas import compile_formula, formulas_in, kpi_names, refuse_cycle, store_value
+from store.write.formulas import (
+    compile_formula,
+    flow_kpis,
+    formulas_in,
+    kpi_names,
+    refuse_cycle,
+    store_value,
+)
 from store.write.formulas import recompute_dependents as recompute_dependents
 
 MAX_ERROR = 2_000
@@ -60,7 +67,8 @@ def define_source(
         if kind == SourceKind.FORMULA:
             names = kpi_names(conn)
             formulas, _ = formulas_in(conn)
-            formulas[kpi_id] = compile_formula(kpi_id, spec["expression"], names)
+            formulas[kpi_id] = compile_formula(kpi_id, spec["expression"], names,
+                                               flow_kpis(conn))  # fmt: skip
             shown: dict[int, str] = {
                 int(r[0]): str(r[1]) for r in conn.exec_driver_sql("SELECT id, name FROM kpi")
             }

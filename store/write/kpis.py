@@ -32,7 +32,7 @@ from store.write.checkins import CheckInResult as CheckInResult
 from store.write.checkins import check_in as check_in
 from store.write.checkins import check_in_time as check_in_time
 from store.write.common import UNSET, Saved, get_row, log_activity, name_taken
-from store.write.formulas import recompute_dependents
+from store.write.formulas import formulas_in, recompute_dependents
 from store.write.guards import (
     require_kpi_edit,
     require_new_kpi,
@@ -276,12 +276,28 @@ def update_kpi(
             kpi.range_low if range_low is UNSET else range_low,
             kpi.range_high if range_high is UNSET else range_high,
         )
+        if shape["aggregation"] == Aggregation.FLOW and kpi.aggregation != Aggregation.FLOW:
+            _refuse_flow_input(s, kpi_id, kpi.name)
         for key, value in shape.items():
             setattr(kpi, key, value)
         after = kpi.model_dump(exclude={"created_at"})
         changed = {k: (before[k], after[k]) for k in after if before.get(k) != after[k]}
         log_activity(s, actor, "kpi", kpi_id, "update", changes=changed)
         return Saved(kpi_id)
+
+
+def _refuse_flow_input(s: Session, kpi_id: int, name: str) -> None:
+    """A formula reads one value per input: a KPI it reads cannot become a flow
+    (compile_formula says why)."""
+    formulas, _ = formulas_in(s.connection())
+    readers = sorted(f.kpi_id for f in formulas.values() if kpi_id in f.inputs.values())
+    if readers:
+        names = {k.id: k.name for k in s.exec(select(Kpi).where(col(Kpi.id).in_(readers)))}
+        who = ", ".join(repr(names[r]) for r in readers)
+        raise ValidationError(
+            f"{name!r} cannot become a flow: the formula of {who} reads it, one value at a "
+            "time (a flow's values add up over a period)"
+        )
 
 
 def set_kpi_parent(db: Database, actor: str, kpi_id: int, parent_id: int | None) -> Saved:

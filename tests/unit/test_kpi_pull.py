@@ -207,6 +207,26 @@ def test_a_csv_import_recomputes_the_formulas_it_feeds_for_every_day(db: Databas
     assert query(db, sql, ratio)[2] == ("2026-11-16", 5.0, "formula")
 
 
+def test_a_formula_cannot_read_a_flow_kpi(db: Database, me: str) -> None:
+    """A formula reads each input's latest value: for a flow that is one day's leads, so
+    "Spend / Leads" read as a cost per lead many times too high. Refused both ways."""
+    from store.write.kpis import update_kpi
+
+    create_kpi(db, me, name="Spend", owner=me)
+    leads = create_kpi(db, me, name="Leads", owner=me, aggregation="flow").id
+    cpl = create_kpi(db, me, name="Cost per lead", owner=me).id
+    before = dump(db)
+    with pytest.raises(ValidationError, match="'Leads' is a flow KPI .* compute this in a sql"):
+        define_source(db, me, cpl, "formula", {"expression": "Spend / Leads"})
+    assert dump(db) == before
+    update_kpi(db, me, leads, aggregation="level")
+    define_source(db, me, cpl, "formula", {"expression": "Spend / Leads"})
+    with pytest.raises(ValidationError, match="'Leads' cannot become a flow: the formula of "
+                       "'Cost per lead' reads it"):  # fmt: skip
+        update_kpi(db, me, leads, aggregation="flow")
+    assert query(db, "SELECT aggregation FROM kpi WHERE id = ?", leads) == [("level",)]
+
+
 def test_formula_cycles_and_unknown_names_are_refused(db: Database, me: str) -> None:
     a = create_kpi(db, me, name="A", owner=me).id
     b = create_kpi(db, me, name="B", owner=me).id
