@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from store.domain.staleness import DEFAULT_CADENCE_DAYS, days_without, is_stale
+from store.domain.staleness import DEFAULT_CADENCE_DAYS, counted_since, days_without, is_stale
 from store.format import format_percent, kr_value
 from store.model.enums import Level, PeriodState
 from store.model.rows import KrRow, ObjectiveHead, ObjectiveRow, PeriodRow, TreeOutline
@@ -163,9 +163,10 @@ class TreeData:
         period, today = self.outline.period, self.today
         if today is None or kr.kpi_id is not None or period.state == PeriodState.CLOSED:
             return None
-        if not is_stale(kr.current_at, period.starts_on, today, self.stale_after):
+        since = counted_since(period.starts_on, kr.created_at)
+        if not is_stale(kr.current_at, since, today, self.stale_after):
             return None
-        return days_without(kr.current_at, period.starts_on, today)
+        return days_without(kr.current_at, since, today)
 
     def __post_init__(self) -> None:
         self._krs.update((kr.id, kr) for row in self.rows.values() for kr in row.key_results)

@@ -23,8 +23,14 @@ def week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
+def counted_since(period_start: date, created: datetime | date | None) -> date:
+    """Where a key result's days without a check-in start: its period's start, or the day
+    it was added when that came later (added today, it is not 63 days stale)."""
+    return period_start if created is None else max(period_start, day_of(created))
+
+
 def days_without(last: datetime | date | None, since: date, today: date) -> int:
-    """Days since the last check-in, or since ``since`` (the period's start) if none."""
+    """Days since the last check-in, or since ``since`` if none (:func:`counted_since`)."""
     start = day_of(last) if last is not None else since
     return max((today - start).days, 0)
 

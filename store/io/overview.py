@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from store.domain.staleness import DEFAULT_CADENCE_DAYS, days_without, is_stale
+from store.domain.staleness import DEFAULT_CADENCE_DAYS, counted_since, days_without, is_stale
 from store.io.report import KrLine, ObjectiveLine, Report
 from store.model.enums import Band
 
@@ -130,10 +130,10 @@ def stale(report: Report, stale_after: int = DEFAULT_CADENCE_DAYS) -> list[Item]
     start, today = report.period.starts_on, report.today
     for line in report.objectives:
         for kr in line.key_results:
-            last = kr.row.current_at
-            if kr.row.kpi_id is not None or not is_stale(last, start, today, stale_after):
+            last, since = kr.row.current_at, counted_since(start, kr.row.created_at)
+            if kr.row.kpi_id is not None or not is_stale(last, since, today, stale_after):
                 continue
-            age = days_without(last, start, today)
+            age = days_without(last, since, today)
             out.append(
                 _kr(kr, "never checked in" if last is None else f"last check-in {age} days ago")
             )

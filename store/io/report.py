@@ -27,7 +27,7 @@ from store.domain.burnup import CONFIDENCE_RANK
 from store.domain.kpi_rules import kpi_delta_is_good, kpi_health, trending_wrong_way
 from store.domain.pace import expected_progress
 from store.domain.scoring import Thresholds, kr_progress, objective_score
-from store.domain.staleness import day_of, days_without
+from store.domain.staleness import counted_since, day_of, days_without
 from store.format import counted
 from store.model.enums import (
     Band,
@@ -166,7 +166,7 @@ class Report:
             for kr in o.key_results:
                 last = kr.row.current_at
                 if kr.row.kpi_id is None and (last is None or day_of(last) < since):
-                    days = days_without(last, start, self.today)
+                    days = days_without(last, counted_since(start, kr.row.created_at), self.today)
                     missing.setdefault(kr.row.owner, []).append((kr.row.ref, days))
         lines = [
             NotCheckedIn(owner, tuple(ref for ref, _ in krs), max(d for _, d in krs))

@@ -56,6 +56,8 @@ class KrRow:
     current_at: datetime | date | None
     progress: float | None
     band: Band
+    created_at: datetime | None
+    """When it was added: a key result added mid-period owes check-ins from then."""
 
     @property
     def ref(self) -> str:

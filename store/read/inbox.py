@@ -16,6 +16,7 @@ from store.domain.cadence import is_overdue
 from store.domain.scoring import Thresholds
 from store.domain.staleness import (
     DEFAULT_CADENCE_DAYS,
+    counted_since,
     day_of,
     days_without,
     is_owed,
@@ -104,7 +105,7 @@ def kr_items(
         if kr.kpi_id is not None:
             continue
         last = kr.current_at
-        since = period.starts_on
+        since = counted_since(period.starts_on, kr.created_at)
         days = days_without(last, since, today)
         when = "never checked in" if last is None else f"last check-in {days_ago(days)}"
         if is_stale(last, since, today, cadence):

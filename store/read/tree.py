@@ -87,7 +87,7 @@ _KR = _Columns(
     ("k.kpi_id", "kpi_id"), ("p.name", "kpi_name"), ("k.weight", "weight"),
     ("k.position", "position"), ("k.current_value", "checked"), ("k.current_at", "checked_at"),
     ("v.value", "kpi_value"), ("v.observed_on", "kpi_on"), ("p.aggregation", "kpi_aggregation"),
-    (KPI_FLOW_SUM, "kpi_sum"),
+    (KPI_FLOW_SUM, "kpi_sum"), ("k.created_at", "created_at"),
 )  # fmt: skip
 
 KPI_LATEST = (
@@ -142,7 +142,7 @@ def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
     when: datetime | date | None
     for (kr_id, oid, title, kind_text, direction_text, start_value, target_value, unit,
          owner, kpi_id, kpi_name, weight, position, checked, checked_at, kpi_value,
-         kpi_on, kpi_aggregation, kpi_sum) in rows:  # _KR's columns, in order  # fmt: skip
+         kpi_on, kpi_aggregation, kpi_sum, created_at) in rows:  # _KR's, in order  # fmt: skip
         kind, direction = kinds[kind_text], directions[direction_text]
         if kpi_id is None:
             current, when = number(checked), time(checked_at)
@@ -157,7 +157,7 @@ def _kr_rows(rows: Iterable[tuple[Any, ...]], th: Thresholds) -> list[KrRow]:
         out.append(built(KrRow, (
             kr_id, oid, title, kind, direction, start, target, unit, owner, kpi_id,
             kpi_name if kpi_id is not None else None, number(weight) or 0.0, position,
-            current, when, progress, th_band(progress, th),
+            current, when, progress, th_band(progress, th), time(created_at),
         )))  # fmt: skip
     return out
 

@@ -57,6 +57,12 @@ async def test_a_range_key_result_by_keys(make_app, tester_demo_path) -> None:
         saved = rows(tester_demo_path, "SELECT id, direction, start_value, target_value, unit "
                      "FROM key_result WHERE title = ?", TITLE)  # fmt: skip
         assert [row[1:] for row in saved] == [("stay_between", 30.0, 50.0, "min")]
+        tree = app.screen.query_one(OkrTree)
+        node = tree.cursor_node
+        assert node is not None
+        line = tree.label_of(node).plain
+        # Added today: not stale (it read "⧗ 63d", counted from the period's start).
+        assert "Keep first" in line and "— (hold 30–50 min)" in line and "⧗" not in line
         # Checked in from the tree: 42 holds, 55 does not.
         for value, score, shown in (("42", " 100% ", "42 min (hold 30–50 min)"),
                                     ("55", " 0% ", "55 min (hold 30–50 min)")):  # fmt: skip

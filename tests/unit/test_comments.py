@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import backends
 import pytest
+from sqlalchemy import text
 
 from store.db.database import Database
 from store.errors import DomainError, NotFoundError, ValidationError
@@ -40,6 +41,11 @@ def org(db: Database, me: str) -> dict[str, int]:
     other = key_results.create_key_result(
         db, me, objective_id=objective, title="Churn [bold]", target=5, owner=CAROL
     ).id
+    with db.write() as s:  # both were set at the period's start
+        s.connection().execute(
+            text("UPDATE key_result SET created_at = :at"),
+            {"at": datetime.combine(start, datetime.min.time(), UTC)},
+        )
     return {"period": period, "objective": objective, "kr": kr, "other": other}
 
 
@@ -173,6 +179,32 @@ def test_owed_and_stale_key_results(db: Database, org: dict[str, int]) -> None:
     assert [i.title for i in carol if i.kind == "stale"] == [
         f"KR-{org['other']} “Churn [bold]” is stale"
     ]
+
+
+def test_a_key_result_added_mid_period_owes_from_the_day_it_was_added(
+    db: Database, org: dict[str, int]
+) -> None:
+    """Added today, it was "30 days without a check-in" in the inbox, the tree, the
+    overview and okrtui remind, counted from the period's start."""
+    from store.io.overview import stale
+    from store.io.report import build_report
+
+    new = key_results.create_key_result(
+        db, ANA, objective_id=org["objective"], title="Added today", target=5, owner=ANA
+    ).id
+    period = default_period(db)
+    assert period is not None
+    today = date.today()
+    mine = {i.ref: i for i in inbox(db, ANA, period, today) if i.kind in ("stale", "owed")}
+    assert mine[f"KR-{new}"].kind == "owed" and mine[f"KR-{new}"].detail == "never checked in"
+    assert mine[f"KR-{org['kr']}"].kind == "stale"
+    in_a_week = today + timedelta(days=8)
+    later = {i.ref: i for i in inbox(db, ANA, period, in_a_week) if i.kind == "stale"}
+    assert later[f"KR-{new}"].detail.startswith("8 days without")
+    report = build_report(db, period.id, today=today)
+    assert [item.ref for item in stale(report)] == [f"KR-{org['kr']}", f"KR-{org['other']}"]
+    (ana,) = [line for line in report.not_checked_in() if line.owner == ANA]
+    assert ana.refs == (f"KR-{org['kr']}", f"KR-{new}") and ana.days == 30
 
 
 def test_the_week_s_comments(db: Database, org: dict[str, int]) -> None:

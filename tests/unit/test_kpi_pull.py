@@ -216,7 +216,7 @@ def test_a_formula_cannot_read_a_flow_kpi(db: Database, me: str) -> None:
     leads = create_kpi(db, me, name="Leads", owner=me, aggregation="flow").id
     cpl = create_kpi(db, me, name="Cost per lead", owner=me).id
     before = dump(db)
-    with pytest.raises(ValidationError, match="'Leads' is a flow KPI .* compute this in a sql"):
+    with pytest.raises(ValidationError, match=r"'Leads' is a flow KPI .* compute this in a sql"):
         define_source(db, me, cpl, "formula", {"expression": "Spend / Leads"})
     assert dump(db) == before
     update_kpi(db, me, leads, aggregation="level")
