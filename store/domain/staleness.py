@@ -38,8 +38,11 @@ def days_without(last: datetime | date | None, since: date, today: date) -> int:
 def is_stale(
     last: datetime | date | None, since: date, today: date, cadence: int = DEFAULT_CADENCE_DAYS
 ) -> bool:
-    """More than ``cadence`` days without a check-in, once the period has begun."""
-    return today >= since and days_without(last, since, today) > cadence
+    """More than ``cadence`` days without a check-in, once the period has begun (or the
+    key result was added: a check-in dated earlier still counts from itself)."""
+    if last is None and today < since:
+        return False
+    return days_without(last, since, today) > cadence
 
 
 def is_owed(last: datetime | date | None, since: date, today: date) -> bool:
