@@ -142,6 +142,7 @@ def record_kpi_value(
                 old_value=existing.value,
                 old_note=existing.note,
                 old_author=existing.author,
+                old_source=existing.source or "manual",
                 new_value=number,
             )
             existing.value, existing.note, existing.author = number, note, actor

@@ -203,6 +203,17 @@ def test_an_imported_value_replacing_a_pulled_one_is_no_longer_shown_as_pulled(
     assert json.loads(replaced[-1][0])["old_source"] == "sql"
 
 
+def test_a_typed_value_replacing_a_pulled_one_logs_the_source_it_replaced(
+    db: Database, kpis: dict[str, int]
+) -> None:
+    record_pull(db, ACTOR, kpis["MRR"], SourceKind.SQL, [(date(2026, 11, 3), 821.0)])
+    record_kpi_value(db, ACTOR, kpis["MRR"], "830", observed_on=date(2026, 11, 3))
+    replaced = rows(db, "SELECT detail FROM activity WHERE entity = 'kpi_value' "
+                        "AND action = 'replace' ORDER BY id")  # fmt: skip
+    detail = json.loads(replaced[-1][0])
+    assert (detail["old_value"], detail["old_source"], detail["new_value"]) == (821, "sql", 830)
+
+
 def test_import_with_one_bad_row_writes_nothing_and_names_every_bad_line(
     db: Database, kpis: dict[str, int]
 ) -> None:
