@@ -27,7 +27,6 @@ from textual_plotext import PlotextPlot
 from store.domain.burnup import BurnUp
 from store.format import format_percent
 from store.model.enums import Confidence
-from widgets.text import plain, truncate
 
 COLOURS = {"expected": "gray", "progress": "cyan+", "forecast": "magenta+", "today": "orange"}
 CONFIDENCE_COLOUR = {
@@ -188,15 +187,6 @@ def legend(burn: BurnUp) -> Text:
     return Text.assemble(*parts)
 
 
-def chart_title(ref: str, title: str, why_none: str = "") -> Text:
-    """The chart's heading: "Burn-up  KR-12 Grow MRR…" (the title is user text: plain),
-    or why there is no chart."""
-    head = Text.assemble(("Burn-up  ", "bold"), (f"{ref} ", "bold"), plain(truncate(title, 50)))
-    if why_none:
-        head.append(f"\n{why_none}", "dim")
-    return head
-
-
 class BurnUpChart(Vertical):
     """A heading, the legend, the plot and the confidence strip."""
 
@@ -206,14 +196,26 @@ class BurnUpChart(Vertical):
     BurnUpChart > .burnup-legend { height: auto; }
     """
 
+    _ready = False
+    _pending: tuple[Text, BurnUp | None] | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(classes="burnup-title")
         yield Static(classes="burnup-legend")
         yield BurnUpPlot()
         yield ConfidenceStrip()
 
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._pending is not None:
+            self.show(*self._pending)
+
     def show(self, title: Text, burn: BurnUp | None) -> None:
-        """Draw ``burn`` (None: only ``title``, e.g. why there is no chart)."""
+        """Draw ``burn`` (None: only ``title``, e.g. why there is no chart); kept until the
+        chart is mounted when it was just created (DetailPane mounts it on first use)."""
+        if not self._ready:
+            self._pending = (title, burn)
+            return
         self.styles.height = "auto" if burn is None else None  # the CSS height, or just the title
         self.query_one(".burnup-title", Static).update(title)
         legend_line = self.query_one(".burnup-legend", Static)

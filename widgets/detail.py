@@ -26,7 +26,6 @@ from store.format import (
 )
 from store.model.enums import HOLD_DIRECTIONS, Band, Direction, Kind, PeriodState
 from store.model.rows import CommentRow, KrRow, ObjectiveOutcome, ObjectiveRow, PeriodRow
-from widgets.burnup_chart import BurnUpChart
 from widgets.comment_thread import thread_text
 from widgets.history_table import Cells, HistoryTable
 from widgets.okr_tree import is_orphan, kr_count_warning
@@ -187,25 +186,44 @@ def kr_detail(
     return Group(*parts)
 
 
+def chart_title(ref: str, title: str, why_none: str = "") -> Text:
+    """The chart's heading: "Burn-up  KR-12 Grow MRR…" (the title is user text: plain),
+    or why there is no chart."""
+    head = Text.assemble(("Burn-up  ", "bold"), (f"{ref} ", "bold"), plain(truncate(title, 50)))
+    if why_none:
+        head.append(f"\n{why_none}", "dim")
+    return head
+
+
 class DetailPane(VerticalScroll):
     """The detail pane: the burn-up chart (when asked for), a body, a sparkline and the
     history table (shown for a KR)."""
 
     def compose(self) -> ComposeResult:
-        chart = BurnUpChart(id="burnup")
-        chart.display = False
-        yield chart
         yield Static(id="detail-body")
         yield Sparkline([], id="spark")
         yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail-comments")
 
     def show_burnup(self, title: Text | None, burn: BurnUp | None = None) -> None:
-        """The burn-up chart above the body (``title`` None: no chart)."""
-        chart = self.query_one(BurnUpChart)
-        chart.display = title is not None
-        if title is not None:
-            chart.show(title, burn)
+        """The burn-up chart above the body (``title`` None: no chart).
+
+        The chart is made on first use: its plotting library (textual-plotext and plotext,
+        ≈25 ms of imports) is then not on the way to the app's first frame."""
+        found = self.query("#burnup")
+        if title is None:
+            for widget in found:
+                widget.display = False
+            return
+        from widgets.burnup_chart import BurnUpChart
+
+        if found:
+            chart = found.first(BurnUpChart)
+        else:
+            chart = BurnUpChart(id="burnup")
+            self.mount(chart, before="#detail-body")
+        chart.display = True
+        chart.show(title, burn)
 
     def show_text(self, text: Text) -> None:
         """Only a message (nothing selected, nothing to show, an error)."""

@@ -42,8 +42,7 @@ from store.read.comments import thread
 from store.read.kpi_warnings import KpiWarning, objective_kpi_warnings
 from store.read.rights import is_admin
 from store.read.tree import TreeReader, objective_outcome
-from widgets.burnup_chart import chart_title
-from widgets.detail import DetailPane, kr_detail, objective_detail
+from widgets.detail import DetailPane, chart_title, kr_detail, objective_detail
 from widgets.footer import KeyFooter
 from widgets.history_table import HistoryTable
 from widgets.history_text import history_rows

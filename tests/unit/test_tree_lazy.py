@@ -180,7 +180,9 @@ rights = rights_in(user, is_admin(db, user), parents, people, reader.kr_owners()
 kr = rows[outline.roots[0]].key_results[0]
 print(rights.key_result(kr.id), len(objective_kpi_warnings(db, period.id)))
 ChangeWatcher(db).changed()
-HEAVY = ("sqlalchemy", "sqlmodel", "store.model.tables", "store.write.objectives")
+# plotext draws the burn-up chart, made on first use (≈25 ms of imports otherwise).
+HEAVY = ("sqlalchemy", "sqlmodel", "store.model.tables", "store.write.objectives", "plotext",
+         "textual_plotext")
 print("IMPORTED", sorted(m for m in HEAVY if m in sys.modules))
 """
 
