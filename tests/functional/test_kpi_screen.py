@@ -356,9 +356,11 @@ async def test_import_a_csv_with_a_bad_row_then_a_good_one(make_app, demo_path, 
         assert isinstance(app.screen, KpiScreen)
         await pilot.pause()
         assert card(app, "NPS").value == 42
-    assert rows(demo_path, "SELECT k.name, v.value, v.note FROM kpi_value v JOIN kpi k "
-                           "ON k.id = v.kpi_id WHERE v.observed_on = '2026-11-21'") == [
-        ("MRR", 951000.0, "weekend")
+    # ARR is the demo's formula MRR * 12: the import computed it for the imported day.
+    assert rows(demo_path, "SELECT k.name, v.value, v.note, v.source FROM kpi_value v JOIN "
+                           "kpi k ON k.id = v.kpi_id WHERE v.observed_on = '2026-11-21' "
+                           "ORDER BY k.name") == [
+        ("ARR", 11_412_000.0, "", "formula"), ("MRR", 951000.0, "weekend", ""),
     ]  # fmt: skip
 
 
