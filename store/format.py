@@ -212,10 +212,11 @@ def milestone_text(value: float | None) -> str:
     return "done" if value >= MILESTONE_DONE else "not done"
 
 
-def range_text(low: float, high: float | None, unit: str) -> str:
-    """A range to stay within, its unit once: "30–50 min", "$1.2K–$2K", "95–99%"."""
-    first = format_number(low, unit) if _currency(unit.strip()) else format_number(low)
-    return f"{first}–{format_number(high, unit)}"
+def range_text(low: float | None, high: float | None, unit: str) -> str:
+    """A range to stay within, its unit once: "30–50 min", "$1.2K–$2K", "95–99%" (a
+    currency before both ends); a missing end is left empty ("3–")."""
+    first = "" if low is None else format_number(low, unit if _currency(unit.strip()) else "")
+    return f"{first}–{'' if high is None else format_number(high, unit)}"
 
 
 def current_text(kr: KeyResultValue) -> str:

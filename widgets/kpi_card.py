@@ -11,6 +11,7 @@ from rich.text import Text
 
 from store.domain.kpi_rules import kpi_delta_is_good
 from store.format import format_number
+from store.format import range_text as format_range
 from store.model.enums import KpiDirection
 from widgets.text import plain, styled, truncate
 
@@ -103,11 +104,8 @@ def range_text(data: PanelData) -> Text:
     """``range 30–50 ✓ held`` (green) or ``✗ not held`` (red); empty without a range."""
     if data.range_low is None and data.range_high is None:
         return Text()
-    # "4–8 hours", "1–2%": the unit once, after the high end (a leading $ on both)
-    low_unit = data.unit if data.unit.strip() in ("$", "€", "£") else ""
-    low = "" if data.range_low is None else format_number(data.range_low, low_unit)
-    high = "" if data.range_high is None else format_number(data.range_high, data.unit)
-    text = Text.assemble(("range ", "dim"), f"{low}–{high}")
+    text = Text.assemble(("range ", "dim"), format_range(data.range_low, data.range_high,
+                                                        data.unit))  # fmt: skip
     if data.in_range is not None:
         text.append(" ✓ held" if data.in_range else " ✗ not held", GOOD if data.in_range else BAD)
     return text

@@ -8,7 +8,7 @@ from typing import Any
 from store.db.database import Database
 from store.domain.kpi_sources import describe, read_spec
 from store.errors import ValidationError
-from store.format import format_number
+from store.format import format_number, range_text
 from store.model.enums import Aggregation, Cadence
 from store.read.kpi_panels import kpi_panels
 from store.read.kpi_sources import kpi_sources
@@ -51,9 +51,8 @@ class KpiListRow:
         if self.cadence:
             text += f" · {self.cadence.value}" + (" · OVERDUE" if self.overdue else "")
         if self.in_range is not None:
-            low = "" if self.range_low is None else format_number(self.range_low, self.unit)
-            high = "" if self.range_high is None else format_number(self.range_high, self.unit)
-            text += f" · range {low}–{high} " + ("held" if self.in_range else "NOT HELD")
+            text += f" · range {range_text(self.range_low, self.range_high, self.unit)} "
+            text += "held" if self.in_range else "NOT HELD"
         if self.source:
             text += f" · {self.source}"
         if self.last_error:
