@@ -42,6 +42,11 @@ def test_define_pull_list_with_a_warehouse_a_command_and_a_formula(tmp_path: Pat
     assert rows["CAC"]["last_error"] is None and rows["CAC"]["last_success"]
     code, out = run(db, "kpi", "list", "--overdue")
     assert code == 0 and out == ""
+    assert run(db, "kpi", "define", "Response", "--unit", "hours", "--range-low", "4",
+               "--range-high", "8")[0] == 0  # fmt: skip
+    assert run(db, "kpi", "record", "Response", "9")[0] == 0
+    code, out = run(db, "kpi", "list")
+    assert "Response: 9 hours on " in out and " · range 4–8 hours NOT HELD" in out, out
 
 
 def test_a_refused_source_creates_no_kpi(tmp_path: Path) -> None:
