@@ -170,6 +170,7 @@ class OkrApp(App[None]):
         self.sparkline_length = ctx.settings.ui.sparkline_length
         self._theme_ready = False
         self._warming = False
+        self._needs_for: tuple[PeriodRow | None] | None = None  # the summary, once drawn
         self.period_known = False
         """Whether :attr:`period` was read (at start it is None until it was)."""
 
@@ -221,7 +222,9 @@ class OkrApp(App[None]):
             self.action_weekly()
         elif self.summary:
             self.summary = False
-            self._read_needs(period)
+            self._needs_for = (period,)
+            if self._warming:  # the tree has drawn its rows already
+                self._start_needs()
 
     @work(thread=True, group="okrtui-needs", exit_on_error=False)
     def _read_needs(self, period: PeriodRow | None) -> None:
@@ -258,6 +261,15 @@ class OkrApp(App[None]):
         if not self._warming:
             self._warming = True
             self.call_after_refresh(_warm_up_imports)
+            self._start_needs()
+
+    def _start_needs(self) -> None:
+        """The start-up summary's read, once both the period is known and the tree has drawn
+        its rows: run beside the tree's first read, it slowed the first frame of a large
+        organisation (it reads every KR and KPI of the user)."""
+        if self._needs_for is not None:
+            (period,), self._needs_for = self._needs_for, None
+            self._read_needs(period)
 
     def on_unmount(self) -> None:
         if getattr(self, "live", None) is not None:
