@@ -1083,6 +1083,7 @@ def test_record_kpi_value_and_replace_same_date(world: World) -> None:
         "old_value": 75.5,
         "old_note": "first",
         "old_author": "ana",
+        "old_source": "manual",
         "new_value": 80.0,
     }
     kpis.record_kpi_value(db, "ana", world.kpi, 81, observed_on="2026-11-27")
