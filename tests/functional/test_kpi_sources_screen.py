@@ -202,12 +202,7 @@ async def test_detail_shows_sources_and_recomputes_only_formulas(make_app, demo_
     app = make_app(demo_path, me)
     told = notifications(app)
     async with app.run_test(size=SIZE) as pilot:
-        await open_dashboard(pilot)
-        await select(pilot, "Site traffic")
-        await pilot.press("enter")
-        await settle(pilot)
-        detail = app.screen
-        assert isinstance(detail, KpiDetailScreen)
+        detail = await site_traffic_detail(pilot)
         facts = text_of(detail.query_one("#kpi-facts-body", Static))
         assert "file /" in facts and "site-traffic.csv" in facts
         assert "✗ failed: [red]/srv/exports/site-traffic.csv[/] is gone" in facts
@@ -236,6 +231,17 @@ async def test_detail_shows_sources_and_recomputes_only_formulas(make_app, demo_
     assert latest["LTV:CAC"] == latest["LTV"] / latest["CAC"]
 
 
+async def site_traffic_detail(pilot: Pilot) -> KpiDetailScreen:
+    """The dashboard, then the detail of Site traffic (the demo's file source)."""
+    await open_dashboard(pilot)
+    await select(pilot, "Site traffic")
+    await pilot.press("enter")
+    await settle(pilot)
+    detail = pilot.app.screen
+    assert isinstance(detail, KpiDetailScreen)
+    return detail
+
+
 def _drawn(static: Static) -> list[str]:
     """The lines of ``static`` that are on screen: drawn at its width, cut where its
     scrolling container ends (a line below it needs scrolling to be read)."""
@@ -256,12 +262,7 @@ async def test_the_detail_s_source_facts_read_in_full_at_80x24(make_app, demo_pa
     _troubles(demo_path, me)
     app = make_app(demo_path, me)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_dashboard(pilot)
-        await select(pilot, "Site traffic")
-        await pilot.press("enter")
-        await settle(pilot)
-        detail = app.screen
-        assert isinstance(detail, KpiDetailScreen)
+        detail = await site_traffic_detail(pilot)
         lines = _drawn(detail.query_one("#kpi-facts-body", Static))
         facts = lines[lines.index("") + 1 :]  # under the name and the latest value
         labels = [line[:12].strip() for line in facts]
