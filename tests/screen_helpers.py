@@ -84,4 +84,5 @@ async def settle(pilot: Pilot) -> None:
         await asyncio.wait_for(app.workers.wait_for_complete(busy), timeout=30)
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
+    await pilot.pause()  # the workers' answers, delivered from their threads
+    await pilot.pause()  # what they start on the next idle (a DataTable measures its rows)

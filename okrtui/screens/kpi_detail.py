@@ -150,7 +150,10 @@ class KpiDetailScreen(OkrScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#kpi-history", DataTable)
-        table.add_columns("Date", "Value", "Source", "Author", "Note")
+        # A date is always ten characters: a fixed width keeps the column from being drawn
+        # at its label's width until the table measures its rows (on its next idle).
+        table.add_column("Date", width=10)
+        table.add_columns("Value", "Source", "Author", "Note")
         self.reload()
         self.query_one("#kpi-history", DataTable).focus()
 
