@@ -294,12 +294,7 @@ class TreeReader:
 
 def _read_outline(db: Database, period_id: int) -> TreeOutline[ObjectiveHead]:
     with db.plain_read() as fetch:
-        found = fetch(TREE_PERIOD, {"period": period_id})
-        if not found:
-            raise NotFoundError(f"period {period_id} does not exist")
-        period = period_row(found[0])
-        if period is None:
-            raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
+        period = _read_period(fetch, period_id)
         rows = fetch(TREE_OBJECTIVES, {"period": period_id})
         collaborators = fetch(TREE_COLLABORATORS, {"period": period_id})
     people: dict[int, list[str]] = {}
@@ -358,15 +353,22 @@ def owned_key_results(
     return _kr_rows(rows, thresholds or Thresholds())
 
 
-def _period_params(fetch: Fetch, period_id: int) -> dict[str, object]:
-    """``KR_SELECT``'s period parameters (its id, first and last day) for a period read in
-    the same transaction; NotFoundError when it is missing or its dates are unreadable."""
+def _read_period(fetch: Fetch, period_id: int) -> PeriodRow:
+    """The period, read in the caller's transaction; NotFoundError when it is missing or
+    its dates are unreadable."""
     found = fetch(TREE_PERIOD, {"period": period_id})
     if not found:
         raise NotFoundError(f"period {period_id} does not exist")
     period = period_row(found[0])
     if period is None:
         raise NotFoundError(f"period {period_id} has dates okrtui cannot read")
+    return period
+
+
+def _period_params(fetch: Fetch, period_id: int) -> dict[str, object]:
+    """``KR_SELECT``'s period parameters (its id, first and last day) for a period read in
+    the same transaction."""
+    period = _read_period(fetch, period_id)
     return {"period": period_id, "start": period.starts_on.isoformat(),
             "end": period.ends_on.isoformat()}  # fmt: skip
 
