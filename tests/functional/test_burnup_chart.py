@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from screen_helpers import settle
-from test_detail_pane_text import reveal, shown
+from test_detail_pane_text import add_tester_kr, reveal, shown
 from textual.widgets import Static
 
 from okrtui.screens.tree import NodeRef
@@ -13,9 +13,7 @@ from store.db.database import open_database
 from store.model.enums import Confidence
 from store.read.checkins import kr_history
 from store.read.periods import default_period
-from store.read.tree import load_tree
 from store.write.checkins import check_in
-from store.write.key_results import create_key_result
 from widgets.burnup_chart import BurnUpChart, BurnUpPlot, ConfidenceStrip
 
 
@@ -23,12 +21,7 @@ def add_kr(path: Path, title: str) -> int:
     """A KR 0 → 100 under the tester's first objective, checked in twice a week apart."""
     db = open_database(path)
     try:
-        period = default_period(db)
-        assert period is not None
-        objective = next(o for o in load_tree(db, period.id).objectives.values()
-                         if o.owner == "tester")  # fmt: skip
-        kr = create_key_result(db, "tester", objective_id=objective.id, title=title,
-                               start=0, target=100).id  # fmt: skip
+        kr = add_tester_kr(db, title, 0, 100)
         check_in(db, "tester", kr, 20, confidence=Confidence.ON_TRACK,
                  at=datetime(2026, 11, 2, 9, tzinfo=UTC))  # fmt: skip
         check_in(db, "tester", kr, 35, confidence=Confidence.OFF_TRACK,

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from okrtui.modals.dialogs import NoteViewer
 from okrtui.screens.tree import HistoryTable, NodeRef, TreeScreen
-from store.db.database import open_database
+from store.db.database import Database, open_database
 from store.read.periods import default_period
 from store.read.tree import load_tree
 from store.write.checkins import check_in
@@ -17,17 +17,21 @@ from store.write.key_results import create_key_result
 SIZE = (120, 40)
 
 
+def add_tester_kr(db: Database, title: str, start: float, target: float) -> int:
+    """A new metric KR under the first objective the tester owns in the current period."""
+    period = default_period(db)
+    assert period is not None
+    objective = next(o for o in load_tree(db, period.id).objectives.values()
+                     if o.owner == "tester")  # fmt: skip
+    return create_key_result(db, "tester", objective_id=objective.id, title=title,
+                             start=start, target=target).id  # fmt: skip
+
+
 def add_kr(path: Path, note: str) -> int:
     """KR 0.1 → 0.4 under the tester's first objective, checked in at 0.31 with ``note``."""
     db = open_database(path)
     try:
-        period = default_period(db)
-        assert period is not None
-        objective = next(o for o in load_tree(db, period.id).objectives.values()
-                         if o.owner == "tester")  # fmt: skip
-        kr = create_key_result(db, "tester", objective_id=objective.id,
-                               title="Raise the share of teams on the new planner",
-                               start=0.1, target=0.4).id  # fmt: skip
+        kr = add_tester_kr(db, "Raise the share of teams on the new planner", 0.1, 0.4)
         check_in(db, "tester", kr, 0.31, note=note)
         return kr
     finally:

@@ -32,6 +32,17 @@ async def open_periods(pilot: Pilot) -> PeriodsScreen:
     return screen
 
 
+async def open_report(pilot: Pilot) -> ReportScreen:
+    """The periods screen, then `x`: the selected period's report, once it is read."""
+    await open_periods(pilot)
+    await pilot.press("x")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    viewer = pilot.app.screen
+    assert isinstance(viewer, ReportScreen)
+    return viewer
+
+
 async def test_periods_screen_lists_every_period_with_its_numbers(make_app, tester_demo_path):
     app = make_app(tester_demo_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -204,12 +215,7 @@ async def test_the_report_opens_on_screen_and_saves_only_to_the_exports_folder(
     app = make_app(tester_demo_path)
     exports = isolated_home / "Documents" / "okrtui" / "exports"
     async with app.run_test(size=SIZE) as pilot:
-        await open_periods(pilot)
-        await pilot.press("x")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        viewer = app.screen
-        assert isinstance(viewer, ReportScreen)
+        viewer = await open_report(pilot)
         assert not viewer.query(Input), "the report screen takes no file name"
         shown = viewer.query_one("#report-text", TextArea).text
         assert shown.startswith("# 2026-Q4 OKR report")
@@ -254,12 +260,7 @@ async def test_the_html_report_is_saved_from_the_periods_screen(
     app = make_app(tester_demo_path)
     exports = isolated_home / "Documents" / "okrtui" / "exports"
     async with app.run_test(size=SIZE) as pilot:
-        await open_periods(pilot)
-        await pilot.press("x")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        viewer = app.screen
-        assert isinstance(viewer, ReportScreen)
+        viewer = await open_report(pilot)
         await pilot.press("f", "f", "f")
         await app.workers.wait_for_complete()
         await pilot.pause()
