@@ -280,20 +280,3 @@ def evaluation_order(graph: Mapping[int, Iterable[int]]) -> list[int]:
         if node not in seen:
             visit(node)
     return done
-
-
-def dependents(graph: Mapping[int, Iterable[int]], changed: int) -> list[int]:
-    """The formula KPIs that read ``changed``, directly or through other formulas, in
-    evaluation order (the ones to recompute when its value changes)."""
-    readers: dict[int, set[int]] = {}
-    for kpi, inputs in graph.items():
-        for source in inputs:
-            readers.setdefault(source, set()).add(kpi)
-    reached: set[int] = set()
-    stack = [changed]
-    while stack:
-        for reader in readers.get(stack.pop(), ()):
-            if reader not in reached:
-                reached.add(reader)
-                stack.append(reader)
-    return [kpi for kpi in evaluation_order(graph) if kpi in reached]
