@@ -240,12 +240,24 @@ def kr_value(kr: KeyResultValue, unit_once: bool = False) -> str:
     unit = kr.unit.strip()
     if unit_once and unit not in ("", "%") and _currency(unit) is None:
         current = format_number(current_value(kr))
-    if kr.kind == Kind.METRIC and kr.direction == Direction.STAY_BETWEEN and kr.start is not None:
-        return f"{current} (hold {range_text(kr.start, kr.target, kr.unit)})"
-    if kr.kind == Kind.METRIC and kr.direction in HOLD_DIRECTIONS:
-        side = "≥" if kr.direction == Direction.STAY_ABOVE else "≤"
-        return f"{current} (hold {side} {format_number(kr.target, kr.unit)})"
+    hold = hold_text(kr.kind, kr.direction, kr.start, kr.target, kr.unit)
+    if hold is not None:
+        return f"{current} ({hold})"
     return f"{current} / {format_number(kr.target, kr.unit)}"
+
+
+def hold_text(
+    kind: Kind, direction: Direction, start: float | None, target: float | None, unit: str
+) -> str | None:
+    """What a line or range to hold holds ("hold ≥ $100", "hold 30–50 min"); None for a key
+    result that moves towards a target. One wording for the tree, the reports and the
+    check-in's confirmation."""
+    if kind != Kind.METRIC or direction not in HOLD_DIRECTIONS:
+        return None
+    if direction == Direction.STAY_BETWEEN and start is not None:
+        return f"hold {range_text(start, target, unit)}"
+    side = "≥" if direction == Direction.STAY_ABOVE else "≤"
+    return f"hold {side} {format_number(target, unit)}"
 
 
 # What json.dumps(ensure_ascii=False) writes raw but must not reach a terminal: DEL, C1

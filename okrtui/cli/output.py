@@ -12,12 +12,11 @@ from store.domain.validation import clean_line
 from store.format import (
     format_number,
     format_percent,
+    hold_text,
     kr_value,
     milestone_text,
-    range_text,
     status_label,
 )
-from store.model.enums import Direction
 
 if TYPE_CHECKING:  # annotations only: okrtui checkin pays for neither (≈15 ms)
     from store.model.rows import KrRow, ObjectiveRow, TreeModel
@@ -68,17 +67,6 @@ def _kr_line(depth: int, kr: KrRow) -> str:
     )
 
 
-def _aim(result: CheckInResult) -> str:
-    """What the value is measured against: a target, a line or a range to hold."""
-    unit = result.unit
-    if result.direction == Direction.STAY_BETWEEN and result.start is not None:
-        return f"hold {range_text(result.start, result.target, unit)}"
-    if result.direction in (Direction.STAY_ABOVE, Direction.STAY_BELOW):
-        side = "≥" if result.direction == Direction.STAY_ABOVE else "≤"
-        return f"hold {side} {format_number(result.target, unit)}"
-    return f"target {format_number(result.target, unit)}"
-
-
 def checkin_line(result: CheckInResult) -> str:
     """One line confirming a check-in: what moved, and the score and band it gives."""
     if result.kind == "milestone":  # "1 → 1 (target 1)" said nothing
@@ -90,7 +78,9 @@ def checkin_line(result: CheckInResult) -> str:
             moved = f"{after} (the KPI's latest value)"
         else:
             moved = f"{format_number(result.previous, result.unit)} → {after}"
-        target = f"({_aim(result)}) "
+        hold = hold_text(result.kind, result.direction, result.start, result.target,
+                         result.unit)  # fmt: skip
+        target = f"({hold or 'target ' + format_number(result.target, result.unit)}) "
     return (
         f"KR-{result.key_result_id} {safe(result.title, 60)}: {moved} "
         f"{target}score {format_percent(result.progress)} "

@@ -23,7 +23,7 @@ from textual.widgets import Input, Label, Sparkline, Static, TextArea
 from store.domain.checks import validate_check_in_value
 from store.domain.scoring import Thresholds, band, far_outside, kr_progress
 from store.errors import DomainError
-from store.format import current_value, format_number, format_percent, range_text
+from store.format import current_value, format_number, format_percent, hold_text
 from store.model.enums import Confidence, Direction, Kind
 from store.model.rows import CheckInRow, KrRow
 from widgets.history_text import CONFIDENCE_TEXT, local_time
@@ -235,12 +235,10 @@ class CheckInPanel(Vertical):
             if start is not None and kr.kind != Kind.MILESTONE and kr.kpi_id is None:
                 facts.append(f" · current {format_number(start, kr.unit)} (its start)", "dim")
         facts.append("\n")
-        if (
-            kr.kind == Kind.METRIC
-            and kr.direction == Direction.STAY_BETWEEN
-            and kr.start is not None
-        ):
-            facts.append(f"hold {range_text(kr.start, kr.target, kr.unit)} · ")
+        # A range has no start to show: its start is its low end (a line shows both).
+        hold = hold_text(kr.kind, kr.direction, kr.start, kr.target, kr.unit)
+        if hold is not None and kr.direction == Direction.STAY_BETWEEN and kr.start is not None:
+            facts.append(f"{hold} · ")
         elif kr.kind == Kind.METRIC:
             facts.append(f"start {format_number(kr.start, kr.unit)} · ")
             facts.append(f"target {format_number(kr.target, kr.unit)} · ")

@@ -30,7 +30,7 @@ READS_AND_CHECKS = {
     "store.domain.validation": {
         "optional_number", "optional_text", "parse_date", "parse_number", "require_text",
     },
-    "store.format": {"current_value", "format_number", "format_percent", "range_text"},
+    "store.format": {"current_value", "format_number", "format_percent", "hold_text"},
     "store.io.kpi_import": {"ImportReport"},
     "store.io.userfiles": {"IMPORTS", "ImportFile", "folder", "list_imports", "read_import"},
     "store.read.kpis": {"kpi_value_on"},
