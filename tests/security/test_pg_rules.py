@@ -168,6 +168,27 @@ def test_a_key_result_stays_under_its_objective(team_db: TeamDb) -> None:
     )
 
 
+def test_a_key_result_is_never_dated_later_than_it_was_added(team_db: TeamDb) -> None:
+    """Staleness counts from when a key result was added (0009): alice, its owner, dated
+    hers (or a new one) in 2200 so that it never showed as stale in the team's reminders,
+    overview and report. An earlier date only makes it look more stale."""
+    ids, kr = team_db.ids, team_db.ids["kr"]
+    before = team_db.scalar(f"SELECT created_at FROM key_result WHERE id = {kr}")
+    refused(tagged(team_db, "alice", f"UPDATE key_result SET created_at = '2200-01-01' "
+                                     f"WHERE id = {kr}"), "would hide it")  # fmt: skip
+    late = (
+        f"INSERT INTO key_result (objective_id, title, kind, direction, unit, owner, weight, "
+        f"position, created_at, updated_at) VALUES ({ids['team']}, 'late', 'metric', "
+        "'increase', '', 'alice', 1, 9, '2200-01-01', now())"
+    )
+    refused(tagged(team_db, "alice", late), "would hide it")
+    assert team_db.scalar(f"SELECT created_at FROM key_result WHERE id = {kr}") == before
+    assert team_db.scalar("SELECT count(*) FROM key_result WHERE title = 'late'") == 0
+    earlier = tagged(team_db, "alice", f"UPDATE key_result SET created_at = '2026-10-01' "
+                                       f"WHERE id = {kr}")  # fmt: skip
+    assert earlier.returncode == 0 and earlier.stdout.strip() == "UPDATE 1", earlier.stderr
+
+
 def test_an_objective_stays_in_its_period(team_db: TeamDb) -> None:
     """Before: bob moved his objective into next quarter (closing rolls over a *copy*)."""
     ids = team_db.ids

@@ -13,6 +13,11 @@ Only the CHECK constraint changes. SQLite cannot alter one, so the table is rebu
 batch mode (foreign keys are off meanwhile, store.db.migrate); PostgreSQL drops and adds
 it. Downgrading refuses while a key result still uses the new direction, rather than
 silently turning a range into something else.
+
+On PostgreSQL a member's ``psql`` also may not date a key result's ``created_at`` in the
+future, nor move it later: a key result owes check-ins from the day it was added (the
+stale rule, store.domain.staleness.counted_since), so a later date would hide it from the
+team's reminders and reports. An earlier one only makes it look more stale.
 """
 
 from collections.abc import Sequence
@@ -64,8 +69,31 @@ def _switch(old: Sequence[str], new: Sequence[str]) -> None:
         )  # fmt: skip
 
 
+ADDED_RULE = """
+CREATE FUNCTION @S.okrtui_key_result_added_check() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, @S, pg_temp AS $$
+BEGIN
+    IF @S.okrtui_is_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.created_at > (pg_catalog.now() AT TIME ZONE 'UTC') + interval '1 day'
+       OR (TG_OP = 'UPDATE' AND NEW.created_at > OLD.created_at) THEN
+        RAISE EXCEPTION 'a key result is added when it is written: % (UTC) would hide it from '
+                        'the stale check-ins', NEW.created_at
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER okrtui_key_result_added BEFORE INSERT OR UPDATE ON @S.key_result
+FOR EACH ROW EXECUTE FUNCTION @S.okrtui_key_result_added_check();
+"""
+
+
 def upgrade() -> None:
     _switch(OLD, NEW)
+    if op.get_context().dialect.name == "postgresql":
+        op.execute(ADDED_RULE.replace("@S", _schema()))
 
 
 def downgrade() -> None:
@@ -77,4 +105,8 @@ def downgrade() -> None:
             "key results stay between two values, which revision 0008 cannot hold: "
             "change their direction before downgrading"
         )
+    if op.get_context().dialect.name == "postgresql":
+        schema = _schema()
+        op.execute(f"DROP TRIGGER okrtui_key_result_added ON {schema}.key_result")
+        op.execute(f"DROP FUNCTION {schema}.okrtui_key_result_added_check()")
     _switch(NEW, OLD)
